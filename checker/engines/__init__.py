@@ -1,0 +1,4 @@
+"""Engines: one small interface, decide(inputs) -> decisions (ARCHITECTURE.md)."""
+from .base import Engine, EngineFailure
+
+__all__ = ["Engine", "EngineFailure"]

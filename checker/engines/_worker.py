@@ -1,0 +1,56 @@
+"""Embedded engine worker: one regopy interpreter in its own process.
+
+regopy can segfault (DEVELOPERS.md); running it here means a crash kills this process only, and
+the parent reports the one input in hand as an engine error. Protocol on stdin/stdout, one JSON
+document a line: first the policy {"modules": [[path, source], …], "data": {…}}, answered by
+{"ready": true} or {"error": …}; then an input a line, answered by {"ok": decision} or
+{"error": reason}.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def main() -> int:
+    import regopy
+
+    stdin, stdout = sys.stdin, sys.stdout
+    policy = json.loads(stdin.readline())
+    try:
+        interpreter = regopy.Interpreter()
+        for path, source in policy["modules"]:
+            interpreter.add_module(path, source)
+        interpreter.add_data(policy["data"])
+        # Compiled once per process: a bundle with a plan for the entry point.
+        bundle = interpreter.build("decision = data.clinimg.decision", [])
+    except Exception as exc:  # a compile error: report it, then stop
+        stdout.write(json.dumps({"error": f"policy does not compile: {_first_line(exc)}"}) + "\n")
+        stdout.flush()
+        return 1
+    stdout.write('{"ready": true}\n')
+    stdout.flush()
+    runner = regopy.Interpreter()
+    for line in stdin:
+        try:
+            runner.set_input(json.loads(line))
+            out = runner.query_bundle(bundle)
+            decision = out.binding("decision") if out.ok() else None
+            if decision is None:
+                reply = {"error": "the policy gave no decision (data.clinimg.decision is undefined)"}
+            else:
+                reply = {"ok": json.loads(decision.json())}
+        except Exception as exc:
+            reply = {"error": f"evaluation failed: {_first_line(exc)}"}
+        stdout.write(json.dumps(reply, ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The policy set: shipped Rego, a hospital's own Rego, the overlay data, and their digest.
+
+regopy does not implement rego.metadata.*, so the catalogue (`clinimg rules`) is read here from the
+METADATA comment blocks of the Rego sources.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import pathlib
+import re
+from typing import Any, Iterable
+
+import yaml
+
+from .errors import CheckerError
+
+SHIPPED_POLICY_DIR = pathlib.Path(__file__).resolve().parent.parent / "policies"
+# Installed as a wheel the policies ride inside the package (see pyproject's package data).
+if not SHIPPED_POLICY_DIR.is_dir():  # pragma: no cover - depends on the install layout
+    SHIPPED_POLICY_DIR = pathlib.Path(__file__).resolve().parent / "policies"
+
+LOCAL_PACKAGE_PREFIX = "clinimg.rules.local."
+
+
+@dataclasses.dataclass(frozen=True)
+class RegoModule:
+    path: str  # a stable name: relative to its root, prefixed "local/" for a hospital's own
+    source: str
+
+    @property
+    def is_test(self) -> bool:
+        return self.path.endswith("_test.rego")
+
+    @property
+    def package(self) -> str:
+        m = re.search(r"^package\s+([\w.]+)", self.source, re.M)
+        return m.group(1) if m else ""
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleMeta:
+    id: str
+    effect: str
+    section: str
+    title: str
+    passage: str
+    remedy: str
+    package: str
+    path: str
+
+
+def _read_dir(root: pathlib.Path, prefix: str) -> list[RegoModule]:
+    if not root.is_dir():
+        raise CheckerError(f"{root}: policy directory not found")
+    modules = []
+    for p in sorted(root.rglob("*.rego")):
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CheckerError(f"{p}: cannot read Rego file ({type(exc).__name__})") from None
+        modules.append(RegoModule(prefix + p.relative_to(root).as_posix(), text))
+    return modules
+
+
+def load_modules(local_dirs: Iterable[pathlib.Path] = (), *, include_tests: bool = False) -> list[RegoModule]:
+    """Shipped modules, then each local dir's. A local module must live under clinimg.rules.local."""
+    modules = _read_dir(SHIPPED_POLICY_DIR, "")
+    for i, d in enumerate(local_dirs):
+        for m in _read_dir(pathlib.Path(d), f"local{i or ''}/"):
+            pkg = m.package
+            if not (pkg + ".").startswith(LOCAL_PACKAGE_PREFIX) or pkg.count(".") < 3:
+                raise CheckerError(
+                    f"{d}/{m.path.split('/', 1)[1]}:1: package must be clinimg.rules.local.<rule> (own rules join through that namespace only)"
+                )
+            modules.append(m)
+    return [m for m in modules if include_tests or not m.is_test]
+
+
+_META_BLOCK = re.compile(r"^# METADATA\n((?:#.*\n)+)", re.M)
+
+
+def read_metadata(module: RegoModule) -> dict[str, Any] | None:
+    m = _META_BLOCK.search(module.source)
+    if not m:
+        return None
+    text = "\n".join(line[2:] if line.startswith("# ") else line[1:] for line in m.group(1).splitlines())
+    try:
+        meta = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise CheckerError(f"{module.path}: METADATA block is not valid YAML") from None
+    return meta if isinstance(meta, dict) else None
+
+
+def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
+    """Every rule the policies define, from their METADATA `custom` blocks, sorted by id."""
+    rules = []
+    for module in modules:
+        if module.is_test:
+            continue
+        meta = read_metadata(module)
+        custom = (meta or {}).get("custom") or {}
+        if "id" not in custom:
+            continue
+        rules.append(
+            RuleMeta(
+                id=str(custom["id"]),
+                effect=str(custom.get("effect", "")),
+                section=str(custom.get("guide_section", "")),
+                title=str(meta.get("title", "")),
+                passage=" ".join(str(custom.get("passage", "")).split()),
+                remedy=" ".join(str(custom.get("remedy", "")).split()),
+                package=module.package,
+                path=module.path,
+            )
+        )
+    return sorted(rules, key=lambda r: r.id)
+
+
+def digest(modules: Iterable[RegoModule], data: dict[str, Any]) -> str:
+    """sha256 over every module (name and text) and the overlay data, canonically encoded."""
+    h = hashlib.sha256()
+    for m in sorted(modules, key=lambda m: m.path):
+        h.update(m.path.encode() + b"\0" + m.source.encode() + b"\0")
+    h.update(json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+    return "sha256:" + h.hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicySet:
+    """What decides: modules + overlay data. Hashable identity = digest."""
+
+    modules: tuple[RegoModule, ...]
+    data: dict[str, Any]  # the whole data document, {"clinimg": {"config": …}}
+    version: str
+    digest: str
+
+    @classmethod
+    def build(cls, config: dict[str, Any] | None = None, local_dirs: Iterable[pathlib.Path] = ()) -> "PolicySet":
+        from . import __version__
+
+        modules = tuple(load_modules(local_dirs))
+        data = {"clinimg": {"config": config or {}}}
+        return cls(modules, data, __version__, digest(modules, data))
+
+    def stamp(self) -> dict[str, str]:
+        return {"version": self.version, "digest": self.digest}

@@ -1,0 +1,80 @@
+# METADATA
+# title: clinimg decision internals
+# description: |
+#   Behind the one entry point data.clinimg.decision (entrypoint.rego). Gathers every rule package under
+#   data.clinimg.rules[area][rule] — shipped rules and a hospital's own under
+#   clinimg.rules.local — applies the overlay (disabled rules, effect overrides, waivers) and
+#   returns {outcome, basis, findings, obligations, waivers}. Python adds `policy`.
+package clinimg.decide
+
+import data.clinimg.lib
+
+effects := ["deny", "escalate", "warn"]
+
+config_rules := object.get(lib.overlay, "rules", {})
+
+disabled_rules := {r | some r in object.get(config_rules, "disabled", [])}
+
+effect_overrides := object.get(config_rules, "effect_overrides", {})
+
+# Every finding any rule raises, with the effect of the set it came from.
+raised contains object.union(finding, {"effect": effect}) if {
+	some area, rule
+	some effect in effects
+	some finding in data.clinimg.rules[area][rule][effect]
+}
+
+# A hospital may switch a rule off or change its effect (RULES.md).
+effective contains object.union(finding, {"effect": object.get(effect_overrides, finding.rule, finding.effect)}) if {
+	some finding in raised
+	not finding.rule in disabled_rules
+}
+
+# Waivers: for one rule on one event, with a reason and an approver, until they expire. A waiver
+# approved by the event's own actor, or past its expiry, does not apply and is reported.
+now_ns := time.parse_rfc3339_ns(object.get(lib.lifecycle, "as_of", input.occurred_at))
+
+waiver_expired(w) if now_ns >= time.parse_ns("2006-01-02", w.expires)
+
+waiver_self_approved(w) if w.approved_by == input.actor.id
+
+waiver_status(w) := "self_approved" if waiver_self_approved(w) else := "expired" if waiver_expired(w) else := "applied"
+
+matching_waivers contains {"rule": w.rule, "event_id": w.event_id, "approved_by": w.approved_by, "status": waiver_status(w)} if {
+	some w in object.get(lib.overlay, "waivers", [])
+	w.event_id == input.event_id
+	some finding in effective
+	finding.rule == w.rule
+}
+
+waived_rules := {w.rule | some w in matching_waivers; w.status == "applied"}
+
+kept contains finding if {
+	some finding in effective
+	not finding.rule in waived_rules
+}
+
+# Sorted by rule, then event, then message: the same input gives the same decision, byte for byte.
+sort_key(f) := concat("\u0000", [f.rule, object.get(f, "event_id", ""), f.message])
+
+findings := [f | some key in sort({sort_key(g) | some g in kept}); some f in kept; sort_key(f) == key]
+
+outcome := "deny" if {
+	some f in kept
+	f.effect == "deny"
+} else := "escalate" if {
+	some f in kept
+	f.effect == "escalate"
+} else := "permit"
+
+# What the actor must still do when the action goes ahead: nothing to do for a denied action.
+raised_obligations contains obligation if {
+	outcome != "deny"
+	some area, rule
+	some obligation in data.clinimg.rules[area][rule].obligation
+	not obligation.id in disabled_rules
+}
+
+obligations := [o | some id in sort({o.id | some o in raised_obligations}); some o in raised_obligations; o.id == id]
+
+waivers := [w | some key in sort({concat("\u0000", [v.rule, v.approved_by]) | some v in matching_waivers}); some w in matching_waivers; concat("\u0000", [w.rule, w.approved_by]) == key]
