@@ -9,6 +9,7 @@ document a line: first the policy {"modules": [[path, source], â€¦], "data": {â€
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 
@@ -17,6 +18,7 @@ def main() -> int:
 
     stdin, stdout = sys.stdin, sys.stdout
     policy = json.loads(stdin.readline())
+    sources = dict((path, source) for path, source in policy["modules"])
     try:
         interpreter = regopy.Interpreter()
         for path, source in policy["modules"]:
@@ -25,7 +27,7 @@ def main() -> int:
         # Compiled once per process: a bundle with a plan for the entry point.
         bundle = interpreter.build("decision = data.clinimg.decision", [])
     except Exception as exc:  # a compile error: report it, then stop
-        stdout.write(json.dumps({"error": f"policy does not compile: {_first_line(exc)}"}) + "\n")
+        stdout.write(json.dumps({"error": "policy does not compile", "problems": rego_problems(exc, sources)}) + "\n")
         stdout.flush()
         return 1
     stdout.write('{"ready": true}\n')
@@ -45,6 +47,19 @@ def main() -> int:
         stdout.write(json.dumps(reply, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
+
+
+_ERROR = re.compile(r"\(error \d+:([^|]*)\|(\d+)\|\d+\s*\(errormsg \d+:([^)]*)\)")
+
+
+def rego_problems(exc: BaseException, sources: dict[str, str]) -> list[str]:
+    """regopy's error s-expression as `file:line: message` lines."""
+    found = []
+    for path, offset, message in _ERROR.findall(str(exc)):
+        source = sources.get(path, "")
+        line = source.count("\n", 0, int(offset)) + 1 if source else 0
+        found.append(f"{path or '<policy>'}:{line}: {message.strip()}")
+    return found or [_first_line(exc)]
 
 
 def _first_line(exc: BaseException) -> str:

@@ -38,7 +38,8 @@ class _Worker:
             raise EngineError(f"embedded engine failed to start ({self.death()})")
         if "error" in reply:
             self.close()
-            raise EngineError(f"embedded engine: {reply['error']}")
+            problems = reply.get("problems") or []
+            raise EngineError("\n".join([f"embedded engine: {reply['error']}"] + problems))
 
     def _roundtrip(self, line: str) -> dict[str, Any] | None:
         """Send one line, read one reply; None when the worker died."""

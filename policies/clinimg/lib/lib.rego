@@ -302,3 +302,12 @@ overdue_on_device if {
 	lifecycle.in_record == true
 	lifecycle.hours_since_record_transfer > deadline_hours("device_deletion_hours")
 }
+
+# ---------------------------------------------------------------------------------------------
+# Messages about consents: "the consent for clinical_care, teaching" (the purposes the consents
+# name, sorted), or "the consent" when they name none. Purposes are vocabulary, never patient data.
+
+consents_label(cs) := sprintf("the consent for %s", [concat(", ", ps)]) if {
+	ps := sort({p | some c in cs; some p in object.get(c, "purposes", [])})
+	count(ps) > 0
+} else := "the consent"

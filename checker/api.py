@@ -1,0 +1,179 @@
+"""The library face: check(), validate(), rules(). The CLI and the server never reach past here."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import pathlib
+import sys
+from typing import Any, Iterable, Iterator
+
+from . import schemas
+from .engines.base import Engine, EngineFailure
+from .errors import CheckerError, EngineError, ExitCode
+from .jsonload import JSONProblem, json_path, line_of_path, loads
+from .overlay import load_overlay
+from .policy import PolicySet, RuleMeta, catalogue, load_modules
+
+ENGINES = ("embedded",)
+
+
+def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> PolicySet:
+    config = load_overlay(policy_config) if policy_config else {}
+    return PolicySet.build(config, [pathlib.Path(d) for d in policy_dirs])
+
+
+def make_engine(policy: PolicySet, engine: str = "embedded") -> Engine:
+    if engine == "embedded":
+        from .engines.embedded import EmbeddedEngine
+
+        return EmbeddedEngine(policy)
+    if engine == "reference":
+        from .engines.reference import ReferenceEngine
+
+        return ReferenceEngine(policy)
+    raise CheckerError(f"unknown engine {engine!r} (choose from: {', '.join(ENGINES)})")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading documents
+
+
+def read_text(source: str | pathlib.Path) -> tuple[str, str]:
+    """(display name, text) of a file or '-' for stdin."""
+    if str(source) == "-":
+        data = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        p = pathlib.Path(source)
+        name = str(p)
+        try:
+            if p.is_dir():
+                raise CheckerError(f"{name}: is a directory, not a JSON file")
+            data = p.read_bytes()
+        except CheckerError:
+            raise
+        except OSError as exc:
+            raise CheckerError(f"{name}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        return name, data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CheckerError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_document(name: str, text: str, schema: str = "request") -> dict[str, Any]:
+    """Parse and schema-check one JSON document; CheckerError listing every problem."""
+    try:
+        document = loads(text)
+    except JSONProblem as exc:
+        raise CheckerError(f"{name}:{exc.line}: {exc.path}: {exc.reason}") from None
+    problems = schemas.problems(schema, document)
+    if problems:
+        raise CheckerError("\n".join(f"{name}:{line_of_path(text, p.path)}: {json_path(p.path)}: {p.constraint}" for p in problems))
+    return document
+
+
+# ---------------------------------------------------------------------------------------------
+# check
+
+
+@dataclasses.dataclass
+class CheckResult:
+    decision: dict[str, Any]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return {"permit": ExitCode.OK, "deny": ExitCode.DENY, "escalate": ExitCode.ESCALATE}[self.decision["outcome"]]
+
+
+def decide_one(policy: PolicySet, request: dict[str, Any], engine: str = "embedded") -> dict[str, Any]:
+    eng = make_engine(policy, engine)
+    try:
+        [result] = eng.decide([request])
+    finally:
+        eng.close()
+    if isinstance(result, EngineFailure):
+        raise EngineError(f"engine error, no decision (fail closed): {result.reason}")
+    return {**result, "policy": policy.stamp()}
+
+
+def check(
+    request: str | pathlib.Path,
+    *,
+    policy_config: str | pathlib.Path | None = None,
+    policy_dirs: Iterable[str | pathlib.Path] = (),
+    engine: str = "embedded",
+) -> CheckResult:
+    """Decide one proposed capture or disclosure (SPEC §6 `clinimg check`)."""
+    name, text = read_text(request)
+    document = parse_document(name, text, "request")
+    policy = build_policy(policy_config, policy_dirs)
+    return CheckResult(decide_one(policy, document, engine))
+
+
+# ---------------------------------------------------------------------------------------------
+# validate
+
+
+@dataclasses.dataclass
+class ValidationReport:
+    checked: int = 0
+    errors: list[str] = dataclasses.field(default_factory=list)
+
+
+def _is_lines_file(name: str) -> bool:
+    return name.endswith((".jsonl", ".ndjson"))
+
+
+def validate(paths: Iterable[str | pathlib.Path]) -> ValidationReport:
+    """Schema-check JSON requests/events, JSON Lines logs and YAML overlays; every error listed."""
+    report = ValidationReport()
+    for source in paths:
+        name = "<stdin>" if str(source) == "-" else str(source)
+        if name.endswith((".yaml", ".yml")):
+            report.checked += 1
+            try:
+                load_overlay(source)
+            except CheckerError as exc:
+                report.errors.extend(str(exc).splitlines())
+            continue
+        try:
+            name, text = read_text(source)
+        except CheckerError as exc:
+            report.errors.append(str(exc))
+            continue
+        if _is_lines_file(name):
+            for number, line in enumerate(text.split("\n"), start=1):
+                if not line.strip():
+                    continue
+                report.checked += 1
+                report.errors.extend(_line_problems(name, number, line))
+        else:
+            report.checked += 1
+            try:
+                parse_document(name, text, "request")
+            except CheckerError as exc:
+                report.errors.extend(str(exc).splitlines())
+    return report
+
+
+def _line_problems(name: str, number: int, line: str) -> Iterator[str]:
+    try:
+        document = loads(line)
+    except JSONProblem as exc:
+        yield f"{name}:{number}: {exc.path}: {exc.reason}"
+        return
+    for p in schemas.problems("event", document):
+        yield f"{name}:{number}: {json_path(p.path)}: {p.constraint}"
+
+
+# ---------------------------------------------------------------------------------------------
+# rules
+
+
+def rules(policy_dirs: Iterable[str | pathlib.Path] = ()) -> list[RuleMeta]:
+    return catalogue(load_modules([pathlib.Path(d) for d in policy_dirs]))
+
+
+def dumps_decision(decision: dict[str, Any]) -> str:
+    """Canonical JSON: the same decision is the same bytes."""
+    return json.dumps(decision, sort_keys=True, ensure_ascii=False, indent=2)

@@ -1,0 +1,93 @@
+"""The hospital policy overlay (SPEC §4): YAML in, validated data for the Rego out.
+
+YAML is read with safe_load only (no Python object tags), after a pass over the event stream that
+refuses alias bombs; every schema error names the file, line and key path.
+"""
+from __future__ import annotations
+
+import datetime
+import pathlib
+from typing import Any
+
+import yaml
+
+from . import schemas
+from .errors import CheckerError
+from .jsonload import json_path
+
+MAX_OVERLAY_BYTES = 1024 * 1024
+MAX_ALIASES = 100  # a real overlay needs none; a billion-laughs file needs thousands
+
+
+def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
+    """Read, check and return the overlay as the data document's `clinimg.config`."""
+    p = pathlib.Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise CheckerError(f"{p}: cannot read the policy overlay ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_OVERLAY_BYTES:
+        raise CheckerError(f"{p}: the policy overlay is larger than 1 MiB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CheckerError(f"{p}: the policy overlay is not UTF-8 (byte {exc.start})") from None
+    try:
+        aliases = sum(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, Loader=yaml.SafeLoader))
+        if aliases > MAX_ALIASES:
+            raise CheckerError(f"{p}: the policy overlay uses {aliases} YAML aliases (at most {MAX_ALIASES}): refused")
+        document = yaml.safe_load(text)
+        root_node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except CheckerError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        what = (exc.problem or "invalid YAML").split("\n")[0]
+        if "tag" in what or "constructor" in what.lower():
+            what = "a YAML tag that builds objects is not allowed"
+        raise CheckerError(f"{p}:{line}: $: {what}") from None
+    except yaml.YAMLError:
+        raise CheckerError(f"{p}: the policy overlay is not valid YAML") from None
+    except RecursionError:
+        raise CheckerError(f"{p}: the policy overlay is nested too deeply") from None
+    if document is None:
+        document = {}
+    document = _plain(document)
+    problems = schemas.problems("overlay", document)
+    if problems:
+        lines = [f"{p}:{_line_of(root_node, pr.path)}: {json_path(pr.path)}: {pr.constraint}" for pr in problems]
+        raise CheckerError("\n".join(lines))
+    return document
+
+
+def _plain(value: Any) -> Any:
+    """YAML dates become ISO strings (waiver expiry); everything else stays JSON-shaped."""
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _line_of(node: Any, path: list[Any]) -> int:
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == part:
+                    line = key_node.start_mark.line + 1
+                    node = value_node
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line

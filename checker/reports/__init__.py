@@ -1,0 +1,6 @@
+"""Report writers: one small class per format, looked up by name (feeds click.Choice)."""
+from __future__ import annotations
+
+from .check import CHECK_REPORTER_BY_NAME, terminal_safe
+
+__all__ = ["CHECK_REPORTER_BY_NAME", "terminal_safe"]

@@ -1,0 +1,101 @@
+"""The JSON Schemas of schemas/, loaded once; validation errors that never echo a value."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import pathlib
+from typing import Any
+
+import jsonschema
+import referencing
+
+SCHEMA_DIR = pathlib.Path(__file__).resolve().parent.parent / "schemas"
+if not SCHEMA_DIR.is_dir():  # pragma: no cover - installed layout
+    SCHEMA_DIR = pathlib.Path(__file__).resolve().parent / "schemas"
+
+BASE_URI = "https://clinimg.example/schemas/"
+
+
+@dataclasses.dataclass(frozen=True)
+class SchemaProblem:
+    path: list[Any]  # JSON path parts into the document
+    constraint: str  # what is broken, in words from the schema, never from the instance
+
+
+@functools.lru_cache(maxsize=None)
+def _registry() -> referencing.Registry:
+    resources = []
+    for p in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        schema = json.loads(p.read_text(encoding="utf-8"))
+        resources.append((schema.get("$id", BASE_URI + p.name), referencing.Resource.from_contents(schema)))
+    return referencing.Registry().with_resources(resources)
+
+
+@functools.lru_cache(maxsize=None)
+def validator(name: str) -> jsonschema.protocols.Validator:
+    """A validator for schemas/<name>.schema.json, with format checking on."""
+    schema = _registry().contents(BASE_URI + f"{name}.schema.json")
+    cls = jsonschema.Draft202012Validator
+    return cls(schema, registry=_registry(), format_checker=cls.FORMAT_CHECKER)
+
+
+def problems(name: str, document: Any) -> list[SchemaProblem]:
+    """Every schema error of `document`, sorted by path; leaf errors of combinators expanded."""
+    out: list[SchemaProblem] = []
+    for error in validator(name).iter_errors(document):
+        out.extend(_describe(error))
+    unique = {(json.dumps(p.path), p.constraint): p for p in out}
+    return sorted(unique.values(), key=lambda p: (json.dumps(p.path), p.constraint))
+
+
+def _describe(error: jsonschema.ValidationError) -> list[SchemaProblem]:
+    path = list(error.absolute_path)
+    v, val = error.validator, error.validator_value
+    if v in ("anyOf", "oneOf") and error.context:
+        # Report the branch that got furthest, as jsonschema's best_match does.
+        best = jsonschema.exceptions.best_match(error.context)
+        if best is not None and list(best.absolute_path) != path:
+            return _describe(best)
+        return [SchemaProblem(path, "does not match any allowed form")]
+    if v == "required":
+        missing = [k for k in val if isinstance(error.instance, dict) and k not in error.instance]
+        return [SchemaProblem(path + [k], "is required") for k in missing] or [SchemaProblem(path, "a required field is missing")]
+    if v == "additionalProperties":
+        allowed = set((error.schema.get("properties") or {}).keys())
+        extra = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+        return [SchemaProblem(path + [k], "unknown key (not in the schema; check the spelling)") for k in extra]
+    if v == "unevaluatedProperties":
+        return [SchemaProblem(path, "has keys the schema does not know (check the spelling)")]
+    if v == "propertyNames":
+        return [SchemaProblem(path, "has a key that is not allowed here")]
+    if v == "enum":
+        return [SchemaProblem(path, "must be one of: " + ", ".join(json.dumps(x) for x in val))]
+    if v == "const":
+        return [SchemaProblem(path, f"must be {json.dumps(val)}")]
+    if v == "type":
+        kinds = val if isinstance(val, list) else [val]
+        return [SchemaProblem(path, "must be of type " + " or ".join(kinds))]
+    if v == "format":
+        return [SchemaProblem(path, f"is not a valid {val}")]
+    if v == "pattern":
+        what = error.schema.get("description") or error.schema.get("title") or "the required pattern"
+        return [SchemaProblem(path, f"does not match {what}")]
+    words = {
+        "minLength": "must be at least {} characters long",
+        "maxLength": "must be at most {} characters long",
+        "minimum": "must be at least {}",
+        "maximum": "must be at most {}",
+        "exclusiveMinimum": "must be greater than {}",
+        "exclusiveMaximum": "must be less than {}",
+        "minItems": "must have at least {} items",
+        "maxItems": "must have at most {} items",
+        "uniqueItems": "must not repeat items",
+        "minProperties": "must have at least {} keys",
+        "maxProperties": "must have at most {} keys",
+    }
+    if v in words:
+        return [SchemaProblem(path, words[v].format(val))]
+    if v == "false" or val is False:
+        return [SchemaProblem(path, "is not allowed here")]
+    return [SchemaProblem(path, f"breaks the schema's {v!s} constraint")]

@@ -1,0 +1,33 @@
+# METADATA
+# title: Respect a refusal to consent
+# description: |
+#   A refusal on file (from the patient or their decision-maker) that covers a purpose of the
+#   capture stops it, unless a court order requires the image.
+# custom:
+#   id: collection.consent_refused
+#   effect: deny
+#   guide_section: Right to refuse consent
+#   passage: >-
+#     Patients have the right to refuse a clinical image being taken. A patient’s refusal to
+#     consent to clinical images should not compromise their care where there is a suitable
+#     alternative.
+#   remedy: >-
+#     Do not take the image; explain how images could help their care, use a suitable alternative,
+#     and document the refusal. Only a court order overrides it: clarify its scope with hospital
+#     administration or your medical defence organisation.
+package clinimg.rules.collection.consent_refused
+
+import data.clinimg.lib
+
+deny contains finding if {
+	input.type == "capture"
+	not lib.court_ordered
+	some purpose in lib.capture_purposes
+	lib.refused_for(purpose)
+	finding := {
+		"rule": "collection.consent_refused",
+		"message": sprintf("Consent to an image for %s was refused: do not take it.", [purpose]),
+		"guide": "Right to refuse consent",
+		"remedy": "Do not take the image; explain how images could help their care, use a suitable alternative, and document the refusal. Only a court order overrides it: clarify its scope with hospital administration or your medical defence organisation.",
+	}
+}

@@ -1,0 +1,46 @@
+# METADATA
+# title: Obtain consent before taking a clinical image
+# description: |
+#   Every purpose of a capture (other than teaching, training and research, which
+#   collection.teaching_research_consent judges) needs a granted consent in force naming it.
+#   Excused: a capture for clinical care under emergency law (collection.emergency), and any
+#   capture a court order requires. A purpose the patient refused is left to
+#   collection.consent_refused, the more specific finding. `personal` is never covered.
+# custom:
+#   id: collection.consent_required
+#   effect: deny
+#   guide_section: Obtaining consent to collect a clinical image
+#   passage: >-
+#     Patients have the right to consent to (or refuse) the collection, use, and disclosure of
+#     clinical images.
+#   remedy: >-
+#     Explain why the image is needed, how it will be used and who will see it, obtain the
+#     patient's consent (or their substitute decision-maker's) for that purpose, and document it
+#     before taking the image.
+package clinimg.rules.collection.consent_required
+
+import data.clinimg.lib
+
+# Emergency law lets a capture for clinical care go ahead without consent (flagged by
+# collection.emergency); it never excuses any other purpose.
+excused("clinical_care") if lib.emergency_capture
+
+uncovered contains purpose if {
+	input.type == "capture"
+	not lib.court_ordered
+	some purpose in lib.capture_purposes
+	not purpose in lib.education_purposes
+	not lib.consent_in_force_for(purpose)
+	not lib.refused_for(purpose)
+	not excused(purpose)
+}
+
+deny contains finding if {
+	some purpose in uncovered
+	finding := {
+		"rule": "collection.consent_required",
+		"message": sprintf("No consent in force covers taking this image for %s: do not take it until the patient has consented to that purpose.", [purpose]),
+		"guide": "Obtaining consent to collect a clinical image",
+		"remedy": "Explain why the image is needed, how it will be used and who will see it, obtain the patient's consent (or their substitute decision-maker's) for that purpose, and document it before taking the image.",
+	}
+}

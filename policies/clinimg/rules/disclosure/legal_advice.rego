@@ -1,0 +1,32 @@
+# METADATA
+# title: Seek advice before disclosing on a legal basis
+# description: |
+#   A disclosure without consent that relies on a court order, subpoena, a legal requirement or a
+#   serious threat goes ahead only after advice from hospital management.
+# custom:
+#   id: disclosure.legal_advice
+#   effect: escalate
+#   guide_section: Other circumstances where you may be able to use or disclose
+#   passage: >-
+#     Circumstances may exist where you are allowed or required by law to disclose clinical
+#     images to third parties without patient consent. For example, to prevent a serious threat
+#     to the safety or health of a patient or the public. However, you should always seek advice
+#     from your hospital management and, if necessary, consult with your medical defence
+#     organisation as to when these circumstances apply.
+#   remedy: >-
+#     Seek advice from hospital management (and, if necessary, your medical defence
+#     organisation) before disclosing, and disclose only what the law requires.
+package clinimg.rules.disclosure.legal_advice
+
+import data.clinimg.lib
+
+escalate contains finding if {
+	input.type == "disclosure"
+	lib.basis == "legal"
+	finding := {
+		"rule": "disclosure.legal_advice",
+		"message": "This disclosure relies on a legal basis without the patient's consent: seek advice before disclosing.",
+		"guide": "Other circumstances where you may be able to use or disclose",
+		"remedy": "Seek advice from hospital management (and, if necessary, your medical defence organisation) before disclosing, and disclose only what the law requires.",
+	}
+}

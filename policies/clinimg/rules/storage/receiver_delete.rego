@@ -1,0 +1,42 @@
+# METADATA
+# title: A receiver deletes the image once the sender has put it in the record
+# description: |
+#   (audit) Someone who received an image on a personal device should delete it once the person
+#   who took it has saved it to the health record (Case Study Five). Fires on the audit's
+#   image_review input, once per receiving personal device still holding the image; blames the
+#   receipt.
+# custom:
+#   id: storage.receiver_delete
+#   effect: deny
+#   guide_section: Receipt of clinical images
+#   passage: >-
+#     In most cases, the person who obtained the image has the responsibility for incorporating
+#     the clinical image in the patient’s health record. Once this is done, it is not necessary
+#     for the receiver of the image to retain a copy as well, and it should be deleted from the
+#     personal mobile device.
+#   remedy: >-
+#     Delete the received image from your personal device: it is already saved in the patient's
+#     health record.
+package clinimg.rules.storage.receiver_delete
+
+import data.clinimg.lib
+
+deny contains finding if {
+	input.type == "image_review"
+	lib.lifecycle.in_record == true
+	hours := lib.lifecycle.hours_since_record_transfer
+	is_number(hours)
+	deadline := lib.deadline_hours("receipt_deletion_hours")
+	hours > deadline
+	some receiver in object.get(lib.lifecycle, "receivers", [])
+	receiver.on_device == true
+	receiver.device.owner == "personal"
+	device_id := object.get(receiver.device, "id", "unknown")
+	finding := {
+		"rule": "storage.receiver_delete",
+		"message": sprintf("A received copy of the image is still on personal device %v, more than %v hours after the image was saved to the health record.", [device_id, deadline]),
+		"guide": "Receipt of clinical images",
+		"remedy": "Delete the received image from your personal device: it is already saved in the patient's health record.",
+		"event_id": object.get(receiver, "event_id", input.event_id),
+	}
+}
