@@ -38,7 +38,8 @@ deny contains finding if {
 	count(missing) > 0
 	finding := {
 		"rule": "access.production",
-		"message": sprintf("The record was produced without these clinical images held for the patient: %v.", [concat(", ", sort(missing))]),
+		# concat, not sprintf: regopy's sprintf mangles a string built by concat.
+		"message": concat("", ["The record was produced without these clinical images held for the patient: ", concat(", ", sort(missing)), "."]),
 		"guide": "Case Study Four",
 		"remedy": remedy,
 	}

@@ -30,7 +30,7 @@ deny contains finding if {
 	event_id := object.get(disclosure, "event_id", input.event_id)
 	finding := {
 		"rule": "disclosure.breach_unreported",
-		"message": sprintf("The image was sent to the wrong person (event %v) and no privacy breach report was made within %v hours.", [event_id, deadline]),
+		"message": sprintf("The image was sent to the wrong person (event %s) and no privacy breach report was made within %v hours.", [event_id, deadline]),
 		"guide": "Key points to remember",
 		"remedy": "Report the privacy breach to hospital management (privacy officer) now and seek advice from them or your medical defence organisation.",
 		"event_id": event_id,

@@ -19,7 +19,7 @@ package clinimg.rules.retention.minimum_period
 
 import data.clinimg.lib
 
-years_in_record := lib.lifecycle.years_in_record
+years_in_record := object.get(lib.lifecycle, "years_in_record", null)
 
 adult_years := lib.retention("adult_years")
 

@@ -34,7 +34,7 @@ deny contains finding if {
 	device_id := object.get(receiver.device, "id", "unknown")
 	finding := {
 		"rule": "storage.receiver_delete",
-		"message": sprintf("A received copy of the image is still on personal device %v, more than %v hours after the image was saved to the health record.", [device_id, deadline]),
+		"message": sprintf("A received copy of the image is still on personal device %s, more than %v hours after the image was saved to the health record.", [device_id, deadline]),
 		"guide": "Receipt of clinical images",
 		"remedy": "Delete the received image from your personal device: it is already saved in the patient's health record.",
 		"event_id": object.get(receiver, "event_id", input.event_id),

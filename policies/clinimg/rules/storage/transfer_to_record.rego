@@ -32,7 +32,7 @@ deny contains finding if {
 	hours > deadline
 	finding := {
 		"rule": "storage.transfer_to_record",
-		"message": sprintf("An image taken for clinical care is still not in the patient's health record %v hours after it was taken.", [deadline]),
+		"message": sprintf("An image taken for clinical care is still not in the patient's health record more than %v hours after it was taken.", [deadline]),
 		"guide": "Storage in the health record",
 		"remedy": "Save the image to the patient's health record now (secure upload, or a hard copy where there is no secure system), then delete it from the device.",
 		"event_id": capture_event_id,
