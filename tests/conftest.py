@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+class CLIResult:
+    def __init__(self, proc: subprocess.CompletedProcess[str]) -> None:
+        self.code = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run_cli(*args: str, stdin: str | None = None, timeout: float = 120) -> CLIResult:
+    """The real command line, in a child process, as a user would run it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "checker.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+    )
+    return CLIResult(proc)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
