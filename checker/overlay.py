@@ -16,7 +16,8 @@ from .errors import CheckerError
 from .jsonload import json_path
 
 MAX_OVERLAY_BYTES = 1024 * 1024
-MAX_ALIASES = 100  # a real overlay needs none; a billion-laughs file needs thousands
+MAX_ALIASES = 50  # a real overlay needs a handful; a billion-laughs file needs many
+MAX_NODES = 100_000  # after alias expansion: a real overlay has a few hundred values
 
 
 def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
@@ -53,7 +54,10 @@ def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
         raise CheckerError(f"{p}: the policy overlay is nested too deeply") from None
     if document is None:
         document = {}
-    document = _plain(document)
+    try:
+        document = _plain(document)
+    except CheckerError as exc:
+        raise CheckerError(f"{p}: {exc}") from None
     problems = schemas.problems("overlay", document)
     if problems:
         lines = [f"{p}:{_line_of(root_node, pr.path)}: {json_path(pr.path)}: {pr.constraint}" for pr in problems]
@@ -61,12 +65,20 @@ def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
     return document
 
 
-def _plain(value: Any) -> Any:
-    """YAML dates become ISO strings (waiver expiry); everything else stays JSON-shaped."""
+def _plain(value: Any, budget: list[int] | None = None) -> Any:
+    """YAML dates become ISO strings (waiver expiry); everything else stays JSON-shaped.
+
+    Aliases share objects in what safe_load builds; copying them out expands them, so the copy
+    is bounded by MAX_NODES (a small alias bomb stays under MAX_ALIASES but not under this).
+    """
+    budget = budget if budget is not None else [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise CheckerError("the policy overlay expands to more than 100,000 values (YAML aliases?): refused")
     if isinstance(value, dict):
-        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
+        return {str(k) if not isinstance(k, str) else k: _plain(v, budget) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, budget) for v in value]
     if isinstance(value, datetime.datetime):
         return value.isoformat()
     if isinstance(value, datetime.date):

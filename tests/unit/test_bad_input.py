@@ -149,7 +149,7 @@ def test_overlay_alias_bomb(tmp_path: pathlib.Path) -> None:
         prev = "a" if i == 0 else "bcdefghi"[i - 1]
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     overlay = _write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
-    _assert_clean_failure(run_cli("check", REQUEST, "--policy-config", overlay, timeout=20), "bomb.yaml", "aliases")
+    _assert_clean_failure(run_cli("check", REQUEST, "--policy-config", overlay, timeout=20), "bomb.yaml", "refused")
 
 
 def test_overlay_python_tag_is_not_executed(tmp_path: pathlib.Path) -> None:

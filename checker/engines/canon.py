@@ -1,0 +1,101 @@
+"""Canonical fact sets: inputs that must get the same decision get the same cache key.
+
+An audit decides a million events, but far fewer distinct sets of decision-relevant facts: the
+same capture by another intern of another patient at another minute is the same question. This
+module rewrites an input so that identifiers become placeholders numbered by first appearance
+(equal ids stay equal, so every equality the policy tests is kept), and lifecycle hours become
+the representative of their interval between the deadlines in force (so every `hours > deadline`
+comparison is kept). The decision for the canonical input is then mapped back: placeholders in
+its strings are replaced by the real ids.
+
+It is only used for the shipped policies: a hospital's own Rego may read anything, so with local
+rules the cache key is the whole input, unchanged. With waivers in the overlay the event id,
+actor id and times are kept as they are (waivers compare them). A test decides a generated log
+with and without the cache and requires identical reports.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+ID_KEYS = frozenset({"id", "event_id", "related_event_id", "capture_event_id", "record_transfer_event_id", "who", "when", "mode", "reported_to"})
+ID_LIST_KEYS = frozenset({"image_ids", "patient_image_ids", "images_produced"})
+DROP_KEYS = frozenset({"facility", "schema_version"})
+TIME_KEYS = frozenset({"occurred_at", "as_of"})
+IDENTITY_KEYS = frozenset({"event_id", "occurred_at", "as_of"})
+_PLACEHOLDER = re.compile("\u27e6(\\d+)\u27e7")
+
+
+class Canonicalizer:
+    def __init__(self, deadlines: list[float], *, keep_identity: bool) -> None:
+        self.thresholds = sorted(set(float(d) for d in deadlines))
+        self.keep_identity = keep_identity
+
+    def hours(self, value: Any) -> Any:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return value
+        for t in self.thresholds:
+            if value <= t:
+                return t
+        return self.thresholds[-1] + 1 if self.thresholds else value
+
+    def canonical(self, doc: dict[str, Any]) -> tuple[str, list[str]]:
+        """(cache key, placeholder number → original string)."""
+        names: dict[str, int] = {}
+        originals: list[str] = []
+
+        def ph(value: str) -> str:
+            if value not in names:
+                names[value] = len(originals)
+                originals.append(value)
+            return f"\u27e6{names[value]}\u27e7"
+
+        def walk(value: Any, key: str | None, in_actor: bool) -> Any:
+            if isinstance(value, dict):
+                out = {}
+                for k in sorted(value):
+                    if k in DROP_KEYS:
+                        continue
+                    v = value[k]
+                    if self.keep_identity and (k in IDENTITY_KEYS or (in_actor and k == "id")):
+                        out[k] = v
+                    elif k in TIME_KEYS and isinstance(v, str):
+                        out[k] = "T"
+                    elif k in ID_KEYS and isinstance(v, str):
+                        out[k] = ph(v)
+                    elif k in ID_LIST_KEYS and isinstance(v, list):
+                        out[k] = [ph(x) if isinstance(x, str) else x for x in v]
+                    elif k == "intended_recipient" and isinstance(v, str):
+                        out[k] = ph(v)
+                    elif k.startswith("hours"):
+                        out[k] = self.hours(v)
+                    else:
+                        out[k] = walk(v, k, k == "actor")
+                return out
+            if isinstance(value, list):
+                return [walk(v, key, False) for v in value]
+            return value
+
+        canonical = walk(doc, None, False)
+        return json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False), originals
+
+
+def restore(decision: Any, originals: list[str]) -> Any:
+    """Put the real identifiers back into a decision made for the canonical input."""
+    if not originals:
+        return decision
+    if isinstance(decision, str):
+        if "\u27e6" not in decision:
+            return decision
+        return _PLACEHOLDER.sub(lambda m: originals[int(m.group(1))], decision)
+    if isinstance(decision, dict):
+        return {k: restore(v, originals) for k, v in decision.items()}
+    if isinstance(decision, list):
+        return [restore(v, originals) for v in decision]
+    return decision
+
+
+def uncanonical_input(key: str) -> dict[str, Any]:
+    """The canonical input itself, as the engine decides it."""
+    return json.loads(key)
