@@ -306,8 +306,14 @@ overdue_on_device if {
 # ---------------------------------------------------------------------------------------------
 # Messages about consents: "the consent for clinical_care, teaching" (the purposes the consents
 # name, sorted), or "the consent" when they name none. Purposes are vocabulary, never patient data.
+# Built with concat, not sprintf: regopy 1.5.2's sprintf wraps a %s argument that another builtin
+# computed (concat, lower…) in raw quotes, and its JSON output then fails to parse.
 
-consents_label(cs) := sprintf("the consent for %s", [concat(", ", ps)]) if {
+consents_label(cs) := concat("", ["the consent for ", concat(", ", ps)]) if {
 	ps := sort({p | some c in cs; some p in object.get(c, "purposes", [])})
 	count(ps) > 0
 } else := "the consent"
+
+# Every deadline in force, in hours. The audit's cache (checker/engines/canon.py) keeps each
+# `hours > deadline` comparison exact by knowing these.
+deadline_thresholds := sort([hours | some name in object.keys(default_deadlines); hours := deadline_hours(name)])

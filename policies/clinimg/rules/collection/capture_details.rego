@@ -41,7 +41,7 @@ deny contains finding if {
 	count(missing) > 0
 	finding := {
 		"rule": "collection.capture_details",
-		"message": sprintf("The capture does not record %s: who took the image, when, and the mode of capture are all required.", [concat(", ", [key | some key in details; key in missing])]),
+		"message": concat("", ["The capture record is missing: ", concat(", ", [key | some key in details; key in missing]), ". Who took the image, when, and the mode of capture must all be recorded."]),
 		"guide": "Storage in the health record",
 		"remedy": "Record who took the image, when it was taken, and the mode of capture (for example the personal phone camera) with the image.",
 	}

@@ -26,7 +26,7 @@ deny contains finding if {
 	lib.refused_for(purpose)
 	finding := {
 		"rule": "collection.consent_refused",
-		"message": sprintf("Consent to an image for %s was refused: do not take it.", [purpose]),
+		"message": concat("", ["Consent to an image for ", purpose, " was refused: do not take it."]),
 		"guide": "Right to refuse consent",
 		"remedy": "Do not take the image; explain how images could help their care, use a suitable alternative, and document the refusal. Only a court order overrides it: clarify its scope with hospital administration or your medical defence organisation.",
 	}

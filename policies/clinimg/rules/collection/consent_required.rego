@@ -39,7 +39,7 @@ deny contains finding if {
 	some purpose in uncovered
 	finding := {
 		"rule": "collection.consent_required",
-		"message": sprintf("No consent in force covers taking this image for %s: do not take it until the patient has consented to that purpose.", [purpose]),
+		"message": concat("", ["No consent in force covers taking this image for ", purpose, ": do not take it until the patient has consented to that purpose."]),
 		"guide": "Obtaining consent to collect a clinical image",
 		"remedy": "Explain why the image is needed, how it will be used and who will see it, obtain the patient's consent (or their substitute decision-maker's) for that purpose, and document it before taking the image.",
 	}

@@ -30,7 +30,7 @@ deny contains finding if {
 	not documented_consent_for(purpose)
 	finding := {
 		"rule": "collection.teaching_research_consent",
-		"message": sprintf("Taking an image for %s needs the patient's consent to that purpose, documented in the health record, and there is none.", [purpose]),
+		"message": concat("", ["Taking an image for ", purpose, " needs the patient's consent to that purpose, documented in the health record, and there is none."]),
 		"guide": "Decision making process (flowchart)",
 		"remedy": "Obtain the patient's consent for teaching, training or research specifically, document it in the health record, and follow any relevant hospital policy.",
 	}

@@ -3,7 +3,9 @@
 # description: |
 #   (audit) An image sent to someone other than the intended recipient is a privacy breach: it
 #   must be reported (and advice sought) within the hospital's deadline. Fires on the audit's
-#   image_review input, once per unreported wrong-recipient disclosure; blames that disclosure.
+#   image_review input, once per wrong-recipient disclosure whose hours until a breach_report
+#   naming it (or until as_of, if none has been made) exceed the deadline: late or still
+#   unreported alike. Blames that disclosure.
 # custom:
 #   id: disclosure.breach_unreported
 #   effect: deny
@@ -13,8 +15,9 @@
 #     circumstances, you should seek advice from hospital management or your medical defence
 #     organisation.
 #   remedy: >-
-#     Report the privacy breach to hospital management (privacy officer) now and seek advice from
-#     them or your medical defence organisation.
+#     Report the privacy breach to hospital management (privacy officer) now if it has not been
+#     reported, seek advice from them or your medical defence organisation, and report future
+#     breaches within the deadline.
 package clinimg.rules.disclosure.breach_unreported
 
 import data.clinimg.lib
@@ -23,8 +26,7 @@ deny contains finding if {
 	input.type == "image_review"
 	deadline := lib.deadline_hours("breach_report_hours")
 	some disclosure in object.get(lib.lifecycle, "wrong_recipient_disclosures", [])
-	object.get(disclosure, "breach_reported", false) != true
-	hours := disclosure.hours_since
+	hours := disclosure.hours_to_breach_report
 	is_number(hours)
 	hours > deadline
 	event_id := object.get(disclosure, "event_id", input.event_id)
@@ -32,7 +34,7 @@ deny contains finding if {
 		"rule": "disclosure.breach_unreported",
 		"message": sprintf("The image was sent to the wrong person (event %s) and no privacy breach report was made within %v hours.", [event_id, deadline]),
 		"guide": "Key points to remember",
-		"remedy": "Report the privacy breach to hospital management (privacy officer) now and seek advice from them or your medical defence organisation.",
+		"remedy": "Report the privacy breach to hospital management (privacy officer) now if it has not been reported, seek advice from them or your medical defence organisation, and report future breaches within the deadline.",
 		"event_id": event_id,
 	}
 }

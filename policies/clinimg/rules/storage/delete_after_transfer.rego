@@ -3,7 +3,9 @@
 # description: |
 #   (audit) Once an image taken for clinical care is saved to the health record it should be
 #   deleted from the personal device that took it (Case Study Two). Fires on the audit's
-#   image_review input; blames the record transfer that started the deletion deadline.
+#   image_review input when the hours from the save to the record until that device deleted the
+#   image (or until as_of, if it still holds it) exceed the deadline: late or still overdue alike.
+#   Blames the record transfer that started the deletion deadline.
 # custom:
 #   id: storage.delete_after_transfer
 #   effect: deny
@@ -12,8 +14,9 @@
 #     Once images taken for the purpose of providing clinical care are securely stored in the
 #     patient’s health record, they should be immediately deleted from the mobile device.
 #   remedy: >-
-#     Delete the image from your personal device (and from any back-up or recently-deleted
-#     folder) now that it is saved in the health record.
+#     Delete the image from your personal device now if it is still there (and from any back-up
+#     or recently-deleted folder), and delete future images as soon as they are saved in the
+#     health record.
 package clinimg.rules.storage.delete_after_transfer
 
 import data.clinimg.lib
@@ -24,18 +27,16 @@ transfer_event_id := id if {
 
 deny contains finding if {
 	input.type == "image_review"
-	lib.lifecycle.in_record == true
-	lib.lifecycle.on_capture_device == true
 	lib.lifecycle.capture_device.owner == "personal"
-	hours := lib.lifecycle.hours_since_record_transfer
+	hours := lib.lifecycle.hours_on_capture_device_after_record
 	is_number(hours)
 	deadline := lib.deadline_hours("device_deletion_hours")
 	hours > deadline
 	finding := {
 		"rule": "storage.delete_after_transfer",
-		"message": sprintf("The image is still on the personal device that took it, more than %v hours after it was saved to the health record.", [deadline]),
+		"message": sprintf("The image was not deleted from the personal device that took it within %v hours of being saved to the health record.", [deadline]),
 		"guide": "Deleting clinical images from your mobile device",
-		"remedy": "Delete the image from your personal device (and from any back-up or recently-deleted folder) now that it is saved in the health record.",
+		"remedy": "Delete the image from your personal device now if it is still there (and from any back-up or recently-deleted folder), and delete future images as soon as they are saved in the health record.",
 		"event_id": transfer_event_id,
 	}
 }

@@ -3,8 +3,9 @@
 # description: |
 #   (audit) Someone who received an image on a personal device should delete it once the person
 #   who took it has saved it to the health record (Case Study Five). Fires on the audit's
-#   image_review input, once per receiving personal device still holding the image; blames the
-#   receipt.
+#   image_review input, once per receiving personal device whose hours from the later of the save
+#   to the record and the receipt, until it deleted the image (or until as_of, if it still holds
+#   it), exceed the deadline: late or still overdue alike. Blames the receipt.
 # custom:
 #   id: storage.receiver_delete
 #   effect: deny
@@ -15,28 +16,26 @@
 #     for the receiver of the image to retain a copy as well, and it should be deleted from the
 #     personal mobile device.
 #   remedy: >-
-#     Delete the received image from your personal device: it is already saved in the patient's
-#     health record.
+#     Delete the received image from your personal device now if it is still there, and delete
+#     received images as soon as they are saved in the patient's health record.
 package clinimg.rules.storage.receiver_delete
 
 import data.clinimg.lib
 
 deny contains finding if {
 	input.type == "image_review"
-	lib.lifecycle.in_record == true
-	hours := lib.lifecycle.hours_since_record_transfer
-	is_number(hours)
 	deadline := lib.deadline_hours("receipt_deletion_hours")
-	hours > deadline
 	some receiver in object.get(lib.lifecycle, "receivers", [])
-	receiver.on_device == true
 	receiver.device.owner == "personal"
+	hours := receiver.hours_on_device_after_record
+	is_number(hours)
+	hours > deadline
 	device_id := object.get(receiver.device, "id", "unknown")
 	finding := {
 		"rule": "storage.receiver_delete",
-		"message": sprintf("A received copy of the image is still on personal device %s, more than %v hours after the image was saved to the health record.", [device_id, deadline]),
+		"message": sprintf("A received copy of the image was not deleted from personal device %s within %v hours of the image being saved to the health record.", [device_id, deadline]),
 		"guide": "Receipt of clinical images",
-		"remedy": "Delete the received image from your personal device: it is already saved in the patient's health record.",
+		"remedy": "Delete the received image from your personal device now if it is still there, and delete received images as soon as they are saved in the patient's health record.",
 		"event_id": object.get(receiver, "event_id", input.event_id),
 	}
 }

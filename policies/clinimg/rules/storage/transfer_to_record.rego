@@ -3,7 +3,10 @@
 # description: |
 #   (audit) An image taken for clinical care is part of the patient's health record: it must be
 #   saved there within the hospital's deadline, not kept on the device (Case Study Four).
-#   Fires on the audit's image_review input; blames the capture.
+#   Fires on the audit's image_review input when the hours from the capture until the first save
+#   to the record (or until as_of, if it is still not saved) exceed the deadline: late or still
+#   overdue alike, so an audit run night by night finds what one run over both nights finds.
+#   Blames the capture.
 # custom:
 #   id: storage.transfer_to_record
 #   effect: deny
@@ -12,8 +15,9 @@
 #     Clinical images taken by doctors on their personal mobile device in the course of providing
 #     clinical care are part of, and should be stored securely in, patient’s health record.
 #   remedy: >-
-#     Save the image to the patient's health record now (secure upload, or a hard copy where
-#     there is no secure system), then delete it from the device.
+#     Save the image to the patient's health record now if it is not there yet (secure upload, or
+#     a hard copy where there is no secure system), delete it from the device, and save future
+#     images within the deadline.
 package clinimg.rules.storage.transfer_to_record
 
 import data.clinimg.lib
@@ -25,16 +29,15 @@ capture_event_id := id if {
 deny contains finding if {
 	input.type == "image_review"
 	"clinical_care" in lib.primary_purposes
-	object.get(lib.lifecycle, "in_record", false) != true
-	hours := lib.lifecycle.hours_since_capture
+	hours := lib.lifecycle.hours_to_record_transfer
 	is_number(hours)
 	deadline := lib.deadline_hours("record_transfer_hours")
 	hours > deadline
 	finding := {
 		"rule": "storage.transfer_to_record",
-		"message": sprintf("An image taken for clinical care is still not in the patient's health record more than %v hours after it was taken.", [deadline]),
+		"message": sprintf("An image taken for clinical care was not saved to the patient's health record within %v hours of being taken.", [deadline]),
 		"guide": "Storage in the health record",
-		"remedy": "Save the image to the patient's health record now (secure upload, or a hard copy where there is no secure system), then delete it from the device.",
+		"remedy": "Save the image to the patient's health record now if it is not there yet (secure upload, or a hard copy where there is no secure system), delete it from the device, and save future images within the deadline.",
 		"event_id": capture_event_id,
 	}
 }

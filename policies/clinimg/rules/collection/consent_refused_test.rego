@@ -1,0 +1,48 @@
+package clinimg.rules.collection.consent_refused_test
+
+import data.clinimg.rules.collection.consent_refused
+
+refusal(purposes) := {"status": "refused", "given_by": "patient", "purposes": purposes, "documented_in_record": true}
+
+capture := {
+	"type": "capture",
+	"event_id": "e-1",
+	"image": {"id": "img-1"},
+	"purposes": ["clinical_care", "teaching"],
+	"consents": [{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"], "documented_in_record": true}],
+}
+
+finding(purpose) := {
+	"rule": "collection.consent_refused",
+	"message": sprintf("Consent to an image for %s was refused: do not take it.", [purpose]),
+	"guide": "Right to refuse consent",
+	"remedy": "Do not take the image; explain how images could help their care, use a suitable alternative, and document the refusal. Only a court order overrides it: clarify its scope with hospital administration or your medical defence organisation.",
+}
+
+test_fail_refused_one_purpose if {
+	consent_refused.deny == {finding("teaching")} with input as object.union(capture, {"consents": array.concat(capture.consents, [refusal(["teaching"])])})
+}
+
+test_fail_refusal_without_purposes_covers_all if {
+	consent_refused.deny == {finding("clinical_care"), finding("teaching")} with input as object.union(capture, {"consents": [refusal([])]})
+}
+
+test_success_no_refusal if {
+	consent_refused.deny == set() with input as capture
+}
+
+test_success_refusal_for_other_purpose if {
+	consent_refused.deny == set() with input as object.union(capture, {"consents": [refusal(["publication"])]})
+}
+
+test_success_refusal_for_other_image if {
+	consent_refused.deny == set() with input as object.union(capture, {"consents": [object.union(refusal([]), {"image_ids": ["img-2"]})]})
+}
+
+test_success_court_order if {
+	consent_refused.deny == set() with input as object.union(capture, {"legal_basis": "court_order", "consents": [refusal([])]})
+}
+
+test_success_not_a_capture if {
+	consent_refused.deny == set() with input as object.union(capture, {"type": "disclosure", "consents": [refusal([])]})
+}

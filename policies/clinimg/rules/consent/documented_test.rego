@@ -1,0 +1,78 @@
+package clinimg.rules.consent.documented_test
+
+import data.clinimg.rules.consent.documented
+
+consent(purposes, documented) := {
+	"status": "granted", "given_by": "patient", "purposes": purposes,
+	"documented_in_record": documented, "written_form": false,
+}
+
+capture := {
+	"type": "capture",
+	"event_id": "e-1",
+	"patient": {"id": "pt-1", "age_years": 54, "capacity": "full"},
+	"image": {"id": "img-1"},
+	"purposes": ["clinical_care", "teaching"],
+	"consents": [consent(["clinical_care", "teaching"], true)],
+}
+
+finding(label) := {
+	"rule": "consent.documented",
+	"message": sprintf("You are relying on %s, but it is not documented in the health record.", [label]),
+	"guide": "Documenting the consent process",
+	"remedy": "Document the consent process in the health record, including its scope and details (what the image is for, how it will be used, who will see it).",
+}
+
+# Case Study Three: verbal consent to therapeutic and teaching photos, never recorded.
+test_fail_case_study_three if {
+	documented.deny == {finding("the consent for clinical_care, teaching")} with input as object.union(capture, {"consents": [consent(["clinical_care", "teaching"], false)]})
+}
+
+test_fail_flag_missing if {
+	documented.deny == {finding("the consent for clinical_care")} with input as object.union(capture, {
+		"purposes": ["clinical_care"],
+		"consents": [{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"]}],
+	})
+}
+
+test_fail_one_of_two_undocumented if {
+	documented.deny == {finding("the consent for teaching")} with input as object.union(capture, {"consents": [
+		consent(["clinical_care"], true),
+		consent(["teaching"], false),
+	]})
+}
+
+test_fail_disclosure_relying_on_consent if {
+	documented.deny == {finding("the consent for research")} with input as {
+		"type": "disclosure",
+		"event_id": "e-2",
+		"image": {"id": "img-1", "purposes": ["clinical_care"]},
+		"purpose": "research",
+		"recipient": {"id": "r-1", "kind": "researcher", "relationship": "none"},
+		"legal_basis": "none",
+		"consents": [consent(["research"], false)],
+	}
+}
+
+test_success_documented if {
+	documented.deny == set() with input as capture
+}
+
+test_success_undocumented_consent_not_relied_on if {
+	documented.deny == set() with input as object.union(capture, {
+		"purposes": ["clinical_care"],
+		"consents": [consent(["clinical_care"], true), consent(["publication"], false)],
+	})
+}
+
+test_success_disclosure_on_primary_purpose if {
+	documented.deny == set() with input as {
+		"type": "disclosure",
+		"event_id": "e-2",
+		"image": {"id": "img-1", "purposes": ["clinical_care"]},
+		"purpose": "clinical_care",
+		"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "consulted"},
+		"legal_basis": "none",
+		"consents": [consent(["clinical_care"], false)],
+	}
+}

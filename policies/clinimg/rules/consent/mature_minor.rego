@@ -1,0 +1,37 @@
+# METADATA
+# title: A mature minor consents for themselves
+# description: |
+#   The patient is under 18 and assessed as mature enough to consent, yet no consent relied on
+#   came from the young person (only a parent or other decision-maker consented).
+# custom:
+#   id: consent.mature_minor
+#   effect: deny
+#   guide_section: Children
+#   passage: >-
+#     Older children and young people under 18 years of age will need to be assessed to determine
+#     if they have sufficient maturity to understand fully the purpose for taking the clinical
+#     images. If so, consent will need to be obtained from them, and you should encourage input
+#     from their parents.
+#   remedy: >-
+#     Obtain consent from the young person themselves, document it, and encourage input from their
+#     parents.
+package clinimg.rules.consent.mature_minor
+
+import data.clinimg.lib
+
+from_patient if {
+	some c in lib.relied_consents
+	c.given_by == "patient"
+}
+
+deny contains finding if {
+	lib.is_mature_minor
+	count(lib.relied_consents) > 0
+	not from_patient
+	finding := {
+		"rule": "consent.mature_minor",
+		"message": concat("", ["The patient has been assessed as mature enough to consent, but ", lib.consents_label(lib.relied_consents), " came from someone else, not from the young person."]),
+		"guide": "Children",
+		"remedy": "Obtain consent from the young person themselves, document it, and encourage input from their parents.",
+	}
+}

@@ -1,0 +1,36 @@
+# METADATA
+# title: Encourage a mature minor's parents to have input
+# description: |
+#   A capture relies on a mature minor's own consent and no parent or guardian has consented as
+#   well: a reminder to encourage the parents' input.
+# custom:
+#   id: consent.parental_input
+#   effect: warn
+#   guide_section: Children
+#   passage: >-
+#     If so, consent will need to be obtained from them, and you should encourage input from their
+#     parents.
+#   remedy: >-
+#     Encourage the young person to involve their parents in the decision, and note it in the
+#     health record.
+package clinimg.rules.consent.parental_input
+
+import data.clinimg.lib
+
+given_by(who) if {
+	some c in lib.relied_consents
+	c.given_by == who
+}
+
+warn contains finding if {
+	input.type == "capture"
+	lib.is_mature_minor
+	given_by("patient")
+	not given_by("parent_guardian")
+	finding := {
+		"rule": "consent.parental_input",
+		"message": "The young person consented themselves; encourage input from their parents.",
+		"guide": "Children",
+		"remedy": "Encourage the young person to involve their parents in the decision, and note it in the health record.",
+	}
+}

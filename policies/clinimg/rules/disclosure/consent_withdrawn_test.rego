@@ -1,0 +1,53 @@
+package clinimg.rules.disclosure.consent_withdrawn_test
+
+import data.clinimg.rules.disclosure.consent_withdrawn
+
+disclosure := {
+	"type": "disclosure",
+	"event_id": "e-1",
+	"image": {"id": "img-1", "purposes": ["clinical_care"]},
+	"purpose": "teaching",
+	"recipient": {"id": "st-1", "kind": "student", "relationship": "none", "within_facility": true},
+	"channel": "in_person_display",
+	"legal_basis": "none",
+	"consents": [
+		{"status": "granted", "purposes": ["clinical_care", "teaching"]},
+		{"status": "withdrawn", "purposes": ["teaching"]},
+	],
+}
+
+finding := {
+	"rule": "disclosure.consent_withdrawn",
+	"message": "The patient has withdrawn consent for this use of the image: it may no longer be used or disclosed for this purpose.",
+	"guide": "Withdrawing consent",
+	"remedy": "Do not use or disclose the image for this purpose; if you believe the law requires the disclosure, seek advice from hospital management first.",
+}
+
+test_fail_withdrawn_for_purpose if {
+	consent_withdrawn.deny == {finding} with input as disclosure
+}
+
+test_fail_withdrawal_naming_no_purpose if {
+	consent_withdrawn.deny == {finding} with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "purposes": ["teaching"]},
+		{"status": "withdrawn"},
+	]})
+}
+
+test_success_withdrawn_for_another_purpose if {
+	consent_withdrawn.deny == set() with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "purposes": ["teaching"]},
+		{"status": "withdrawn", "purposes": ["research"]},
+	]})
+}
+
+test_success_legal_basis if {
+	consent_withdrawn.deny == set() with input as object.union(disclosure, {"legal_basis": "court_order"})
+}
+
+test_success_withdrawal_for_other_image if {
+	consent_withdrawn.deny == set() with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "purposes": ["teaching"]},
+		{"status": "withdrawn", "purposes": ["teaching"], "image_ids": ["img-2"]},
+	]})
+}

@@ -1,0 +1,65 @@
+package clinimg.rules.disclosure.deidentify_for_education_test
+
+import data.clinimg.rules.disclosure.deidentify_for_education
+
+disclosure := {
+	"type": "disclosure",
+	"event_id": "e-1",
+	"image": {"id": "img-1", "purposes": ["clinical_care"], "identifiable": true, "identifying_features": ["face"]},
+	"purpose": "teaching",
+	"recipient": {"id": "st-1", "kind": "student", "relationship": "none", "within_facility": true},
+	"channel": "in_person_display",
+	"legal_basis": "none",
+	"consents": [{"status": "granted", "purposes": ["clinical_care", "teaching"], "identifiable_use": false}],
+}
+
+finding(purpose) := {
+	"rule": "disclosure.deidentify_for_education",
+	"message": concat("", [
+		"The image is identifiable and is to be used for ", purpose,
+		" without the patient's consent to identifiable use: de-identify it first.",
+	]),
+	"guide": "De-identification of clinical images",
+	"remedy": "De-identify the image (faces, tattoos and other features, and its metadata) before this use, or obtain and document the patient's consent to identifiable use.",
+}
+
+test_fail_identifiable_teaching if {
+	deidentify_for_education.deny == {finding("teaching")} with input as disclosure
+}
+
+test_fail_message_text if {
+	deidentify_for_education.deny == {{
+		"rule": "disclosure.deidentify_for_education",
+		"message": "The image is identifiable and is to be used for publication without the patient's consent to identifiable use: de-identify it first.",
+		"guide": "De-identification of clinical images",
+		"remedy": "De-identify the image (faces, tattoos and other features, and its metadata) before this use, or obtain and document the patient's consent to identifiable use.",
+	}} with input as object.union(disclosure, {"purpose": "publication", "consents": [{"status": "granted", "publication": true}]})
+}
+
+test_fail_identifiable_consent_for_other_purpose if {
+	deidentify_for_education.deny == {finding("research")} with input as object.union(disclosure, {
+		"purpose": "research",
+		"consents": [{"status": "granted", "purposes": ["teaching", "research"]}, {"status": "granted", "purposes": ["teaching"], "identifiable_use": true}],
+	})
+}
+
+test_fail_identifiable_consent_withdrawn if {
+	deidentify_for_education.deny == {finding("teaching")} with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "purposes": ["teaching"], "identifiable_use": true},
+		{"status": "withdrawn", "purposes": ["teaching"]},
+	]})
+}
+
+test_success_consent_to_identifiable_use if {
+	deidentify_for_education.deny == set() with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "purposes": ["teaching"], "identifiable_use": true},
+	]})
+}
+
+test_success_not_identifiable if {
+	deidentify_for_education.deny == set() with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": false}})
+}
+
+test_success_clinical_care if {
+	deidentify_for_education.deny == set() with input as object.union(disclosure, {"purpose": "clinical_care"})
+}

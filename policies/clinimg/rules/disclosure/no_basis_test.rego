@@ -1,0 +1,66 @@
+package clinimg.rules.disclosure.no_basis_test
+
+import data.clinimg.rules.disclosure.no_basis
+
+disclosure := {
+	"type": "disclosure",
+	"event_id": "e-1",
+	"image": {"id": "img-1", "purposes": ["clinical_care"], "identifiable": false},
+	"purpose": "research",
+	"recipient": {"id": "res-1", "kind": "researcher", "relationship": "none", "within_facility": false},
+	"channel": "hospital_email",
+	"legal_basis": "none",
+	"consents": [],
+}
+
+finding := {
+	"rule": "disclosure.no_basis",
+	"message": "Nothing allows this disclosure: it is not what the image was taken for, not clinical care the patient would expect, the patient has not consented, and no law requires it.",
+	"guide": "Use and disclosure of clinical images",
+	"remedy": "Do not send the image; obtain and document the patient's consent for this purpose, or seek advice from hospital management if you believe the law permits the disclosure.",
+}
+
+test_fail_no_consent_no_purpose if {
+	no_basis.deny == {finding} with input as disclosure
+}
+
+test_fail_only_refusals_on_file if {
+	no_basis.deny == {finding} with input as object.union(disclosure, {"consents": [{"status": "refused", "purposes": ["research"]}]})
+}
+
+test_fail_clinical_care_to_family if {
+	# Clinical care is a related purpose only towards people caring for the patient.
+	no_basis.deny == {finding} with input as object.union(disclosure, {
+		"image": {"id": "img-1", "purposes": ["teaching"]},
+		"purpose": "clinical_care",
+		"recipient": {"id": "fam-1", "kind": "family"},
+	})
+}
+
+test_success_secondary_purpose if {
+	no_basis.deny == set() with input as object.union(disclosure, {
+		"purpose": "clinical_care",
+		"image": {"id": "img-1", "purposes": ["teaching"]},
+		"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "consulted"},
+	})
+}
+
+test_success_consent_covers if {
+	no_basis.deny == set() with input as object.union(disclosure, {"consents": [{"status": "granted", "purposes": ["research"]}]})
+}
+
+test_success_some_consent_is_scope_not_no_basis if {
+	no_basis.deny == set() with input as object.union(disclosure, {"consents": [{"status": "granted", "purposes": ["clinical_care"]}]})
+}
+
+test_success_legal_basis if {
+	no_basis.deny == set() with input as object.union(disclosure, {"legal_basis": "required_by_law"})
+}
+
+test_success_non_professional if {
+	no_basis.deny == set() with input as object.union(disclosure, {"purpose": "personal"})
+}
+
+test_success_not_a_disclosure if {
+	no_basis.deny == set() with input as object.union(disclosure, {"type": "capture"})
+}
