@@ -177,3 +177,42 @@ def rules(policy_dirs: Iterable[str | pathlib.Path] = ()) -> list[RuleMeta]:
 def dumps_decision(decision: dict[str, Any]) -> str:
     """Canonical JSON: the same decision is the same bytes."""
     return json.dumps(decision, sort_keys=True, ensure_ascii=False, indent=2)
+
+
+# ---------------------------------------------------------------------------------------------
+# audit
+
+
+def audit(
+    paths: Iterable[str],
+    *,
+    as_of: str | None = None,
+    state: str | pathlib.Path | None = None,
+    policy_config: str | pathlib.Path | None = None,
+    policy_dirs: Iterable[str | pathlib.Path] = (),
+    quarantine: str | pathlib.Path | None = None,
+    workers: int | None = None,
+    cache: bool = True,
+    progress: bool = True,
+) -> "AuditReport":
+    """Decide every event of the logs and the open lifecycles (SPEC §5 `clinimg audit`)."""
+    import os
+
+    from .audit import audit as run_audit
+    from .engines.embedded import EmbeddedEngine
+
+    policy = build_policy(policy_config, policy_dirs)
+    count = workers or min(4, os.cpu_count() or 1)
+    return run_audit(
+        list(paths),
+        policy=policy,
+        engine_factory=lambda p: EmbeddedEngine(p, workers=count, cache=cache),
+        as_of=as_of,
+        state_path=state,
+        quarantine=quarantine,
+        progress=progress,
+    )
+
+
+if False:  # pragma: no cover - typing only
+    from .audit import AuditReport

@@ -10,7 +10,7 @@ import click
 
 from . import __version__, api
 from .errors import CheckerError, ExitCode
-from .reports import CHECK_REPORTER_BY_NAME, terminal_safe
+from .reports import AUDIT_REPORTER_BY_NAME, CHECK_REPORTER_BY_NAME, terminal_safe
 
 
 def _errors_as_lines(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,6 +70,35 @@ def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...],
     result = api.check(request, policy_config=policy_config, policy_dirs=policy_dirs)
     click.echo(CHECK_REPORTER_BY_NAME[fmt]().render(result.decision), nl=False)
     sys.exit(int(result.exit_code))
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--as-of", default=None, help="Judge lifecycle deadlines as of this RFC 3339 time (default: the latest event seen).")
+@click.option("--state", "state", type=click.Path(dir_okay=False), default=None, help="SQLite state store for incremental nightly runs (default: none, a one-off run).")
+@click.option("--format", "fmt", type=click.Choice(sorted(AUDIT_REPORTER_BY_NAME)), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", help="Write the report here (default: stdout).")
+@click.option("--quarantine", type=click.Path(dir_okay=False), default=None, help="Write every invalid line here, verbatim.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Engine worker processes (default: one per core, at most 4).")
+@click.option("--no-cache", is_flag=True, help="Decide every event afresh (slower; the same decisions).")
+@policy_config_option
+@policy_dir_option
+@_errors_as_lines
+def audit(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str, output: str, quarantine: str | None, workers: int | None, no_cache: bool, policy_config: str | None, policy_dirs: tuple[str, ...]) -> None:
+    """Audit event logs (JSON Lines, or - for stdin). Exit 0 no deny findings, 1 deny findings, 2 usage or policy error."""
+    report = api.audit(logs, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs, quarantine=quarantine, workers=workers, cache=not no_cache)
+    text = AUDIT_REPORTER_BY_NAME[fmt]().render(report.as_dict())
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise CheckerError(f"{output}: cannot write the report ({exc.strerror})") from None
+        c = report.counts
+        click.echo(f"clinimg audit: {len(report.findings)} finding(s), read {c['read']} = decided {c['decided']} + invalid {c['invalid']} + duplicate {c['duplicate']}; report written to {output}", err=True)
+    sys.exit(int(ExitCode.DENY) if report.has_deny or report.engine_errors else 0)
 
 
 @main.command()

@@ -9,6 +9,7 @@ document a line: first the policy {"modules": [[path, source], â€¦], "data": {â€
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 
@@ -16,7 +17,12 @@ import sys
 def main() -> int:
     import regopy
 
-    stdin, stdout = sys.stdin, sys.stdout
+    # The protocol gets a private copy of stdout; fd 1 goes to stderr, because rego-cpp prints
+    # its diagnostics straight to fd 1 and would corrupt the replies.
+    stdin = sys.stdin
+    stdout = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     policy = json.loads(stdin.readline())
     sources = dict((path, source) for path, source in policy["modules"])
     try:
@@ -24,13 +30,15 @@ def main() -> int:
         for path, source in policy["modules"]:
             interpreter.add_module(path, source)
         interpreter.add_data(policy["data"])
+        thresholds_out = interpreter.query("x = data.clinimg.lib.deadline_thresholds")
+        thresholds = json.loads(thresholds_out.binding("x").json()) if thresholds_out.ok() else []
         # Compiled once per process: a bundle with a plan for the entry point.
         bundle = interpreter.build("decision = data.clinimg.decision", [])
     except Exception as exc:  # a compile error: report it, then stop
         stdout.write(json.dumps({"error": "policy does not compile", "problems": rego_problems(exc, sources)}) + "\n")
         stdout.flush()
         return 1
-    stdout.write('{"ready": true}\n')
+    stdout.write(json.dumps({"ready": True, "deadline_thresholds": thresholds}) + "\n")
     stdout.flush()
     runner = regopy.Interpreter()
     for line in stdin:

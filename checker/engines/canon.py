@@ -40,8 +40,38 @@ class Canonicalizer:
                 return t
         return self.thresholds[-1] + 1 if self.thresholds else value
 
+    @staticmethod
+    def relevant(doc: dict[str, Any]) -> dict[str, Any]:
+        """Drop facts the shipped rules cannot read for this input.
+
+        - Consents scoped to other images only matter as "the patient has granted some consent"
+          (disclosure.consent_scope vs no_basis): the first such grant stands for all of them.
+        - Ages only matter as child or adult, except when deleting from the record (retention
+          arithmetic), where they are kept exactly.
+        """
+        image_id = (doc.get("image") or {}).get("id")
+        consents = doc.get("consents")
+        if isinstance(consents, list) and consents:
+            kept, other_grant = [], False
+            for c in consents:
+                ids = c.get("image_ids") if isinstance(c, dict) else None
+                if ids and image_id not in ids:
+                    if c.get("status") == "granted" and not other_grant:
+                        other_grant = True
+                        kept.append({"status": "granted", "purposes": [], "image_ids": ["\u27e6other\u27e7"]})
+                    continue
+                kept.append(c)
+            doc = {**doc, "consents": kept}
+        patient = doc.get("patient")
+        if doc.get("type") != "record_deletion" and isinstance(patient, dict):
+            age = patient.get("age_years")
+            if isinstance(age, (int, float)) and not isinstance(age, bool):
+                doc = {**doc, "patient": {**patient, "age_years": 17 if age < 18 else 18}}
+        return doc
+
     def canonical(self, doc: dict[str, Any]) -> tuple[str, list[str]]:
         """(cache key, placeholder number → original string)."""
+        doc = self.relevant(doc)
         names: dict[str, int] = {}
         originals: list[str] = []
 

@@ -36,6 +36,7 @@ class _Worker:
         reply = self._roundtrip(json.dumps(hello))
         if reply is None:
             raise EngineError(f"embedded engine failed to start ({self.death()})")
+        self.deadline_thresholds: list[float] = list(reply.get("deadline_thresholds") or [])
         if "error" in reply:
             self.close()
             problems = reply.get("problems") or []
@@ -87,33 +88,109 @@ class _Worker:
 
 
 class EmbeddedEngine:
+    """regopy behind the engine interface.
+
+    workers: how many interpreter processes decide in parallel (one per core is right).
+    cache:   decide each distinct canonical fact set once (checker/engines/canon.py) — for audits,
+             where a million events hold far fewer distinct questions.
+    """
+
     name = "embedded"
 
-    def __init__(self, policy: PolicySet) -> None:
+    def __init__(self, policy: PolicySet, *, workers: int = 1, cache: bool = False, cache_size: int = 500_000) -> None:
         self.policy = policy
-        self._worker: _Worker | None = None
+        self.workers = max(1, workers)
+        self._pool: list[_Worker | None] = [None] * self.workers
+        self._cache_enabled = cache
+        self._cache: dict[str, Decision] = {}
+        self._cache_size = cache_size
+        self._canon: Any = None
+        self.stats = {"decided": 0, "cache_hits": 0, "engine_calls": 0, "crashes": 0}
+        # A hospital's own Rego may read any field, so its inputs are only cached verbatim.
+        self._exact_keys = any(m.path.startswith("local") for m in policy.modules)
+        self._keep_identity = bool((policy.data.get("clinimg", {}).get("config", {}) or {}).get("waivers"))
 
-    def _get_worker(self) -> _Worker:
-        if self._worker is None:
-            self._worker = _Worker(self.policy)
-        return self._worker
+    def _get_worker(self, slot: int = 0) -> _Worker:
+        worker = self._pool[slot]
+        if worker is None:
+            worker = self._pool[slot] = _Worker(self.policy)
+        return worker
+
+    def _decide_one(self, slot: int, input_json: str) -> Decision | EngineFailure:
+        worker = self._get_worker(slot)
+        self.stats["engine_calls"] += 1
+        result = worker.decide(input_json)
+        if result is None:  # the worker died on this input: it alone is lost, reported
+            self.stats["crashes"] += 1
+            self._pool[slot] = None
+            return EngineFailure(f"the embedded engine crashed on this input: {worker.death()}")
+        return result
+
+    def _decide_many(self, lines: list[str]) -> list[Decision | EngineFailure]:
+        if self.workers == 1 or len(lines) < 2 * self.workers:
+            return [self._decide_one(0, line) for line in lines]
+        import threading
+
+        for slot in range(self.workers):  # start them before the threads race to
+            self._get_worker(slot)
+        results: list[Decision | EngineFailure | None] = [None] * len(lines)
+        errors: list[BaseException] = []
+
+        def run(slot: int) -> None:
+            try:
+                for i in range(slot, len(lines), self.workers):
+                    results[i] = self._decide_one(slot, lines[i])
+            except BaseException as exc:  # pragma: no cover - surfaced below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(slot,), daemon=True) for slot in range(self.workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        return [r if r is not None else EngineFailure("not decided") for r in results]
+
+    def _canonicalizer(self) -> Any:
+        if self._canon is None:
+            from .canon import Canonicalizer
+
+            thresholds = self._get_worker(0).deadline_thresholds
+            self._canon = Canonicalizer(thresholds, keep_identity=self._keep_identity)
+        return self._canon
 
     def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
-        results: list[Decision | EngineFailure] = []
-        for item in inputs:
-            worker = self._get_worker()
-            result = worker.decide(json.dumps(item, ensure_ascii=False))
-            if result is None:  # the worker died on this input: it alone is lost, reported
-                results.append(EngineFailure(f"the embedded engine crashed on this input: {worker.death()}"))
-                self._worker = None
+        self.stats["decided"] += len(inputs)
+        if not self._cache_enabled:
+            return self._decide_many([json.dumps(item, ensure_ascii=False) for item in inputs])
+        from .canon import restore
+
+        keyed: list[tuple[str, list[str]]] = []
+        if self._exact_keys:
+            keyed = [(json.dumps(item, sort_keys=True, ensure_ascii=False), []) for item in inputs]
+        else:
+            canon = self._canonicalizer()
+            keyed = [canon.canonical(item) for item in inputs]
+        missing = list(dict.fromkeys(key for key, _ in keyed if key not in self._cache))
+        fresh = dict(zip(missing, self._decide_many(missing)))
+        out: list[Decision | EngineFailure] = []
+        for key, originals in keyed:
+            if key in self._cache:
+                self.stats["cache_hits"] += 1
+                decision: Decision | EngineFailure = self._cache[key]
             else:
-                results.append(result)
-        return results
+                decision = fresh[key]
+                if not isinstance(decision, EngineFailure) and len(self._cache) < self._cache_size:
+                    self._cache[key] = decision
+            out.append(restore(decision, originals) if not isinstance(decision, EngineFailure) else decision)
+        return out
 
     def close(self) -> None:
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
+        for slot, worker in enumerate(self._pool):
+            if worker is not None:
+                worker.close()
+                self._pool[slot] = None
 
     def __enter__(self) -> "EmbeddedEngine":
         return self

@@ -1,0 +1,4 @@
+"""The nightly audit (SPEC §5)."""
+from .runner import AuditReport, audit
+
+__all__ = ["AuditReport", "audit"]

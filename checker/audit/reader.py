@@ -1,0 +1,271 @@
+"""Reading event logs: every line accounted for, in time order, in bounded memory.
+
+Pass 1 reads each file's raw lines once, taking only a sort key — (occurred_at, event_id), pulled
+out with a regular expression — and where the line starts. If every file is already in time order
+(the usual case) the files are merged as streams; otherwise the keys (not the events) are sorted
+in a temporary SQLite table. Pass 2 reads the lines in that order through mmap, and parses and
+schema-checks each one. Memory holds a key per file, never the events.
+"""
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import json
+import mmap
+import os
+import pathlib
+import re
+import sqlite3
+import sys
+import tempfile
+from typing import Any, Iterator
+
+from .. import schemas
+from ..errors import CheckerError
+from ..jsonload import JSONProblem, json_path, loads
+from .state import parse_ns
+
+_OCCURRED = re.compile(rb'"occurred_at"\s*:\s*"([^"\\]{10,40})"')
+_EVENT_ID = re.compile(rb'"event_id"\s*:\s*"((?:[^"\\]|\\.){0,200})"')
+MAX_LINE_BYTES = 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class LogLine:
+    file: str
+    line: int
+    raw: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class InputProblem:
+    file: str
+    line: int
+    reason: str
+    raw: bytes
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "reason": self.reason}
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    file: str
+    line: int
+    doc: dict[str, Any]
+    occurred_ns: int
+
+
+def _key(raw: bytes) -> tuple[int, str]:
+    m = _OCCURRED.search(raw)
+    ns = -1
+    if m:
+        try:
+            ns = parse_ns(m.group(1).decode("ascii"))
+        except (ValueError, UnicodeDecodeError, OverflowError):
+            ns = -1
+    e = _EVENT_ID.search(raw)
+    return ns, (e.group(1).decode("utf-8", "replace") if e else "")
+
+
+class LogSet:
+    """The input files, mapped; stdin is spooled to a temporary file first (it cannot be re-read)."""
+
+    def __init__(self, paths: list[str]) -> None:
+        if not paths:
+            raise CheckerError("no event log given (a path, or - for standard input)")
+        self.names: list[str] = []
+        self.maps: list[Any] = []
+        self._files: list[Any] = []
+        for path in paths:
+            if path == "-":
+                spool = tempfile.TemporaryFile()
+                while chunk := sys.stdin.buffer.read(1 << 20):
+                    spool.write(chunk)
+                spool.flush()
+                handle, name = spool, "<stdin>"
+            else:
+                p = pathlib.Path(path)
+                try:
+                    if p.is_dir():
+                        raise CheckerError(f"{p}: is a directory, not an event log")
+                    handle = open(p, "rb")
+                except OSError as exc:
+                    raise CheckerError(f"{p}: cannot read ({exc.strerror or type(exc).__name__})") from None
+                name = str(p)
+            self._files.append(handle)
+            self.names.append(name)
+            size = os.fstat(handle.fileno()).st_size
+            self.maps.append(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b"")
+
+    def close(self) -> None:
+        for m in self.maps:
+            if isinstance(m, mmap.mmap):
+                m.close()
+        for f in self._files:
+            f.close()
+
+    def _lines(self, index: int) -> Iterator[tuple[int, int, int]]:
+        """(line number, start, end) of every line of one file; a last line without newline too."""
+        data = self.maps[index]
+        start, number, size = 0, 0, len(data)
+        while start < size:
+            end = data.find(b"\n", start)
+            if end < 0:
+                end = size
+            number += 1
+            yield number, start, end
+            start = end + 1
+
+    def ordered(self) -> Iterator[LogLine]:
+        """Every non-blank line of every file, in (occurred_at, event_id) order."""
+        streams = []
+        in_order = True
+        for i in range(len(self.maps)):
+            last: tuple[int, str] | None = None
+            for _, start, end in self._lines(i):
+                key = _key(self.maps[i][start:min(end, start + 4096)])
+                if last is not None and key < last:
+                    in_order = False
+                    break
+                last = key
+            if not in_order:
+                break
+        if in_order:
+            for i in range(len(self.maps)):
+                streams.append(self._keyed(i))
+            for _, _, _, i, number, start, end in heapq.merge(*streams):
+                yield self._logline(i, number, start, end)
+            return
+        yield from self._sorted_by_sqlite()
+
+    def _keyed(self, i: int) -> Iterator[tuple[int, str, int, int, int, int, int]]:
+        data = self.maps[i]
+        for number, start, end in self._lines(i):
+            ns, eid = _key(data[start:min(end, start + 4096)])
+            yield ns, eid, i, i, number, start, end
+
+    def _sorted_by_sqlite(self) -> Iterator[LogLine]:
+        with tempfile.TemporaryDirectory(prefix="clinimg-sort-") as tmp:
+            db = sqlite3.connect(os.path.join(tmp, "keys.sqlite"))
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA synchronous=OFF")
+            db.execute("CREATE TABLE k (ns INTEGER, eid TEXT, f INTEGER, line INTEGER, s INTEGER, e INTEGER)")
+            for i in range(len(self.maps)):
+                db.executemany("INSERT INTO k VALUES (?,?,?,?,?,?)", ((ns, eid, f, number, s, e) for ns, eid, f, _, number, s, e in self._keyed(i)))
+            db.commit()
+            for f, number, s, e in db.execute("SELECT f, line, s, e FROM k ORDER BY ns, eid, f, line"):
+                yield self._logline(f, number, s, e)
+            db.close()
+
+    def _logline(self, i: int, number: int, start: int, end: int) -> LogLine:
+        raw = self.maps[i][start:end]
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        return LogLine(self.names[i], number, bytes(raw))
+
+
+class EventParser:
+    """Parse and schema-check one log line. A line is an Event or an InputProblem, never lost.
+
+    The schema check is the expensive step; documents that differ only in identifiers and times
+    share a shape, so a valid shape is remembered (identifiers and times are checked on their own).
+    """
+
+    def __init__(self) -> None:
+        self._valid_shapes: set[str] = set()
+        self._valid_pairs: set[tuple[str, str, Any]] = set()
+
+    def parse(self, line: LogLine) -> Event | InputProblem | None:
+        raw = line.raw
+        if not raw.strip():
+            return None
+        if len(raw) > MAX_LINE_BYTES:
+            return InputProblem(line.file, line.line, "line longer than 1 MiB", raw)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return InputProblem(line.file, line.line, f"not UTF-8 (byte {exc.start})", raw)
+        try:
+            doc = loads(text)
+        except JSONProblem as exc:
+            return InputProblem(line.file, line.line, f"{exc.path}: {exc.reason}", raw)
+        if not isinstance(doc, dict):
+            return InputProblem(line.file, line.line, "$: an event must be a JSON object", raw)
+        problem = self._schema_problem(doc)
+        if problem:
+            return InputProblem(line.file, line.line, problem, raw)
+        try:
+            ns = parse_ns(doc["occurred_at"])
+        except (ValueError, OverflowError):
+            return InputProblem(line.file, line.line, "$.occurred_at: is not a valid date-time", raw)
+        return Event(line.file, line.line, doc, ns)
+
+    def _schema_problem(self, doc: dict[str, Any]) -> str | None:
+        shaped = _shape(doc)
+        if shaped is not None:
+            shape, pairs = shaped
+            if shape in self._valid_shapes and pairs <= self._valid_pairs:
+                return None
+        problems = schemas.problems("event", doc)
+        if problems:
+            p = problems[0]
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            return f"{json_path(p.path)}: {p.constraint}{more}"
+        if shaped is not None and len(self._valid_shapes) < 100_000 and len(self._valid_pairs) < 1_000_000:
+            self._valid_shapes.add(shape)
+            self._valid_pairs |= pairs
+        return None
+
+
+def _shape(doc: dict[str, Any]) -> tuple[str, frozenset[tuple[str, str, Any]]] | None:
+    """Why a document is valid, split in two: its structure (keys, value types, the event type)
+    and its scalar values, each at its place. The schemas constrain a scalar by its place alone
+    (every top-level field is declared once, whatever the type), so a document whose structure
+    and every (type, place, value) were seen in valid documents is valid. Identifiers and times
+    vary without end: they are checked here directly instead. None: no shortcut, validate."""
+    kind = doc.get("type")
+    if not isinstance(kind, str):
+        return None
+    pairs: set[tuple[str, str, Any]] = set()
+
+    def walk(value: Any, place: str, key: str | None) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, f"{place}.{k}", k) for k, v in sorted(value.items())}
+        if isinstance(value, list):
+            return [walk(v, place + "[]", key) for v in value]
+        if key in _TIME_KEYS:
+            if not (isinstance(value, str) and _TIMESTAMP.match(value)):
+                raise _NoShortcut
+            return "TS"
+        if key in _ID_KEYS or (key in _ID_LIST_KEYS and place.endswith("[]")):
+            if not (isinstance(value, str) and 0 < len(value) <= 200):
+                raise _NoShortcut
+            return "ID"
+        if isinstance(value, bool) or value is None:
+            kind_name = repr(value)
+        elif isinstance(value, (int, float)):
+            kind_name = "int" if isinstance(value, int) else "float"
+        else:
+            kind_name = "str"
+        pairs.add((kind, place, value if not isinstance(value, float) else repr(value)))
+        return kind_name
+
+    try:
+        shape = walk(doc, "$", None)
+    except _NoShortcut:
+        return None
+    shape["type"] = kind
+    return json.dumps(shape, sort_keys=True), frozenset(pairs)
+
+
+class _NoShortcut(Exception):
+    pass
+
+
+_TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$")
+
+
+_TIME_KEYS = frozenset({"occurred_at", "as_of", "when"})
+_ID_KEYS = frozenset({"id", "event_id", "related_event_id", "capture_event_id", "record_transfer_event_id", "who", "reported_to", "facility", "intended_recipient"})
+_ID_LIST_KEYS = frozenset({"image_ids", "patient_image_ids", "images_produced"})

@@ -1,0 +1,260 @@
+"""State per patient and image, built from events in time order (SPEC §5).
+
+Python gathers facts; Rego decides. For each event this module builds the decision input — the
+event plus what earlier events established (consents on file, the image as captured, where the
+image is) — *before* applying the event. At the end of a run it builds one `image_review` input
+per image whose lifecycle is still open (or changed tonight), with the hours each obligation took
+or has been waiting (docs/input.md, `lifecycle`).
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+NS_PER_HOUR = 3_600_000_000_000
+NS_PER_YEAR = int(365.25 * 24 * NS_PER_HOUR)
+
+
+def parse_ns(timestamp: str) -> int:
+    """RFC 3339 with offset → ns since the epoch (the schema has checked the form)."""
+    dt = datetime.datetime.fromisoformat(timestamp.replace("z", "Z"))
+    if dt.tzinfo is None:  # pragma: no cover - the schema requires an offset
+        raise ValueError("timestamp without offset")
+    whole = int(dt.timestamp())
+    return whole * 1_000_000_000 + dt.microsecond * 1000
+
+
+def iso(ns: int) -> str:
+    return datetime.datetime.fromtimestamp(ns / 1e9, tz=datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def hours(from_ns: int, to_ns: int) -> float:
+    return round((to_ns - from_ns) / NS_PER_HOUR, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Consents on file: a later grant supersedes earlier refusals/withdrawals of the same purposes,
+# a later refusal/withdrawal ends earlier grants of the purposes it names (all, if it names none).
+
+
+def _purposes(c: dict[str, Any]) -> set[str]:
+    return set(c.get("purposes") or [])
+
+
+def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[dict[str, Any]]:
+    status = new.get("status")
+    named = _purposes(new)
+    kept: list[dict[str, Any]] = []
+    for c in on_file:
+        if status == "granted" and c.get("status") in ("refused", "withdrawn"):
+            remaining = _purposes(c) - named if _purposes(c) else set()
+            if not _purposes(c) and named:
+                kept.append(c)  # a refusal of everything stays until granted wholesale
+            elif remaining:
+                kept.append({**c, "purposes": sorted(remaining)})
+            continue
+        if status in ("refused", "withdrawn") and c.get("status") == "granted":
+            if not named:
+                continue
+            remaining = _purposes(c) - named
+            if remaining:
+                kept.append({**c, "purposes": sorted(remaining)})
+            continue
+        kept.append(c)
+    kept.append(new)
+    return kept
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class State:
+    """Patients and images. Plain dicts, so the store can keep them as JSON."""
+
+    def __init__(self, patients: dict[str, dict[str, Any]] | None = None, images: dict[str, dict[str, Any]] | None = None) -> None:
+        self.patients = patients if patients is not None else {}
+        self.images = images if images is not None else {}
+        self.touched_images: set[str] = set()
+        self.touched_patients: set[str] = set()
+
+    # -- access -------------------------------------------------------------------------------
+
+    def patient(self, patient_id: str) -> dict[str, Any]:
+        p = self.patients.get(patient_id)
+        if p is None:
+            p = self.patients[patient_id] = {"consents": [], "image_ids": []}
+        return p
+
+    def image(self, image_id: str, patient_id: str) -> dict[str, Any]:
+        img = self.images.get(image_id)
+        if img is None:
+            img = self.images[image_id] = {
+                "id": image_id,
+                "patient_id": patient_id,
+                "receivers": {},
+                "wrong_disclosures": {},
+            }
+            ids = self.patient(patient_id)["image_ids"]
+            if image_id not in ids:
+                ids.append(image_id)
+            self.touched_patients.add(patient_id)
+        return img
+
+    # -- inputs -------------------------------------------------------------------------------
+
+    def input_for(self, event: dict[str, Any], at_ns: int) -> dict[str, Any]:
+        """The decision input for `event`, from the state before it."""
+        doc = dict(event)
+        patient_id = event["patient"]["id"]
+        patient = self.patients.get(patient_id) or {"consents": [], "image_ids": []}
+        doc["consents"] = list(patient["consents"])
+        kind = event["type"]
+        image_id = (event.get("image") or {}).get("id")
+        img = self.images.get(image_id) if image_id else None
+        if kind == "disclosure":
+            captured = dict((img or {}).get("image") or {})
+            captured["purposes"] = list((img or {}).get("purposes") or [])
+            captured.update(event["image"])
+            doc["image"] = captured
+            lifecycle: dict[str, Any] = {"in_record": bool(img and img.get("record_transfer_at") is not None)}
+            if img and img.get("record_transfer_at") is not None:
+                lifecycle["hours_since_record_transfer"] = hours(img["record_transfer_at"], at_ns)
+            doc["lifecycle"] = lifecycle
+        elif kind == "record_deletion":
+            lifecycle = {}
+            if img and img.get("record_transfer_at") is not None:
+                lifecycle["years_in_record"] = round((at_ns - img["record_transfer_at"]) / NS_PER_YEAR, 3)
+            if img and img.get("age_at_capture") is not None:
+                lifecycle["age_at_capture"] = img["age_at_capture"]
+            doc["lifecycle"] = lifecycle
+        elif kind == "access_request":
+            doc["lifecycle"] = {
+                "patient_image_ids": [
+                    i for i in patient["image_ids"] if not (self.images.get(i) or {}).get("deleted_from_record")
+                ]
+            }
+        return doc
+
+    # -- transitions --------------------------------------------------------------------------
+
+    def apply(self, event: dict[str, Any], at_ns: int) -> None:
+        kind = event["type"]
+        patient_id = event["patient"]["id"]
+        patient = self.patient(patient_id)
+        self.touched_patients.add(patient_id)
+        image_id = (event.get("image") or {}).get("id")
+        if kind == "consent":
+            patient["consents"] = apply_consent(patient["consents"], event["consent"])
+            return
+        if not image_id:
+            return
+        img = self.image(image_id, patient_id)
+        self.touched_images.add(image_id)
+        if kind in ("capture", "patient_provided"):
+            img["image"] = {k: v for k, v in event["image"].items() if k != "purposes"}
+            img["purposes"] = list(event.get("purposes") or [])
+            img["captured_at"] = at_ns
+            img["capture_event_id"] = event["event_id"]
+            img["actor"] = {k: v for k, v in event["actor"].items()}
+            img["patient"] = dict(event["patient"])
+            img["facility"] = event.get("facility")
+            img["capture_device"] = event["actor"].get("device") if kind == "capture" else None
+            img["age_at_capture"] = event["patient"].get("age_years")
+            img["source"] = kind
+        elif kind == "record_transfer":
+            if img.get("record_transfer_at") is None:
+                img["record_transfer_at"] = at_ns
+                img["record_transfer_event_id"] = event["event_id"]
+        elif kind == "device_deletion":
+            device_id = event["device"]["id"]
+            cap = img.get("capture_device") or {}
+            if cap.get("id") == device_id and img.get("capture_device_deleted_at") is None:
+                img["capture_device_deleted_at"] = at_ns
+            receiver = img["receivers"].get(device_id)
+            if receiver is not None and receiver.get("deleted_at") is None:
+                receiver["deleted_at"] = at_ns
+        elif kind == "receipt":
+            device = event["device"]
+            if device["id"] not in img["receivers"]:
+                img["receivers"][device["id"]] = {"event_id": event["event_id"], "device": device, "received_at": at_ns, "deleted_at": None}
+        elif kind == "disclosure":
+            intended = event.get("intended_recipient")
+            intended_id = intended.get("id") if isinstance(intended, dict) else intended
+            if intended_id is not None and intended_id != event["recipient"]["id"]:
+                img["wrong_disclosures"][event["event_id"]] = {"at": at_ns, "reported_at": None}
+        elif kind == "record_deletion":
+            img["deleted_from_record"] = True
+
+    def apply_breach_report(self, event: dict[str, Any], at_ns: int) -> None:
+        related = event.get("related_event_id")
+        patient = self.patients.get(event["patient"]["id"]) or {"image_ids": []}
+        for image_id in patient["image_ids"]:
+            img = self.images.get(image_id)
+            wrong = (img or {}).get("wrong_disclosures", {}).get(related)
+            if wrong is not None and wrong.get("reported_at") is None:
+                wrong["reported_at"] = at_ns
+                self.touched_images.add(image_id)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @staticmethod
+    def is_open(img: dict[str, Any]) -> bool:
+        """Could a lifecycle rule still fire for this image in a later run?"""
+        if img.get("deleted_from_record"):
+            return False
+        if img.get("captured_at") is not None and img.get("record_transfer_at") is None:
+            return True
+        cap = img.get("capture_device") or {}
+        if cap.get("owner") == "personal" and img.get("capture_device_deleted_at") is None:
+            return True
+        if any(r["device"].get("owner") == "personal" and r.get("deleted_at") is None for r in img["receivers"].values()):
+            return True
+        return any(w.get("reported_at") is None for w in img["wrong_disclosures"].values())
+
+    def review_input(self, img: dict[str, Any], as_of_ns: int) -> dict[str, Any] | None:
+        """The image_review input for one image, as of `as_of_ns` (None: nothing to review)."""
+        if img.get("deleted_from_record"):
+            return None
+        transfer = img.get("record_transfer_at")
+        lifecycle: dict[str, Any] = {"as_of": iso(as_of_ns), "in_record": transfer is not None}
+        if img.get("captured_at") is not None:
+            lifecycle["capture_event_id"] = img["capture_event_id"]
+            until = transfer if transfer is not None else as_of_ns
+            lifecycle["hours_to_record_transfer"] = hours(img["captured_at"], max(until, img["captured_at"]))
+        if transfer is not None:
+            lifecycle["record_transfer_event_id"] = img["record_transfer_event_id"]
+            lifecycle["hours_since_record_transfer"] = hours(transfer, as_of_ns)
+        cap = img.get("capture_device")
+        if cap:
+            lifecycle["capture_device"] = cap
+            lifecycle["on_capture_device"] = img.get("capture_device_deleted_at") is None
+            if transfer is not None:
+                until = img.get("capture_device_deleted_at") or as_of_ns
+                lifecycle["hours_on_capture_device_after_record"] = hours(transfer, max(until, transfer))
+        receivers = []
+        for r in sorted(img["receivers"].values(), key=lambda r: r["event_id"]):
+            entry: dict[str, Any] = {"event_id": r["event_id"], "device": r["device"], "on_device": r.get("deleted_at") is None}
+            if transfer is not None:
+                start = max(transfer, r["received_at"])
+                until = r.get("deleted_at") or as_of_ns
+                entry["hours_on_device_after_record"] = hours(start, max(until, start))
+            receivers.append(entry)
+        lifecycle["receivers"] = receivers
+        wrong = []
+        for event_id, w in sorted(img["wrong_disclosures"].items()):
+            until = w.get("reported_at") or as_of_ns
+            wrong.append({"event_id": event_id, "hours_to_breach_report": hours(w["at"], max(until, w["at"]))})
+        lifecycle["wrong_recipient_disclosures"] = wrong
+        image = dict(img.get("image") or {"id": img["id"]})
+        image["purposes"] = list(img.get("purposes") or [])
+        return {
+            "schema_version": "1",
+            "event_id": img.get("capture_event_id") or f"image:{img['id']}",
+            "type": "image_review",
+            "occurred_at": iso(as_of_ns),
+            "facility": img.get("facility") or "",
+            "actor": img.get("actor") or {"id": "", "role": "unknown"},
+            "patient": img.get("patient") or {"id": img["patient_id"]},
+            "image": image,
+            "lifecycle": lifecycle,
+        }

@@ -1,0 +1,136 @@
+"""The audit's state store (SQLite): what earlier runs saw, so tonight's run reads only tonight.
+
+One run is one transaction: the events it decided, the findings it made and the state it left are
+committed together at the end, or not at all. A run killed at any point leaves the store as the
+last finished run left it, and running again redoes the whole night — nothing lost, nothing
+doubled. Re-running a log that was already audited finds every event_id seen: duplicates.
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+import sqlite3
+from typing import Any, Iterable, Iterator
+
+from ..errors import CheckerError
+
+SCHEMA_VERSION = "1"
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY, occurred_ns INTEGER NOT NULL, type TEXT NOT NULL,
+    actor_id TEXT, role TEXT, facility TEXT, patient_id TEXT, image_id TEXT, run_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS patients (patient_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS images (image_id TEXT PRIMARY KEY, open INTEGER NOT NULL, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS findings (
+    rule TEXT NOT NULL, event_id TEXT NOT NULL, message TEXT NOT NULL, run_id INTEGER NOT NULL,
+    finding TEXT NOT NULL, PRIMARY KEY (rule, event_id, message));
+CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, as_of TEXT, summary TEXT);
+"""
+
+
+class Store:
+    def __init__(self, path: str | pathlib.Path) -> None:
+        self.path = str(path)
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction a run.
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=DELETE")
+            version = self._existing_version()
+        except sqlite3.DatabaseError as exc:
+            raise CheckerError(f"{self.path}: the state file is not a usable clinimg state store ({_why(exc)}); it was left untouched") from None
+        if version is not None and version != SCHEMA_VERSION:
+            raise CheckerError(f"{self.path}: state store version {version} is not supported (expected {SCHEMA_VERSION}); it was left untouched")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise CheckerError(f"{self.path}: the state store is in use by another run ({_why(exc)})") from None
+        self.db.executescript("SAVEPOINT init;" + _TABLES + "RELEASE init;") if False else None
+        for statement in _TABLES.strip().split(";"):
+            if statement.strip():
+                self.db.execute(statement)
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        row = self.db.execute("SELECT COALESCE(MAX(run_id), 0) + 1 FROM runs").fetchone()
+        self.run_id: int = row[0]
+
+    def _existing_version(self) -> str | None:
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            return None
+        if "meta" not in tables:
+            raise sqlite3.DatabaseError("no clinimg tables")
+        row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return row[0] if row else None
+
+    # -- events -------------------------------------------------------------------------------
+
+    def seen(self, event_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM events WHERE event_id=?", (event_id,)).fetchone() is not None
+
+    def add_event(self, event: dict[str, Any], occurred_ns: int) -> None:
+        actor = event.get("actor") or {}
+        self.db.execute(
+            "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                event["event_id"], occurred_ns, event["type"], actor.get("id"), actor.get("role"),
+                event.get("facility"), (event.get("patient") or {}).get("id"), (event.get("image") or {}).get("id"), self.run_id,
+            ),
+        )
+
+    def event_context(self, event_id: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT actor_id, role, facility, patient_id, image_id FROM events WHERE event_id=?", (event_id,)).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("actor_id", "role", "facility", "patient_id", "image_id"), row))
+
+    def latest_occurred_ns(self) -> int | None:
+        row = self.db.execute("SELECT MAX(occurred_ns) FROM events").fetchone()
+        return row[0]
+
+    # -- findings -----------------------------------------------------------------------------
+
+    def add_finding(self, finding: dict[str, Any]) -> bool:
+        """Record a finding; False when an earlier run (or this one) already made it."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO findings VALUES (?,?,?,?,?)",
+            (finding["rule"], finding.get("event_id", ""), finding["message"], self.run_id, json.dumps(finding, sort_keys=True)),
+        )
+        return cur.rowcount == 1
+
+    def all_findings(self) -> Iterator[dict[str, Any]]:
+        for (text,) in self.db.execute("SELECT finding FROM findings ORDER BY rule, event_id, message"):
+            yield json.loads(text)
+
+    # -- state --------------------------------------------------------------------------------
+
+    def load_state(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        patients = {pid: json.loads(s) for pid, s in self.db.execute("SELECT patient_id, state FROM patients")}
+        images = {iid: _int_keys(json.loads(s)) for iid, s in self.db.execute("SELECT image_id, state FROM images")}
+        return patients, images
+
+    def save_state(self, patients: Iterable[tuple[str, dict[str, Any]]], images: Iterable[tuple[str, bool, dict[str, Any]]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO patients VALUES (?,?)", ((pid, json.dumps(p, sort_keys=True)) for pid, p in patients))
+        self.db.executemany("INSERT OR REPLACE INTO images VALUES (?,?,?)", ((iid, int(is_open), json.dumps(img, sort_keys=True)) for iid, is_open, img in images))
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def finish(self, as_of: str, summary: dict[str, Any]) -> None:
+        self.db.execute("INSERT INTO runs VALUES (?,?,?)", (self.run_id, as_of, json.dumps(summary, sort_keys=True)))
+        self.db.execute("COMMIT")
+        self.db.close()
+
+    def abandon(self) -> None:
+        try:
+            self.db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        self.db.close()
+
+
+def _int_keys(img: dict[str, Any]) -> dict[str, Any]:
+    return img
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
