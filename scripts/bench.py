@@ -1,0 +1,78 @@
+"""`make bench`: the audit's throughput and memory on a generated log, plus json.loads as yardstick.
+
+    python scripts/bench.py [--events 1000000] [--runs 3]
+
+Prints, per run and as medians: events/s end to end (`clinimg audit` in a child process), the
+child's peak RSS, and the ratio of the audit's time to the time Python's json module needs just
+to parse the same file.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=int(os.environ.get("BENCH_EVENTS", "1000000")))
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")))
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from checker.loggen import write_log
+
+    with tempfile.TemporaryDirectory(prefix="clinimg-bench-") as tmp:
+        log = pathlib.Path(tmp) / "events.jsonl"
+        t = time.perf_counter()
+        with open(log, "w") as fh:
+            write_log(fh, args.events, args.seed)
+        lines = sum(1 for _ in open(log, "rb"))
+        print(f"generated {lines:,} lines ({log.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.1f}s")
+
+        t = time.perf_counter()
+        with open(log, "rb") as fh:
+            for line in fh:
+                try:
+                    json.loads(line)
+                except ValueError:
+                    pass
+        parse_s = time.perf_counter() - t
+        print(f"json.loads alone: {parse_s:.1f}s ({lines / parse_s:,.0f} lines/s)")
+
+        rates, rss, ratios = [], [], []
+        for run in range(args.runs):
+            out = pathlib.Path(tmp) / f"report{run}.json"
+            t = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "checker.cli", "audit", str(log), "--format", "json", "--output", str(out)],
+                                  cwd=ROOT, capture_output=True, text=True)
+            wall = time.perf_counter() - t
+            usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if proc.returncode not in (0, 1):
+                print(proc.stderr)
+                return 2
+            report = json.loads(out.read_text())
+            c = report["counts"]
+            assert c["read"] == c["decided"] + c["invalid"] + c["duplicate"]
+            rates.append(lines / wall)
+            rss.append(usage.ru_maxrss / 1024)
+            ratios.append(wall / parse_s)
+            print(f"run {run + 1}: {wall:.1f}s, {lines / wall:,.0f} events/s, peak RSS so far {usage.ru_maxrss / 1024:.0f} MB, "
+                  f"{wall / parse_s:.1f}x json.loads; read {c['read']:,} = decided {c['decided']:,} + invalid {c['invalid']:,} + duplicate {c['duplicate']:,}; "
+                  f"{len(report['findings']):,} findings")
+        print(f"median: {statistics.median(rates):,.0f} events/s, peak RSS {max(rss):.0f} MB (largest child), "
+              f"{statistics.median(ratios):.1f}x the time of json.loads")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

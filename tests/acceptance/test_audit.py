@@ -1,0 +1,213 @@
+"""`clinimg audit` through the real CLI: the example week, accounting, formats, incremental runs,
+idempotency, a real SIGKILL mid-run, cached decisions equal to deciding every event, bad input."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+
+from checker.loggen import EXPECTED_RULES, Generator
+from tests.conftest import EXAMPLES, ROOT, run_cli
+
+WEEK = EXAMPLES / "logs" / "week.jsonl"
+WEEK_EXPECTED = sorted(tuple(x) for x in yaml.safe_load((EXAMPLES / "logs" / "week.expected.yaml").read_text()))
+
+
+def _audit_json(*args: str) -> tuple[int, dict]:
+    result = run_cli("audit", *args, "--format", "json")
+    assert result.code in (0, 1), result.err
+    return result.code, result.json()
+
+
+def _pairs(report: dict) -> list[tuple[str, str]]:
+    return sorted((f["rule"], f["event_id"]) for f in report["findings"])
+
+
+def _balanced(report: dict) -> None:
+    c = report["counts"]
+    assert c["read"] == c["decided"] + c["invalid"] + c["duplicate"]
+
+
+def test_week_finds_exactly_the_case_studies() -> None:
+    code, report = _audit_json(str(WEEK))
+    assert code == 1
+    assert _pairs(report) == WEEK_EXPECTED
+    _balanced(report)
+    assert report["counts"]["invalid"] == report["counts"]["duplicate"] == 0
+    for f in report["findings"]:
+        assert f["patient_id"].startswith("pt-") and f["actor_id"] and f["role"] and f["message"] and f["remedy"]
+
+
+def test_week_html_is_self_contained_and_escaped(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "week.html"
+    result = run_cli("audit", str(WEEK), "--format", "html", "--output", str(out))
+    assert result.code == 1 and "report written" in result.err
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "storage.receiver_delete" in page
+    assert "http://" not in page and "https://" not in page and "<script" not in page and "src=" not in page
+
+
+def test_junit_has_a_suite_per_rule(tmp_path: pathlib.Path) -> None:
+    result = run_cli("audit", str(WEEK), "--format", "junit")
+    root = ET.fromstring(result.out)
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert set(suites) == {rule for rule, _ in WEEK_EXPECTED}
+    assert suites["storage.transfer_to_record"].get("failures") == "2"
+
+
+def test_text_report_summarises_then_lists() -> None:
+    result = run_cli("audit", str(WEEK))
+    assert result.code == 1
+    assert result.out.splitlines()[0].startswith("clinimg audit as of 2026-11-21T")
+    for heading in ("By rule:", "By effect:", "By facility:", "By role:", "Findings:"):
+        assert heading in result.out
+
+
+def _log(tmp_path: pathlib.Path, name: str, lines: list[str]) -> str:
+    p = tmp_path / name
+    p.write_text("".join(line + "\n" for line in lines))
+    return str(p)
+
+
+def test_bad_lines_are_counted_listed_and_quarantined(tmp_path: pathlib.Path) -> None:
+    good = WEEK.read_text().splitlines()[:30]
+    bad = [
+        good[0][:40],  # truncated
+        "\x00\x01\x02 junk",
+        json.dumps({k: v for k, v in json.loads(good[1]).items() if k != "actor"}),  # missing field
+        json.dumps({**json.loads(good[2]), "type": "teleport"}),  # unknown type
+        json.dumps({**json.loads(good[3]), "occurred_at": "2026-11-16T10:00:00"}),  # no offset
+        good[4],  # a duplicate event id
+    ]
+    p = tmp_path / "mixed.jsonl"
+    p.write_bytes(("\n".join(good[:15] + bad + good[15:]) + "\n").encode() + b"\xff\xfe not utf-8\n")
+    quarantine = tmp_path / "quarantine.jsonl"
+    code, report = _audit_json(str(p), "--quarantine", str(quarantine))
+    c = report["counts"]
+    assert c == {"read": 37, "decided": 30, "invalid": 6, "duplicate": 1}
+    reasons = " | ".join(x["reason"] for x in report["invalid"])
+    for fragment in ("not valid JSON", "$.actor: is required", "$.type: must be one of", "$.occurred_at", "not UTF-8"):
+        assert fragment in reasons
+    assert all(x["file"] == str(p) and x["line"] > 0 for x in report["invalid"])
+    assert len(quarantine.read_bytes().splitlines()) == 6
+
+
+def test_files_out_of_order_across_files(tmp_path: pathlib.Path) -> None:
+    lines = WEEK.read_text().splitlines()
+    half = len(lines) // 2
+    later, earlier = _log(tmp_path, "b.jsonl", lines[half:]), _log(tmp_path, "a.jsonl", lines[:half][::-1])
+    _, report = _audit_json(later, earlier)
+    assert _pairs(report) == WEEK_EXPECTED
+
+
+def test_stdin() -> None:
+    result = run_cli("audit", "-", "--format", "json", stdin=WEEK.read_text())
+    assert _pairs(result.json()) == WEEK_EXPECTED
+
+
+def _nights(tmp_path: pathlib.Path, nights: int = 3) -> list[str]:
+    gen = Generator(99, violation_rate=0.3, malformed_rate=0.01, patients=40, staff=40)
+    lines = list(gen.lines(1500, span_days=float(nights)))
+    per = len(lines) // nights
+    return [_log(tmp_path, f"night{i}.jsonl", lines[i * per:(i + 1) * per if i < nights - 1 else None]) for i in range(nights)]
+
+
+def test_incremental_nights_equal_one_run_over_all(tmp_path: pathlib.Path) -> None:
+    nights = _nights(tmp_path)
+    _, whole = _audit_json(*nights)
+    state = str(tmp_path / "state.sqlite")
+    found, counts = [], {"read": 0, "decided": 0, "invalid": 0, "duplicate": 0}
+    for night in nights:
+        _, report = _audit_json(night, "--state", state)
+        found += _pairs(report)
+        for k in counts:
+            counts[k] += report["counts"][k]
+    assert sorted(found) == _pairs(whole)
+    assert counts == whole["counts"]
+    assert len(_pairs(whole)) > 20
+
+
+def test_rerun_is_idempotent(tmp_path: pathlib.Path) -> None:
+    state = str(tmp_path / "state.sqlite")
+    _, first = _audit_json(str(WEEK), "--state", state)
+    code, again = _audit_json(str(WEEK), "--state", state)
+    assert _pairs(first) == WEEK_EXPECTED
+    assert again["findings"] == [] and code == 0
+    assert again["counts"] == {"read": 464, "decided": 0, "invalid": 0, "duplicate": 464}
+
+
+def test_sigkill_mid_run_loses_and_doubles_nothing(tmp_path: pathlib.Path) -> None:
+    nights = _nights(tmp_path, 2)
+    state = str(tmp_path / "state.sqlite")
+    _, whole = _audit_json(*nights)
+    _audit_json(nights[0], "--state", state)
+    before = sqlite3.connect(state).execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "audit", nights[1], "--state", state, "--no-cache", "--workers", "1"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.0)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    after_kill = sqlite3.connect(state).execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    assert after_kill == before  # the killed run committed nothing
+    _, first_night = _audit_json(nights[0], "--state", str(tmp_path / "fresh.sqlite"))
+    _, second = _audit_json(nights[1], "--state", state)
+    assert sorted(_pairs(first_night) + _pairs(second)) == _pairs(whole)
+
+
+def test_cache_gives_the_same_report_as_deciding_every_event(tmp_path: pathlib.Path) -> None:
+    nights = _nights(tmp_path)
+    cached = run_cli("audit", *nights, "--format", "json")
+    fresh = run_cli("audit", *nights, "--format", "json", "--no-cache", "--workers", "1")
+    assert cached.out == fresh.out
+    report = cached.json()
+    rules = {f["rule"] for f in report["findings"]}
+    assert set().union(*EXPECTED_RULES.values()) <= rules
+
+
+def test_unreadable_state_is_left_untouched(tmp_path: pathlib.Path) -> None:
+    state = tmp_path / "state.sqlite"
+    state.write_bytes(b"this is not a database" * 100)
+    before = state.read_bytes()
+    result = run_cli("audit", str(WEEK), "--state", str(state))
+    assert result.code == 2 and "not a usable clinimg state store" in result.err and "Traceback" not in result.err
+    assert state.read_bytes() == before
+
+
+def test_missing_log_is_a_usage_error(tmp_path: pathlib.Path) -> None:
+    result = run_cli("audit", str(tmp_path / "none.jsonl"))
+    assert result.code == 2 and "cannot read" in result.err
+
+
+def test_bad_as_of_is_a_usage_error() -> None:
+    result = run_cli("audit", str(WEEK), "--as-of", "yesterday")
+    assert result.code == 2 and "--as-of" in result.err
+
+
+def test_as_of_moves_the_deadlines() -> None:
+    _, report = _audit_json(str(WEEK), "--as-of", "2026-11-17T00:00:00+11:00")
+    assert ("storage.delete_after_transfer", "cs2-record") not in _pairs(report)
+    _, later = _audit_json(str(WEEK), "--as-of", "2026-11-18T00:00:00+11:00")
+    assert ("storage.delete_after_transfer", "cs2-record") in _pairs(later)
+
+
+def test_free_text_never_reaches_the_terminal_unescaped(tmp_path: pathlib.Path) -> None:
+    event = next(json.loads(line) for line in WEEK.read_text().splitlines() if '"cs1-film"' in line)
+    event["event_id"] = "evil\x1b[31m\u202eid"
+    event["facility"] = "ward<script>alert(1)</script>"
+    p = _log(tmp_path, "evil.jsonl", [json.dumps(event)])
+    text = run_cli("audit", p).out
+    assert "collection.consent_required" in text and "evil\\x1b[31m\\u202eid" in text
+    assert "\x1b" not in text and "\u202e" not in text
+    html = tmp_path / "r.html"
+    run_cli("audit", p, "--format", "html", "--output", str(html))
+    assert "<script>alert" not in html.read_text()
