@@ -173,8 +173,7 @@ class EventParser:
     """
 
     def __init__(self) -> None:
-        self._valid_shapes: set[str] = set()
-        self._valid_pairs: set[tuple[str, str, Any]] = set()
+        self._valid_shapes: set[bytes] = set()
 
     def parse(self, line: LogLine) -> Event | InputProblem | None:
         raw = line.raw
@@ -192,7 +191,7 @@ class EventParser:
             return InputProblem(line.file, line.line, f"{exc.path}: {exc.reason}", raw)
         if not isinstance(doc, dict):
             return InputProblem(line.file, line.line, "$: an event must be a JSON object", raw)
-        problem = self._schema_problem(doc)
+        problem = self._schema_problem(doc, raw)
         if problem:
             return InputProblem(line.file, line.line, problem, raw)
         try:
@@ -201,71 +200,68 @@ class EventParser:
             return InputProblem(line.file, line.line, "$.occurred_at: is not a valid date-time", raw)
         return Event(line.file, line.line, doc, ns)
 
-    def _schema_problem(self, doc: dict[str, Any]) -> str | None:
-        shaped = _shape(doc)
-        if shaped is not None:
-            shape, pairs = shaped
-            if shape in self._valid_shapes and pairs <= self._valid_pairs:
-                return None
+    def _schema_problem(self, doc: dict[str, Any], raw: bytes) -> str | None:
+        shape = _shape(raw)
+        if shape is not None and shape in self._valid_shapes:
+            return None
         problems = schemas.problems("event", doc)
         if problems:
             p = problems[0]
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             return f"{json_path(p.path)}: {p.constraint}{more}"
-        if shaped is not None and len(self._valid_shapes) < 100_000 and len(self._valid_pairs) < 1_000_000:
+        if shape is not None and len(self._valid_shapes) < 200_000:
             self._valid_shapes.add(shape)
-            self._valid_pairs |= pairs
         return None
 
 
-def _shape(doc: dict[str, Any]) -> tuple[str, frozenset[tuple[str, str, Any]]] | None:
-    """Why a document is valid, split in two: its structure (keys, value types, the event type)
-    and its scalar values, each at its place. The schemas constrain a scalar by its place alone
-    (every top-level field is declared once, whatever the type), so a document whose structure
-    and every (type, place, value) were seen in valid documents is valid. Identifiers and times
-    vary without end: they are checked here directly instead. None: no shortcut, validate."""
-    kind = doc.get("type")
-    if not isinstance(kind, str):
-        return None
-    pairs: set[tuple[str, str, Any]] = set()
+_SHAPE_FIELD = re.compile(
+    rb'"(id|event_id|related_event_id|capture_event_id|record_transfer_event_id|who|reported_to|facility|intended_recipient|occurred_at|as_of|when)"'
+    rb'(\s*:\s*)"([^"\\]*)"'
+    rb'|"(image_ids|patient_image_ids|images_produced)"(\s*:\s*)\[([^\]\\]*)\]'
+)
 
-    def walk(value: Any, place: str, key: str | None) -> Any:
-        if isinstance(value, dict):
-            return {k: walk(v, f"{place}.{k}", k) for k, v in sorted(value.items())}
-        if isinstance(value, list):
-            return [walk(v, place + "[]", key) for v in value]
-        if key in _TIME_KEYS:
-            if not (isinstance(value, str) and _TIMESTAMP.match(value)):
+def _timestamp_pattern() -> re.Pattern[bytes]:
+    """The schema's own timestamp pattern (schemas/defs.schema.json), so the shortcut agrees."""
+    defs = json.loads((schemas.SCHEMA_DIR / "defs.schema.json").read_text(encoding="utf-8"))
+    return re.compile(defs["$defs"]["timestamp"]["pattern"].encode())
+
+
+_TIMESTAMP_B = _timestamp_pattern()
+_ID_ITEMS = re.compile(rb'\s*"[^"\\]{1,200}"\s*(,\s*"[^"\\]{1,200}"\s*)*')
+
+
+def _shape(raw: bytes) -> bytes | None:
+    """The line with every identifier and time blanked — the schema-relevant rest, verbatim.
+
+    Two valid-looking lines with the same shape differ only in identifiers (1–200 characters,
+    no escapes) and RFC 3339 times, each checked here as the schema would; so once one line of a
+    shape passes the full schema check, the others do too. None: no shortcut, check it fully.
+    """
+    if b"\\" in raw:
+        return None  # escapes inside strings: let the schema judge
+
+    def blank(m: re.Match[bytes]) -> bytes:
+        if m.group(1) is not None:
+            key, value = m.group(1), m.group(3)
+            if key in (b"occurred_at", b"as_of", b"when"):
+                if not _TIMESTAMP_B.search(value):
+                    raise _NoShortcut
+                return b'"' + key + b'":"T"'
+            if not 0 < len(value) <= 200:
                 raise _NoShortcut
-            return "TS"
-        if key in _ID_KEYS or (key in _ID_LIST_KEYS and place.endswith("[]")):
-            if not (isinstance(value, str) and 0 < len(value) <= 200):
-                raise _NoShortcut
-            return "ID"
-        if isinstance(value, bool) or value is None:
-            kind_name = repr(value)
-        elif isinstance(value, (int, float)):
-            kind_name = "int" if isinstance(value, int) else "float"
-        else:
-            kind_name = "str"
-        pairs.add((kind, place, value if not isinstance(value, float) else repr(value)))
-        return kind_name
+            return b'"' + key + b'":"I"'
+        items = m.group(6)
+        if items.strip() and not _ID_ITEMS.fullmatch(items):
+            raise _NoShortcut
+        return b'"' + m.group(4) + b'":[' + str(items.count(b'"') // 2).encode() + b"]"
 
     try:
-        shape = walk(doc, "$", None)
+        return _SHAPE_FIELD.sub(blank, raw)
     except _NoShortcut:
         return None
-    shape["type"] = kind
-    return json.dumps(shape, sort_keys=True), frozenset(pairs)
 
 
 class _NoShortcut(Exception):
     pass
 
 
-_TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$")
-
-
-_TIME_KEYS = frozenset({"occurred_at", "as_of", "when"})
-_ID_KEYS = frozenset({"id", "event_id", "related_event_id", "capture_event_id", "record_transfer_event_id", "who", "reported_to", "facility", "intended_recipient"})
-_ID_LIST_KEYS = frozenset({"image_ids", "patient_image_ids", "images_produced"})

@@ -70,45 +70,52 @@ class Canonicalizer:
         return doc
 
     def canonical(self, doc: dict[str, Any]) -> tuple[str, list[str]]:
-        """(cache key, placeholder number → original string)."""
+        """(cache key, placeholder number → original string).
+
+        Works on the JSON text (C-speed json.dumps with sorted keys, then one regular-expression
+        pass) rather than walking the document in Python: this runs once per audited event.
+        """
         doc = self.relevant(doc)
+        for key in DROP_KEYS:
+            doc.pop(key, None) if key in doc else None
+        text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         names: dict[str, int] = {}
         originals: list[str] = []
 
-        def ph(value: str) -> str:
-            if value not in names:
-                names[value] = len(originals)
-                originals.append(value)
-            return f"\u27e6{names[value]}\u27e7"
+        def ph(raw: str) -> str:
+            n = names.get(raw)
+            if n is None:
+                n = names[raw] = len(originals)
+                originals.append(json.loads(f'"{raw}"'))
+            return f"\"\u27e6{n}\u27e7\""
 
-        def walk(value: Any, key: str | None, in_actor: bool) -> Any:
-            if isinstance(value, dict):
-                out = {}
-                for k in sorted(value):
-                    if k in DROP_KEYS:
-                        continue
-                    v = value[k]
-                    if self.keep_identity and (k in IDENTITY_KEYS or (in_actor and k == "id")):
-                        out[k] = v
-                    elif k in TIME_KEYS and isinstance(v, str):
-                        out[k] = "T"
-                    elif k in ID_KEYS and isinstance(v, str):
-                        out[k] = ph(v)
-                    elif k in ID_LIST_KEYS and isinstance(v, list):
-                        out[k] = [ph(x) if isinstance(x, str) else x for x in v]
-                    elif k == "intended_recipient" and isinstance(v, str):
-                        out[k] = ph(v)
-                    elif k.startswith("hours"):
-                        out[k] = self.hours(v)
-                    else:
-                        out[k] = walk(v, k, k == "actor")
-                return out
-            if isinstance(value, list):
-                return [walk(v, key, False) for v in value]
-            return value
+        def sub(m: re.Match[str]) -> str:
+            key = m.group(1)
+            if m.group(2) is not None:  # "key":"string"
+                if key in TIME_KEYS:
+                    return f'"{key}":"T"' if not self.keep_identity else m.group(0)
+                if self.keep_identity and key in IDENTITY_KEYS:
+                    return m.group(0)
+                return f'"{key}":' + ph(m.group(2))
+            if m.group(3) is not None:  # "key":[...strings...]
+                items = _STRING.findall(m.group(3))
+                return f'"{key}":[' + ",".join(ph(x) for x in items) + "]" if len(items) == m.group(3).count('"') // 2 else m.group(0)
+            number = m.group(4)  # "hours…":number
+            value = float(number)
+            return f'"{key}":{self.hours(value)!r}'
 
-        canonical = walk(doc, None, False)
-        return json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False), originals
+        key = _FIELD.sub(sub, text)
+        if self.keep_identity and '"actor":{' in key:
+            pass  # actor ids stay as they are: waivers compare them (handled by IDENTITY below)
+        return key, originals
+
+
+_ID_NAMES = "|".join(sorted(ID_KEYS | TIME_KEYS | {"intended_recipient"}))
+_LIST_NAMES = "|".join(sorted(ID_LIST_KEYS))
+_FIELD = re.compile(
+    '"(' + _ID_NAMES + '|' + _LIST_NAMES + '|hours[a-z_]*)":(?:"((?:[^"\\\\]|\\\\.)*)"|\\[((?:"(?:[^"\\\\]|\\\\.)*",?)*)\\]|(-?[0-9][0-9.eE+-]*))'
+)
+_STRING = re.compile('"((?:[^"\\\\]|\\\\.)*)"')
 
 
 def restore(decision: Any, originals: list[str]) -> Any:

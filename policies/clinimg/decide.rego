@@ -17,11 +17,15 @@ disabled_rules := {r | some r in object.get(config_rules, "disabled", [])}
 
 effect_overrides := object.get(config_rules, "effect_overrides", {})
 
+# Every rule package, evaluated once: regopy re-evaluates a dynamic data.clinimg.rules[area][rule]
+# reference each time it appears, so the decision reads this one value instead.
+all_rules := data.clinimg.rules
+
 # Every finding any rule raises, with the effect of the set it came from.
 raised contains object.union(finding, {"effect": effect}) if {
 	some area, rule
 	some effect in effects
-	some finding in data.clinimg.rules[area][rule][effect]
+	some finding in all_rules[area][rule][effect]
 }
 
 # A hospital may switch a rule off or change its effect (RULES.md).
@@ -71,7 +75,7 @@ outcome := "deny" if {
 raised_obligations contains obligation if {
 	outcome != "deny"
 	some area, rule
-	some obligation in data.clinimg.rules[area][rule].obligation
+	some obligation in all_rules[area][rule].obligation
 	not obligation.id in disabled_rules
 }
 

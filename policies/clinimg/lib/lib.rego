@@ -107,7 +107,10 @@ consents := object.get(input, "consents", [])
 
 image_id := object.get(input, ["image", "id"], null)
 
+# No images named (missing, null or []) means every image of the patient.
 covers_image(c) if not c.image_ids
+
+covers_image(c) if c.image_ids == []
 
 covers_image(c) if image_id in c.image_ids
 
