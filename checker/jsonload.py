@@ -24,11 +24,13 @@ class JSONProblem(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise JSONProblem(f"duplicate key {safe_key(key)}")
-        out[key] = value
+    out = dict(pairs)  # C speed; a shorter dict means a key came twice
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise JSONProblem(f"duplicate key {safe_key(key)}")
+            seen.add(key)
     return out
 
 

@@ -78,7 +78,11 @@ class Canonicalizer:
         doc = self.relevant(doc)
         for key in DROP_KEYS:
             doc.pop(key, None) if key in doc else None
-        text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        # Key order is the input's own (no sort_keys): inputs that differ only in key order get
+        # different keys — a cache miss, never a wrong answer.
+        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+        if not self.keep_identity:
+            text = _TIMES.sub(r'"\1":"T"', text)
         names: dict[str, int] = {}
         originals: list[str] = []
 
@@ -86,7 +90,7 @@ class Canonicalizer:
             n = names.get(raw)
             if n is None:
                 n = names[raw] = len(originals)
-                originals.append(json.loads(f'"{raw}"'))
+                originals.append(json.loads(f'"{raw}"') if "\\" in raw else raw)
             return f"\"\u27e6{n}\u27e7\""
 
         def sub(m: re.Match[str]) -> str:
@@ -115,6 +119,7 @@ _LIST_NAMES = "|".join(sorted(ID_LIST_KEYS))
 _FIELD = re.compile(
     '"(' + _ID_NAMES + '|' + _LIST_NAMES + '|hours[a-z_]*)":(?:"((?:[^"\\\\]|\\\\.)*)"|\\[((?:"(?:[^"\\\\]|\\\\.)*",?)*)\\]|(-?[0-9][0-9.eE+-]*))'
 )
+_TIMES = re.compile('"(' + "|".join(sorted(TIME_KEYS)) + ')":"[^"\\\\]*"')
 _STRING = re.compile('"((?:[^"\\\\]|\\\\.)*)"')
 
 

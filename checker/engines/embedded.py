@@ -102,7 +102,8 @@ class EmbeddedEngine:
         self.workers = max(1, workers)
         self._pool: list[_Worker | None] = [None] * self.workers
         self._cache_enabled = cache
-        self._cache: dict[str, Decision] = {}
+        # canonical key -> (decision, whether it mentions a placeholder that needs restoring)
+        self._cache: dict[str, tuple[Decision, bool]] = {}
         self._cache_size = cache_size
         self._canon: Any = None
         self.stats = {"decided": 0, "cache_hits": 0, "engine_calls": 0, "crashes": 0}
@@ -176,14 +177,20 @@ class EmbeddedEngine:
         fresh = dict(zip(missing, self._decide_many(missing)))
         out: list[Decision | EngineFailure] = []
         for key, originals in keyed:
-            if key in self._cache:
+            cached = self._cache.get(key)
+            if cached is not None:
                 self.stats["cache_hits"] += 1
-                decision: Decision | EngineFailure = self._cache[key]
+                decision, has_placeholders = cached
             else:
                 decision = fresh[key]
-                if not isinstance(decision, EngineFailure) and len(self._cache) < self._cache_size:
-                    self._cache[key] = decision
-            out.append(restore(decision, originals) if not isinstance(decision, EngineFailure) else decision)
+                if isinstance(decision, EngineFailure):
+                    out.append(decision)
+                    continue
+                has_placeholders = "\u27e6" in json.dumps(decision, ensure_ascii=False)
+                if len(self._cache) < self._cache_size:
+                    self._cache[key] = (decision, has_placeholders)
+            # Without placeholders the decision is the same for every input of this key (shared, read-only).
+            out.append(restore(decision, originals) if has_placeholders else decision)
         return out
 
     def close(self) -> None:
