@@ -118,7 +118,7 @@ class LogSet:
             start = end + 1
 
     def ordered(self) -> Iterator[LogLine]:
-        """Every non-blank line of every file, in (occurred_at, event_id) order."""
+        """Every line of every file, in (occurred_at, event_id) order."""
         streams = []
         in_order = True
         for i in range(len(self.maps)):
@@ -175,10 +175,10 @@ class EventParser:
     def __init__(self) -> None:
         self._valid_shapes: set[bytes] = set()
 
-    def parse(self, line: LogLine) -> Event | InputProblem | None:
+    def parse(self, line: LogLine) -> Event | InputProblem:
         raw = line.raw
         if not raw.strip():
-            return None
+            return InputProblem(line.file, line.line, "empty line (no event)", raw)
         if len(raw) > MAX_LINE_BYTES:
             return InputProblem(line.file, line.line, "line longer than 1 MiB", raw)
         try:

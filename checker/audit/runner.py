@@ -142,8 +142,6 @@ def audit(
 
         for line in logs.ordered():
             parsed = parser.parse(line)
-            if parsed is None:
-                continue  # a blank line is not an event
             counts["read"] += 1
             bar.show(counts["read"])
             if isinstance(parsed, InputProblem):

@@ -87,18 +87,19 @@ def test_bad_lines_are_counted_listed_and_quarantined(tmp_path: pathlib.Path) ->
         json.dumps({**json.loads(good[2]), "type": "teleport"}),  # unknown type
         json.dumps({**json.loads(good[3]), "occurred_at": "2026-11-16T10:00:00"}),  # no offset
         good[4],  # a duplicate event id
+        "",  # an empty line: not an event, but still a line to account for
     ]
     p = tmp_path / "mixed.jsonl"
     p.write_bytes(("\n".join(good[:15] + bad + good[15:]) + "\n").encode() + b"\xff\xfe not utf-8\n")
     quarantine = tmp_path / "quarantine.jsonl"
     code, report = _audit_json(str(p), "--quarantine", str(quarantine))
     c = report["counts"]
-    assert c == {"read": 37, "decided": 30, "invalid": 6, "duplicate": 1}
+    assert c == {"read": 38, "decided": 30, "invalid": 7, "duplicate": 1}
     reasons = " | ".join(x["reason"] for x in report["invalid"])
-    for fragment in ("not valid JSON", "$.actor: is required", "$.type: must be one of", "$.occurred_at", "not UTF-8"):
+    for fragment in ("not valid JSON", "$.actor: is required", "$.type: must be one of", "$.occurred_at", "not UTF-8", "empty line"):
         assert fragment in reasons
     assert all(x["file"] == str(p) and x["line"] > 0 for x in report["invalid"])
-    assert len(quarantine.read_bytes().splitlines()) == 6
+    assert len(quarantine.read_bytes().split(b"\n")) - 1 == 7
 
 
 def test_files_out_of_order_across_files(tmp_path: pathlib.Path) -> None:
