@@ -6,6 +6,7 @@ one of decided / invalid / duplicate.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import os
 import pathlib
@@ -127,18 +128,29 @@ def audit(
         pending: list[tuple[Event, dict[str, Any]]] = []
         bar = _Progress(progress)
 
+        # The engine decides one batch in a background thread (its workers are processes) while
+        # this thread reads and parses the next: decisions never feed back into the state.
+        executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="clinimg-engine")
+        in_flight: list[tuple[list[tuple[Event, dict[str, Any]]], concurrent.futures.Future[Any]]] = []
+
+        def collect() -> None:
+            while in_flight:
+                batch, future = in_flight.pop(0)
+                for (event, _), decision in zip(batch, future.result()):
+                    if isinstance(decision, EngineFailure):
+                        engine_errors.append({"event_id": event.doc["event_id"], "file": event.file, "line": event.line, "reason": decision.reason})
+                        continue
+                    if decision["findings"]:
+                        context = _context(event.doc)
+                        for f in decision["findings"]:
+                            findings.extend(_record(store, f, event.doc["event_id"], context))
+
         def flush() -> None:
-            if not pending:
-                return
-            decisions = engine.decide([doc for _, doc in pending])
-            for (event, _), decision in zip(pending, decisions):
-                context = _context(event.doc)
-                if isinstance(decision, EngineFailure):
-                    engine_errors.append({"event_id": event.doc["event_id"], "file": event.file, "line": event.line, "reason": decision.reason})
-                    continue
-                for f in decision["findings"]:
-                    findings.extend(_record(store, f, event.doc["event_id"], context))
-            pending.clear()
+            collect()  # at most one batch in flight
+            if pending:
+                batch = list(pending)
+                in_flight.append((batch, executor.submit(engine.decide, [doc for _, doc in batch])))
+                pending.clear()
 
         for line in logs.ordered():
             parsed = parser.parse(line)
@@ -166,6 +178,8 @@ def audit(
             if len(pending) >= BATCH:
                 flush()
         flush()
+        collect()
+        executor.shutdown()
         bar.show(counts["read"], force=True)
         bar.done()
 

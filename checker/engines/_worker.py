@@ -1,10 +1,17 @@
 """Embedded engine worker: one regopy interpreter in its own process.
 
-regopy can segfault (DEVELOPERS.md); running it here means a crash kills this process only, and
-the parent reports the one input in hand as an engine error. Protocol on stdin/stdout, one JSON
-document a line: first the policy {"modules": [[path, source], …], "data": {…}}, answered by
-{"ready": true} or {"error": …}; then an input a line, answered by {"ok": decision} or
-{"error": reason}.
+regopy can segfault (DEVELOPERS.md); running it here means a crash kills this process only; the
+parent then re-decides that batch one input at a time, so a crash costs the one input that caused
+it, reported as an engine error.
+
+Protocol on stdin/stdout, one JSON document a line. First the policy
+{"modules": [[path, source], …], "data": {…}, "cache": bool, "exact_keys": bool}, answered by
+{"ready": true, …} or {"error": …, "problems": […]}. Then each line is a batch — a JSON array of
+inputs — answered by an array of {"ok": decision} / {"error": reason}, in order.
+
+With "cache" the worker decides each distinct canonical fact set once (checker/engines/canon.py)
+and maps the decision back to the real identifiers: that work happens here, in parallel across
+workers, not in the parent.
 """
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ import json
 import os
 import re
 import sys
+from typing import Any
 
 
 def main() -> int:
@@ -40,19 +48,48 @@ def main() -> int:
         return 1
     stdout.write(json.dumps({"ready": True, "deadline_thresholds": thresholds}) + "\n")
     stdout.flush()
+
     runner = regopy.Interpreter()
-    for line in stdin:
+
+    def decide(item: Any) -> dict[str, Any]:
         try:
-            runner.set_input(json.loads(line))
+            runner.set_input(item)
             out = runner.query_bundle(bundle)
             decision = out.binding("decision") if out.ok() else None
             if decision is None:
-                reply = {"error": "the policy gave no decision (data.clinimg.decision is undefined)"}
-            else:
-                reply = {"ok": json.loads(decision.json())}
+                return {"error": "the policy gave no decision (data.clinimg.decision is undefined)"}
+            return {"ok": json.loads(decision.json())}
         except Exception as exc:
-            reply = {"error": f"evaluation failed: {_first_line(exc)}"}
-        stdout.write(json.dumps(reply, ensure_ascii=False) + "\n")
+            return {"error": f"evaluation failed: {_first_line(exc)}"}
+
+    cache: dict[str, tuple[dict[str, Any], bool]] = {}
+    use_cache = bool(policy.get("cache"))
+    if use_cache:
+        from checker.engines.canon import Canonicalizer, restore
+
+        waivers = (policy["data"].get("clinimg", {}).get("config", {}) or {}).get("waivers")
+        canon = Canonicalizer(thresholds, keep_identity=bool(waivers))
+
+    def decide_cached(item: Any) -> dict[str, Any]:
+        if policy.get("exact_keys"):
+            key, originals = json.dumps(item, sort_keys=True, ensure_ascii=False), []
+        else:
+            key, originals = canon.canonical(item)
+        hit = cache.get(key)
+        if hit is None:
+            reply = decide(json.loads(key) if originals else item)
+            if "ok" not in reply:
+                return reply
+            hit = (reply, "\u27e6" in json.dumps(reply["ok"], ensure_ascii=False))
+            if len(cache) < 500_000:
+                cache[key] = hit
+        reply, has_placeholders = hit
+        return {"ok": restore(reply["ok"], originals)} if has_placeholders else reply
+
+    for line in stdin:
+        batch = json.loads(line)
+        results = [decide_cached(item) if use_cache else decide(item) for item in batch]
+        stdout.write(json.dumps(results, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
 
