@@ -152,31 +152,36 @@ def audit(
                 in_flight.append((batch, executor.submit(engine.decide, [doc for _, doc in batch])))
                 pending.clear()
 
-        for line in logs.ordered():
-            parsed = parser.parse(line)
-            counts["read"] += 1
+        for chunk in _chunks(logs.ordered(), BATCH):
+            parsed_chunk = [parser.parse(line) for line in chunk]
+            # One look-up for the chunk's ids (earlier runs and earlier chunks of this one).
+            known = store.seen_many([p.doc["event_id"] for p in parsed_chunk if not isinstance(p, InputProblem)])
+            new_events: list[Event] = []
+            for parsed in parsed_chunk:
+                counts["read"] += 1
+                if isinstance(parsed, InputProblem):
+                    counts["invalid"] += 1
+                    invalid.append(parsed.as_dict())
+                    if quarantine_file is not None:
+                        quarantine_file.write(parsed.raw + b"\n")
+                    continue
+                event_id = parsed.doc["event_id"]
+                if event_id in known:
+                    counts["duplicate"] += 1
+                    duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id})
+                    continue
+                known.add(event_id)
+                counts["decided"] += 1
+                new_events.append(parsed)
+                latest = parsed.occurred_ns if latest is None else max(latest, parsed.occurred_ns)
+                pending.append((parsed, state.input_for(parsed.doc, parsed.occurred_ns)))
+                if parsed.doc["type"] == "breach_report":
+                    state.apply_breach_report(parsed.doc, parsed.occurred_ns)
+                else:
+                    state.apply(parsed.doc, parsed.occurred_ns)
+            store.add_events((e.doc, e.occurred_ns) for e in new_events)
             bar.show(counts["read"])
-            if isinstance(parsed, InputProblem):
-                counts["invalid"] += 1
-                invalid.append(parsed.as_dict())
-                if quarantine_file is not None:
-                    quarantine_file.write(parsed.raw + b"\n")
-                continue
-            event_id = parsed.doc["event_id"]
-            if store.seen(event_id):  # this run's events are in the open transaction too
-                counts["duplicate"] += 1
-                duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id})
-                continue
-            counts["decided"] += 1
-            store.add_event(parsed.doc, parsed.occurred_ns)
-            latest = parsed.occurred_ns if latest is None else max(latest, parsed.occurred_ns)
-            pending.append((parsed, state.input_for(parsed.doc, parsed.occurred_ns)))
-            if parsed.doc["type"] == "breach_report":
-                state.apply_breach_report(parsed.doc, parsed.occurred_ns)
-            else:
-                state.apply(parsed.doc, parsed.occurred_ns)
-            if len(pending) >= BATCH:
-                flush()
+            flush()
         flush()
         collect()
         executor.shutdown()
@@ -232,6 +237,17 @@ def audit(
         logs.close()
         if tmpdir is not None:
             tmpdir.cleanup()
+
+
+def _chunks(lines: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _context(doc: dict[str, Any]) -> dict[str, Any]:

@@ -46,7 +46,6 @@ class Store:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise CheckerError(f"{self.path}: the state store is in use by another run ({_why(exc)})") from None
-        self.db.executescript("SAVEPOINT init;" + _TABLES + "RELEASE init;") if False else None
         for statement in _TABLES.strip().split(";"):
             if statement.strip():
                 self.db.execute(statement)
@@ -65,16 +64,24 @@ class Store:
 
     # -- events -------------------------------------------------------------------------------
 
-    def seen(self, event_id: str) -> bool:
-        return self.db.execute("SELECT 1 FROM events WHERE event_id=?", (event_id,)).fetchone() is not None
+    def seen_many(self, event_ids: list[str]) -> set[str]:
+        """Which of these event ids the store already holds."""
+        found: set[str] = set()
+        for start in range(0, len(event_ids), 500):  # SQLite's host-parameter limit
+            part = event_ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            found.update(r[0] for r in self.db.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", part))
+        return found
 
-    def add_event(self, event: dict[str, Any], occurred_ns: int) -> None:
-        actor = event.get("actor") or {}
-        self.db.execute(
+    def add_events(self, events: Iterable[tuple[dict[str, Any], int]]) -> None:
+        self.db.executemany(
             "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
             (
-                event["event_id"], occurred_ns, event["type"], actor.get("id"), actor.get("role"),
-                event.get("facility"), (event.get("patient") or {}).get("id"), (event.get("image") or {}).get("id"), self.run_id,
+                (
+                    e["event_id"], ns, e["type"], (e.get("actor") or {}).get("id"), (e.get("actor") or {}).get("role"),
+                    e.get("facility"), (e.get("patient") or {}).get("id"), (e.get("image") or {}).get("id"), self.run_id,
+                )
+                for e, ns in events
             ),
         )
 
@@ -106,7 +113,7 @@ class Store:
 
     def load_state(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         patients = {pid: json.loads(s) for pid, s in self.db.execute("SELECT patient_id, state FROM patients")}
-        images = {iid: _int_keys(json.loads(s)) for iid, s in self.db.execute("SELECT image_id, state FROM images")}
+        images = {iid: json.loads(s) for iid, s in self.db.execute("SELECT image_id, state FROM images")}
         return patients, images
 
     def save_state(self, patients: Iterable[tuple[str, dict[str, Any]]], images: Iterable[tuple[str, bool, dict[str, Any]]]) -> None:
@@ -126,10 +133,6 @@ class Store:
         except sqlite3.Error:
             pass
         self.db.close()
-
-
-def _int_keys(img: dict[str, Any]) -> dict[str, Any]:
-    return img
 
 
 def _why(exc: BaseException) -> str:

@@ -67,8 +67,7 @@ def main() -> int:
     if use_cache:
         from checker.engines.canon import Canonicalizer, restore
 
-        waivers = (policy["data"].get("clinimg", {}).get("config", {}) or {}).get("waivers")
-        canon = Canonicalizer(thresholds, keep_identity=bool(waivers))
+        canon = Canonicalizer(thresholds)
 
     def decide_cached(item: Any) -> dict[str, Any]:
         if policy.get("exact_keys"):

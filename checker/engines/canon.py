@@ -8,10 +8,10 @@ the representative of their interval between the deadlines in force (so every `h
 comparison is kept). The decision for the canonical input is then mapped back: placeholders in
 its strings are replaced by the real ids.
 
-It is only used for the shipped policies: a hospital's own Rego may read anything, so with local
-rules the cache key is the whole input, unchanged. With waivers in the overlay the event id,
-actor id and times are kept as they are (waivers compare them). A test decides a generated log
-with and without the cache and requires identical reports.
+It is only used for the shipped policies without waivers: a hospital's own Rego may read
+anything, and waivers compare event ids, actor ids and times, so then the cache key is the whole
+input, unchanged (checker/engines/_worker.py). A test decides generated logs with and without the
+cache and requires identical reports.
 """
 from __future__ import annotations
 
@@ -19,18 +19,14 @@ import json
 import re
 from typing import Any
 
-ID_KEYS = frozenset({"id", "event_id", "related_event_id", "capture_event_id", "record_transfer_event_id", "who", "when", "mode", "reported_to"})
-ID_LIST_KEYS = frozenset({"image_ids", "patient_image_ids", "images_produced"})
 DROP_KEYS = frozenset({"facility", "schema_version"})
 TIME_KEYS = frozenset({"occurred_at", "as_of"})
-IDENTITY_KEYS = frozenset({"event_id", "occurred_at", "as_of"})
 _PLACEHOLDER = re.compile("\u27e6(\\d+)\u27e7")
 
 
 class Canonicalizer:
-    def __init__(self, deadlines: list[float], *, keep_identity: bool) -> None:
+    def __init__(self, deadlines: list[float]) -> None:
         self.thresholds = sorted(set(float(d) for d in deadlines))
-        self.keep_identity = keep_identity
 
     def hours(self, value: Any) -> Any:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -72,55 +68,81 @@ class Canonicalizer:
     def canonical(self, doc: dict[str, Any]) -> tuple[str, list[str]]:
         """(cache key, placeholder number → original string).
 
-        Works on the JSON text (C-speed json.dumps with sorted keys, then one regular-expression
-        pass) rather than walking the document in Python: this runs once per audited event.
+        Identifiers are replaced at the places the event vocabulary puts them (docs/input.md),
+        in a fixed order; an identifier anywhere else stays in the key as it is — fewer cache
+        hits, never a wrong answer. This runs once per audited event, so it touches only those
+        places instead of walking the whole document.
         """
-        doc = self.relevant(doc)
-        for key in DROP_KEYS:
-            doc.pop(key, None) if key in doc else None
-        # Key order is the input's own (no sort_keys): inputs that differ only in key order get
-        # different keys — a cache miss, never a wrong answer.
-        text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
-        if not self.keep_identity:
-            text = _TIMES.sub(r'"\1":"T"', text)
         names: dict[str, int] = {}
         originals: list[str] = []
 
-        def ph(raw: str) -> str:
-            n = names.get(raw)
+        def ph(value: Any) -> Any:
+            if not isinstance(value, str):
+                return value
+            n = names.get(value)
             if n is None:
-                n = names[raw] = len(originals)
-                originals.append(json.loads(f'"{raw}"') if "\\" in raw else raw)
-            return f"\"\u27e6{n}\u27e7\""
+                n = names[value] = len(originals)
+                originals.append(value)
+            return f"\u27e6{n}\u27e7"
 
-        def sub(m: re.Match[str]) -> str:
-            key = m.group(1)
-            if m.group(2) is not None:  # "key":"string"
-                if key in TIME_KEYS:
-                    return f'"{key}":"T"' if not self.keep_identity else m.group(0)
-                if self.keep_identity and key in IDENTITY_KEYS:
-                    return m.group(0)
-                return f'"{key}":' + ph(m.group(2))
-            if m.group(3) is not None:  # "key":[...strings...]
-                items = _STRING.findall(m.group(3))
-                return f'"{key}":[' + ",".join(ph(x) for x in items) + "]" if len(items) == m.group(3).count('"') // 2 else m.group(0)
-            number = m.group(4)  # "hours…":number
-            value = float(number)
-            return f'"{key}":{self.hours(value)!r}'
+        def with_id(obj: Any) -> Any:
+            if isinstance(obj, dict) and "id" in obj:
+                return {**obj, "id": ph(obj["id"])}
+            return obj
 
-        key = _FIELD.sub(sub, text)
-        if self.keep_identity and '"actor":{' in key:
-            pass  # actor ids stay as they are: waivers compare them (handled by IDENTITY below)
-        return key, originals
+        out = {k: v for k, v in self.relevant(doc).items() if k not in DROP_KEYS}
+        for key in ("event_id", "related_event_id", "reported_to"):
+            if key in out:
+                out[key] = ph(out[key])
+        for key in TIME_KEYS:
+            if isinstance(out.get(key), str):
+                out[key] = "T"
+        actor = out.get("actor")
+        if isinstance(actor, dict):
+            actor = with_id(actor)
+            if isinstance(actor.get("device"), dict):
+                actor = {**actor, "device": with_id(actor["device"])}
+            out["actor"] = actor
+        for key in ("patient", "image", "recipient", "sender", "requester", "device"):
+            if key in out:
+                out[key] = with_id(out[key])
+        intended = out.get("intended_recipient")
+        if intended is not None:
+            out["intended_recipient"] = ph(intended) if isinstance(intended, str) else with_id(intended)
+        record = out.get("capture_record")
+        if isinstance(record, dict):
+            out["capture_record"] = {k: ph(v) if k in ("who", "when", "mode") else v for k, v in record.items()}
+        if isinstance(out.get("images_produced"), list):
+            out["images_produced"] = [ph(x) for x in out["images_produced"]]
+        consents = out.get("consents")
+        if isinstance(consents, list):
+            out["consents"] = [
+                {**c, "image_ids": [ph(x) for x in c["image_ids"]]} if isinstance(c, dict) and isinstance(c.get("image_ids"), list) else c
+                for c in consents
+            ]
+        consent = out.get("consent")
+        if isinstance(consent, dict) and isinstance(consent.get("image_ids"), list):
+            out["consent"] = {**consent, "image_ids": [ph(x) for x in consent["image_ids"]]}
+        lifecycle = out.get("lifecycle")
+        if isinstance(lifecycle, dict):
+            out["lifecycle"] = {k: self._fact(k, v, ph, with_id) for k, v in lifecycle.items()}
+        return json.dumps(out, separators=(",", ":"), ensure_ascii=False), originals
 
-
-_ID_NAMES = "|".join(sorted(ID_KEYS | TIME_KEYS | {"intended_recipient"}))
-_LIST_NAMES = "|".join(sorted(ID_LIST_KEYS))
-_FIELD = re.compile(
-    '"(' + _ID_NAMES + '|' + _LIST_NAMES + '|hours[a-z_]*)":(?:"((?:[^"\\\\]|\\\\.)*)"|\\[((?:"(?:[^"\\\\]|\\\\.)*",?)*)\\]|(-?[0-9][0-9.eE+-]*))'
-)
-_TIMES = re.compile('"(' + "|".join(sorted(TIME_KEYS)) + ')":"[^"\\\\]*"')
-_STRING = re.compile('"((?:[^"\\\\]|\\\\.)*)"')
+    def _fact(self, key: str, value: Any, ph: Any, with_id: Any) -> Any:
+        """One lifecycle fact (or a fact of a receiver / wrong-recipient entry), canonical."""
+        if key.startswith("hours"):
+            return self.hours(value)
+        if key in ("capture_event_id", "record_transfer_event_id", "event_id"):
+            return ph(value)
+        if key == "as_of":
+            return "T"
+        if key == "patient_image_ids" and isinstance(value, list):
+            return [ph(x) for x in value]
+        if key in ("capture_device", "device"):
+            return with_id(value)
+        if key in ("receivers", "wrong_recipient_disclosures") and isinstance(value, list):
+            return [{k: self._fact(k, v, ph, with_id) for k, v in e.items()} if isinstance(e, dict) else e for e in value]
+        return value
 
 
 def restore(decision: Any, originals: list[str]) -> Any:
@@ -136,8 +158,3 @@ def restore(decision: Any, originals: list[str]) -> Any:
     if isinstance(decision, list):
         return [restore(v, originals) for v in decision]
     return decision
-
-
-def uncanonical_input(key: str) -> dict[str, Any]:
-    """The canonical input itself, as the engine decides it."""
-    return json.loads(key)

@@ -100,7 +100,10 @@ class EmbeddedEngine:
         self.workers = max(1, workers)
         self._pool: list[_Worker | None] = [None] * self.workers
         self._cache = cache
-        self._exact_keys = any(m.path.startswith("local") for m in policy.modules)
+        # A hospital's own Rego may read any field, and waivers compare event and actor ids and
+        # times: then only identical inputs share a cache entry.
+        waivers = (policy.data.get("clinimg", {}).get("config", {}) or {}).get("waivers")
+        self._exact_keys = bool(waivers) or any(m.path.startswith("local") for m in policy.modules)
         self.stats = {"decided": 0, "batches": 0, "crashes": 0}
 
     def _get_worker(self, slot: int = 0) -> _Worker:

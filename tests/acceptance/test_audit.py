@@ -212,3 +212,15 @@ def test_free_text_never_reaches_the_terminal_unescaped(tmp_path: pathlib.Path) 
     html = tmp_path / "r.html"
     run_cli("audit", p, "--format", "html", "--output", str(html))
     assert "<script>alert" not in html.read_text()
+
+
+@pytest.mark.parametrize("approved_by,kept", [("privacy-officer-7", False), ("student-cs1", True)])
+def test_audit_honours_waivers_but_not_self_approved_ones(tmp_path: pathlib.Path, approved_by: str, kept: bool) -> None:
+    overlay = tmp_path / "hospital.yaml"
+    overlay.write_text(
+        "hospital: Example\nwaivers:\n"
+        f"  - {{rule: collection.consent_required, event_id: cs1-film, reason: review, approved_by: {approved_by}, expires: 2027-06-01}}\n"
+    )
+    _, report = _audit_json(str(WEEK), "--policy-config", str(overlay))
+    assert (("collection.consent_required", "cs1-film") in _pairs(report)) is kept
+    assert ("disclosure.non_professional", "cs1-post") in _pairs(report)
