@@ -1,0 +1,233 @@
+"""MP4, MOV and M4A: what they carry (PyAV/FFmpeg for container and track metadata, mutagen for the
+box tree and iTunes-style tags; nothing is decoded) and a copy without it (a remux: the video and
+audio packets are copied, not re-encoded)."""
+from __future__ import annotations
+
+import pathlib
+import re
+from typing import Any
+
+from ..errors import CheckerError
+from . import kinds as K
+from .detect import Format
+from .found import Collector
+
+_FORMATS = "mov,mp4,m4a,3gp,3g2,mj2"
+_LANG_SUFFIX = re.compile(r"-[a-z]{3}$")
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).split("\n")[0]
+    text = re.sub(r":\s*'[^']*'$", "", text)  # FFmpeg appends the path
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", text)
+    return text[:120] if text and "/" not in text else type(exc).__name__
+
+
+def _check_boxes(path: pathlib.Path, fmt: Format) -> Any:
+    """The top-level box tree must be whole (mutagen's reader) and hold a movie header."""
+    from mutagen.mp4 import Atoms
+
+    size = path.stat().st_size
+    try:
+        with open(path, "rb") as fh:
+            atoms = Atoms(fh)
+    except Exception as exc:  # mutagen's AtomError and struct errors
+        raise CheckerError(f"corrupt or truncated {fmt.name} file ({_reason(exc)})") from None
+    if not atoms.atoms:
+        raise CheckerError(f"corrupt {fmt.name} file (no boxes)")
+    last = atoms.atoms[-1]
+    if last.offset + last.length > size:
+        raise CheckerError(f"truncated {fmt.name} file (the last box is cut off)")
+    if not any(a.name == b"moov" for a in atoms.atoms):
+        raise CheckerError(f"truncated or unfinished {fmt.name} file (no movie header box 'moov')")
+    return atoms
+
+
+def _boxes(path: pathlib.Path, fmt: Format, atoms: Any, c: Collector) -> None:
+    """Vendor boxes FFmpeg does not expose: user-data boxes other than the ©-named ones and the
+    metadata box (FFmpeg and mutagen read those), and top-level uuid boxes (XMP, vendor data)."""
+    from . import classify
+
+    def walk(atom: Any) -> Any:
+        yield atom
+        for child in getattr(atom, "children", None) or []:
+            yield from walk(child)
+
+    with open(path, "rb") as fh:
+        for top in atoms.atoms:
+            if top.name == b"uuid":
+                try:
+                    ok, data = top.read(fh)
+                except Exception:
+                    ok, data = False, b""
+                if ok and data[:16] == _XMP_UUID:
+                    classify.xmp(c, data[16:], f"{fmt.name} XMP")
+                else:
+                    c.add("other", f"{fmt.name} uuid box")
+            if top.name != b"moov":
+                continue
+            for atom in walk(top):
+                if atom.name != b"udta":
+                    continue
+                for child in atom.children or []:
+                    name = child.name
+                    if name == b"meta" or name[:1] == b"\xa9" or name in _UDTA_BENIGN:
+                        continue
+                    c.add(_UDTA.get(name, "other"), f"{fmt.name} user-data box '{name.decode('latin-1')}'")
+
+
+_XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
+_UDTA_BENIGN = {b"hnti", b"hinf", b"name", b"ptv ", b"tsel", b"kind", b"AllF", b"SelO", b"WLOC", b"free", b"skip"}
+_UDTA = {b"FIRM": "software", b"CAME": "unique_id", b"MUID": "unique_id", b"LENS": "device_model",
+         b"smta": "other", b"SDLN": "software", b"Xtra": "other", b"GPMF": "other", b"auth": "owner_name",
+         b"cprt": "owner_name", b"titl": "comment", b"dscp": "comment", b"loci": "gps", b"date": "timestamp",
+         b"albm": "comment", b"kywd": "comment", b"perf": "owner_name", b"gnre": "comment", b"yrrc": "timestamp",
+         b"rtng": "other", b"clsf": "other"}
+
+
+def _open(path: pathlib.Path, fmt: Format) -> Any:
+    import av
+
+    try:
+        return av.open(str(path), format=_FORMATS, metadata_errors="replace")
+    except av.FFmpegError as exc:
+        raise CheckerError(f"corrupt or truncated {fmt.name} file ({_reason(exc)})") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise CheckerError(f"corrupt or truncated {fmt.name} file ({_reason(exc)})") from None
+
+
+def _is_attached_pic(stream: Any) -> bool:
+    import av
+
+    try:
+        return bool(stream.disposition & av.stream.Disposition.attached_pic)
+    except Exception:  # pragma: no cover - older PyAV
+        return False
+
+
+def _codec_tag(stream: Any) -> str:
+    for attr in ("codec_tag",):
+        value = getattr(stream, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    ctx = getattr(stream, "codec_context", None)
+    value = getattr(ctx, "codec_tag", None) if ctx is not None else None
+    return value if isinstance(value, str) else ""
+
+
+def inspect_media(path: pathlib.Path, fmt: Format, c: Collector) -> dict[str, Any]:
+    atoms = _check_boxes(path, fmt)
+    container = _open(path, fmt)
+    try:
+        has_video = has_audio = False
+        for key, value in dict(container.metadata).items():
+            _media_key(c, key, value, f"{fmt.name} metadata", K.MEDIA_BENIGN)
+        for stream in container.streams:
+            label = f"{fmt.name} {stream.type} track {stream.index + 1}"
+            if stream.type == "video" and _is_attached_pic(stream):
+                c.add("thumbnail", f"{fmt.name} cover art / attached picture (track {stream.index + 1})")
+                continue
+            if stream.type == "video":
+                has_video = True
+            elif stream.type == "audio":
+                has_audio = True
+            elif stream.type == "subtitle":
+                c.add("comment", f"{label} (subtitle text)")
+            else:
+                tag = _codec_tag(stream).strip()
+                kind = K.DATA_TRACKS.get(tag, "other")
+                if tag == "tmcd":
+                    timecode = str(dict(stream.metadata).get("timecode", ""))
+                    if not re.fullmatch(r"00[:;]00[:;]00[:;]00", timecode):
+                        c.add("timestamp", f"{label} timecode", timecode)
+                    continue
+                c.add(kind, f"{label} (timed metadata{', ' + tag if tag else ''})")
+            for key, value in dict(stream.metadata).items():
+                _media_key(c, key, value, label, K.MEDIA_STREAM_BENIGN)
+        try:
+            chapters = container.chapters() if hasattr(container, "chapters") else []
+        except Exception:
+            chapters = []
+        if chapters:
+            c.add("comment", f"{fmt.name} chapters ({len(chapters)})")
+    finally:
+        container.close()
+    _ilst(path, fmt, c)
+    _boxes(path, fmt, atoms, c)
+    modality = "video" if has_video else ("audio" if has_audio else "video")
+    return {"modality": modality}
+
+
+def _media_key(c: Collector, key: str, value: Any, label: str, benign: set[str]) -> None:
+    name = _LANG_SUFFIX.sub("", str(key).lower())
+    if name in benign or not str(value).strip("\x00 "):
+        return
+    kind = K.MEDIA_KEYS.get(name)
+    if kind is None and name.startswith("com.apple.quicktime.location"):
+        kind = "gps"
+    c.add(kind or "other", f"{label} '{str(key)[:60]}'", value)
+
+
+def _ilst(path: pathlib.Path, fmt: Format, c: Collector) -> None:
+    """iTunes-style tags (moov/udta/meta/ilst) through mutagen: a second reader for the atoms."""
+    from mutagen.mp4 import MP4
+
+    try:
+        tags = MP4(str(path)).tags
+    except Exception:
+        return  # FFmpeg has read the file; mutagen only adds names for ilst atoms
+    if not tags:
+        return
+    for key, value in tags.items():
+        if len(key) == 4 and all(ord(ch) < 0x20 for ch in key):
+            continue  # mdta keys by index: FFmpeg names them (com.apple.quicktime.*)
+        if key in K.ILST_BENIGN:
+            continue
+        if key.startswith("----:"):
+            c.add("other", f"{fmt.name} ilst freeform '{key[5:65]}'", value)
+            continue
+        kind = K.ILST.get(key, "other")
+        shown = value if key != "covr" else f"<{len(value)} picture(s)>"
+        c.add(kind, f"{fmt.name} ilst '{key}'", shown)
+
+
+def remux(path: pathlib.Path, fmt: Format, out_path: pathlib.Path) -> str:
+    import av
+
+    _check_boxes(path, fmt)
+    source = _open(path, fmt)
+    dropped: list[str] = []
+    try:
+        try:
+            target = av.open(str(out_path), "w", format=fmt.muxer, options={"fflags": "+bitexact"})
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            raise CheckerError(f"cannot write the {fmt.name} copy ({_reason(exc)})") from None
+        try:
+            mapping = {}
+            for stream in source.streams:
+                if stream.type in ("video", "audio") and not _is_attached_pic(stream):
+                    mapping[stream.index] = target.add_stream_from_template(stream)
+                else:
+                    dropped.append("cover art" if _is_attached_pic(stream) else f"{stream.type} track")
+            if not mapping:
+                raise CheckerError(f"the {fmt.name} file has no video or audio track to keep")
+            for packet in source.demux(*[source.streams[i] for i in mapping]):
+                if packet.dts is None:
+                    continue
+                packet.stream = mapping[packet.stream.index]
+                target.mux(packet)
+        except CheckerError:
+            raise
+        except (av.FFmpegError, ValueError, OSError, EOFError) as exc:
+            raise CheckerError(f"cannot rewrite the {fmt.name} file ({_reason(exc)})") from None
+        finally:
+            try:
+                target.close()
+            except Exception:
+                pass
+    finally:
+        source.close()
+    note = "remuxed: the video and audio are copied unchanged (not re-encoded); every metadata box is left out"
+    if dropped:
+        note += "; also left out: " + ", ".join(sorted(set(dropped)))
+    return note
