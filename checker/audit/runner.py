@@ -116,7 +116,7 @@ def audit(
             except OSError as exc:
                 raise CheckerError(f"{quarantine}: cannot write the quarantine file ({exc.strerror})") from None
         patients, images = store.load_state()
-        state = State(patients, images)
+        state = State(patients, images, load_image=store.load_image)
         engine = engine_factory(policy)
         parser = EventParser()
         counts = {"read": 0, "decided": 0, "invalid": 0, "duplicate": 0}
@@ -136,7 +136,10 @@ def audit(
         def collect() -> None:
             while in_flight:
                 batch, future = in_flight.pop(0)
-                for (event, _), decision in zip(batch, future.result()):
+                for (event, doc), decision in zip(batch, future.result()):
+                    if event is None:  # an image review
+                        record_review(doc, decision)
+                        continue
                     if isinstance(decision, EngineFailure):
                         engine_errors.append({"event_id": event.doc["event_id"], "file": event.file, "line": event.line, "reason": decision.reason})
                         continue
@@ -144,6 +147,15 @@ def audit(
                         context = _context(event.doc)
                         for f in decision["findings"]:
                             findings.extend(_record(store, f, event.doc["event_id"], context))
+
+        def record_review(review: dict[str, Any], decision: Any) -> None:
+            if isinstance(decision, EngineFailure):
+                engine_errors.append({"event_id": review["event_id"], "file": None, "line": None, "reason": decision.reason})
+                return
+            for f in decision["findings"]:
+                blamed = f.get("event_id") or review["event_id"]
+                context = store.event_context(blamed) or _context(review)
+                findings.extend(_record(store, f, blamed, context))
 
         def flush() -> None:
             collect()  # at most one batch in flight
@@ -182,34 +194,31 @@ def audit(
             store.add_events((e.doc, e.occurred_ns) for e in new_events)
             bar.show(counts["read"])
             flush()
-        flush()
-        collect()
-        executor.shutdown()
+            # Closed lifecycles leave memory: reviewed now (their hours are final) and saved.
+            closed = state.evict_closed()
+            if closed and latest is not None:
+                for img in closed:
+                    review = state.review_input(img, latest)
+                    if review is not None:
+                        pending.append((None, review))
+                store.save_state((), ((img["id"], False, img) for img in closed))
         bar.show(counts["read"], force=True)
         bar.done()
 
-        # Lifecycles, judged as of --as-of (default: the latest event seen, this run or before).
+        # Open lifecycles, judged as of --as-of (default: the latest event seen, this run or before).
         if as_of_ns is None:
             as_of_ns = latest if latest is not None else time.time_ns()
-        reviews = []
-        for image_id in sorted(set(state.touched_images) | {i for i, img in state.images.items() if State.is_open(img)}):
+        for image_id in sorted(state.images):
             review = state.review_input(state.images[image_id], as_of_ns)
             if review is not None:
-                reviews.append(review)
-        for start in range(0, len(reviews), BATCH):
-            chunk = reviews[start:start + BATCH]
-            for review, decision in zip(chunk, engine.decide(chunk)):
-                if isinstance(decision, EngineFailure):
-                    engine_errors.append({"event_id": review["event_id"], "file": None, "line": None, "reason": decision.reason})
-                    continue
-                for f in decision["findings"]:
-                    blamed = f.get("event_id") or review["event_id"]
-                    context = store.event_context(blamed) or _context(review)
-                    findings.extend(_record(store, f, blamed, context))
+                pending.append((None, review))
+        flush()
+        collect()
+        executor.shutdown()
 
         store.save_state(
             ((pid, state.patients[pid]) for pid in sorted(state.touched_patients) if pid in state.patients),
-            ((iid, State.is_open(state.images[iid]), state.images[iid]) for iid in sorted(state.touched_images)),
+            ((iid, State.is_open(state.images[iid]), state.images[iid]) for iid in sorted(state.touched_images) if iid in state.images),
         )
         findings.sort(key=lambda f: (f["rule"], f["event_id"], f["message"]))
         report = AuditReport(

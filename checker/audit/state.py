@@ -9,7 +9,7 @@ or has been waiting (docs/input.md, `lifecycle`).
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Callable
 
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_YEAR = int(365.25 * 24 * NS_PER_HOUR)
@@ -71,11 +71,36 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[di
 class State:
     """Patients and images. Plain dicts, so the store can keep them as JSON."""
 
-    def __init__(self, patients: dict[str, dict[str, Any]] | None = None, images: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        patients: dict[str, dict[str, Any]] | None = None,
+        images: dict[str, dict[str, Any]] | None = None,
+        load_image: Callable[[str], dict[str, Any] | None] | None = None,
+    ) -> None:
         self.patients = patients if patients is not None else {}
+        # Open images (and those touched since they were last saved); closed ones are evicted to
+        # the store and loaded back on demand, so memory follows open images, not all images.
         self.images = images if images is not None else {}
+        self._load_image = load_image
         self.touched_images: set[str] = set()
         self.touched_patients: set[str] = set()
+
+    def get_image(self, image_id: str) -> dict[str, Any] | None:
+        img = self.images.get(image_id)
+        if img is None and self._load_image is not None:
+            img = self._load_image(image_id)
+            if img is not None:
+                self.images[image_id] = img
+        return img
+
+    def evict_closed(self) -> list[dict[str, Any]]:
+        """Remove from memory the touched images whose lifecycle is closed; the caller reviews
+        and saves them (their review no longer depends on the time it is judged at)."""
+        closed = [self.images[i] for i in sorted(self.touched_images) if not self.is_open(self.images[i])]
+        for img in closed:
+            del self.images[img["id"]]
+            self.touched_images.discard(img["id"])
+        return closed
 
     # -- access -------------------------------------------------------------------------------
 
@@ -86,7 +111,7 @@ class State:
         return p
 
     def image(self, image_id: str, patient_id: str) -> dict[str, Any]:
-        img = self.images.get(image_id)
+        img = self.get_image(image_id)
         if img is None:
             img = self.images[image_id] = {
                 "id": image_id,
@@ -110,7 +135,7 @@ class State:
         doc["consents"] = list(patient["consents"])
         kind = event["type"]
         image_id = (event.get("image") or {}).get("id")
-        img = self.images.get(image_id) if image_id else None
+        img = self.get_image(image_id) if image_id else None
         if kind == "disclosure":
             captured = dict((img or {}).get("image") or {})
             captured["purposes"] = list((img or {}).get("purposes") or [])
@@ -130,7 +155,7 @@ class State:
         elif kind == "access_request":
             doc["lifecycle"] = {
                 "patient_image_ids": [
-                    i for i in patient["image_ids"] if not (self.images.get(i) or {}).get("deleted_from_record")
+                    i for i in patient["image_ids"] if not (self.get_image(i) or {}).get("deleted_from_record")
                 ]
             }
         return doc
@@ -189,7 +214,7 @@ class State:
         related = event.get("related_event_id")
         patient = self.patients.get(event["patient"]["id"]) or {"image_ids": []}
         for image_id in patient["image_ids"]:
-            img = self.images.get(image_id)
+            img = self.get_image(image_id)
             wrong = (img or {}).get("wrong_disclosures", {}).get(related)
             if wrong is not None and wrong.get("reported_at") is None:
                 wrong["reported_at"] = at_ns

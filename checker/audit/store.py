@@ -112,9 +112,14 @@ class Store:
     # -- state --------------------------------------------------------------------------------
 
     def load_state(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """Every patient, and the images whose lifecycle is still open (the rest: load_image)."""
         patients = {pid: json.loads(s) for pid, s in self.db.execute("SELECT patient_id, state FROM patients")}
-        images = {iid: json.loads(s) for iid, s in self.db.execute("SELECT image_id, state FROM images")}
+        images = {iid: json.loads(s) for iid, s in self.db.execute("SELECT image_id, state FROM images WHERE open = 1")}
         return patients, images
+
+    def load_image(self, image_id: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT state FROM images WHERE image_id = ?", (image_id,)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def save_state(self, patients: Iterable[tuple[str, dict[str, Any]]], images: Iterable[tuple[str, bool, dict[str, Any]]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO patients VALUES (?,?)", ((pid, json.dumps(p, sort_keys=True)) for pid, p in patients))
