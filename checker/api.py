@@ -14,7 +14,18 @@ from .jsonload import JSONProblem, json_path, line_of_path, loads
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
 
-ENGINES = ("embedded",)
+ENGINES = ("embedded", "opa")
+
+
+@dataclasses.dataclass(frozen=True)
+class OpaSettings:
+    """Where and how to reach an OPA server (`--engine opa`); see checker/engines/opa.py."""
+
+    url: str
+    token: str | None = None
+    timeout: float = 5.0
+    retries: int = 2
+    verify_tls: bool | str = True
 
 
 def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> PolicySet:
@@ -22,7 +33,7 @@ def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: I
     return PolicySet.build(config, [pathlib.Path(d) for d in policy_dirs])
 
 
-def make_engine(policy: PolicySet, engine: str = "embedded") -> Engine:
+def make_engine(policy: PolicySet, engine: str = "embedded", opa: OpaSettings | None = None) -> Engine:
     if engine == "embedded":
         from .engines.embedded import EmbeddedEngine
 
@@ -31,6 +42,17 @@ def make_engine(policy: PolicySet, engine: str = "embedded") -> Engine:
         from .engines.reference import ReferenceEngine
 
         return ReferenceEngine(policy)
+    if engine == "opa":
+        if opa is None or not opa.url:
+            raise CheckerError("--engine opa needs --opa-url (e.g. http://127.0.0.1:8181)")
+        if (policy.data.get("clinimg") or {}).get("config") or any(m.path.startswith("local") for m in policy.modules):
+            raise CheckerError(
+                "--policy-config and --policy-dir apply to the embedded engine; with --engine opa the server's bundle decides "
+                "(build it with: clinimg policy bundle --policy-config … --policy-dir …)"
+            )
+        from .engines.opa import OpaServerEngine
+
+        return OpaServerEngine(opa.url, opa.token, timeout=opa.timeout, retries=opa.retries, verify_tls=opa.verify_tls)
     raise CheckerError(f"unknown engine {engine!r} (choose from: {', '.join(ENGINES)})")
 
 
@@ -85,15 +107,17 @@ class CheckResult:
         return {"permit": ExitCode.OK, "deny": ExitCode.DENY, "escalate": ExitCode.ESCALATE}[self.decision["outcome"]]
 
 
-def decide_one(policy: PolicySet, request: dict[str, Any], engine: str = "embedded") -> dict[str, Any]:
-    eng = make_engine(policy, engine)
+def decide_one(policy: PolicySet, request: dict[str, Any], engine: str = "embedded", opa: OpaSettings | None = None) -> dict[str, Any]:
+    eng = make_engine(policy, engine, opa)
     try:
         [result] = eng.decide([request])
+        # A server's decision is stamped by the server's bundle revision (engines/opa.py).
+        stamp = eng.stamp() if hasattr(eng, "stamp") else policy.stamp()
     finally:
         eng.close()
     if isinstance(result, EngineFailure):
         raise EngineError(f"engine error, no decision (fail closed): {result.reason}")
-    return {**result, "policy": policy.stamp()}
+    return {**result, "policy": stamp}
 
 
 def check(
@@ -102,12 +126,13 @@ def check(
     policy_config: str | pathlib.Path | None = None,
     policy_dirs: Iterable[str | pathlib.Path] = (),
     engine: str = "embedded",
+    opa: OpaSettings | None = None,
 ) -> CheckResult:
     """Decide one proposed capture or disclosure (SPEC §6 `clinimg check`)."""
     name, text = read_text(request)
     document = parse_document(name, text, "request")
     policy = build_policy(policy_config, policy_dirs)
-    return CheckResult(decide_one(policy, document, engine))
+    return CheckResult(decide_one(policy, document, engine, opa))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,6 +199,19 @@ def rules(policy_dirs: Iterable[str | pathlib.Path] = ()) -> list[RuleMeta]:
     return catalogue(load_modules([pathlib.Path(d) for d in policy_dirs]))
 
 
+def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> tuple[int, str]:
+    """Write the OPA bundle of the policy set (SPEC §6 `clinimg policy bundle`); (bytes, revision).
+    Own Rego that does not compile is refused: a server must not start on a broken bundle."""
+    from .bundle import write_bundle
+    from .policytasks import compile_check
+
+    policy = build_policy(policy_config, policy_dirs)
+    problems = compile_check([str(d) for d in policy_dirs])
+    if problems:
+        raise CheckerError("\n".join(problems + ["no bundle written: the policies do not compile"]))
+    return write_bundle(policy, output), policy.digest
+
+
 def dumps_decision(decision: dict[str, Any]) -> str:
     """Canonical JSON: the same decision is the same bytes."""
     return json.dumps(decision, sort_keys=True, ensure_ascii=False, indent=2)
@@ -194,6 +232,8 @@ def audit(
     workers: int | None = None,
     cache: bool = True,
     progress: bool = True,
+    engine: str = "embedded",
+    opa: OpaSettings | None = None,
 ) -> "AuditReport":
     """Decide every event of the logs and the open lifecycles (SPEC §5 `clinimg audit`)."""
     import os
@@ -203,6 +243,20 @@ def audit(
 
     policy = build_policy(policy_config, policy_dirs)
     count = workers or min(4, os.cpu_count() or 1)
+    if engine != "embedded":  # e.g. an OPA server: the report carries that engine's stamp
+        made: list[Engine] = []
+        report = run_audit(
+            list(paths),
+            policy=policy,
+            engine_factory=lambda p: made.append(make_engine(p, engine, opa)) or made[-1],
+            as_of=as_of,
+            state_path=state,
+            quarantine=quarantine,
+            progress=progress,
+        )
+        if made and hasattr(made[0], "stamp"):
+            report.policy = made[0].stamp()
+        return report
     return run_audit(
         list(paths),
         policy=policy,

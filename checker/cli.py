@@ -46,6 +46,41 @@ policy_dir_option = click.option(
 )
 
 
+def engine_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--engine embedded|opa and how to reach the OPA server; the command gets engine= and opa=."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, engine: str, opa_url: str | None, opa_token: str | None, opa_insecure: bool, opa_timeout: float, **kwargs: Any) -> Any:
+        opa = None
+        if engine == "opa" or opa_url:
+            if engine != "opa":
+                raise CheckerError("--opa-url needs --engine opa")
+            if opa_insecure:
+                click.echo("clinimg: WARNING: --opa-insecure: the OPA server's TLS certificate is NOT verified; "
+                           "anyone on the network path can forge its decisions", err=True)
+            if opa_token and opa_url and opa_url.lower().startswith("http://") and not _loopback_url(opa_url):
+                click.echo("clinimg: WARNING: the OPA token is sent in clear over http:// to a host that is not this machine; use https://", err=True)
+            opa = api.OpaSettings(url=opa_url or "", token=opa_token or None, timeout=opa_timeout, verify_tls=not opa_insecure)
+        return fn(*args, engine=engine, opa=opa, **kwargs)
+
+    for option in reversed([
+        click.option("--engine", type=click.Choice(api.ENGINES), default="embedded", show_default=True, help="embedded: regopy in-process; opa: an OPA server (or clinimg serve) at --opa-url."),
+        click.option("--opa-url", default=None, metavar="URL", help="The OPA server, e.g. http://127.0.0.1:8181 (with --engine opa)."),
+        click.option("--opa-token", envvar="CLINIMG_OPA_TOKEN", default=None, metavar="TOKEN", help="Bearer token for the OPA server (or env CLINIMG_OPA_TOKEN)."),
+        click.option("--opa-insecure", is_flag=True, help="Do NOT verify the OPA server's TLS certificate (unsafe; for testing only)."),
+        click.option("--opa-timeout", type=click.FloatRange(0.1, 600), default=5.0, show_default=True, help="Seconds to wait for the OPA server per request (retried twice)."),
+    ]):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def _loopback_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
 class _Group(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         # click's own usage errors exit 2, which is our usage code too.
@@ -65,9 +100,10 @@ def main(traceback: bool) -> None:
 @policy_dir_option
 @click.option("--format", "fmt", type=click.Choice(sorted(CHECK_REPORTER_BY_NAME)), default="text", show_default=True)
 @_errors_as_lines
-def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...], fmt: str) -> None:
+@engine_options
+def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...], fmt: str, engine: str = "embedded", opa: Any = None) -> None:
     """Decide one proposed capture or disclosure. Exit 0 permit, 1 deny, 3 escalate, 2 bad input."""
-    result = api.check(request, policy_config=policy_config, policy_dirs=policy_dirs)
+    result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs)
     click.echo(CHECK_REPORTER_BY_NAME[fmt]().render(result.decision), nl=False)
     sys.exit(int(result.exit_code))
 
@@ -84,9 +120,10 @@ def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...],
 @policy_config_option
 @policy_dir_option
 @_errors_as_lines
-def audit(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str, output: str, quarantine: str | None, workers: int | None, no_cache: bool, policy_config: str | None, policy_dirs: tuple[str, ...]) -> None:
+@engine_options
+def audit(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str, output: str, quarantine: str | None, workers: int | None, no_cache: bool, policy_config: str | None, policy_dirs: tuple[str, ...], engine: str = "embedded", opa: Any = None) -> None:
     """Audit event logs (JSON Lines, or - for stdin). Exit 0 no deny findings, 1 deny findings, 2 usage or policy error."""
-    report = api.audit(logs, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs, quarantine=quarantine, workers=workers, cache=not no_cache)
+    report = api.audit(logs, engine=engine, opa=opa, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs, quarantine=quarantine, workers=workers, cache=not no_cache)
     text = AUDIT_REPORTER_BY_NAME[fmt]().render(report.as_dict())
     if output == "-":
         click.echo(text, nl=False)
@@ -162,6 +199,46 @@ def policy_check(policy_dirs: tuple[str, ...]) -> None:
     if problems:
         sys.exit(int(ExitCode.USAGE))
     click.echo("policies compile")
+
+
+@policy.command("bundle")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Where to write the bundle (.tar.gz).")
+@policy_config_option
+@policy_dir_option
+@_errors_as_lines
+def policy_bundle(output: str, policy_config: str | None, policy_dirs: tuple[str, ...]) -> None:
+    """Build an OPA bundle (.tar.gz with .manifest; revision = the policy digest) that
+    `opa run --server --bundle` serves unchanged. The same policies give the same bytes."""
+    size, revision = api.bundle(output, policy_config=policy_config, policy_dirs=policy_dirs)
+    click.echo(f"wrote {output} ({size:,} bytes), revision {revision}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8181, show_default=True, help="Port (0: any free port, printed on stderr).")
+@policy_config_option
+@policy_dir_option
+@click.option("--token", envvar="CLINIMG_SERVE_TOKEN", default=None, metavar="TOKEN", help="Require 'Authorization: Bearer TOKEN' (or env CLINIMG_SERVE_TOKEN).")
+@click.option("--max-body-bytes", type=click.IntRange(1024, 64 * 1024 * 1024), default=1024 * 1024, show_default=True, help="Refuse bodies larger than this (413).")
+@click.option("--decision-log", type=click.Path(dir_okay=False), default=None, help="Append one JSON line per decision here (ids masked).")
+@click.option("--log-unmasked", is_flag=True, help="Keep patient and actor ids in the decision log as they are.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Embedded engine worker processes (default: one per core, at most 4).")
+@click.option("--access-log", is_flag=True, help="Log every HTTP request line on stderr.")
+@_errors_as_lines
+def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[str, ...], token: str | None, max_body_bytes: int, decision_log: str | None, log_unmasked: bool, workers: int | None, access_log: bool) -> None:
+    """Decision service: POST /v1/check, OPA-compatible POST /v1/data/clinimg/decision (and the
+    batch API), GET /health. Stop with Ctrl-C."""
+    import os
+
+    from . import server
+
+    if not server.is_loopback(host) and not token:
+        click.echo(f"clinimg: WARNING: serving on {host} without --token: anyone who can reach it may ask for decisions", err=True)
+    policy = api.build_policy(policy_config, policy_dirs)
+    options = server.ServeOptions(token=token or None, max_body_bytes=max_body_bytes, decision_log=decision_log,
+                                  log_unmasked=log_unmasked, workers=workers or min(4, os.cpu_count() or 1))
+    service = server.DecisionService(policy, options)
+    server.serve(service, host, port, access_log=access_log, announce=lambda line: click.echo(line, err=True))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,8 @@
 
 Prints, per run and as medians: events/s end to end (`clinimg audit` in a child process), the
 child's peak RSS, and the ratio of the audit's time to the time Python's json module needs just
-to parse the same file.
+to parse the same file. Then scripts/bench_serve.py: decisions/s and p50/p99 latency of
+`clinimg serve` (POST /v1/check, 4 clients, ~10 s a round).
 """
 from __future__ import annotations
 
@@ -71,7 +72,11 @@ def main() -> int:
                   f"{len(report['findings']):,} findings")
         print(f"median: {statistics.median(rates):,.0f} events/s, peak RSS {max(rss):.0f} MB (largest child), "
               f"{statistics.median(ratios):.1f}x the time of json.loads")
-    return 0
+    # Part two: the decision service (clinimg serve), POST /v1/check on loopback.
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import bench_serve
+
+    return bench_serve.main([])
 
 
 if __name__ == "__main__":

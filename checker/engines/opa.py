@@ -86,6 +86,7 @@ class OpaServerEngine:
         self.batch = max(1, batch)
         self.version = version or __version__
         self.revision: str | None = None
+        self._asked_revision = False
         self._mode = "batch"  # → "bulk" (POST /v1/query) → "single"
         # Retries are ours (POST is not retried by the client's urllib3 policy).
         self._client = OpaClient(host=host, port=port, ssl=scheme == "https", token=token, retries=0, timeout=timeout)
@@ -216,7 +217,8 @@ class OpaServerEngine:
 
     def _decide_chunk(self, chunk: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
         out: list[Decision | EngineFailure] = []
-        if self.revision is None and chunk:  # the first decision also asks the server's revision
+        if not self._asked_revision and chunk:  # the first decision also asks the server's revision
+            self._asked_revision = True
             out.append(self._decide_one(chunk[0]))
             chunk = chunk[1:]
         if not chunk:
@@ -240,6 +242,14 @@ class OpaServerEngine:
         response = self._call("batch query", lambda: self._client._session.post(url, json=payload, timeout=self.timeout))
         if response.status_code in (404, 405, 501):
             return None
+        if response.status_code == 413:  # larger than the server takes: halve, down to one input
+            if len(chunk) == 1:
+                return [EngineFailure("the OPA server refused this input as too large (HTTP 413)")]
+            half = len(chunk) // 2
+            first, second = self._batch_api(chunk[:half]), self._batch_api(chunk[half:])
+            if first is None or second is None:  # pragma: no cover - the endpoint vanished mid-way
+                return None
+            return first + second
         body = self._json(response)
         responses = body.get("responses") if isinstance(body, dict) else None
         if response.status_code not in (200, 207, 400, 500) or not isinstance(responses, dict):

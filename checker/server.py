@@ -1,0 +1,624 @@
+"""`clinimg serve`: the decision service (SPEC §1, §6) on Starlette + uvicorn.
+
+Endpoints
+- `POST /v1/check` — body: a disclosure request → 200 the decision with its `policy` stamp
+  (header `X-Decision-Id`); 400 with `problems` [{path, constraint}] for a bad request (never the
+  offending value); 500/503 when the engine cannot decide — never a permit.
+- `POST /v1/data/clinimg/decision` — OPA's Data API: `{"input": request}` →
+  `{"result": decision-without-policy, "decision_id": …}` (plus `provenance` with
+  `?provenance=true`, whose bundle revision is the policy digest), so any OPA client works
+  against this service. A body without `input` gets OPA's answer for that — no `result` and an
+  `api_usage_warning` — i.e. no decision (real OPA would evaluate the policy on an undefined input).
+- `POST /v1/batch/data/clinimg/decision` — the OPA Batch API shape (Enterprise OPA's):
+  `{"inputs": {"id": request, …}}` → `{"batch_decision_id", "responses": {"id": {"result",
+  "decision_id"} | {"code", "message", "decision_id"}}}`; 200 all decided, 207 mixed (each
+  response then has `http_status_code`), 500 none decided. `clinimg check --engine opa` uses it.
+- `POST /v1/query` — OPA's Query API for one shape only, `r0 := data.clinimg.decision with input
+  as {…}; r1 := …` (what opa-python-client's bulk_query_rule sends) → `{"result": [{"r0": …}]}`.
+- `GET /health` → 200 `{}` (no token needed: it says nothing but "up").
+- Anything else → 404 JSON.
+
+Safety: bearer-token auth when a token is set (constant-time compare; 401 otherwise), the body
+is read as a stream and refused (413) past `max_body_bytes`, JSON is read strictly
+(checker.jsonload: duplicate keys, NaN, deep nesting refused), every input is schema-checked
+before it is decided. The decision log (JSON Lines) holds decision id, time, path, outcome, rule
+ids and the policy digest; patient and actor ids are masked by a keyed hash unless
+`log_unmasked`; request bodies are never logged.
+
+The embedded engine is a pool of EmbeddedEngine instances (one regopy worker process each,
+canonical fact-set cache on); a request borrows one for its decision, so concurrent requests
+never share an interpreter.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import queue
+import re
+import secrets
+import socket
+import sys
+import threading
+import uuid
+from collections import OrderedDict
+from typing import Any, AsyncIterator, Callable
+
+from . import __version__, schemas
+from .audit.reader import _shape as event_shape
+from .engines.base import EngineFailure
+from .errors import CheckerError, EngineError
+from .jsonload import JSONProblem, _no_constants, _no_duplicates, json_path, loads, nesting_depth_exceeds
+from .policy import PolicySet
+
+DEFAULT_PORT = 8181
+DEFAULT_MAX_BODY = 1024 * 1024
+DECISION_PATH = "clinimg/decision"
+ENGINE_WAIT_SECONDS = 10.0
+MAX_BATCH_INPUTS = 10_000
+_MISSING = object()
+_STRICT = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)  # as checker.jsonload
+
+
+class Problem(Exception):
+    """An HTTP error answer: status, OPA-style code and message, optional schema problems."""
+
+    def __init__(self, status: int, code: str, message: str, problems: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.problems = problems
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.problems is not None:
+            out["problems"] = self.problems
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine pool
+
+
+class EnginePool:
+    """`size` embedded engines, each with its own regopy worker process; borrowed one at a time."""
+
+    def __init__(self, policy: PolicySet, size: int, *, cache: bool = True, factory: Callable[[PolicySet], Any] | None = None) -> None:
+        from .engines.embedded import EmbeddedEngine
+
+        self._factory = factory or (lambda p: EmbeddedEngine(p, workers=1, cache=cache))
+        self.policy = policy
+        self.size = max(1, size)
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._all: list[Any] = []
+        self._closed = False
+        for _ in range(self.size):
+            engine = self._factory(policy)
+            self._all.append(engine)
+            self._idle.put(engine)
+        self._warm()
+
+    def _warm(self) -> None:
+        """Start (and so compile the policy in) every worker now: a policy that does not compile
+        stops `serve` at once, and the first requests do not pay for the compile."""
+        for engine in self._all:
+            start = getattr(engine, "_get_worker", None)
+            if start is not None:
+                try:
+                    start(0)
+                except CheckerError:
+                    self.close()
+                    raise
+
+    def decide(self, inputs: list[dict[str, Any]], wait: float = ENGINE_WAIT_SECONDS) -> list[Any]:
+        if self._closed:
+            raise Problem(503, "unavailable", "the decision service is shutting down")
+        try:
+            engine = self._idle.get(timeout=wait)
+        except queue.Empty:
+            raise Problem(503, "unavailable", "every engine worker is busy; try again") from None
+        try:
+            return engine.decide(inputs)
+        except EngineError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else "engine error"
+            return [EngineFailure(first) for _ in inputs]
+        finally:
+            self._idle.put(engine)
+
+    def decide_parallel(self, inputs: list[dict[str, Any]]) -> list[Any]:
+        """A big batch split across the pool, each part on its own engine."""
+        if len(inputs) < 32 or self.size == 1:
+            return self.decide(inputs)
+        parts = min(self.size, (len(inputs) + 31) // 32)
+        step = (len(inputs) + parts - 1) // parts
+        chunks = [inputs[i : i + step] for i in range(0, len(inputs), step)]
+        results: list[list[Any] | None] = [None] * len(chunks)
+        errors: list[BaseException] = []
+
+        def run(i: int) -> None:
+            try:
+                results[i] = self.decide(chunks[i])
+            except BaseException as exc:  # surfaced below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(chunks))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        return [r for part in results for r in (part or [])]
+
+    def close(self) -> None:
+        self._closed = True
+        for engine in self._all:
+            with contextlib.suppress(Exception):
+                engine.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The decision log
+
+
+class DecisionLog:
+    """JSON Lines, one line a decision. Patient and actor ids masked unless `unmasked`."""
+
+    def __init__(self, path: str | None, *, unmasked: bool = False) -> None:
+        self.path = path
+        self.unmasked = unmasked
+        self._salt = secrets.token_bytes(32)  # per process: hashes link one run's lines, no more
+        self._lock = threading.Lock()
+        self._fh = None
+        if path:
+            try:
+                self._fh = open(path, "a", encoding="utf-8")
+            except OSError as exc:
+                raise CheckerError(f"{path}: cannot open the decision log ({exc.strerror or type(exc).__name__})") from None
+
+    def mask(self, value: Any) -> Any:
+        if value is None or self.unmasked:
+            return value
+        return "h:" + hmac.new(self._salt, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+    def write(self, *, decision_id: str, path: str, outcome: str, request: dict[str, Any] | None, rules: list[str], digest: str, reason: str | None = None) -> None:
+        if self._fh is None:
+            return
+        entry: dict[str, Any] = {
+            "decision_id": decision_id,
+            "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "path": path,
+            "outcome": outcome,
+            "rules": rules,
+            "policy": digest,
+        }
+        if isinstance(request, dict):
+            actor = request.get("actor") if isinstance(request.get("actor"), dict) else {}
+            patient = request.get("patient") if isinstance(request.get("patient"), dict) else {}
+            entry["event_id"] = request.get("event_id")  # a system identifier, not a person
+            entry["type"] = request.get("type")
+            entry["actor"] = self.mask(actor.get("id"))
+            entry["patient"] = self.mask(patient.get("id"))
+        if reason:
+            entry["reason"] = reason
+        line = json.dumps(entry, sort_keys=True, ensure_ascii=True) + "\n"
+        with self._lock:
+            self._fh.write(line)
+            self._fh.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
+
+
+# ---------------------------------------------------------------------------------------------
+# The service: transport-free logic, one call per request (run in a worker thread)
+
+
+@dataclasses.dataclass
+class ServeOptions:
+    token: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    decision_log: str | None = None
+    log_unmasked: bool = False
+    workers: int = 2
+    cache: bool = True
+
+
+class DecisionService:
+    def __init__(self, policy: PolicySet, options: ServeOptions, *, pool: EnginePool | None = None) -> None:
+        self.policy = policy
+        self.options = options
+        self.stamp = policy.stamp()
+        self.log = DecisionLog(options.decision_log, unmasked=options.log_unmasked)
+        try:
+            self.pool = pool or EnginePool(policy, options.workers, cache=options.cache)
+        except BaseException:
+            self.log.close()
+            raise
+        self._token = options.token.encode("utf-8") if options.token else None
+        # Schema verdicts for bodies seen before (keyed by a hash of the exact bytes, bounded).
+        self._valid: OrderedDict[bytes, None] = OrderedDict()
+        self._valid_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.pool.close()
+        self.log.close()
+
+    # -- auth ------------------------------------------------------------------------------
+
+    def authorized(self, header: str | None) -> bool:
+        if self._token is None:
+            return True
+        if not header:
+            return False
+        scheme, _, credential = header.strip().partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(credential.strip().encode("utf-8"), self._token)
+
+    # -- parsing ---------------------------------------------------------------------------
+
+    @staticmethod
+    def parse_json(body: bytes) -> Any:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Problem(400, "invalid_parameter", f"body is not UTF-8 (byte {exc.start})") from None
+        try:
+            return loads(text)
+        except JSONProblem as exc:
+            raise Problem(400, "invalid_parameter", "body is not acceptable JSON", [{"path": exc.path, "constraint": f"line {exc.line}: {exc.reason}"}]) from None
+
+    def request_problems(self, document: Any, prefix: str = "$", *, reviews: bool = False) -> list[dict[str, str]]:
+        """Schema problems of a request. With `reviews` (the OPA APIs, which the audit uses through
+        `--engine opa`), the audit's lifecycle `image_review` input is accepted too: every field is
+        checked as for a request, only its `type` is outside the request schema's enumeration."""
+        if not isinstance(document, dict):
+            return [{"path": prefix, "constraint": "must be a JSON object (a disclosure request)"}]
+        compact = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # Requests that differ only in ids, times and ages share a verdict: the audit reader's shape
+        # blanks only values the schema accepts anywhere (None: no shortcut, the exact bytes).
+        key = hashlib.sha256(event_shape(compact) or compact).digest()
+        with self._valid_lock:
+            if key in self._valid:
+                self._valid.move_to_end(key)
+                return []
+        found = schemas.problems("request", document)
+        if reviews and document.get("type") == "image_review":
+            found = [p for p in found if list(p.path) != ["type"]]
+        if found:
+            return [{"path": prefix + json_path(p.path)[1:], "constraint": p.constraint} for p in found]
+        if document.get("type") == "image_review":  # valid only where reviews are; not remembered
+            return []
+        with self._valid_lock:
+            self._valid[key] = None
+            if len(self._valid) > 4096:
+                self._valid.popitem(last=False)
+        return []
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def _log(self, decision_id: str, path: str, request: Any, result: Any) -> None:
+        if isinstance(result, EngineFailure):
+            self.log.write(decision_id=decision_id, path=path, outcome="error", request=request, rules=[], digest=self.stamp["digest"], reason="engine error")
+        else:
+            rules = sorted({str(f.get("rule")) for f in result.get("findings", [])})
+            self.log.write(decision_id=decision_id, path=path, outcome=result.get("outcome", "?"), request=request, rules=rules, digest=self.stamp["digest"])
+
+    def check(self, body: bytes) -> tuple[int, dict[str, Any], str | None]:
+        """POST /v1/check → (status, body, decision id)."""
+        document = self.parse_json(body)
+        problems = self.request_problems(document)
+        if problems:
+            self.log.write(decision_id=str(uuid.uuid4()), path="/v1/check", outcome="invalid", request=None, rules=[], digest=self.stamp["digest"])
+            raise Problem(400, "invalid_parameter", "the body is not a valid disclosure request (schemas/request.schema.json)", problems)
+        decision_id = str(uuid.uuid4())
+        [result] = self.pool.decide([document])
+        self._log(decision_id, "/v1/check", document, result)
+        if isinstance(result, EngineFailure):
+            raise Problem(500, "engine_error", "the engine could not decide: no decision (fail closed)")
+        return 200, {**result, "policy": self.stamp}, decision_id
+
+    def provenance(self) -> dict[str, Any]:
+        return {"version": __version__, "bundles": {"clinimg": {"revision": self.stamp["digest"]}}}
+
+    def data(self, path: str, body: bytes, *, provenance: bool = False) -> tuple[int, dict[str, Any]]:
+        """POST /v1/data/{path} (OPA's Data API) → (status, body)."""
+        if path.strip("/") != DECISION_PATH:
+            raise Problem(404, "resource_not_found", "only data.clinimg.decision is served here (POST /v1/data/clinimg/decision)")
+        decision_id = str(uuid.uuid4())
+        out: dict[str, Any] = {"decision_id": decision_id}
+        if provenance:
+            out["provenance"] = self.provenance()
+        document = self.parse_json(body) if body.strip() else {}
+        if not isinstance(document, dict):
+            raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"input\": …}", [{"path": "$", "constraint": "must be a JSON object"}])
+        unknown = sorted(k for k in document if k != "input")
+        if unknown:
+            raise Problem(400, "invalid_parameter", "body may only hold \"input\"", [{"path": json_path([k]), "constraint": "unexpected key"} for k in unknown])
+        if "input" not in document:
+            # OPA answers a query without input with a warning; here there is no decision at all.
+            out["warning"] = {"code": "api_usage_warning", "message": "'input' key missing from the request"}
+            return 200, out
+        request = document["input"]
+        problems = self.request_problems(request, "$.input", reviews=True)
+        if problems:
+            raise Problem(400, "invalid_parameter", "input is not a valid disclosure request (schemas/request.schema.json)", problems)
+        [result] = self.pool.decide([request])
+        self._log(decision_id, "/v1/data/" + DECISION_PATH, request, result)
+        if isinstance(result, EngineFailure):
+            raise Problem(500, "internal_error", "the engine could not decide: no decision (fail closed)")
+        out["result"] = result
+        return 200, out
+
+    def batch(self, path: str, body: bytes, *, provenance: bool = False) -> tuple[int, dict[str, Any]]:
+        """POST /v1/batch/data/{path} (the OPA Batch API shape) → (status, body)."""
+        if path.strip("/") != DECISION_PATH:
+            raise Problem(404, "resource_not_found", "only data.clinimg.decision is served here (POST /v1/batch/data/clinimg/decision)")
+        document = self.parse_json(body) if body.strip() else {}
+        if not isinstance(document, dict):
+            raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"inputs\": {…}}", [{"path": "$", "constraint": "must be a JSON object"}])
+        unknown = sorted(k for k in document if k not in ("inputs", "common_input"))
+        if unknown or "common_input" in document:
+            raise Problem(400, "invalid_parameter", "body may only hold \"inputs\"", [{"path": json_path([k]), "constraint": "not supported"} for k in unknown + (["common_input"] if "common_input" in document else [])])
+        out: dict[str, Any] = {"batch_decision_id": str(uuid.uuid4()), "responses": {}}
+        if "inputs" not in document:
+            out["warning"] = {"code": "api_usage_warning", "message": "'inputs' key missing from the request"}
+            return 200, out
+        inputs = document["inputs"]
+        if not isinstance(inputs, dict):
+            raise Problem(400, "invalid_parameter", "inputs must be an object of id → input", [{"path": "$.inputs", "constraint": "must be a JSON object"}])
+        if len(inputs) > MAX_BATCH_INPUTS:
+            raise Problem(400, "invalid_parameter", f"at most {MAX_BATCH_INPUTS} inputs a batch", [{"path": "$.inputs", "constraint": f"at most {MAX_BATCH_INPUTS} members"}])
+        responses: dict[str, dict[str, Any]] = {}
+        todo: list[tuple[str, str, dict[str, Any]]] = []
+        for key, request in inputs.items():
+            decision_id = str(uuid.uuid4())
+            problems = self.request_problems(request, "$.inputs" + json_path([key])[1:], reviews=True)
+            if problems:
+                responses[key] = {"decision_id": decision_id, "code": "invalid_parameter", "message": "input is not a valid disclosure request", "problems": problems}
+            else:
+                todo.append((key, decision_id, request))
+        results = self.pool.decide_parallel([r for _, _, r in todo]) if todo else []
+        for (key, decision_id, request), result in zip(todo, results):
+            self._log(decision_id, "/v1/batch/data/" + DECISION_PATH, request, result)
+            if isinstance(result, EngineFailure):
+                responses[key] = {"decision_id": decision_id, "code": "internal_error", "message": "the engine could not decide: no decision (fail closed)"}
+            else:
+                responses[key] = {"decision_id": decision_id, "result": result}
+                if provenance:
+                    responses[key]["provenance"] = self.provenance()
+        failed = sum(1 for r in responses.values() if "result" not in r)
+        decided = len(responses) - failed
+        if failed and decided:
+            for r in responses.values():
+                r["http_status_code"] = "200" if "result" in r else ("400" if r.get("code") == "invalid_parameter" else "500")
+        out["responses"] = {k: responses[k] for k in inputs}
+        if failed and not decided:
+            only_invalid = all(r.get("code") == "invalid_parameter" for r in responses.values())
+            return (400 if only_invalid else 500), out
+        return (207 if failed else 200), out
+
+
+    _STATEMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*:=\s*data\.clinimg\.decision(?![\w.\[])")
+    _WITH_INPUT = re.compile(r"\s+with\s+input\s+as\s+")
+    _SEPARATOR = re.compile(r"\s*(?:;|\n)\s*")
+
+    def parse_query(self, text: str, body_input: Any) -> list[tuple[str, Any]]:
+        """The one shape of ad-hoc query served: `x := data.clinimg.decision [with input as <JSON>]`,
+        statements joined by `;` — what opa-python-client's bulk_query_rule sends."""
+        shape = "only queries like `r0 := data.clinimg.decision with input as {…}; r1 := …` are served"
+        if nesting_depth_exceeds(text) is not None:
+            raise Problem(400, "invalid_parameter", "query nested too deeply")
+        statements: list[tuple[str, Any]] = []
+        pos = 0
+        while True:
+            m = self._STATEMENT.match(text, pos)
+            if not m:
+                raise Problem(400, "invalid_parameter", shape)
+            var, pos = m.group(1), m.end()
+            w = self._WITH_INPUT.match(text, pos)
+            if w:
+                try:
+                    value, pos = _STRICT.raw_decode(text, w.end())
+                except (JSONProblem, ValueError):
+                    raise Problem(400, "invalid_parameter", f"{shape}; the input of {var} is not acceptable JSON") from None
+            elif body_input is _MISSING:
+                value = _MISSING
+            else:
+                value = body_input
+            if any(v == var for v, _ in statements):
+                raise Problem(400, "invalid_parameter", f"variable {var} is assigned twice")
+            statements.append((var, value))
+            if len(statements) > MAX_BATCH_INPUTS:
+                raise Problem(400, "invalid_parameter", f"at most {MAX_BATCH_INPUTS} statements a query")
+            if not text[pos:].strip():
+                return statements
+            sep = self._SEPARATOR.match(text, pos)
+            if not sep or sep.end() == pos:
+                raise Problem(400, "invalid_parameter", shape)
+            pos = sep.end()
+
+    def query(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        """POST /v1/query (OPA's Query API), for the one query shape above → (status, body)."""
+        document = self.parse_json(body)
+        if not isinstance(document, dict) or not isinstance(document.get("query"), str):
+            raise Problem(400, "invalid_parameter", "body must be a JSON object with a \"query\" string", [{"path": "$.query", "constraint": "required string"}])
+        unknown = sorted(k for k in document if k not in ("query", "input"))
+        if unknown:
+            raise Problem(400, "invalid_parameter", "body may only hold \"query\" and \"input\"", [{"path": json_path([k]), "constraint": "unexpected key"} for k in unknown])
+        statements = self.parse_query(document["query"], document.get("input", _MISSING))
+        if any(value is _MISSING for _, value in statements):
+            return 200, {}  # undefined: no input, no decision
+        problems: list[dict[str, str]] = []
+        for var, value in statements:
+            problems += self.request_problems(value, f"$.query.{var}", reviews=True)
+        if problems:
+            raise Problem(400, "invalid_parameter", "an input is not a valid disclosure request (schemas/request.schema.json)", problems)
+        results = self.pool.decide_parallel([value for _, value in statements])
+        row: dict[str, Any] = {}
+        for (var, value), result in zip(statements, results):
+            self._log(str(uuid.uuid4()), "/v1/query", value, result)
+            if isinstance(result, EngineFailure):
+                raise Problem(500, "internal_error", "the engine could not decide an input: no decision (fail closed)")
+            row[var] = result
+        return 200, {"result": [row]}
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP (Starlette)
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> Any:
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    limit = service.options.max_body_bytes
+
+    def answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+        return Response(_dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+    async def read_body(request: Request) -> bytes:
+        if request.headers.get("content-encoding", "identity").lower() not in ("identity", ""):
+            raise Problem(415, "invalid_parameter", "Content-Encoding is not supported; send the body uncompressed")
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            try:
+                if int(declared) > limit:
+                    raise Problem(413, "request_too_large", f"the body is larger than {limit} bytes")
+            except ValueError:
+                raise Problem(400, "invalid_parameter", "Content-Length is not a number") from None
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Problem(413, "request_too_large", f"the body is larger than {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                if not service.authorized(request.headers.get("authorization")):
+                    raise Problem(401, "unauthorized", "missing or wrong bearer token")
+                return await handler(request)
+            except Problem as p:
+                headers = {"WWW-Authenticate": 'Bearer realm="clinimg"'} if p.status == 401 else None
+                if p.status == 503:
+                    headers = {"Retry-After": "1"}
+                return answer(p.status, p.body(), headers)
+            except Exception:  # a bug: a 500 without details, never a decision
+                return answer(500, {"code": "internal_error", "message": "internal error; no decision (fail closed)"})
+
+        return endpoint
+
+    def flag(request: Request, name: str) -> bool:
+        return any(v.lower() == "true" or v == "" for v in request.query_params.getlist(name))
+
+    async def check(request: Request) -> Response:
+        body = await read_body(request)
+        status, out, decision_id = await run_in_threadpool(service.check, body)
+        return answer(status, out, {"X-Decision-Id": decision_id} if decision_id else None)
+
+    async def data(request: Request) -> Response:
+        body = await read_body(request)
+        status, out = await run_in_threadpool(service.data, request.path_params["path"], body, provenance=flag(request, "provenance"))
+        return answer(status, out)
+
+    async def batch(request: Request) -> Response:
+        body = await read_body(request)
+        status, out = await run_in_threadpool(service.batch, request.path_params["path"], body, provenance=flag(request, "provenance"))
+        return answer(status, out)
+
+    async def query(request: Request) -> Response:
+        body = await read_body(request)
+        status, out = await run_in_threadpool(service.query, body)
+        return answer(status, out)
+
+    async def health(request: Request) -> Response:
+        return answer(200, {})
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        if status == 405:
+            return answer(405, {"code": "method_not_allowed", "message": "method not allowed here"})
+        return answer(404, {"code": "resource_not_found", "message": "no such endpoint (POST /v1/check, POST /v1/data/clinimg/decision, POST /v1/batch/data/clinimg/decision, POST /v1/query, GET /health)"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if close_on_shutdown:
+                service.close()
+
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        Route("/v1/check", guarded(check), methods=["POST"]),
+        Route("/v1/data/{path:path}", guarded(data), methods=["POST"]),
+        Route("/v1/batch/data/{path:path}", guarded(batch), methods=["POST"]),
+        Route("/v1/query", guarded(query), methods=["POST"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={HTTPException: not_found}, lifespan=lifespan)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket (port 0 picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP proto: asyncio then sets TCP_NODELAY
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CheckerError(f"cannot listen on {host}:{port} ({exc.strerror or type(exc).__name__})") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def make_server(app: Any, *, access_log: bool = False) -> Any:
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=access_log, lifespan="on", timeout_graceful_shutdown=5, server_header=False)
+    return uvicorn.Server(config)
+
+
+def is_loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "::1", "localhost") or host.startswith("127.")
+
+
+def serve(service: DecisionService, host: str, port: int, *, access_log: bool = False, announce: Callable[[str], None] | None = None) -> None:
+    sock = bind(host, port)
+    actual = sock.getsockname()[1]
+    server = make_server(create_app(service), access_log=access_log)
+    if announce:
+        shown = f"[{host}]" if ":" in host else host
+        announce(f"clinimg serve: listening on http://{shown}:{actual} (policy {service.stamp['digest']}, {service.pool.size} engine worker(s), pid {os.getpid()})")
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        service.close()
+    sys.stdout.flush()
