@@ -5,7 +5,7 @@ import dataclasses
 import json
 import pathlib
 import sys
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from . import schemas
 from .engines.base import Engine, EngineFailure
@@ -13,6 +13,9 @@ from .errors import CheckerError, EngineError, ExitCode
 from .jsonload import JSONProblem, json_path, line_of_path, loads
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .audit import AuditReport
 
 ENGINES = ("embedded", "opa")
 
@@ -127,10 +130,16 @@ def check(
     policy_dirs: Iterable[str | pathlib.Path] = (),
     engine: str = "embedded",
     opa: OpaSettings | None = None,
+    image_file: str | pathlib.Path | None = None,
 ) -> CheckResult:
-    """Decide one proposed capture or disclosure (SPEC §6 `clinimg check`)."""
+    """Decide one proposed capture or disclosure (SPEC §6 `clinimg check`).
+
+    With `image_file`, or an `image.file` in the request (relative to the request's directory),
+    `image.metadata_present` is read from the file itself first (see attach_image_facts)."""
     name, text = read_text(request)
     document = parse_document(name, text, "request")
+    base_dir = None if str(request) == "-" else pathlib.Path(request).parent
+    document = attach_image_facts(document, image_file=image_file, base_dir=base_dir)
     policy = build_policy(policy_config, policy_dirs)
     return CheckResult(decide_one(policy, document, engine, opa))
 
@@ -268,5 +277,38 @@ def audit(
     )
 
 
-if False:  # pragma: no cover - typing only
-    from .audit import AuditReport
+# ---------------------------------------------------------------------------------------------
+# image files (inspect, deidentify, facts for decisions)
+
+
+def attach_image_facts(document: dict[str, Any], *, image_file: str | pathlib.Path | None = None, base_dir: pathlib.Path | None = None) -> dict[str, Any]:
+    """The request with `image.metadata_present` = what the image file really holds and
+    `image.metadata_claimed` = what the request said. Reads a local file: a server should only
+    call this for files it means to expose."""
+    from .imagefiles import facts
+
+    return facts.attach(document, image_file=str(image_file) if image_file else None, base_dir=base_dir)
+
+
+def inspect_images(paths: Iterable[str | pathlib.Path], *, values: bool = False) -> list["Inspection | tuple[str, str]"]:
+    """Per file, its identifying metadata, or (path, error line) when it cannot be read."""
+    from .imagefiles import inspect
+
+    results: list[Any] = []
+    for path in paths:
+        try:
+            results.append(inspect(path, values=values))
+        except CheckerError as exc:
+            results.append((str(path), str(exc)))
+    return results
+
+
+def deidentify_image(source: str | pathlib.Path, output: str | pathlib.Path, *, force: bool = False) -> "Deidentified":
+    """A copy of an image, video or audio file without identifying metadata (SPEC: de-identification)."""
+    from .imagefiles import deidentify
+
+    return deidentify(source, output, force=force)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .imagefiles import Deidentified, Inspection

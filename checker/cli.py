@@ -99,11 +99,12 @@ def main(traceback: bool) -> None:
 @policy_config_option
 @policy_dir_option
 @click.option("--format", "fmt", type=click.Choice(sorted(CHECK_REPORTER_BY_NAME)), default="text", show_default=True)
+@click.option("--image", "image_file", type=click.Path(dir_okay=False), default=None, help="Read image.metadata_present from this image/video/audio file (as an image.file in the request does).")
 @_errors_as_lines
 @engine_options
-def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...], fmt: str, engine: str = "embedded", opa: Any = None) -> None:
+def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...], fmt: str, image_file: str | None, engine: str = "embedded", opa: Any = None) -> None:
     """Decide one proposed capture or disclosure. Exit 0 permit, 1 deny, 3 escalate, 2 bad input."""
-    result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs)
+    result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs, image_file=image_file)
     click.echo(CHECK_REPORTER_BY_NAME[fmt]().render(result.decision), nl=False)
     sys.exit(int(result.exit_code))
 
@@ -239,6 +240,41 @@ def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[st
                                   log_unmasked=log_unmasked, workers=workers or min(4, os.cpu_count() or 1))
     service = server.DecisionService(policy, options)
     server.serve(service, host, port, access_log=access_log, announce=lambda line: click.echo(line, err=True))
+
+
+@main.command("inspect")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--show-values", is_flag=True, help="Also print the metadata values, escaped. They may be patient or staff data.")
+@_errors_as_lines
+def inspect_command(files: tuple[str, ...], fmt: str, show_values: bool) -> None:
+    """Which identifying metadata image, video and audio files carry (JPEG, PNG, HEIC, MP4, MOV, M4A).
+    Exit 0 none found, 1 some found, 2 a file could not be read."""
+    from .imagefiles import Inspection, report
+
+    results = api.inspect_images(files, values=show_values)
+    click.echo(report.inspect_json(results) if fmt == "json" else report.inspect_text(results), nl=False)
+    errors = [r for r in results if not isinstance(r, Inspection)]
+    for _path, message in errors:
+        click.echo(f"clinimg: {terminal_safe(message)}", err=True)
+    if errors:
+        sys.exit(int(ExitCode.USAGE))
+    sys.exit(int(ExitCode.DENY) if any(r.found for r in results if isinstance(r, Inspection)) else 0)
+
+
+@main.command("deidentify")
+@click.argument("source", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(), help="Where to write the de-identified copy.")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists (never the input).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_errors_as_lines
+def deidentify_command(source: str, output: str, force: bool, fmt: str) -> None:
+    """Write a copy of an image, video or audio file without identifying metadata; the input is never changed.
+    The copy is inspected before it is kept. Exit 0 written, 2 refused or failed (nothing written)."""
+    from .imagefiles import report
+
+    result = api.deidentify_image(source, output, force=force).as_dict()
+    click.echo(report.deidentify_json(result) if fmt == "json" else report.deidentify_text(result), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

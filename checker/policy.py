@@ -74,6 +74,9 @@ def load_modules(local_dirs: Iterable[pathlib.Path] = (), *, include_tests: bool
                 raise CheckerError(
                     f"{d}/{m.path.split('/', 1)[1]}:1: package must be clinimg.rules.local.<rule> (own rules join through that namespace only)"
                 )
+            if {"input", "data"} & set(pkg.split(".")):
+                # regopy resolves `input` wrongly everywhere once a package path has such a segment.
+                raise CheckerError(f"{d}/{m.path.split('/', 1)[1]}:1: a package name may not contain the segment 'input' or 'data'")
             modules.append(m)
     return [m for m in modules if include_tests or not m.is_test]
 
