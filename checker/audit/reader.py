@@ -125,6 +125,8 @@ class LogSet:
             last: tuple[int, str] | None = None
             for _, start, end in self._lines(i):
                 key = _key(self.maps[i][start:min(end, start + 4096)])
+                if key[0] < 0:
+                    continue  # no readable time: an invalid line, reported wherever it stands
                 if last is not None and key < last:
                     in_order = False
                     break
@@ -218,12 +220,21 @@ _DEFS = json.loads((schemas.SCHEMA_DIR / "defs.schema.json").read_text(encoding=
 # The schema's own timestamp pattern, unanchored, so the shortcut accepts exactly what it accepts.
 _TS = _DEFS["timestamp"]["pattern"].removeprefix("^").removesuffix("$(?!\\n)").removesuffix("$").encode()
 _ID = rb'"[^"\\]{1,200}"'  # an id: 1-200 characters (no escapes, so raw length = length)
-_ID_NAMES = rb"id|event_id|related_event_id|capture_event_id|record_transfer_event_id|who|reported_to|facility|intended_recipient"
-_BLANK_IDS = re.compile(rb'"(' + _ID_NAMES + rb')":' + _ID)
-_BLANK_TIMES = re.compile(rb'"(occurred_at|as_of|when)":"' + _TS + rb'"')
-_BLANK_ID_LISTS = re.compile(rb'"(image_ids|patient_image_ids|images_produced)":\[(?:' + _ID + rb'(?:,' + _ID + rb')*)?\]')
+
+
+def _blankers(keys: tuple[str, ...], value: bytes, blank: bytes) -> list[tuple[re.Pattern[bytes], bytes]]:
+    """One (pattern, literal replacement) per key: `"key":<value>` → `"key":<blank>`. Literal
+    replacements keep re.sub in C (a group-reference template is expanded in Python per match)."""
+    return [(re.compile(b'"' + k.encode() + b'":' + value), b'"' + k.encode() + b'":' + blank) for k in keys]
+
+
 assert _DEFS["patient"]["properties"]["age_years"] == {"type": "number", "minimum": 0, "maximum": 130}
-_BLANK_AGES = re.compile(rb'"age_years":(?:(?:[0-9]|[1-9][0-9]|1[0-2][0-9])(?:\.[0-9]{1,6})?|130(?:\.0{1,6})?)(?=[,}])')
+_BLANKERS = (
+    _blankers(("id", "event_id", "related_event_id", "capture_event_id", "record_transfer_event_id", "who", "reported_to", "facility", "intended_recipient"), _ID, b'"I"')
+    + _blankers(("occurred_at", "as_of", "when"), b'"' + _TS + b'"', b'"T"')
+    + _blankers(("image_ids", "patient_image_ids", "images_produced"), rb"\[(?:" + _ID + rb"(?:," + _ID + rb")*)?\]", b'["I"]')
+    + _blankers(("age_years",), rb"(?:(?:[0-9]|[1-9][0-9]|1[0-2][0-9])(?:\.[0-9]{1,6})?|130(?:\.0{1,6})?)(?=[,}])", b"0")
+)
 
 
 def _shape(raw: bytes) -> bytes | None:
@@ -237,10 +248,10 @@ def _shape(raw: bytes) -> bytes | None:
     """
     if b"\\" in raw or b'": ' in raw:
         return None
-    shape = _BLANK_IDS.sub(rb'"\1":"I"', raw)
-    shape = _BLANK_TIMES.sub(rb'"\1":"T"', shape)
-    shape = _BLANK_ID_LISTS.sub(rb'"\1":["I"]', shape)
-    return _BLANK_AGES.sub(b'"age_years":0', shape)
+    shape = raw
+    for pattern, literal in _BLANKERS:
+        shape = pattern.sub(literal, shape)
+    return shape
 
 
 class _NoShortcut(Exception):

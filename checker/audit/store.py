@@ -37,6 +37,8 @@ class Store:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction a run.
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=DELETE")
+            # A run is one transaction: give it room, or SQLite spills dirty pages on every write.
+            self.db.execute("PRAGMA cache_size=-131072")
             version = self._existing_version()
         except sqlite3.DatabaseError as exc:
             raise CheckerError(f"{self.path}: the state file is not a usable clinimg state store ({_why(exc)}); it was left untouched") from None
