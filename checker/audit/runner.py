@@ -221,6 +221,8 @@ def audit(
             ((iid, State.is_open(state.images[iid]), state.images[iid]) for iid in sorted(state.touched_images) if iid in state.images),
         )
         findings.sort(key=lambda f: (f["rule"], f["event_id"], f["message"]))
+        invalid.sort(key=lambda p: (p["file"], p["line"]))
+        duplicates.sort(key=lambda d: (d["file"], d["line"]))
         report = AuditReport(
             as_of=iso(as_of_ns),
             files=logs.names,

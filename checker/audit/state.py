@@ -41,11 +41,20 @@ def _purposes(c: dict[str, Any]) -> set[str]:
     return set(c.get("purposes") or [])
 
 
+def _scoped_overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Do two consents speak of a common image? (No image_ids: every image of the patient.)"""
+    ids_a, ids_b = a.get("image_ids") or [], b.get("image_ids") or []
+    return not ids_a or not ids_b or bool(set(ids_a) & set(ids_b))
+
+
 def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[dict[str, Any]]:
     status = new.get("status")
     named = _purposes(new)
     kept: list[dict[str, Any]] = []
     for c in on_file:
+        if not _scoped_overlap(c, new):
+            kept.append(c)
+            continue
         if status == "granted" and c.get("status") in ("refused", "withdrawn"):
             remaining = _purposes(c) - named if _purposes(c) else set()
             if not _purposes(c) and named:
@@ -61,6 +70,15 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[di
                 kept.append({**c, "purposes": sorted(remaining)})
             continue
         kept.append(c)
+    # The same consent given again for other images (one per capture, typically) joins the
+    # earlier one: coverage is the same (an image is covered when one of them names it), and the
+    # list a patient carries stays short however many images they have.
+    if new.get("image_ids"):
+        same = {k: v for k, v in new.items() if k != "image_ids"}
+        for i, c in enumerate(kept):
+            if c.get("image_ids") and {k: v for k, v in c.items() if k != "image_ids"} == same:
+                kept[i] = {**c, "image_ids": list(dict.fromkeys([*c["image_ids"], *new["image_ids"]]))}
+                return kept
     kept.append(new)
     return kept
 

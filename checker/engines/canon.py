@@ -41,7 +41,8 @@ class Canonicalizer:
         """Drop facts the shipped rules cannot read for this input.
 
         - Consents scoped to other images only matter as "the patient has granted some consent"
-          (disclosure.consent_scope vs no_basis): the first such grant stands for all of them.
+          (disclosure.consent_scope vs no_basis): the first such grant stands for all of them;
+          a consent naming this image and others is kept naming this image only.
         - Ages only matter as child or adult, except when deleting from the record (retention
           arithmetic), where they are kept exactly.
         """
@@ -56,7 +57,7 @@ class Canonicalizer:
                         other_grant = True
                         kept.append({"status": "granted", "purposes": [], "image_ids": ["\u27e6other\u27e7"]})
                     continue
-                kept.append(c)
+                kept.append({**c, "image_ids": [image_id]} if ids and len(ids) > 1 else c)
             doc = {**doc, "consents": kept}
         patient = doc.get("patient")
         if doc.get("type") != "record_deletion" and isinstance(patient, dict):
