@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import datetime
 import hashlib
 import hmac
@@ -50,7 +51,7 @@ from typing import Any, AsyncIterator, Callable
 
 from . import __version__, schemas
 from .audit.reader import _shape as event_shape
-from .engines.base import EngineFailure
+from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
 from .jsonload import JSONProblem, _no_constants, _no_duplicates, json_path, loads, nesting_depth_exceeds
 from .policy import PolicySet
@@ -138,21 +139,11 @@ class EnginePool:
         step = (len(inputs) + parts - 1) // parts
         chunks = [inputs[i : i + step] for i in range(0, len(inputs), step)]
         results: list[list[Any] | None] = [None] * len(chunks)
-        errors: list[BaseException] = []
 
         def run(i: int) -> None:
-            try:
-                results[i] = self.decide(chunks[i])
-            except BaseException as exc:  # surfaced below
-                errors.append(exc)
+            results[i] = self.decide(chunks[i])
 
-        threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(chunks))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if errors:
-            raise errors[0]
+        run_in_threads([functools.partial(run, i) for i in range(len(chunks))])
         return [r for part in results for r in (part or [])]
 
     def close(self) -> None:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Protocol
+import threading
+from typing import Any, Callable, Protocol
 
 ENTRYPOINT = "data.clinimg.decision"
 
@@ -25,3 +26,23 @@ class Engine(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def run_in_threads(tasks: list[Callable[[], None]]) -> None:
+    """Run each task in its own thread (they wait on worker processes or sockets, not the GIL)
+    and re-raise the first error once all have ended."""
+    errors: list[BaseException] = []
+
+    def guarded(task: Callable[[], None]) -> None:
+        try:
+            task()
+        except BaseException as exc:  # surfaced below, in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(task,), daemon=True) for task in tasks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import functools
 import subprocess
 import sys
-import threading
 from typing import Any
 
 from ..errors import EngineError
 from ..policy import PolicySet
-from .base import Decision, EngineFailure
+from .base import Decision, EngineFailure, run_in_threads
 
 BATCH = 256
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -138,23 +138,13 @@ class EmbeddedEngine:
         else:
             for slot in range(self.workers):  # start them before the threads race to
                 self._get_worker(slot)
-            errors: list[BaseException] = []
 
             def run(slot: int) -> None:
-                try:
-                    for chunk in chunks[slot :: self.workers]:
-                        for i, r in zip(chunk, self._run_batch(slot, [encoded[i] for i in chunk])):
-                            results[i] = r
-                except BaseException as exc:  # pragma: no cover - surfaced below
-                    errors.append(exc)
+                for chunk in chunks[slot :: self.workers]:
+                    for i, r in zip(chunk, self._run_batch(slot, [encoded[i] for i in chunk])):
+                        results[i] = r
 
-            threads = [threading.Thread(target=run, args=(slot,), daemon=True) for slot in range(self.workers)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            if errors:
-                raise errors[0]
+            run_in_threads([functools.partial(run, slot) for slot in range(self.workers)])
         return [r if r is not None else EngineFailure("not decided") for r in results]
 
     def close(self) -> None:
