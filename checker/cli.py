@@ -81,13 +81,8 @@ def _loopback_url(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-class _Group(click.Group):
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        # click's own usage errors exit 2, which is our usage code too.
-        return super().main(*args, **kwargs)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+# click's own usage errors exit 2, which is our usage code too.
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="clinimg")
 @click.option("--traceback", is_flag=True, help="Show a Python traceback on errors (for bug reports).")
 def main(traceback: bool) -> None:
