@@ -97,36 +97,3 @@ def run_cases(cases: list[Case], decide_with: Callable[[dict[str, Any], list[dic
     for key, group in groups.items():
         decisions = decide_with(json.loads(key), [c.input for c in group])
         yield from zip(group, decisions)
-
-
-def main() -> int:  # python -m checker.cases [embedded|reference|both]
-    import sys
-
-    from .engines.embedded import EmbeddedEngine
-    from .engines.reference import ReferenceEngine
-    from .policy import PolicySet
-
-    which = sys.argv[1] if len(sys.argv) > 1 else "both"
-    engines = {"embedded": EmbeddedEngine, "reference": ReferenceEngine}
-    names = list(engines) if which == "both" else [which]
-    failed = 0
-    cases = load_cases()
-    for name in names:
-        def decide_with(config: dict[str, Any], inputs: list[dict[str, Any]], _cls=engines[name]) -> list[Any]:
-            engine = _cls(PolicySet.build(config))
-            try:
-                return engine.decide(inputs)
-            finally:
-                engine.close()
-
-        for case, decision in run_cases(cases, decide_with):
-            problems = case.problems(decision)
-            if problems:
-                failed += 1
-                print(f"FAIL [{name}] {case.id}: {'; '.join(problems)}")
-    print(f"{len(cases) * len(names) - failed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from typing import Any
 
 MAX_DEPTH = 64  # real events nest 4 deep; 100,000-deep JSON is refused before Python recurses
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
@@ -154,9 +154,3 @@ def line_of_path(text: str, path: list[Any]) -> int:
     except Exception:
         return best
     return best
-
-
-def iter_lines(stream: Any) -> Iterator[tuple[int, bytes]]:
-    """(1-based line number, raw bytes without the newline) for a binary stream."""
-    for number, raw in enumerate(stream, start=1):
-        yield number, raw.rstrip(b"\r\n")

@@ -75,18 +75,3 @@ def run_case_tests(engine_factory: Callable[[dict[str, Any]], Any], label: str) 
 def _short(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return " | ".join(lines[:6])[:800] if lines else type(exc).__name__
-
-
-def main() -> int:  # python -m checker.policytest : the Rego unit tests only
-    from .policy import load_modules
-
-    results = run_rego_tests(load_modules(include_tests=True))
-    failed = [r for r in results if not r.passed]
-    for r in failed:
-        print(f"FAIL {r.name}: {r.detail}")
-    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

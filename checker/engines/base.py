@@ -5,9 +5,6 @@ import dataclasses
 import threading
 from typing import Any, Callable, Protocol
 
-ENTRYPOINT = "data.clinimg.decision"
-
-
 @dataclasses.dataclass(frozen=True)
 class EngineFailure:
     """The engine could not decide this one input. Callers report it; it is never a permit."""

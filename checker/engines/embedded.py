@@ -104,7 +104,6 @@ class EmbeddedEngine:
         # times: then only identical inputs share a cache entry.
         waivers = (policy.data.get("clinimg", {}).get("config", {}) or {}).get("waivers")
         self._exact_keys = bool(waivers) or any(m.path.startswith("local") for m in policy.modules)
-        self.stats = {"decided": 0, "batches": 0, "crashes": 0}
 
     def _get_worker(self, slot: int = 0) -> _Worker:
         worker = self._pool[slot]
@@ -114,10 +113,8 @@ class EmbeddedEngine:
 
     def _run_batch(self, slot: int, items: list[str]) -> list[Decision | EngineFailure]:
         worker = self._get_worker(slot)
-        self.stats["batches"] += 1
         replies = worker.decide("[" + ",".join(items) + "]")
         if replies is None:
-            self.stats["crashes"] += 1
             self._pool[slot] = None
             why = worker.death()
             if len(items) == 1:
@@ -127,7 +124,6 @@ class EmbeddedEngine:
         return [r["ok"] if "ok" in r else EngineFailure(r.get("error", "unknown engine error")) for r in replies]
 
     def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
-        self.stats["decided"] += len(inputs)
         encoded = [json.dumps(item, ensure_ascii=False) for item in inputs]
         chunks = [list(range(i, min(i + BATCH, len(encoded)))) for i in range(0, len(encoded), BATCH)]
         results: list[Decision | EngineFailure | None] = [None] * len(encoded)

@@ -26,6 +26,14 @@ from . import detect, media, stills
 from .found import Collector, Found, Inspection
 from .kinds import KINDS, ORDER, sort_kinds
 
+# Still-image formats: the names of their (inspect, strip) functions in stills, looked up when
+# called; everything else is a media container (PyAV/mutagen).
+_STILLS = {
+    detect.JPEG: ("inspect_jpeg", "strip_jpeg"),
+    detect.PNG: ("inspect_png", "strip_png"),
+    detect.HEIF: ("inspect_heif", "strip_heif"),
+}
+
 __all__ = ["KINDS", "ORDER", "Deidentified", "Found", "Inspection", "deidentify", "inspect", "sort_kinds"]
 
 
@@ -52,12 +60,8 @@ def _inspect(path: pathlib.Path, values: bool) -> tuple[Inspection, dict[str, An
     fmt = _sniff(path)
     c = Collector(values)
     try:
-        if fmt is detect.JPEG:
-            facts = stills.inspect_jpeg(path, c)
-        elif fmt is detect.PNG:
-            facts = stills.inspect_png(path, c)
-        elif fmt is detect.HEIF:
-            facts = stills.inspect_heif(path, c)
+        if fmt in _STILLS:
+            facts = getattr(stills, _STILLS[fmt][0])(path, c)
         else:
             facts = media.inspect_media(path, fmt, c)
     except CheckerError as exc:
@@ -125,12 +129,8 @@ def deidentify(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, forc
     try:
         try:
             with os.fdopen(fd, "wb") as out:
-                if fmt is detect.JPEG:
-                    method = stills.strip_jpeg(source, out, facts.get("orientation"))
-                elif fmt is detect.PNG:
-                    method = stills.strip_png(source, out, facts.get("orientation"))
-                elif fmt is detect.HEIF:
-                    method = stills.strip_heif(source, out, facts.get("orientation"))
+                if fmt in _STILLS:
+                    method = getattr(stills, _STILLS[fmt][1])(source, out, facts.get("orientation"))
                 else:
                     out.close()
                     method = media.remux(source, fmt, tmp)

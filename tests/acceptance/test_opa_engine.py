@@ -37,11 +37,8 @@ def load(path):
 
 
 def embedded(policy, inputs):
-    engine = EmbeddedEngine(policy)
-    try:
+    with EmbeddedEngine(policy) as engine:
         return engine.decide(inputs)
-    finally:
-        engine.close()
 
 
 @pytest.fixture(scope="module")

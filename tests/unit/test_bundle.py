@@ -66,11 +66,8 @@ def test_empty_overlay_is_an_empty_object():
 
 
 def _embedded(policy, requests):
-    engine = EmbeddedEngine(policy)
-    try:
+    with EmbeddedEngine(policy) as engine:
         return engine.decide(requests)
-    finally:
-        engine.close()
 
 
 @pytest.mark.skipif(not available(), reason="reference OPA engine not installed (make test installs it)")
