@@ -251,7 +251,6 @@ def audit(
     from .engines.embedded import EmbeddedEngine
 
     policy = build_policy(policy_config, policy_dirs)
-    count = workers or min(4, os.cpu_count() or 1)
     if engine != "embedded":  # e.g. an OPA server: the report carries that engine's stamp
         made: list[Engine] = []
         report = run_audit(
@@ -266,15 +265,49 @@ def audit(
         if made and hasattr(made[0], "stamp"):
             report.policy = made[0].stamp()
         return report
+    paths = list(paths)
     return run_audit(
-        list(paths),
+        paths,
         policy=policy,
-        engine_factory=lambda p: EmbeddedEngine(p, workers=count, cache=cache),
+        engine_factory=lambda p: embedded_audit_engine(p, cache),
         as_of=as_of,
         state_path=state,
         quarantine=quarantine,
         progress=progress,
+        partitions=audit_partitions(paths, workers),
+        partition_cache=cache,
     )
+
+
+# Below this much log a second process costs more than it saves (starting it and its engine).
+PARTITION_MIN_BYTES = 16 * 1024 * 1024
+
+
+def audit_partitions(paths: list[str], workers: int | None) -> int:
+    """How many processes decide an audit: --workers when given, else one per core (at most 4)
+    for logs big enough to gain from it."""
+    import os
+
+    if workers is not None:
+        return workers
+    size = 0
+    for p in paths:
+        try:
+            size += os.path.getsize(p) if p != "-" else PARTITION_MIN_BYTES
+        except OSError:
+            pass  # reported by the reader
+    return min(4, os.cpu_count() or 1) if size >= PARTITION_MIN_BYTES else 1
+
+
+def embedded_audit_engine(policy: PolicySet, cache: bool) -> Engine:
+    """One regopy worker; with the cache, each distinct fact set is decided once, in this process."""
+    from .engines.cached import CachedEngine
+    from .engines.embedded import EmbeddedEngine
+
+    inner = EmbeddedEngine(policy, workers=1, cache=False)
+    if not cache:
+        return inner
+    return CachedEngine(inner, deadline_thresholds=inner.deadline_thresholds(), exact_keys=inner.exact_keys)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import re
 import sqlite3
 import sys
 import tempfile
+import zlib
 from typing import Any, Iterator
 
 from .. import schemas
@@ -26,6 +27,11 @@ from .state import parse_ns
 
 _OCCURRED = re.compile(rb'"occurred_at"\s*:\s*"([^"\\]{10,40})"')
 _EVENT_ID = re.compile(rb'"event_id"\s*:\s*"((?:[^"\\]|\\.){0,200})"')
+# The patient a line is about, for routing it to its partition (checker/audit/partition.py). Only
+# a hint: a line is routed by what this finds (or to partition 0), and the partition checks the
+# parsed patient id; a line routed wrongly makes the run fall back to one process, never a wrong
+# answer.
+_PATIENT = re.compile(rb'"patient"\s*:\s*\{[^{}]*?"id"\s*:\s*"([^"\\]{1,200})"')
 MAX_LINE_BYTES = 1024 * 1024
 
 
@@ -55,6 +61,31 @@ class Event:
     occurred_ns: int
 
 
+def partition_of(patient_id: str, partitions: int) -> int:
+    """The partition that owns a patient's events (stable across processes and runs)."""
+    return zlib.crc32(patient_id.encode("utf-8")) % partitions if partitions > 1 else 0
+
+
+def _routed_partition(raw: bytes, partitions: int) -> int:
+    m = _PATIENT.search(raw, 0, 4096)
+    return zlib.crc32(m.group(1)) % partitions if m else 0
+
+
+def _ns(raw: bytes) -> int:
+    m = _OCCURRED.search(raw, 0, 4096)
+    if m:
+        try:
+            return parse_ns(m.group(1).decode("ascii"))
+        except (ValueError, UnicodeDecodeError, OverflowError):
+            pass
+    return -1
+
+
+def _eid(raw: bytes) -> str:
+    e = _EVENT_ID.search(raw, 0, 4096)
+    return e.group(1).decode("utf-8", "replace") if e else ""
+
+
 def _key(raw: bytes) -> tuple[int, str]:
     m = _OCCURRED.search(raw)
     ns = -1
@@ -73,18 +104,23 @@ class LogSet:
     Read with plain buffered I/O (not mmap): a mapped 500 MB log would count in the audit's
     resident memory as it is read."""
 
-    def __init__(self, paths: list[str]) -> None:
+    def __init__(self, paths: list[str], *, partition: tuple[int, int] | None = None, names: list[str] | None = None) -> None:
+        """partition (k, n): only the lines routed to partition k of n (the others are another
+        process's); every line belongs to exactly one partition. names: what the report calls
+        each path (a partition reads the parent's stdin spool as "<stdin>")."""
+        self.partition = partition if partition is not None and partition[1] > 1 else None
         if not paths:
             raise CheckerError("no event log given (a path, or - for standard input)")
         self.names: list[str] = []
+        self.paths: list[str] = []  # where each file can be opened again (stdin: its spool)
         self._files: list[Any] = []
-        for path in paths:
+        for index, path in enumerate(paths):
             if path == "-":
-                spool = tempfile.TemporaryFile()
+                spool = tempfile.NamedTemporaryFile(prefix="clinimg-stdin-")
                 while chunk := sys.stdin.buffer.read(1 << 20):
                     spool.write(chunk)
                 spool.flush()
-                handle, name = spool, "<stdin>"
+                handle, name, real = spool, "<stdin>", spool.name
             else:
                 p = pathlib.Path(path)
                 try:
@@ -93,9 +129,10 @@ class LogSet:
                     handle = open(p, "rb")
                 except OSError as exc:
                     raise CheckerError(f"{p}: cannot read ({exc.strerror or type(exc).__name__})") from None
-                name = str(p)
+                name, real = str(p), str(p)
             self._files.append(handle)
-            self.names.append(name)
+            self.names.append(names[index] if names else name)
+            self.paths.append(real)
 
     def close(self) -> None:
         for f in self._files:
@@ -106,15 +143,26 @@ class LogSet:
         handle = self._files[index]
         handle.seek(0)
         offset = 0
+        if self.partition is None:
+            for number, raw in enumerate(handle, start=1):
+                yield number, offset, raw.rstrip(b"\n")
+                offset += len(raw)
+            return
+        mine, partitions = self.partition
         for number, raw in enumerate(handle, start=1):
-            yield number, offset, raw.rstrip(b"\n")
+            if _routed_partition(raw, partitions) == mine:
+                yield number, offset, raw.rstrip(b"\n")
             offset += len(raw)
 
     def ordered(self) -> Iterator[LogLine]:
         """Every line of every file, in (occurred_at, event_id) order."""
         in_order = all(self._times_in_order(i) for i in range(len(self._files)))
+        if in_order and len(self._files) == 1:
+            for _, _, i, number, raw in self._keyed_stream(0):
+                yield self._logline(i, number, raw)
+            return
         if in_order:
-            for _, _, i, number, raw in heapq.merge(*(self._keyed_stream(i) for i in range(len(self._files)))):
+            for _, _, i, number, raw in heapq.merge(*(self._keyed_stream(i, with_ids=True) for i in range(len(self._files)))):
                 yield self._logline(i, number, raw)
             return
         yield from self._sorted_by_sqlite()
@@ -122,7 +170,7 @@ class LogSet:
     def _times_in_order(self, i: int) -> bool:
         last = -1
         for _, _, raw in self._raw_lines(i):
-            ns = _key(raw[:4096])[0]
+            ns = _ns(raw)
             if ns < 0:
                 continue  # no readable time: an invalid line, reported wherever it stands
             if ns < last:
@@ -130,18 +178,23 @@ class LogSet:
             last = ns
         return True
 
-    def _keyed_stream(self, i: int) -> Iterator[tuple[int, str, int, int, bytes]]:
-        """One file already in time order, with lines of the same instant put in event_id order."""
+    def _keyed_stream(self, i: int, with_ids: bool = False) -> Iterator[tuple[int, str, int, int, bytes]]:
+        """One file already in time order, with lines of the same instant put in event_id order.
+        The event_id is read only where it decides something: a tie, or a merge of files."""
         group: list[tuple[int, str, int, int, bytes]] = []
+
+        def ordered_group() -> list[tuple[int, str, int, int, bytes]]:
+            if len(group) > 1 and not with_ids:
+                return sorted((ns, _eid(raw), f, number, raw) for ns, _, f, number, raw in group)
+            return sorted(group) if len(group) > 1 else group
+
         for number, _, raw in self._raw_lines(i):
-            ns, eid = _key(raw[:4096])
+            ns = _ns(raw)
             if group and ns != group[0][0]:
-                group.sort()
-                yield from group
+                yield from ordered_group()
                 group = []
-            group.append((ns, eid, i, number, raw))
-        group.sort()
-        yield from group
+            group.append((ns, _eid(raw) if with_ids else "", i, number, raw))
+        yield from ordered_group()
 
     def _sorted_by_sqlite(self) -> Iterator[LogLine]:
         """Out-of-order logs: the keys (never the events) are sorted on disk; lines re-read by offset."""

@@ -6,7 +6,6 @@ one of decided / invalid / duplicate.
 """
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import os
 import pathlib
@@ -84,6 +83,142 @@ class _Progress:
             sys.stderr.write("\n")
 
 
+@dataclasses.dataclass
+class Decided:
+    """What one pass over (a partition of) the logs produced; merged across partitions."""
+
+    counts: dict[str, int]
+    findings: list[dict[str, Any]]
+    invalid: list[dict[str, Any]]  # each with "_q": [offset, length] in the quarantine spool
+    duplicates: list[dict[str, Any]]
+    engine_errors: list[dict[str, Any]]
+    as_of_ns: int
+    fallback: str | None = None  # why this partition could not be decided on its own
+
+
+def decide_logs(
+    logs: LogSet,
+    *,
+    store: Any,
+    state: State,
+    engine: Any,
+    spool: Any,
+    resolve_as_of: Callable[[int | None], int],
+    owns_patient: Callable[[str], bool] | None = None,
+    on_chunk: Callable[[int], bool] | None = None,
+) -> Decided:
+    """Decide every line of `logs` (in time order) against `state`, then the open lifecycles.
+
+    spool: a binary file the invalid lines are written to, verbatim (the report says where).
+    resolve_as_of: given the latest event time this pass saw (or None), the time to judge open
+        lifecycles at (a partition asks its parent: the latest event over all partitions).
+    owns_patient: in a partition, which patients are this process's; an event of another
+        patient, or one reaching another patient's image, ends the pass with `fallback` set.
+    on_chunk: called with the count of lines read after every chunk; returning False stops.
+    """
+    parser = EventParser()
+    counts = {"read": 0, "decided": 0, "invalid": 0, "duplicate": 0}
+    findings: list[dict[str, Any]] = []
+    invalid: list[dict[str, Any]] = []
+    duplicates: list[dict[str, Any]] = []
+    engine_errors: list[dict[str, Any]] = []
+    latest = store.latest_occurred_ns()
+    pending: list[tuple[Event | None, dict[str, Any]]] = []
+    spooled = 0
+
+    def record_decisions(batch: list[tuple[Event | None, dict[str, Any]]], decisions: list[Any]) -> None:
+        for (event, doc), decision in zip(batch, decisions):
+            if event is None:  # an image review
+                record_review(doc, decision)
+                continue
+            if isinstance(decision, EngineFailure):
+                engine_errors.append({"event_id": event.doc["event_id"], "file": event.file, "line": event.line, "reason": decision.reason})
+                continue
+            if decision["findings"]:
+                context = _context(event.doc)
+                for f in decision["findings"]:
+                    findings.extend(_record(store, f, event.doc["event_id"], context))
+
+    def record_review(review: dict[str, Any], decision: Any) -> None:
+        if isinstance(decision, EngineFailure):
+            engine_errors.append({"event_id": review["event_id"], "file": None, "line": None, "reason": decision.reason})
+            return
+        for f in decision["findings"]:
+            blamed = f.get("event_id") or review["event_id"]
+            context = store.event_context(blamed) or _context(review)
+            findings.extend(_record(store, f, blamed, context))
+
+    def flush() -> None:
+        if pending:
+            batch = list(pending)
+            pending.clear()
+            record_decisions(batch, engine.decide([doc for _, doc in batch]))
+
+    def stopped(reason: str) -> Decided:
+        return Decided(counts, findings, invalid, duplicates, engine_errors, latest or 0, fallback=reason)
+
+    for chunk in _chunks(logs.ordered(), BATCH):
+        parsed_chunk = [parser.parse(line) for line in chunk]
+        # One look-up for the chunk's ids (earlier runs and earlier chunks of this one).
+        known = store.seen_many([p.doc["event_id"] for p in parsed_chunk if not isinstance(p, InputProblem)])
+        new_events: list[Event] = []
+        for parsed in parsed_chunk:
+            counts["read"] += 1
+            if isinstance(parsed, InputProblem):
+                counts["invalid"] += 1
+                entry = parsed.as_dict()
+                spool.write(parsed.raw + b"\n")
+                entry["_q"] = [spooled, len(parsed.raw) + 1]
+                spooled += len(parsed.raw) + 1
+                invalid.append(entry)
+                continue
+            event_id = parsed.doc["event_id"]
+            if event_id in known:
+                counts["duplicate"] += 1
+                duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id})
+                continue
+            if owns_patient is not None and not owns_patient(parsed.doc["patient"]["id"]):
+                return stopped("an event was routed to the wrong process")
+            known.add(event_id)
+            counts["decided"] += 1
+            new_events.append(parsed)
+            latest = parsed.occurred_ns if latest is None else max(latest, parsed.occurred_ns)
+            pending.append((parsed, state.input_for(parsed.doc, parsed.occurred_ns)))
+            if parsed.doc["type"] == "breach_report":
+                state.apply_breach_report(parsed.doc, parsed.occurred_ns)
+            else:
+                state.apply(parsed.doc, parsed.occurred_ns)
+        if state.foreign_reference:
+            return stopped("an event reached an image of a patient decided in another process")
+        store.add_events((e.doc, e.occurred_ns) for e in new_events)
+        flush()
+        # Closed lifecycles leave memory: reviewed now (their hours are final) and saved.
+        closed = state.evict_closed()
+        if closed and latest is not None:
+            for img in closed:
+                review = state.review_input(img, latest)
+                if review is not None:
+                    pending.append((None, review))
+            store.save_state((), ((img["id"], False, img) for img in closed))
+        if on_chunk is not None and not on_chunk(counts["read"]):
+            return stopped("stopped")
+
+    # Open lifecycles, judged as of --as-of (default: the latest event seen, this run or before).
+    as_of_ns = resolve_as_of(latest)
+    for image_id in sorted(state.images):
+        review = state.review_input(state.images[image_id], as_of_ns)
+        if review is not None:
+            pending.append((None, review))
+    flush()
+    if state.foreign_reference:
+        return stopped("an event reached an image of a patient decided in another process")
+    store.save_state(
+        ((pid, state.patients[pid]) for pid in sorted(state.touched_patients) if pid in state.patients),
+        ((iid, State.is_open(state.images[iid]), state.images[iid]) for iid in sorted(state.touched_images) if iid in state.images),
+    )
+    return Decided(counts, findings, invalid, duplicates, engine_errors, as_of_ns)
+
+
 def audit(
     paths: Iterable[str],
     *,
@@ -93,7 +228,13 @@ def audit(
     state_path: str | pathlib.Path | None = None,
     quarantine: str | pathlib.Path | None = None,
     progress: bool = True,
+    partitions: int = 1,
+    partition_cache: bool = True,
 ) -> AuditReport:
+    """Audit the logs. partitions > 1: that many processes, each deciding the events of its share
+    of the patients (checker/audit/partition.py) with its own embedded engine — the same report
+    as one process; when the logs tie patients together across partitions (an image used under
+    two patients, an event id reused), the run is redone in one process."""
     as_of_ns = None
     if as_of is not None:
         try:
@@ -102,140 +243,71 @@ def audit(
             raise CheckerError("--as-of: not an RFC 3339 date-time with offset (e.g. 2026-11-24T02:00:00+11:00)") from None
     paths = list(paths)
     logs = LogSet(paths)
-    tmpdir = None
+    scratch = tempfile.TemporaryDirectory(prefix="clinimg-audit-")
+    one_off = state_path is None  # no --state: the store lives as long as the run
     if state_path is None:
-        tmpdir = tempfile.TemporaryDirectory(prefix="clinimg-state-")
-        state_path = os.path.join(tmpdir.name, "state.sqlite")
+        state_path = os.path.join(scratch.name, "state.sqlite")
     store = Store(state_path)
     engine = None
-    quarantine_file = None
+    bar = _Progress(progress)
     try:
         if quarantine is not None:
             try:
-                quarantine_file = open(quarantine, "wb")
+                open(quarantine, "wb").close()
             except OSError as exc:
                 raise CheckerError(f"{quarantine}: cannot write the quarantine file ({exc.strerror})") from None
-        patients, images = store.load_state()
-        state = State(patients, images, load_image=store.load_image)
-        engine = engine_factory(policy)
-        parser = EventParser()
-        counts = {"read": 0, "decided": 0, "invalid": 0, "duplicate": 0}
-        findings: list[dict[str, Any]] = []
-        invalid: list[dict[str, Any]] = []
-        duplicates: list[dict[str, Any]] = []
-        engine_errors: list[dict[str, Any]] = []
-        latest = store.latest_occurred_ns()
-        pending: list[tuple[Event, dict[str, Any]]] = []
-        bar = _Progress(progress)
 
-        # The engine decides one batch in a background thread (its workers are processes) while
-        # this thread reads and parses the next: decisions never feed back into the state.
-        executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="clinimg-engine")
-        in_flight: list[tuple[list[tuple[Event, dict[str, Any]]], concurrent.futures.Future[Any]]] = []
+        def resolve(latest: int | None) -> int:
+            if as_of_ns is not None:
+                return as_of_ns
+            return latest if latest is not None else time.time_ns()
 
-        def collect() -> None:
-            while in_flight:
-                batch, future = in_flight.pop(0)
-                for (event, doc), decision in zip(batch, future.result()):
-                    if event is None:  # an image review
-                        record_review(doc, decision)
-                        continue
-                    if isinstance(decision, EngineFailure):
-                        engine_errors.append({"event_id": event.doc["event_id"], "file": event.file, "line": event.line, "reason": decision.reason})
-                        continue
-                    if decision["findings"]:
-                        context = _context(event.doc)
-                        for f in decision["findings"]:
-                            findings.extend(_record(store, f, event.doc["event_id"], context))
+        decided: Decided | None = None
+        spools: list[str] = []
+        if partitions > 1:
+            from .partition import run_partitions
 
-        def record_review(review: dict[str, Any], decision: Any) -> None:
-            if isinstance(decision, EngineFailure):
-                engine_errors.append({"event_id": review["event_id"], "file": None, "line": None, "reason": decision.reason})
-                return
-            for f in decision["findings"]:
-                blamed = f.get("event_id") or review["event_id"]
-                context = store.event_context(blamed) or _context(review)
-                findings.extend(_record(store, f, blamed, context))
-
-        def flush() -> None:
-            collect()  # at most one batch in flight
-            if pending:
-                batch = list(pending)
-                in_flight.append((batch, executor.submit(engine.decide, [doc for _, doc in batch])))
-                pending.clear()
-
-        for chunk in _chunks(logs.ordered(), BATCH):
-            parsed_chunk = [parser.parse(line) for line in chunk]
-            # One look-up for the chunk's ids (earlier runs and earlier chunks of this one).
-            known = store.seen_many([p.doc["event_id"] for p in parsed_chunk if not isinstance(p, InputProblem)])
-            new_events: list[Event] = []
-            for parsed in parsed_chunk:
-                counts["read"] += 1
-                if isinstance(parsed, InputProblem):
-                    counts["invalid"] += 1
-                    invalid.append(parsed.as_dict())
-                    if quarantine_file is not None:
-                        quarantine_file.write(parsed.raw + b"\n")
-                    continue
-                event_id = parsed.doc["event_id"]
-                if event_id in known:
-                    counts["duplicate"] += 1
-                    duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id})
-                    continue
-                known.add(event_id)
-                counts["decided"] += 1
-                new_events.append(parsed)
-                latest = parsed.occurred_ns if latest is None else max(latest, parsed.occurred_ns)
-                pending.append((parsed, state.input_for(parsed.doc, parsed.occurred_ns)))
-                if parsed.doc["type"] == "breach_report":
-                    state.apply_breach_report(parsed.doc, parsed.occurred_ns)
-                else:
-                    state.apply(parsed.doc, parsed.occurred_ns)
-            store.add_events((e.doc, e.occurred_ns) for e in new_events)
-            bar.show(counts["read"])
-            flush()
-            # Closed lifecycles leave memory: reviewed now (their hours are final) and saved.
-            closed = state.evict_closed()
-            if closed and latest is not None:
-                for img in closed:
-                    review = state.review_input(img, latest)
-                    if review is not None:
-                        pending.append((None, review))
-                store.save_state((), ((img["id"], False, img) for img in closed))
-        bar.show(counts["read"], force=True)
+            decided, spools, why = run_partitions(
+                logs, policy=policy, store=store, scratch_dir=scratch.name, partitions=partitions,
+                resolve_as_of=resolve, cache=partition_cache, bar=bar,
+            )
+            if decided is None:
+                bar.done()
+                sys.stderr.write(f"clinimg audit: {why}; deciding in one process instead\n")
+        if decided is None:
+            patients, images = store.load_state()
+            state = State(patients, images, load_image=store.load_image)
+            engine = engine_factory(policy)
+            spool_path = os.path.join(scratch.name, "invalid.spool")
+            with open(spool_path, "wb") as spool:
+                decided = decide_logs(logs, store=store, state=state, engine=engine, spool=spool, resolve_as_of=resolve,
+                                      on_chunk=lambda read: bar.show(read) or True)
+            for entry in decided.invalid:
+                entry["_q"] = [0, *entry["_q"]]
+            spools = [spool_path]
+        bar.show(decided.counts["read"], force=True)
         bar.done()
 
-        # Open lifecycles, judged as of --as-of (default: the latest event seen, this run or before).
-        if as_of_ns is None:
-            as_of_ns = latest if latest is not None else time.time_ns()
-        for image_id in sorted(state.images):
-            review = state.review_input(state.images[image_id], as_of_ns)
-            if review is not None:
-                pending.append((None, review))
-        flush()
-        collect()
-        executor.shutdown()
-
-        store.save_state(
-            ((pid, state.patients[pid]) for pid in sorted(state.touched_patients) if pid in state.patients),
-            ((iid, State.is_open(state.images[iid]), state.images[iid]) for iid in sorted(state.touched_images) if iid in state.images),
-        )
-        findings.sort(key=lambda f: (f["rule"], f["event_id"], f["message"]))
-        invalid.sort(key=lambda p: (p["file"], p["line"]))
-        duplicates.sort(key=lambda d: (d["file"], d["line"]))
+        decided.findings.sort(key=lambda f: (f["rule"], f["event_id"], f["message"]))
+        decided.invalid.sort(key=lambda p: (p["file"], p["line"]))
+        decided.duplicates.sort(key=lambda d: (d["file"], d["line"]))
+        if quarantine is not None:
+            _write_quarantine(quarantine, decided.invalid, spools)
+        for entry in decided.invalid:
+            entry.pop("_q", None)
         report = AuditReport(
-            as_of=iso(as_of_ns),
+            as_of=iso(decided.as_of_ns),
             files=logs.names,
-            counts=counts,
-            findings=findings,
-            invalid=invalid,
-            duplicates=duplicates,
-            engine_errors=engine_errors,
+            counts=decided.counts,
+            findings=decided.findings,
+            invalid=decided.invalid,
+            duplicates=decided.duplicates,
+            engine_errors=decided.engine_errors,
             policy=policy.stamp(),
             run_id=store.run_id,
-            state=None if tmpdir else str(state_path),
+            state=None if one_off else str(state_path),
         )
-        store.finish(report.as_of, {"counts": counts})
+        store.finish(report.as_of, {"counts": decided.counts})
         store = None  # committed
         return report
     finally:
@@ -243,11 +315,23 @@ def audit(
             store.abandon()
         if engine is not None:
             engine.close()
-        if quarantine_file is not None:
-            quarantine_file.close()
         logs.close()
-        if tmpdir is not None:
-            tmpdir.cleanup()
+        scratch.cleanup()
+
+
+def _write_quarantine(path: str | pathlib.Path, invalid: list[dict[str, Any]], spools: list[str]) -> None:
+    """The invalid lines, verbatim, in file and line order (copied from the spools)."""
+    handles = [open(p, "rb") for p in spools]
+    try:
+        with open(path, "wb") as out:
+            for entry in invalid:
+                which, offset, length = entry["_q"]
+                out.write(os.pread(handles[which].fileno(), length, offset))
+    except OSError as exc:
+        raise CheckerError(f"{path}: cannot write the quarantine file ({exc.strerror})") from None
+    finally:
+        for h in handles:
+            h.close()
 
 
 def _chunks(lines: Iterable[Any], size: int) -> Iterable[list[Any]]:

@@ -94,12 +94,17 @@ class State:
         patients: dict[str, dict[str, Any]] | None = None,
         images: dict[str, dict[str, Any]] | None = None,
         load_image: Callable[[str], dict[str, Any] | None] | None = None,
+        owns_patient: Callable[[str], bool] | None = None,
     ) -> None:
         self.patients = patients if patients is not None else {}
         # Open images (and those touched since they were last saved); closed ones are evicted to
         # the store and loaded back on demand, so memory follows open images, not all images.
         self.images = images if images is not None else {}
         self._load_image = load_image
+        # In a partitioned audit, each process holds some patients; an event that reaches an
+        # image of a patient held elsewhere is noted, and the run is redone in one process.
+        self._owns_patient = owns_patient
+        self.foreign_reference = False
         self.touched_images: set[str] = set()
         self.touched_patients: set[str] = set()
 
@@ -108,6 +113,8 @@ class State:
         if img is None and self._load_image is not None:
             img = self._load_image(image_id)
             if img is not None:
+                if self._owns_patient is not None and not self._owns_patient(img["patient_id"]):
+                    self.foreign_reference = True
                 self.images[image_id] = img
         return img
 

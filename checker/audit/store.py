@@ -144,3 +144,121 @@ class Store:
 
 def _why(exc: BaseException) -> str:
     return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+
+
+class PartitionStore:
+    """The store as one partition of a parallel audit sees it (checker/audit/partition.py).
+
+    Reads what earlier runs left from the main store (read-only: the parent holds its write
+    transaction and has written nothing yet), and writes what this partition decides to its own
+    scratch database, which the parent merges into the main store in its one transaction. Only
+    this partition's patients and their images are loaded.
+    """
+
+    def __init__(self, main_path: str | pathlib.Path, scratch_path: str | pathlib.Path, run_id: int, owns_patient: Any) -> None:
+        self.run_id = run_id
+        self._owns_patient = owns_patient
+        main_path = pathlib.Path(main_path)
+        self.main: sqlite3.Connection | None = None
+        if main_path.exists() and main_path.stat().st_size > 0:
+            self.main = sqlite3.connect(f"{main_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            tables = {r[0] for r in self.main.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if "events" not in tables:  # created in the parent's open transaction: nothing yet
+                self.main.close()
+                self.main = None
+        self.db = sqlite3.connect(str(scratch_path), isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("PRAGMA cache_size=-65536")
+        self.db.execute("BEGIN")
+        for statement in _TABLES.strip().split(";"):
+            if statement.strip():
+                self.db.execute(statement)
+
+    def _both(self) -> list[sqlite3.Connection]:
+        return [self.db] + ([self.main] if self.main is not None else [])
+
+    def seen_many(self, event_ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for db in self._both():
+            for start in range(0, len(event_ids), 500):
+                part = event_ids[start:start + 500]
+                marks = ",".join("?" * len(part))
+                found.update(r[0] for r in db.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", part))
+        return found
+
+    add_events = Store.add_events
+
+    def event_context(self, event_id: str) -> dict[str, Any] | None:
+        for db in self._both():
+            row = db.execute("SELECT actor_id, role, facility, patient_id, image_id FROM events WHERE event_id=?", (event_id,)).fetchone()
+            if row is not None:
+                return dict(zip(("actor_id", "role", "facility", "patient_id", "image_id"), row))
+        return None
+
+    def latest_occurred_ns(self) -> int | None:
+        return self.main.execute("SELECT MAX(occurred_ns) FROM events").fetchone()[0] if self.main is not None else None
+
+    def add_finding(self, finding: dict[str, Any]) -> bool:
+        if self.main is not None and self.main.execute(
+            "SELECT 1 FROM findings WHERE rule=? AND event_id=? AND message=?", (finding["rule"], finding.get("event_id", ""), finding["message"])
+        ).fetchone():
+            return False
+        return Store.add_finding(self, finding)  # type: ignore[arg-type]
+
+    def load_state(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        if self.main is None:
+            return {}, {}
+        patients = {pid: json.loads(s) for pid, s in self.main.execute("SELECT patient_id, state FROM patients") if self._owns_patient(pid)}
+        images = {}
+        for iid, s in self.main.execute("SELECT image_id, state FROM images WHERE open = 1"):
+            img = json.loads(s)
+            if self._owns_patient(img["patient_id"]):
+                images[iid] = img
+        return patients, images
+
+    def load_image(self, image_id: str) -> dict[str, Any] | None:
+        for db in self._both():
+            row = db.execute("SELECT state FROM images WHERE image_id = ?", (image_id,)).fetchone()
+            if row:
+                return json.loads(row[0])
+        return None
+
+    save_state = Store.save_state
+
+    def finish(self, as_of: str, summary: dict[str, Any]) -> None:
+        self.db.execute("COMMIT")
+        self.close()
+
+    def abandon(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+        if self.main is not None:
+            self.main.close()
+
+
+def merge_partitions(store: Store, scratch_paths: list[str]) -> str | None:
+    """Bring the partitions' scratch databases into the store (inside its run's transaction).
+
+    Returns why the partitions were not independent — an event id decided in two of them, or an
+    image used by two — in which case nothing was merged; else None.
+    """
+    names = []
+    for i, path in enumerate(scratch_paths):
+        name = f"part{i}"
+        store.db.execute(f"ATTACH DATABASE ? AS {name}", (path,))
+        names.append(name)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if store.db.execute(f"SELECT 1 FROM {a}.events JOIN {b}.events USING (event_id) LIMIT 1").fetchone():
+                return "one event id appears for patients decided in different processes"
+            if store.db.execute(f"SELECT 1 FROM {a}.images JOIN {b}.images USING (image_id) LIMIT 1").fetchone():
+                return "one image appears in events of patients decided in different processes"
+    for name in names:
+        store.db.execute(f"INSERT INTO events SELECT * FROM {name}.events")
+        store.db.execute(f"INSERT OR IGNORE INTO findings SELECT * FROM {name}.findings")
+        store.db.execute(f"INSERT OR REPLACE INTO patients SELECT * FROM {name}.patients")
+        store.db.execute(f"INSERT OR REPLACE INTO images SELECT * FROM {name}.images")
+    return None

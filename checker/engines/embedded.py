@@ -43,6 +43,7 @@ class _Worker:
             self.close()
             problems = reply.get("problems") or []
             raise EngineError("\n".join([f"embedded engine: {reply['error']}"] + problems))
+        self.deadline_thresholds: list[float] = reply.get("deadline_thresholds") or []
 
     def _roundtrip(self, line: str) -> Any:
         """Send one line, read one reply; None when the worker died."""
@@ -104,6 +105,16 @@ class EmbeddedEngine:
         # times: then only identical inputs share a cache entry.
         waivers = (policy.data.get("clinimg", {}).get("config", {}) or {}).get("waivers")
         self._exact_keys = bool(waivers) or any(m.path.startswith("local") for m in policy.modules)
+
+    @property
+    def exact_keys(self) -> bool:
+        """Must a fact-set cache key be the whole input (local Rego or waivers in the policy)?"""
+        return self._exact_keys
+
+    def deadline_thresholds(self) -> list[float]:
+        """The overlay's deadlines (hours), as the policy computes them: a canonical key keeps
+        every `hours > deadline` comparison."""
+        return self._get_worker(0).deadline_thresholds
 
     def _get_worker(self, slot: int = 0) -> _Worker:
         worker = self._pool[slot]

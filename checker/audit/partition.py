@@ -1,0 +1,283 @@
+"""A parallel audit: each process decides the events of its share of the patients.
+
+Everything the audit's state holds — consents on file, images and where they are, wrong-recipient
+disclosures and their breach reports, access requests — belongs to one patient. So the patients
+are split by a hash of their pseudonym into as many partitions as there are cores; every process
+reads the logs itself, keeps the lines routed to it (a regular expression finds the patient id;
+lines without one go to partition 0), and runs the same `decide_logs` as a one-process audit,
+with its own regopy worker and fact-set cache, against its own state.
+
+The partitions are independent unless the logs tie two patients together: an image used under
+two patients, an event id reused for another patient, a line routed by a patient id that parsing
+does not confirm. Each partition notices what it can (an event of a patient it does not own, an
+image saved by another patient's run) and stops with a reason; the parent checks what only it can
+see (the same event id or image decided in two partitions) when it merges. Either way nothing of
+the partitions is kept and the run is redone in one process, so the report is always the one a
+single process gives.
+
+The store stays one transaction: partitions read the main store (read-only) for what earlier runs
+left, and write what they decide to scratch databases that the parent merges into the main store
+before it commits. Lifecycles still open at the end are judged as of the latest event over all
+partitions: each partition reports its latest event and waits for the parent's answer.
+
+Protocol (JSON lines). Parent → partition: the configuration, then {"as_of": ns}. Partition →
+parent: {"read": n} (progress), {"latest": ns | null}, then {"done": true} | {"fallback": why} |
+{"error": message}.
+"""
+from __future__ import annotations
+
+import dataclasses
+import gc
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import traceback
+from typing import Any, Callable
+
+from ..api import embedded_audit_engine
+from ..errors import CheckerError, EngineError
+from ..policy import PolicySet, RegoModule
+from .reader import LogSet, partition_of
+from .runner import Decided, decide_logs
+from .state import State
+from .store import PartitionStore, Store, merge_partitions
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def tune_gc() -> None:
+    """The audit allocates millions of short-lived, acyclic objects (parsed events, inputs,
+    decisions) while holding a large, long-lived state: with the default thresholds the cyclic
+    collector keeps re-scanning that state, a quarter of the run's time. Collect rarely."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(200_000, 50, 1000)
+
+
+# ---------------------------------------------------------------------------------------------
+# parent side
+
+
+@dataclasses.dataclass
+class _Child:
+    index: int
+    proc: subprocess.Popen[bytes]
+    spool: str
+    report: str
+    stderr: str
+    latest: int | None = None
+    reported_latest: bool = False
+    done: bool = False
+
+
+def run_partitions(
+    logs: LogSet,
+    *,
+    policy: PolicySet,
+    store: Store,
+    scratch_dir: str,
+    partitions: int,
+    resolve_as_of: Callable[[int | None], int],
+    cache: bool,
+    bar: Any,
+) -> tuple[Decided | None, list[str], str | None]:
+    """(merged result, quarantine spools, None) — or (None, [], why) when the partitions were not
+    independent and nothing of them was kept."""
+    messages: "queue.Queue[tuple[int, dict[str, Any] | None]]" = queue.Queue()
+    children: list[_Child] = []
+    try:
+        for k in range(partitions):
+            base = os.path.join(scratch_dir, f"partition{k}")
+            stderr_path = base + ".stderr"
+            with open(stderr_path, "wb") as err:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "checker.audit.partition"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=_REPO,
+                )
+            child = _Child(k, proc, base + ".spool", base + ".report.json", stderr_path)
+            children.append(child)
+            config = {
+                "partition": [k, partitions],
+                "paths": logs.paths,
+                "names": logs.names,
+                "store": store.path,
+                "run_id": store.run_id,
+                "scratch": base + ".sqlite",
+                "spool": child.spool,
+                "report": child.report,
+                "modules": [[m.path, m.source] for m in policy.modules],
+                "data": policy.data,
+                "version": policy.version,
+                "digest": policy.digest,
+                "cache": cache,
+                "progress": bool(bar.enabled),
+            }
+            _send(child, config)
+            threading.Thread(target=_pump, args=(child, messages), daemon=True).start()
+
+        read_by_child = [0] * partitions
+        while not all(c.done for c in children):
+            k, msg = messages.get()
+            child = children[k]
+            if msg is None:
+                if child.done:
+                    continue  # its output ends after "done"
+                raise CheckerError(f"audit: partition {k} of {partitions} ended unexpectedly ({_death(child)})")
+            if "read" in msg:
+                read_by_child[k] = msg["read"]
+                bar.show(sum(read_by_child))
+            elif "latest" in msg:
+                child.latest, child.reported_latest = msg["latest"], True
+                if all(c.reported_latest for c in children):
+                    known = [c.latest for c in children if c.latest is not None]
+                    as_of_ns = resolve_as_of(max(known) if known else None)
+                    for c in children:
+                        _send(c, {"as_of": as_of_ns})
+            elif "done" in msg:
+                child.done = True
+            elif "fallback" in msg:
+                return None, [], msg["fallback"]
+            elif "error" in msg:
+                raise CheckerError(msg["error"])
+        why = merge_partitions(store, [os.path.join(scratch_dir, f"partition{c.index}.sqlite") for c in children])
+        if why is not None:
+            return None, [], why
+        merged: Decided | None = None
+        for child in children:
+            with open(child.report, encoding="utf-8") as fh:
+                part = Decided(**json.load(fh))
+            for entry in part.invalid:
+                entry["_q"] = [child.index, *entry["_q"]]
+            if merged is None:
+                merged = part
+                continue
+            for key, value in part.counts.items():
+                merged.counts[key] += value
+            merged.findings += part.findings
+            merged.invalid += part.invalid
+            merged.duplicates += part.duplicates
+            merged.engine_errors += part.engine_errors
+        merged.engine_errors.sort(key=lambda e: (e["file"] or "", e["line"] or 0, e["event_id"]))
+        return merged, [c.spool for c in children], None
+    finally:
+        for child in children:
+            if child.proc.poll() is None:
+                if not child.done:
+                    child.proc.kill()
+                try:
+                    child.proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.proc.kill()
+            for stream in (child.proc.stdin, child.proc.stdout):
+                if stream is not None:
+                    try:
+                        stream.close()
+                    except OSError:
+                        pass
+
+
+def _send(child: _Child, msg: dict[str, Any]) -> None:
+    try:
+        assert child.proc.stdin is not None
+        child.proc.stdin.write(json.dumps(msg).encode() + b"\n")
+        child.proc.stdin.flush()
+    except (BrokenPipeError, OSError):
+        pass  # its death is reported by the pump
+
+
+def _pump(child: _Child, messages: "queue.Queue[tuple[int, dict[str, Any] | None]]") -> None:
+    assert child.proc.stdout is not None
+    for line in child.proc.stdout:
+        try:
+            messages.put((child.index, json.loads(line)))
+        except ValueError:
+            continue
+    messages.put((child.index, None))
+
+
+def _death(child: _Child) -> str:
+    try:
+        code = child.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        return "no answer"
+    try:
+        with open(child.stderr, encoding="utf-8", errors="replace") as fh:
+            last = [line.strip() for line in fh if line.strip()]
+    except OSError:
+        last = []
+    return f"exit status {code}" + (f": {last[-1][:300]}" if last else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# partition side
+
+
+def main() -> int:
+    tune_gc()
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    parent = os.getppid()
+
+    def send(msg: dict[str, Any]) -> None:
+        stdout.write(json.dumps(msg).encode() + b"\n")
+        stdout.flush()
+
+    config = json.loads(stdin.readline())
+    k, n = config["partition"]
+    store = engine = logs = None
+    try:
+        policy = PolicySet(tuple(RegoModule(p, s) for p, s in config["modules"]), config["data"], config["version"], config["digest"])
+
+        def owns(patient_id: str) -> bool:
+            return partition_of(patient_id, n) == k
+
+        logs = LogSet(config["paths"], partition=(k, n), names=config["names"])
+        store = PartitionStore(config["store"], config["scratch"], config["run_id"], owns)
+        patients, images = store.load_state()
+        state = State(patients, images, load_image=store.load_image, owns_patient=owns)
+        engine = embedded_audit_engine(policy, config["cache"])
+
+        def resolve(latest: int | None) -> int:
+            send({"latest": latest})
+            line = stdin.readline()
+            if not line:
+                raise SystemExit(1)  # the parent is gone
+            return int(json.loads(line)["as_of"])
+
+        def on_chunk(read: int) -> bool:
+            if os.getppid() != parent:
+                return False  # the parent died (killed): stop, leave nothing behind
+            if config["progress"]:
+                send({"read": read})
+            return True
+
+        with open(config["spool"], "wb") as spool:
+            decided = decide_logs(logs, store=store, state=state, engine=engine, spool=spool, resolve_as_of=resolve, owns_patient=owns, on_chunk=on_chunk)
+        if decided.fallback is not None:
+            send({"fallback": decided.fallback})
+            return 0
+        store.finish("", {})
+        store = None
+        with open(config["report"], "w", encoding="utf-8") as fh:
+            json.dump(dataclasses.asdict(decided), fh, ensure_ascii=False)
+        send({"done": True})
+        return 0
+    except (CheckerError, EngineError) as exc:
+        send({"error": str(exc)})
+        return 2
+    except Exception as exc:  # a bug: the parent reports it as one line; the detail goes to stderr
+        traceback.print_exc()
+        send({"error": f"audit partition {k}: internal error ({type(exc).__name__}: {str(exc)[:200]})"})
+        return 2
+    finally:
+        if store is not None:
+            store.abandon()
+        if engine is not None:
+            engine.close()
+        if logs is not None:
+            logs.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Deciding each distinct canonical fact set once, in the calling process.
+
+An audit partition (checker/audit/partition.py) decides hundreds of thousands of events that
+hold a few hundred distinct questions. Computing the cache key here and sending only the misses
+to the regopy worker saves encoding, piping and decoding every event twice. The key and the
+mapping back are checker/engines/canon.py's, exactly as the worker-side cache uses them; with a
+hospital's own Rego or waivers the key is the whole input (they may read anything).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .base import Decision, EngineFailure
+from .canon import Canonicalizer, restore
+
+MAX_ENTRIES = 500_000
+_MARK = "\u27e6"
+
+
+class CachedEngine:
+    """An engine in front of another: identical decisions, each distinct fact set decided once."""
+
+    def __init__(self, inner: Any, *, deadline_thresholds: list[float], exact_keys: bool) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.exact_keys = exact_keys
+        self.canon = Canonicalizer(deadline_thresholds)
+        # key → (decision for the canonical input, whether it holds placeholders to restore)
+        self._cache: dict[str, tuple[Decision, bool]] = {}
+        self.misses = 0
+
+    def _key(self, item: dict[str, Any]) -> tuple[str, list[str]]:
+        if self.exact_keys:
+            return json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":")), []
+        return self.canon.canonical(item)
+
+    def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
+        keys = [self._key(item) for item in inputs]
+        missing: dict[str, dict[str, Any]] = {}
+        for (key, originals), item in zip(keys, inputs):
+            if key not in self._cache and key not in missing:
+                # The canonical input itself is decided (placeholders and all), so its decision
+                # can be mapped back to any input with the same key.
+                missing[key] = json.loads(key) if originals else item
+        fresh: dict[str, Decision | EngineFailure] = {}
+        if missing:
+            self.misses += len(missing)
+            for key, result in zip(missing, self.inner.decide(list(missing.values()))):
+                if isinstance(result, EngineFailure):
+                    fresh[key] = result  # not cached: the next input with this key tries again
+                    continue
+                entry = (result, _MARK in json.dumps(result, ensure_ascii=False))
+                if len(self._cache) < MAX_ENTRIES:
+                    self._cache[key] = entry
+                fresh[key] = result
+        out: list[Decision | EngineFailure] = []
+        for key, originals in keys:
+            hit = self._cache.get(key)
+            if hit is None:
+                result = fresh[key]
+                if isinstance(result, EngineFailure):
+                    out.append(result)
+                    continue
+                hit = (result, _MARK in json.dumps(result, ensure_ascii=False))
+            decision, has_placeholders = hit
+            out.append(restore(decision, originals) if has_placeholders else decision)
+        return out
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __enter__(self) -> "CachedEngine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
