@@ -27,7 +27,6 @@ parent: {"read": n} (progress), {"latest": ns | null}, then {"done": true} | {"f
 from __future__ import annotations
 
 import dataclasses
-import gc
 import json
 import os
 import queue
@@ -41,20 +40,11 @@ from ..api import embedded_audit_engine
 from ..errors import CheckerError, EngineError
 from ..policy import PolicySet, RegoModule
 from .reader import LogSet, partition_of
-from .runner import Decided, decide_logs
+from .runner import Decided, decide_logs, tune_gc
 from .state import State
 from .store import PartitionStore, Store, merge_partitions
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def tune_gc() -> None:
-    """The audit allocates millions of short-lived, acyclic objects (parsed events, inputs,
-    decisions) while holding a large, long-lived state: with the default thresholds the cyclic
-    collector keeps re-scanning that state, a quarter of the run's time. Collect rarely."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(200_000, 50, 1000)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,6 +59,9 @@ class Event:
     line: int
     doc: dict[str, Any]
     occurred_ns: int
+    # (shape, identifier and time values in the order the line holds them), for lines that have
+    # a shape: a cheap, exact cache key of the event's part of its decision (engines/canon.py).
+    fast: tuple[bytes, list[bytes]] | None = None
 
 
 def partition_of(patient_id: str, partitions: int) -> int:
@@ -239,25 +242,33 @@ class EventParser:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             return InputProblem(line.file, line.line, f"not UTF-8 (byte {exc.start})", raw)
-        try:
-            doc = loads(text)
-        except JSONProblem as exc:
-            return InputProblem(line.file, line.line, f"{exc.path}: {exc.reason}", raw)
-        if not isinstance(doc, dict):
-            return InputProblem(line.file, line.line, "$: an event must be a JSON object", raw)
-        problem = self._schema_problem(doc, raw)
-        if problem:
-            return InputProblem(line.file, line.line, problem, raw)
+        shape = _shape(raw)
+        doc = None
+        if shape is not None and shape in self._valid_shapes:
+            # A line of a shape already proven valid — strict JSON (no duplicate keys, NaN or deep
+            # nesting: those live in the shape, which keeps every key and structure verbatim) and
+            # schema-valid — needs only the plain parser, which still rejects what is not JSON.
+            try:
+                doc = json.loads(text)
+            except (ValueError, RecursionError):
+                doc = None
+        if doc is None:
+            try:
+                doc = loads(text)
+            except JSONProblem as exc:
+                return InputProblem(line.file, line.line, f"{exc.path}: {exc.reason}", raw)
+            if not isinstance(doc, dict):
+                return InputProblem(line.file, line.line, "$: an event must be a JSON object", raw)
+            problem = self._schema_problem(doc, shape)
+            if problem:
+                return InputProblem(line.file, line.line, problem, raw)
         try:
             ns = parse_ns(doc["occurred_at"])
         except (ValueError, OverflowError):
             return InputProblem(line.file, line.line, "$.occurred_at: is not a valid date-time", raw)
-        return Event(line.file, line.line, doc, ns)
+        return Event(line.file, line.line, doc, ns, None if shape is None else (shape, _values(raw)))
 
-    def _schema_problem(self, doc: dict[str, Any], raw: bytes) -> str | None:
-        shape = _shape(raw)
-        if shape is not None and shape in self._valid_shapes:
-            return None
+    def _schema_problem(self, doc: dict[str, Any], shape: bytes | None) -> str | None:
         problems = schemas.problems("event", doc)
         if problems:
             p = problems[0]
@@ -281,10 +292,13 @@ def _blankers(keys: tuple[str, ...], value: bytes, blank: bytes) -> list[tuple[r
 
 
 assert _DEFS["patient"]["properties"]["age_years"] == {"type": "number", "minimum": 0, "maximum": 130}
+_ID_KEYS = ("id", "event_id", "related_event_id", "capture_event_id", "record_transfer_event_id", "who", "reported_to", "facility", "intended_recipient")
+_TIME_KEYS = ("occurred_at", "as_of", "when")
+_ID_LIST_KEYS = ("image_ids", "patient_image_ids", "images_produced")
 _BLANKERS = (
-    _blankers(("id", "event_id", "related_event_id", "capture_event_id", "record_transfer_event_id", "who", "reported_to", "facility", "intended_recipient"), _ID, b'"I"')
-    + _blankers(("occurred_at", "as_of", "when"), b'"' + _TS + b'"', b'"T"')
-    + _blankers(("image_ids", "patient_image_ids", "images_produced"), rb"\[(?:" + _ID + rb"(?:," + _ID + rb")*)?\]", b'["I"]')
+    _blankers(_ID_KEYS, _ID, b'"I"')
+    + _blankers(_TIME_KEYS, b'"' + _TS + b'"', b'"T"')
+    + _blankers(_ID_LIST_KEYS, rb"\[(?:" + _ID + rb"(?:," + _ID + rb")*)?\]", b'["I"]')
     + _blankers(("age_years",), rb"(?:(?:[0-9]|[1-9][0-9]|1[0-2][0-9])(?:\.[0-9]{1,6})?|130(?:\.0{1,6})?)(?=[,}])", b"0")
 )
 
@@ -306,7 +320,24 @@ def _shape(raw: bytes) -> bytes | None:
     return shape
 
 
-class _NoShortcut(Exception):
-    pass
 
 
+
+# Every value the shape may blank (ids, times, id lists): with the shape, their pattern of
+# equalities is all a canonical key can depend on (engines/canon.py, Canonicalizer.fast_key).
+_SCALAR_VALUES = re.compile(rb'"(?:' + b"|".join(k.encode() for k in _ID_KEYS + _TIME_KEYS) + rb')":"([^"\\]*)"')
+_LIST_VALUES = re.compile(rb'"(?:' + b"|".join(k.encode() for k in _ID_LIST_KEYS) + rb')":\[([^\]]*)\]')
+_STRING = re.compile(rb'"([^"\\]*)"')
+
+
+def _values(raw: bytes) -> list[bytes]:
+    """The raw values at the places `_shape` blanks (a superset of what it blanks): the strings
+    first, in line order, then each list as a length marker followed by its strings. (Any fixed
+    order will do: lines of one shape hold the same keys in the same order.)"""
+    out: list[bytes] = _SCALAR_VALUES.findall(raw)
+    if b'_ids":[' in raw or b'_produced":[' in raw:
+        for items in _LIST_VALUES.findall(raw):
+            strings = _STRING.findall(items)
+            out.append(b"\0list%d" % len(strings))  # no JSON string holds a raw NUL
+            out.extend(strings)
+    return out

@@ -28,6 +28,7 @@ class CachedEngine:
         self.canon = Canonicalizer(deadline_thresholds)
         # key → (decision for the canonical input, whether it holds placeholders to restore)
         self._cache: dict[str, tuple[Decision, bool]] = {}
+        self._fast: dict[Any, tuple[Decision, bool]] = {}
         self.misses = 0
 
     def _key(self, item: dict[str, Any]) -> tuple[str, list[str]]:
@@ -35,37 +36,49 @@ class CachedEngine:
             return json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":")), []
         return self.canon.canonical(item)
 
-    def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
-        keys = [self._key(item) for item in inputs]
+    def decide(self, inputs: list[dict[str, Any]], fast_keys: list[Any] | None = None) -> list[Decision | EngineFailure]:
+        """fast_keys: per input, a cheaper key with the same meaning (Canonicalizer.fast_key), or
+        None; an input whose fast key was seen skips building its canonical key, unless its
+        decision names identifiers that must be mapped back."""
+        if fast_keys is None or self.exact_keys:
+            fast_keys = [None] * len(inputs)
+        out: list[Decision | EngineFailure | None] = [None] * len(inputs)
+        slow: list[tuple[int, str, list[str]]] = []
+        for i, (item, fast) in enumerate(zip(inputs, fast_keys)):
+            hit = self._fast.get(fast) if fast is not None else None
+            if hit is not None:
+                decision, has_placeholders = hit
+                out[i] = restore(decision, self.canon.canonical(item)[1]) if has_placeholders else decision
+                continue
+            key, originals = self._key(item)
+            slow.append((i, key, originals))
         missing: dict[str, dict[str, Any]] = {}
-        for (key, originals), item in zip(keys, inputs):
+        for i, key, originals in slow:
             if key not in self._cache and key not in missing:
                 # The canonical input itself is decided (placeholders and all), so its decision
                 # can be mapped back to any input with the same key.
-                missing[key] = json.loads(key) if originals else item
+                missing[key] = json.loads(key) if originals else inputs[i]
         fresh: dict[str, Decision | EngineFailure] = {}
         if missing:
             self.misses += len(missing)
             for key, result in zip(missing, self.inner.decide(list(missing.values()))):
-                if isinstance(result, EngineFailure):
-                    fresh[key] = result  # not cached: the next input with this key tries again
-                    continue
-                entry = (result, _MARK in json.dumps(result, ensure_ascii=False))
-                if len(self._cache) < MAX_ENTRIES:
-                    self._cache[key] = entry
                 fresh[key] = result
-        out: list[Decision | EngineFailure] = []
-        for key, originals in keys:
-            hit = self._cache.get(key)
-            if hit is None:
+                if not isinstance(result, EngineFailure) and len(self._cache) < MAX_ENTRIES:
+                    self._cache[key] = (result, _MARK in json.dumps(result, ensure_ascii=False))
+                # An EngineFailure is not cached: the next input with this key tries again.
+        for i, key, originals in slow:
+            entry = self._cache.get(key)
+            if entry is None:
                 result = fresh[key]
                 if isinstance(result, EngineFailure):
-                    out.append(result)
+                    out[i] = result
                     continue
-                hit = (result, _MARK in json.dumps(result, ensure_ascii=False))
-            decision, has_placeholders = hit
-            out.append(restore(decision, originals) if has_placeholders else decision)
-        return out
+                entry = (result, _MARK in json.dumps(result, ensure_ascii=False))
+            elif fast_keys[i] is not None and len(self._fast) < MAX_ENTRIES:
+                self._fast[fast_keys[i]] = entry
+            decision, has_placeholders = entry
+            out[i] = restore(decision, originals) if has_placeholders else decision
+        return out  # type: ignore[return-value]
 
     def close(self) -> None:
         self.inner.close()
