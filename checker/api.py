@@ -299,15 +299,17 @@ def audit_partitions(paths: list[str], workers: int | None) -> int:
     return min(4, os.cpu_count() or 1) if size >= PARTITION_MIN_BYTES else 1
 
 
-def embedded_audit_engine(policy: PolicySet, cache: bool) -> Engine:
-    """One regopy worker; with the cache, each distinct fact set is decided once, in this process."""
-    from .engines.cached import CachedEngine
+def embedded_audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = None) -> Engine:
+    """One regopy worker; with the cache, each distinct fact set is decided once, in this process
+    (and, with shared_decisions, once for all the processes of a parallel audit)."""
+    from .engines.cached import CachedEngine, SharedDecisions
     from .engines.embedded import EmbeddedEngine
 
     inner = EmbeddedEngine(policy, workers=1, cache=False)
     if not cache:
         return inner
-    return CachedEngine(inner, deadline_thresholds=inner.deadline_thresholds(), exact_keys=inner.exact_keys)
+    shared = SharedDecisions(shared_decisions) if shared_decisions and not inner.exact_keys else None
+    return CachedEngine(inner, deadline_thresholds=inner.deadline_thresholds(), exact_keys=inner.exact_keys, shared=shared)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -78,6 +78,11 @@ def run_partitions(
     independent and nothing of them was kept."""
     messages: "queue.Queue[tuple[int, dict[str, Any] | None]]" = queue.Queue()
     children: list[_Child] = []
+    shared_decisions = os.path.join(scratch_dir, "decisions.sqlite")
+    if cache:
+        from ..engines.cached import SharedDecisions
+
+        SharedDecisions(shared_decisions).close()  # created (WAL) before the partitions race to
     try:
         for k in range(partitions):
             base = os.path.join(scratch_dir, f"partition{k}")
@@ -102,6 +107,7 @@ def run_partitions(
                 "version": policy.version,
                 "digest": policy.digest,
                 "cache": cache,
+                "shared_decisions": shared_decisions,
                 "progress": bool(bar.enabled),
             }
             _send(child, config)
@@ -226,7 +232,7 @@ def main() -> int:
         store = PartitionStore(config["store"], config["scratch"], config["run_id"], owns)
         patients, images = store.load_state()
         state = State(patients, images, load_image=store.load_image, owns_patient=owns)
-        engine = embedded_audit_engine(policy, config["cache"])
+        engine = embedded_audit_engine(policy, config["cache"], config["shared_decisions"])
 
         def resolve(latest: int | None) -> int:
             send({"latest": latest})

@@ -70,11 +70,25 @@ def partition_of(patient_id: str, partitions: int) -> int:
 
 
 def _routed_partition(raw: bytes, partitions: int) -> int:
+    start = raw.find(b'"patient":{"id":"', 0, 4096)  # compact JSON, as loggers write it
+    if start >= 0:
+        end = raw.find(b'"', start + 17, start + 17 + 201)
+        if end > start + 17:
+            return zlib.crc32(raw[start + 17:end]) % partitions
     m = _PATIENT.search(raw, 0, 4096)
     return zlib.crc32(m.group(1)) % partitions if m else 0
 
 
 def _ns(raw: bytes) -> int:
+    start = raw.find(b'"occurred_at":"', 0, 4096)  # compact JSON, as loggers write it
+    if start >= 0:
+        end = raw.find(b'"', start + 15, start + 15 + 41)
+        value = raw[start + 15:end]
+        if 10 <= len(value) <= 40 and b"\\" not in value:
+            try:
+                return parse_ns(value.decode("ascii"))
+            except (ValueError, UnicodeDecodeError, OverflowError):
+                return -1
     m = _OCCURRED.search(raw, 0, 4096)
     if m:
         try:
@@ -112,6 +126,9 @@ class LogSet:
         process's); every line belongs to exactly one partition. names: what the report calls
         each path (a partition reads the parent's stdin spool as "<stdin>")."""
         self.partition = partition if partition is not None and partition[1] > 1 else None
+        if self.partition is not None and self.partition[1] > 255:
+            raise CheckerError("at most 255 partitions")
+        self._routed: dict[int, bytearray] = {}
         if not paths:
             raise CheckerError("no event log given (a path, or - for standard input)")
         self.names: list[str] = []
@@ -152,8 +169,21 @@ class LogSet:
                 offset += len(raw)
             return
         mine, partitions = self.partition
+        # The first pass routes every line and remembers which are this partition's (a byte a
+        # line); later passes read that instead of routing again.
+        routed = self._routed.get(index)
+        if routed is None:
+            routed = bytearray()
+            for number, raw in enumerate(handle, start=1):
+                part = _routed_partition(raw, partitions)
+                routed.append(part)
+                if part == mine:
+                    yield number, offset, raw.rstrip(b"\n")
+                offset += len(raw)
+            self._routed[index] = routed
+            return
         for number, raw in enumerate(handle, start=1):
-            if _routed_partition(raw, partitions) == mine:
+            if routed[number - 1] == mine:
                 yield number, offset, raw.rstrip(b"\n")
             offset += len(raw)
 

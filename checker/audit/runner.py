@@ -127,6 +127,7 @@ def decide_logs(
     engine_errors: list[dict[str, Any]] = []
     latest = store.latest_occurred_ns()
     pending: list[tuple[Event | None, dict[str, Any]]] = []
+    pending_signatures: list[Any] = []  # the patient's consents, for fast keys (or None)
     spooled = 0
 
     def record_decisions(batch: list[tuple[Event | None, dict[str, Any]]], decisions: list[Any]) -> None:
@@ -154,10 +155,12 @@ def decide_logs(
     def flush() -> None:
         if pending:
             batch = list(pending)
+            signatures = list(pending_signatures)
             pending.clear()
+            pending_signatures.clear()
             docs = [doc for _, doc in batch]
             if fast_keys is not None:
-                keys = [None if event is None or event.fast is None else fast_keys(event.fast, event.doc, doc) for event, doc in batch]
+                keys = [None if event is None or event.fast is None else fast_keys(event.fast, doc, signature) for (event, doc), signature in zip(batch, signatures)]
                 record_decisions(batch, engine.decide(docs, keys))
             else:
                 record_decisions(batch, engine.decide(docs))
@@ -192,6 +195,7 @@ def decide_logs(
             new_events.append(parsed)
             latest = parsed.occurred_ns if latest is None else max(latest, parsed.occurred_ns)
             pending.append((parsed, state.input_for(parsed.doc, parsed.occurred_ns)))
+            pending_signatures.append(state.consent_signature(parsed.doc["patient"]["id"]) if fast_keys is not None and parsed.fast is not None else None)
             if parsed.doc["type"] == "breach_report":
                 state.apply_breach_report(parsed.doc, parsed.occurred_ns)
             else:
@@ -207,6 +211,7 @@ def decide_logs(
                 review = state.review_input(img, latest)
                 if review is not None:
                     pending.append((None, review))
+                    pending_signatures.append(None)
             store.save_state((), ((img["id"], False, img) for img in closed))
         if on_chunk is not None and not on_chunk(counts["read"]):
             return stopped("stopped")
@@ -217,6 +222,7 @@ def decide_logs(
         review = state.review_input(state.images[image_id], as_of_ns)
         if review is not None:
             pending.append((None, review))
+            pending_signatures.append(None)
     flush()
     if state.foreign_reference:
         return stopped("an event reached an image of a patient decided in another process")

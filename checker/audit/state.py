@@ -15,8 +15,29 @@ NS_PER_HOUR = 3_600_000_000_000
 NS_PER_YEAR = int(365.25 * 24 * NS_PER_HOUR)
 
 
+_MINUTES: dict[str, int] = {}  # "YYYY-MM-DDTHH:MM" + offset → ns at its second 0
+
+
 def parse_ns(timestamp: str) -> int:
-    """RFC 3339 with offset → ns since the epoch (the schema has checked the form)."""
+    """RFC 3339 with offset → ns since the epoch (the schema has checked the form).
+
+    A log holds a few events a second: whole-second times are parsed once a minute (per offset)
+    and their seconds added."""
+    if len(timestamp) in (20, 25) and timestamp[16] == ":" and timestamp[19] in "+-Zz" and timestamp[17:19].isascii() and timestamp[17:19].isdigit():
+        seconds = int(timestamp[17:19])
+        if seconds < 60:
+            minute = timestamp[:16] + timestamp[19:]
+            base = _MINUTES.get(minute)
+            if base is None:
+                base = _parse_ns(timestamp[:16] + ":00" + timestamp[19:])
+                if len(_MINUTES) > 100_000:
+                    _MINUTES.clear()
+                _MINUTES[minute] = base
+            return base + seconds * 1_000_000_000
+    return _parse_ns(timestamp)
+
+
+def _parse_ns(timestamp: str) -> int:
     dt = datetime.datetime.fromisoformat(timestamp.replace("z", "Z"))
     if dt.tzinfo is None:  # pragma: no cover - the schema requires an offset
         raise ValueError("timestamp without offset")
@@ -106,6 +127,10 @@ class State:
         self._owns_patient = owns_patient
         self.foreign_reference = False
         self.touched_images: set[str] = set()
+        self._touched_since_evict: set[str] = set()
+        # patient id → (their consents list, its signature for cache keys); a list on file is
+        # replaced, never changed in place, so `is` tells whether the signature is current.
+        self._consent_signatures: dict[str, tuple[list[Any], tuple[tuple[str, frozenset[str] | None, bool], ...]]] = {}
         self.touched_patients: set[str] = set()
 
     def get_image(self, image_id: str) -> dict[str, Any] | None:
@@ -121,11 +146,32 @@ class State:
     def evict_closed(self) -> list[dict[str, Any]]:
         """Remove from memory the touched images whose lifecycle is closed; the caller reviews
         and saves them (their review no longer depends on the time it is judged at)."""
-        closed = [self.images[i] for i in sorted(self.touched_images) if not self.is_open(self.images[i])]
+        # Only an event can close a lifecycle: look at the images touched since the last call.
+        candidates, self._touched_since_evict = self._touched_since_evict, set()
+        closed = [self.images[i] for i in sorted(candidates) if i in self.images and not self.is_open(self.images[i])]
         for img in closed:
             del self.images[img["id"]]
             self.touched_images.discard(img["id"])
         return closed
+
+    def consent_signature(self, patient_id: str) -> tuple[tuple[str, frozenset[str] | None, bool], ...]:
+        """The patient's consents on file as a cache key needs them: each consent but its image
+        ids (as text), with the set of image ids it is scoped to (None: every image)."""
+        consents = (self.patients.get(patient_id) or {}).get("consents") or []
+        known = self._consent_signatures.get(patient_id)
+        if known is not None and known[0] is consents:
+            return known[1]
+        signature = tuple(
+            (
+                repr({k: v for k, v in c.items() if k != "image_ids"}) + ("[]" if c.get("image_ids") == [] else ""),
+                frozenset(c["image_ids"]) if c.get("image_ids") else None,
+                c.get("status") == "granted",
+            )
+            for c in consents
+        )
+        if patient_id in self.patients:
+            self._consent_signatures[patient_id] = (consents, signature)
+        return signature
 
     # -- access -------------------------------------------------------------------------------
 
@@ -151,6 +197,10 @@ class State:
         return img
 
     # -- inputs -------------------------------------------------------------------------------
+
+    # What input_for puts in an event's input besides the event itself (engines/canon.py,
+    # Canonicalizer.fast_key, builds its keys from exactly these).
+    STATE_KEYS = {"*": ("consents",), "disclosure": ("consents", "image", "lifecycle"), "record_deletion": ("consents", "lifecycle"), "access_request": ("consents", "lifecycle")}
 
     def input_for(self, event: dict[str, Any], at_ns: int) -> dict[str, Any]:
         """The decision input for `event`, from the state before it."""
@@ -200,6 +250,7 @@ class State:
             return
         img = self.image(image_id, patient_id)
         self.touched_images.add(image_id)
+        self._touched_since_evict.add(image_id)
         if kind in ("capture", "patient_provided"):
             img["image"] = {k: v for k, v in event["image"].items() if k != "purposes"}
             img["purposes"] = list(event.get("purposes") or [])
@@ -244,6 +295,7 @@ class State:
             if wrong is not None and wrong.get("reported_at") is None:
                 wrong["reported_at"] = at_ns
                 self.touched_images.add(image_id)
+                self._touched_since_evict.add(image_id)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

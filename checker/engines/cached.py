@@ -21,8 +21,9 @@ _MARK = "\u27e6"
 class CachedEngine:
     """An engine in front of another: identical decisions, each distinct fact set decided once."""
 
-    def __init__(self, inner: Any, *, deadline_thresholds: list[float], exact_keys: bool) -> None:
+    def __init__(self, inner: Any, *, deadline_thresholds: list[float], exact_keys: bool, shared: "SharedDecisions | None" = None) -> None:
         self.inner = inner
+        self.shared = shared
         self.name = inner.name
         self.exact_keys = exact_keys
         self.canon = Canonicalizer(deadline_thresholds)
@@ -59,9 +60,17 @@ class CachedEngine:
                 # can be mapped back to any input with the same key.
                 missing[key] = json.loads(key) if originals else inputs[i]
         fresh: dict[str, Decision | EngineFailure] = {}
+        if missing and self.shared is not None:
+            # Another process of this audit may have decided some of them already.
+            for key, decision in self.shared.get_many(list(missing)).items():
+                self._cache[key] = (decision, _MARK in json.dumps(decision, ensure_ascii=False))
+                del missing[key]
         if missing:
             self.misses += len(missing)
-            for key, result in zip(missing, self.inner.decide(list(missing.values()))):
+            decided = self.inner.decide(list(missing.values()))
+            if self.shared is not None:
+                self.shared.put_many([(key, result) for key, result in zip(missing, decided) if not isinstance(result, EngineFailure)])
+            for key, result in zip(missing, decided):
                 fresh[key] = result
                 if not isinstance(result, EngineFailure) and len(self._cache) < MAX_ENTRIES:
                     self._cache[key] = (result, _MARK in json.dumps(result, ensure_ascii=False))
@@ -82,9 +91,41 @@ class CachedEngine:
 
     def close(self) -> None:
         self.inner.close()
+        if self.shared is not None:
+            self.shared.close()
 
     def __enter__(self) -> "CachedEngine":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SharedDecisions:
+    """Decisions of canonical inputs shared by the processes of one audit (a scratch SQLite
+    database): a fact set one partition has decided, the others look up instead of asking
+    regopy again (~5 ms each)."""
+
+    def __init__(self, path: str) -> None:
+        import sqlite3
+
+        self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("CREATE TABLE IF NOT EXISTS decisions (key TEXT PRIMARY KEY, decision TEXT NOT NULL)")
+
+    def get_many(self, keys: list[str]) -> dict[str, Decision]:
+        found: dict[str, Decision] = {}
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for key, text in self.db.execute(f"SELECT key, decision FROM decisions WHERE key IN ({marks})", part):
+                found[key] = json.loads(text)
+        return found
+
+    def put_many(self, items: list[tuple[str, Decision]]) -> None:
+        if items:
+            self.db.executemany("INSERT OR IGNORE INTO decisions VALUES (?, ?)", [(k, json.dumps(d, ensure_ascii=False)) for k, d in items])
+
+    def close(self) -> None:
+        self.db.close()

@@ -129,21 +129,23 @@ class Canonicalizer:
             out["lifecycle"] = {k: self._fact(k, v, ph, with_id) for k, v in lifecycle.items()}
         return json.dumps(out, separators=(",", ":"), ensure_ascii=False), originals
 
-    def fast_key(self, fast: tuple[bytes, list[bytes]], event: dict[str, Any], doc: dict[str, Any]) -> tuple[Any, ...]:
-        """A cache key for `doc` (the decision input made from `event` and the state before it)
-        that costs a fraction of `canonical`, from the event line's shape and values
-        (checker/audit/reader.py) and a canonical form of what the state added.
+    def fast_key(self, fast: tuple[bytes, list[bytes]], doc: dict[str, Any], consents: tuple[tuple[str, Any, bool], ...]) -> tuple[Any, ...]:
+        """A cache key for the decision input `doc`, at a fraction of the cost of `canonical`:
+        from the event line's shape and values (checker/audit/reader.py), the signature of the
+        patient's consents on file (State.consent_signature), and what else the state put in
+        the input (State.STATE_KEYS: for a disclosure, the image as captured and lifecycle facts;
+        for a record deletion or access request, lifecycle facts).
 
         Exact in the way that matters: inputs with equal fast keys have equal canonical keys
         (tests/unit/test_fast_keys.py checks it on generated logs), because
-        - the shape is the line verbatim but for ids, times and ages; the ids and times enter as
-          their pattern of equalities (which ones are the same value), the age as canonical
-          keeps it (child or adult; exact when deleting from the record);
-        - what the state put in (consents on file, the image as captured, lifecycle facts) is
-          canonicalised as `canonical` does, its ids numbered after the line's own.
+        - the shape is the line verbatim but for ids, times and ages; ids and times enter as their
+          pattern of equalities (which ones hold the same value), the age as `canonical` keeps it
+          (child or adult; exact when deleting from the record);
+        - what the state added is reduced as `canonical` reduces it, its ids numbered after the
+          line's own.
         """
         shape, values = fast
-        seen: dict[bytes, int] = {}
+        seen: dict[Any, int] = {}
         pattern = tuple([seen.setdefault(v, len(seen)) for v in values])
 
         def ph(value: Any) -> Any:
@@ -156,29 +158,28 @@ class Canonicalizer:
                 return {**obj, "id": ph(obj["id"])}
             return obj
 
-        added: list[Any] = []
-        image_id = (doc.get("image") or {}).get("id")
-        for key, value in doc.items():
-            if event.get(key) is value:
-                continue  # the line's own (in the shape)
-            if key == "consents" and isinstance(value, list):
-                kept, other_grant = [], False
-                for c in value:
-                    ids = c.get("image_ids") if isinstance(c, dict) else None
-                    if ids and image_id not in ids:
-                        if c.get("status") == "granted" and not other_grant:
-                            other_grant = True
-                            kept.append("other")
-                        continue
-                    kept.append({**c, "image_ids": [ph(image_id)]} if ids else c)
-                added.append((key, kept))
-            elif key == "lifecycle" and isinstance(value, dict):
-                added.append((key, {k: self._fact(k, v, ph, with_id) for k, v in value.items()}))
-            else:
-                added.append((key, with_id(value)))
+        image = doc.get("image")
+        image_id = image.get("id") if isinstance(image, dict) else None
+        # Consents as Canonicalizer.relevant leaves them: scoped to other images only → one
+        # marker for the first such grant; scoped to this one → scoped to this one alone.
+        kept: list[Any] = []
+        other_grant = False
+        for text, scope, granted in consents:
+            if scope is not None and image_id not in scope:
+                if granted and not other_grant:
+                    other_grant = True
+                    kept.append(0)
+                continue
+            kept.append(text if scope is None else (text, ph(image_id)))
+        kind = doc.get("type")
+        added: tuple[Any, ...] = (kept,)
+        if kind == "disclosure":
+            added += (with_id(image),)
+        if kind in ("disclosure", "record_deletion", "access_request") and isinstance(doc.get("lifecycle"), dict):
+            added += ({k: self._fact(k, v, ph, with_id) for k, v in doc["lifecycle"].items()},)
         patient = doc.get("patient")
         age = patient.get("age_years") if isinstance(patient, dict) else None
-        if doc.get("type") != "record_deletion" and isinstance(age, (int, float)) and not isinstance(age, bool):
+        if kind != "record_deletion" and isinstance(age, (int, float)) and not isinstance(age, bool):
             age = age < 18
         return shape, pattern, repr(age), repr(added)
 
