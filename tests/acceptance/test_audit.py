@@ -224,3 +224,108 @@ def test_audit_honours_waivers_but_not_self_approved_ones(tmp_path: pathlib.Path
     _, report = _audit_json(str(WEEK), "--policy-config", str(overlay))
     assert (("collection.consent_required", "cs1-film") in _pairs(report)) is kept
     assert ("disclosure.non_professional", "cs1-post") in _pairs(report)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parallel audits (checker/audit/partition.py): the same report as one process, always.
+
+
+@pytest.mark.parametrize("workers", ["2", "3"])
+def test_parallel_audit_gives_the_one_process_report(tmp_path: pathlib.Path, workers: str) -> None:
+    nights = _nights(tmp_path)
+    q_one, q_par = tmp_path / "one.quarantine", tmp_path / "par.quarantine"
+    one = run_cli("audit", *nights, "--format", "json", "--workers", "1", "--quarantine", str(q_one))
+    par = run_cli("audit", *nights, "--format", "json", "--workers", workers, "--quarantine", str(q_par))
+    assert par.code == one.code == 1
+    assert "one process instead" not in par.err
+    assert par.out == one.out
+    assert q_par.read_bytes() == q_one.read_bytes() and q_one.stat().st_size > 0
+    assert one.json()["counts"]["invalid"] > 0
+
+
+def test_parallel_incremental_nights_equal_one_run_over_all(tmp_path: pathlib.Path) -> None:
+    nights = _nights(tmp_path)
+    _, whole = _audit_json(*nights, "--workers", "1")
+    state = str(tmp_path / "state.sqlite")
+    found = []
+    for night in nights:
+        _, report = _audit_json(night, "--state", state, "--workers", "2")
+        found += _pairs(report)
+    assert sorted(found) == _pairs(whole)
+    _, again = _audit_json(*nights, "--state", state, "--workers", "2")
+    assert again["findings"] == [] and again["counts"]["decided"] == 0
+
+
+def _partition_of(patient_id: str) -> int:
+    from checker.audit.reader import partition_of
+
+    return partition_of(patient_id, 2)
+
+
+def test_an_image_under_two_patients_is_decided_in_one_process(tmp_path: pathlib.Path) -> None:
+    lines = WEEK.read_text().splitlines()
+    capture = next(json.loads(x) for x in lines if '"type":"capture"' in x)
+    other = next(json.loads(x)["patient"] for x in lines if _partition_of(json.loads(x)["patient"]["id"]) != _partition_of(capture["patient"]["id"]))
+    stray = {**capture, "event_id": "ev-stray", "type": "device_deletion", "patient": other, "device": capture["actor"]["device"],
+             "occurred_at": json.loads(lines[-1])["occurred_at"]}
+    for key in ("purposes", "capture_record", "circumstances"):
+        stray.pop(key, None)
+    stray["image"] = {"id": capture["image"]["id"]}
+    log = _log(tmp_path, "stray.jsonl", lines + [json.dumps(stray, separators=(",", ":"))])
+    one = run_cli("audit", log, "--format", "json", "--workers", "1")
+    par = run_cli("audit", log, "--format", "json", "--workers", "2")
+    assert "deciding in one process instead" in par.err
+    assert par.out == one.out
+
+
+def test_an_event_id_reused_for_another_patient_is_a_duplicate_in_parallel_too(tmp_path: pathlib.Path) -> None:
+    lines = WEEK.read_text().splitlines()
+    first = json.loads(lines[0])
+    other = next(json.loads(x)["patient"] for x in lines if _partition_of(json.loads(x)["patient"]["id"]) != _partition_of(first["patient"]["id"]))
+    reused = {**first, "patient": other}
+    log = _log(tmp_path, "reused.jsonl", lines[:1] + [json.dumps(reused, separators=(",", ":"))] + lines[1:])
+    one = run_cli("audit", log, "--format", "json", "--workers", "1")
+    par = run_cli("audit", log, "--format", "json", "--workers", "2")
+    assert one.json()["counts"]["duplicate"] == 1
+    assert par.out == one.out
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_sigkill_of_a_parallel_run_loses_nothing_and_leaves_no_process(tmp_path: pathlib.Path) -> None:
+    nights = _nights(tmp_path, 2)
+    big = _log(tmp_path, "big.jsonl", [line for _ in range(6) for line in pathlib.Path(nights[1]).read_text().splitlines()])
+    state = str(tmp_path / "state.sqlite")
+    _audit_json(nights[0], "--state", state, "--workers", "2")
+    before = sqlite3.connect(state).execute("SELECT COUNT(*), (SELECT COUNT(*) FROM findings) FROM events").fetchone()
+    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "audit", big, "--state", state, "--workers", "2"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    partitions = _children(proc.pid)
+    assert proc.poll() is None and len(partitions) == 2, "the run finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while any(pathlib.Path(f"/proc/{p}").exists() for p in partitions) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(pathlib.Path(f"/proc/{p}").exists() for p in partitions), "a partition outlived its killed parent"
+    after = sqlite3.connect(state).execute("SELECT COUNT(*), (SELECT COUNT(*) FROM findings) FROM events").fetchone()
+    assert after == before
+    _, whole = _audit_json(*nights, "--workers", "1")
+    _, second = _audit_json(nights[1], "--state", state, "--workers", "2")
+    _, first = _audit_json(nights[0], "--state", str(tmp_path / "fresh.sqlite"), "--workers", "1")
+    assert sorted(_pairs(first) + _pairs(second)) == _pairs(whole)

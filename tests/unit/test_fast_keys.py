@@ -1,0 +1,130 @@
+"""The audit's cheap cache keys (Canonicalizer.fast_key) never join inputs that `canonical` keeps
+apart: equal fast keys mean equal canonical keys, hence the same decision. Checked on generated
+lifecycles with random, schema-valid variations (ages around 18, consents granted, refused and
+withdrawn with every kind of image scope, wrong and right intended recipients, access requests
+naming the patient's images, record deletions) — the places where a key that forgot an equality
+or a threshold would merge two different questions."""
+from __future__ import annotations
+
+import copy
+import json
+import random
+from typing import Any, Iterator
+
+from checker import schemas
+from checker.audit.reader import Event, EventParser, InputProblem, LogLine
+from checker.audit.state import State
+from checker.engines.canon import Canonicalizer
+from checker.loggen import Generator
+
+PURPOSES = ["clinical_care", "teaching", "research", "publication"]
+
+
+def _variants(seed: int) -> Iterator[dict[str, Any]]:
+    rng = random.Random(seed)
+    gen = Generator(seed, violation_rate=0.3, malformed_rate=0.0, patients=12, staff=12)
+    images_of: dict[str, list[str]] = {}
+    for line in gen.lines(4000, span_days=2):
+        event = json.loads(line)
+        pid = event["patient"]["id"]
+        image_id = (event.get("image") or {}).get("id")
+        if image_id and image_id not in images_of.setdefault(pid, []):
+            images_of[pid].append(image_id)
+        if rng.random() < 0.3:
+            event["patient"]["age_years"] = rng.choice([0, 5, 17, 17.5, 18, 18.25, 40, 99])
+        if event["type"] == "consent" and rng.random() < 0.5:
+            consent = event["consent"]
+            consent["status"] = rng.choice(["granted", "granted", "refused", "withdrawn"])
+            consent["purposes"] = rng.sample(PURPOSES, rng.randrange(0, 3))
+            known = images_of.get(pid, [])
+            scope = rng.choice(["none", "empty", "this", "several", "other"])
+            if scope == "none":
+                consent.pop("image_ids", None)
+            elif scope == "empty":
+                consent["image_ids"] = []
+            elif scope == "several" and known:
+                consent["image_ids"] = rng.sample(known, min(len(known), 3))
+            elif scope == "other":
+                consent["image_ids"] = [f"img-elsewhere-{rng.randrange(3)}"]
+        if event["type"] == "disclosure" and rng.random() < 0.4:
+            choice = rng.randrange(3)
+            if choice == 0:
+                event["intended_recipient"] = event["recipient"]["id"]
+            elif choice == 1:
+                event["intended_recipient"] = {"id": event["actor"]["id"]}
+            else:
+                event.pop("intended_recipient", None)
+        yield event
+        if event["type"] == "record_transfer" and rng.random() < 0.3:
+            extra = copy.deepcopy(event)
+            extra["event_id"] += "-x"
+            if rng.random() < 0.5:
+                extra.update(type="access_request", requester={"id": "court-1", "kind": "court"}, legal_basis="subpoena", produced=True,
+                             images_produced=rng.sample(images_of.get(pid, []), min(2, len(images_of.get(pid, [])))) + ["img-unknown"])
+                extra.pop("image", None)
+                extra.pop("method", None)
+                extra.pop("linked_to_patient", None)
+            else:
+                extra.update(type="record_deletion", reason=rng.choice(["retention_expired", "error"]))
+                extra.pop("method", None)
+                extra.pop("linked_to_patient", None)
+            yield extra
+
+
+def _inputs(seed: int) -> Iterator[tuple[Event, dict[str, Any], Any]]:
+    parser, state = EventParser(), State()
+    for number, event in enumerate(_variants(seed), start=1):
+        raw = json.dumps(event, separators=(",", ":")).encode()
+        parsed = parser.parse(LogLine("gen", number, raw))
+        assert not isinstance(parsed, InputProblem), (parsed.reason, schemas.problems("event", event)[:1])
+        doc = state.input_for(parsed.doc, parsed.occurred_ns)
+        yield parsed, doc, state.consent_signature(parsed.doc["patient"]["id"])
+        if parsed.doc["type"] == "breach_report":
+            state.apply_breach_report(parsed.doc, parsed.occurred_ns)
+        else:
+            state.apply(parsed.doc, parsed.occurred_ns)
+
+
+def test_equal_fast_keys_mean_equal_canonical_keys() -> None:
+    canon = Canonicalizer([24, 72, 168, 720])
+    canonical_by_fast: dict[Any, set[str]] = {}
+    inputs = 0
+    for seed in (1, 2, 3):
+        for event, doc, signature in _inputs(seed):
+            assert event.fast is not None  # compact generated lines all have a shape
+            inputs += 1
+            fast = canon.fast_key(event.fast, doc, signature)
+            canonical_by_fast.setdefault(fast, set()).add(canon.canonical(doc)[0])
+    merged = {k: v for k, v in canonical_by_fast.items() if len(v) > 1}
+    assert not merged, next(iter(merged.values()))
+    # …and they are worth having: not many more of them than of canonical keys.
+    canonical = set().union(*canonical_by_fast.values())
+    assert inputs > 10_000 and len(canonical_by_fast) < 2 * len(canonical), (len(canonical_by_fast), len(canonical))
+
+
+def test_fast_keys_keep_what_decides() -> None:
+    """Two inputs the policy must tell apart get different keys (a key that ignored ages, or who
+    the intended recipient was, would pass the test above on logs without such pairs)."""
+    canon = Canonicalizer([24, 72, 168, 720])
+    line = next(line for line in Generator(4, malformed_rate=0.0).lines(200) if '"type":"disclosure"' in line)
+    base = json.loads(line)
+
+    def key(event: dict[str, Any]) -> Any:
+        parsed = EventParser().parse(LogLine("t", 1, json.dumps(event, separators=(",", ":")).encode()))
+        assert isinstance(parsed, Event)
+        state = State()
+        return canon.fast_key(parsed.fast, state.input_for(parsed.doc, parsed.occurred_ns), ())
+
+    child = copy.deepcopy(base)
+    child["patient"]["age_years"] = 17
+    adult = copy.deepcopy(base)
+    adult["patient"]["age_years"] = 18
+    assert key(child) != key(adult)
+    right, wrong = copy.deepcopy(base), copy.deepcopy(base)
+    right["intended_recipient"] = {"id": base["recipient"]["id"]}
+    wrong["intended_recipient"] = {"id": base["recipient"]["id"] + "-other"}
+    assert key(right) != key(wrong)
+    other_patient = copy.deepcopy(right)
+    other_patient["patient"]["id"] = "pt-somebody-else"
+    other_patient["event_id"] = "ev-elsewhere"
+    assert key(right) == key(other_patient)  # ids only matter by which are equal
