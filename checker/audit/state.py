@@ -104,6 +104,20 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[di
     return kept
 
 
+_TEXT_IDS: dict[str, int] = {}
+
+
+def _text_id(text: str) -> int | str:
+    """A small number standing for a consent's text in cache keys (the text itself past 100,000
+    distinct ones: memory stays bounded, keys stay exact)."""
+    known = _TEXT_IDS.get(text)
+    if known is None:
+        if len(_TEXT_IDS) >= 100_000:
+            return text
+        known = _TEXT_IDS[text] = len(_TEXT_IDS)
+    return known
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -130,7 +144,7 @@ class State:
         self._touched_since_evict: set[str] = set()
         # patient id → (their consents list, its signature for cache keys); a list on file is
         # replaced, never changed in place, so `is` tells whether the signature is current.
-        self._consent_signatures: dict[str, tuple[list[Any], tuple[tuple[str, frozenset[str] | None, bool], ...]]] = {}
+        self._consent_signatures: dict[str, tuple[list[Any], tuple[tuple[int | str, frozenset[str] | None, bool], ...]]] = {}
         self.touched_patients: set[str] = set()
 
     def get_image(self, image_id: str) -> dict[str, Any] | None:
@@ -154,7 +168,7 @@ class State:
             self.touched_images.discard(img["id"])
         return closed
 
-    def consent_signature(self, patient_id: str) -> tuple[tuple[str, frozenset[str] | None, bool], ...]:
+    def consent_signature(self, patient_id: str) -> tuple[tuple[int | str, frozenset[str] | None, bool], ...]:
         """The patient's consents on file as a cache key needs them: each consent but its image
         ids (as text), with the set of image ids it is scoped to (None: every image)."""
         consents = (self.patients.get(patient_id) or {}).get("consents") or []
@@ -163,7 +177,7 @@ class State:
             return known[1]
         signature = tuple(
             (
-                repr({k: v for k, v in c.items() if k != "image_ids"}) + ("[]" if c.get("image_ids") == [] else ""),
+                _text_id(repr({k: v for k, v in c.items() if k != "image_ids"}) + ("[]" if c.get("image_ids") == [] else "")),
                 frozenset(c["image_ids"]) if c.get("image_ids") else None,
                 c.get("status") == "granted",
             )

@@ -129,7 +129,7 @@ class Canonicalizer:
             out["lifecycle"] = {k: self._fact(k, v, ph, with_id) for k, v in lifecycle.items()}
         return json.dumps(out, separators=(",", ":"), ensure_ascii=False), originals
 
-    def fast_key(self, fast: tuple[bytes, list[bytes]], doc: dict[str, Any], consents: tuple[tuple[str, Any, bool], ...]) -> tuple[Any, ...]:
+    def fast_key(self, fast: tuple[bytes, list[bytes]], doc: dict[str, Any], consents: tuple[tuple[Any, Any, bool], ...]) -> tuple[Any, ...]:
         """A cache key for the decision input `doc`, at a fraction of the cost of `canonical`:
         from the event line's shape and values (checker/audit/reader.py), the signature of the
         patient's consents on file (State.consent_signature), and what else the state put in
@@ -168,20 +168,20 @@ class Canonicalizer:
             if scope is not None and image_id not in scope:
                 if granted and not other_grant:
                     other_grant = True
-                    kept.append(0)
+                    kept.append("other")  # (consent texts are numbers, or start with "{")
                 continue
             kept.append(text if scope is None else (text, ph(image_id)))
         kind = doc.get("type")
-        added: tuple[Any, ...] = (kept,)
+        added = ""
         if kind == "disclosure":
-            added += (with_id(image),)
+            added = repr(with_id(image))
         if kind in ("disclosure", "record_deletion", "access_request") and isinstance(doc.get("lifecycle"), dict):
-            added += ({k: self._fact(k, v, ph, with_id) for k, v in doc["lifecycle"].items()},)
+            added += repr({k: self._fact(k, v, ph, with_id) for k, v in doc["lifecycle"].items()})
         patient = doc.get("patient")
         age = patient.get("age_years") if isinstance(patient, dict) else None
         if kind != "record_deletion" and isinstance(age, (int, float)) and not isinstance(age, bool):
             age = age < 18
-        return shape, pattern, repr(age), repr(added)
+        return shape, pattern, repr(age), tuple(kept), added
 
     def _fact(self, key: str, value: Any, ph: Any, with_id: Any) -> Any:
         """One lifecycle fact (or a fact of a receiver / wrong-recipient entry), canonical."""
