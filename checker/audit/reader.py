@@ -271,6 +271,9 @@ class EventParser:
 
     def __init__(self) -> None:
         self._valid_shapes: set[bytes] = set()
+        # Schema-invalid shapes and why: the reason comes from the parts a shape keeps verbatim
+        # (blanked values are valid by construction), so it is the same for the whole shape.
+        self._invalid_shapes: dict[bytes, str] = {}
 
     def parse(self, line: LogLine) -> Event | InputProblem:
         raw = line.raw
@@ -310,11 +313,16 @@ class EventParser:
         return Event(line.file, line.line, doc, ns, None if shape is None else (shape, _values(raw)))
 
     def _schema_problem(self, doc: dict[str, Any], shape: bytes | None) -> str | None:
+        if shape is not None and shape in self._invalid_shapes:
+            return self._invalid_shapes[shape]
         problems = schemas.problems("event", doc)
         if problems:
             p = problems[0]
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            return f"{json_path(p.path)}: {p.constraint}{more}"
+            reason = f"{json_path(p.path)}: {p.constraint}{more}"
+            if shape is not None and len(self._invalid_shapes) < 100_000:
+                self._invalid_shapes[shape] = reason
+            return reason
         if shape is not None and len(self._valid_shapes) < 200_000:
             self._valid_shapes.add(shape)
         return None

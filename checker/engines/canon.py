@@ -15,6 +15,7 @@ cache and requires identical reports.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
@@ -145,13 +146,20 @@ class Canonicalizer:
           line's own.
         """
         shape, values = fast
+        # Each value stands for the position of its first occurrence: equal values, equal
+        # numbers (map/range keep this loop in C).
         seen: dict[Any, int] = {}
-        pattern = tuple([seen.setdefault(v, len(seen)) for v in values])
+        pattern = tuple(map(seen.setdefault, values, range(len(values))))
+        counter = itertools.count(len(values))
 
         def ph(value: Any) -> Any:
             if not isinstance(value, str):
                 return value
-            return seen.setdefault(value.encode("utf-8"), len(seen))
+            key = value.encode("utf-8")
+            number = seen.get(key)
+            if number is None:
+                number = seen[key] = next(counter)
+            return number
 
         def with_id(obj: Any) -> Any:
             if isinstance(obj, dict) and "id" in obj:
