@@ -40,7 +40,7 @@ from ..api import embedded_audit_engine
 from ..errors import CheckerError, EngineError
 from ..policy import PolicySet, RegoModule
 from .reader import LogSet, partition_of
-from .runner import Decided, decide_logs, tune_gc
+from .runner import Decided, decide_in_order, tune_gc
 from .state import State
 from .store import PartitionStore, Store, merge_partitions
 
@@ -230,8 +230,6 @@ def main() -> int:
 
         logs = LogSet(config["paths"], partition=(k, n), names=config["names"])
         store = PartitionStore(config["store"], config["scratch"], config["run_id"], owns)
-        patients, images = store.load_state()
-        state = State(patients, images, load_image=store.load_image, owns_patient=owns)
         engine = embedded_audit_engine(policy, config["cache"], config["shared_decisions"])
 
         def resolve(latest: int | None) -> int:
@@ -248,8 +246,10 @@ def main() -> int:
                 send({"read": read})
             return True
 
-        with open(config["spool"], "wb") as spool:
-            decided = decide_logs(logs, store=store, state=state, engine=engine, spool=spool, resolve_as_of=resolve, owns_patient=owns, on_chunk=on_chunk)
+        decided = decide_in_order(
+            logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image, owns_patient=owns), spool_path=config["spool"],
+            engine=engine, resolve_as_of=resolve, owns_patient=owns, on_chunk=on_chunk,
+        )
         if decided.fallback is not None:
             send({"fallback": decided.fallback})
             return 0

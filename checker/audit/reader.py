@@ -8,7 +8,6 @@ schema-checks each one. Memory holds a key per file, never the events.
 """
 from __future__ import annotations
 
-import array
 import dataclasses
 import heapq
 import json
@@ -38,7 +37,14 @@ _PATIENT = re.compile(rb'"patient"\s*:\s*\{[^{}]*?"id"\s*:\s*"([^"\\]{1,200})"')
 MAX_LINE_BYTES = 1024 * 1024
 
 
-@dataclasses.dataclass(frozen=True)
+class OutOfOrder(Exception):
+    """A log line earlier than one before it in the same file: the logs must be sorted first."""
+
+    def __init__(self, file: str, line: int) -> None:
+        super().__init__(f"{file}:{line}: earlier than a line before it")
+
+
+@dataclasses.dataclass(slots=True)  # (not frozen: a frozen dataclass is slow to make, and there is one a line)
 class LogLine:
     file: str
     line: int
@@ -56,7 +62,7 @@ class InputProblem:
         return {"file": self.file, "line": self.line, "reason": self.reason}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(slots=True)
 class Event:
     file: str
     line: int
@@ -132,7 +138,6 @@ class LogSet:
         if self.partition is not None and self.partition[1] > 255:
             raise CheckerError("at most 255 partitions")
         self._routed: dict[int, bytearray] = {}
-        self._times: dict[int, array.array[int]] = {}
         if not paths:
             raise CheckerError("no event log given (a path, or - for standard input)")
         self.names: list[str] = []
@@ -191,48 +196,41 @@ class LogSet:
                 yield number, offset, raw.rstrip(b"\n")
             offset += len(raw)
 
-    def ordered(self) -> Iterator[LogLine]:
-        """Every line of every file, in (occurred_at, event_id) order."""
-        in_order = all(self._times_in_order(i) for i in range(len(self._files)))
-        if in_order and len(self._files) == 1:
+    def ordered(self, *, sort: bool = False) -> Iterator[LogLine]:
+        """Every line of every file, in (occurred_at, event_id) order.
+
+        Logs are usually written in time order, so by default each file is streamed as it is
+        (lines of the same instant put in event_id order, files merged) and checked on the way:
+        the first line earlier than one before it raises OutOfOrder, and the caller starts again
+        with sort=True, which sorts the keys on disk first (one extra pass)."""
+        if sort:
+            yield from self._sorted_by_sqlite()
+            return
+        if len(self._files) == 1:
             for _, _, i, number, raw in self._keyed_stream(0):
                 yield self._logline(i, number, raw)
             return
-        if in_order:
-            for _, _, i, number, raw in heapq.merge(*(self._keyed_stream(i, with_ids=True) for i in range(len(self._files)))):
-                yield self._logline(i, number, raw)
-            return
-        yield from self._sorted_by_sqlite()
-
-    def _times_in_order(self, i: int) -> bool:
-        """Is file i in time order? If so its lines' times are kept (8 bytes a line) for the
-        pass that streams it."""
-        last = -1
-        times = array.array("q")
-        for _, _, raw in self._raw_lines(i):
-            ns = _ns(raw)
-            times.append(ns)
-            if ns < 0:
-                continue  # no readable time: an invalid line, reported wherever it stands
-            if ns < last:
-                return False
-            last = ns
-        self._times[i] = times
-        return True
+        for _, _, i, number, raw in heapq.merge(*(self._keyed_stream(i, with_ids=True) for i in range(len(self._files)))):
+            yield self._logline(i, number, raw)
 
     def _keyed_stream(self, i: int, with_ids: bool = False) -> Iterator[tuple[int, str, int, int, bytes]]:
-        """One file already in time order, with lines of the same instant put in event_id order.
-        The event_id is read only where it decides something: a tie, or a merge of files."""
+        """One file, in time order (or OutOfOrder), with lines of the same instant put in event_id
+        order. The event_id is read only where it decides something: a tie, or a merge of files.
+        A line without a readable time stays where it stands (it is invalid, and reported)."""
         group: list[tuple[int, str, int, int, bytes]] = []
+        last = -1
 
         def ordered_group() -> list[tuple[int, str, int, int, bytes]]:
             if len(group) > 1 and not with_ids:
                 return sorted((ns, _eid(raw), f, number, raw) for ns, _, f, number, raw in group)
             return sorted(group) if len(group) > 1 else group
 
-        times = self._times.pop(i, None)
-        for index, (number, _, raw) in enumerate(self._raw_lines(i)):
-            ns = times[index] if times is not None else _ns(raw)
+        for number, _, raw in self._raw_lines(i):
+            ns = _ns(raw)
+            if ns >= 0:
+                if ns < last:
+                    raise OutOfOrder(self.names[i], number)
+                last = ns
             if group and ns != group[0][0]:
                 yield from ordered_group()
                 group = []

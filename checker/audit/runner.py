@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 from ..engines.base import EngineFailure
 from ..errors import CheckerError
 from ..policy import PolicySet
-from .reader import Event, EventParser, InputProblem, LogSet
+from .reader import Event, EventParser, InputProblem, LogSet, OutOfOrder
 from .state import State, iso, parse_ns
 from .store import Store
 
@@ -107,6 +107,7 @@ def decide_logs(
     resolve_as_of: Callable[[int | None], int],
     owns_patient: Callable[[str], bool] | None = None,
     on_chunk: Callable[[int], bool] | None = None,
+    sort: bool = False,
 ) -> Decided:
     """Decide every line of `logs` (in time order) against `state`, then the open lifecycles.
 
@@ -116,6 +117,8 @@ def decide_logs(
     owns_patient: in a partition, which patients are this process's; an event of another
         patient, or one reaching another patient's image, ends the pass with `fallback` set.
     on_chunk: called with the count of lines read after every chunk; returning False stops.
+    sort: sort the lines first (else they are streamed, and OutOfOrder raised if they are not in
+        time order: see decide_in_order).
     """
     parser = EventParser()
     # An engine with a fact-set cache takes cheap keys made from each line's shape (engines/cached.py).
@@ -168,13 +171,13 @@ def decide_logs(
     def stopped(reason: str) -> Decided:
         return Decided(counts, findings, invalid, duplicates, engine_errors, latest or 0, fallback=reason)
 
-    for chunk in _chunks(logs.ordered(), BATCH):
+    for chunk in _chunks(logs.ordered(sort=sort), BATCH):
         parsed_chunk = [parser.parse(line) for line in chunk]
         # One look-up for the chunk's ids (earlier runs and earlier chunks of this one).
         known = store.seen_many([p.doc["event_id"] for p in parsed_chunk if not isinstance(p, InputProblem)])
         new_events: list[Event] = []
+        counts["read"] += len(parsed_chunk)
         for parsed in parsed_chunk:
-            counts["read"] += 1
             if isinstance(parsed, InputProblem):
                 counts["invalid"] += 1
                 entry = parsed.as_dict()
@@ -188,20 +191,22 @@ def decide_logs(
                 counts["duplicate"] += 1
                 duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id})
                 continue
-            if owns_patient is not None and not owns_patient(parsed.doc["patient"]["id"]):
+            patient_id = parsed.doc["patient"]["id"]
+            if owns_patient is not None and not owns_patient(patient_id):
                 return stopped("an event was routed to the wrong process")
             known.add(event_id)
-            counts["decided"] += 1
             new_events.append(parsed)
-            latest = parsed.occurred_ns if latest is None else max(latest, parsed.occurred_ns)
+            if latest is None or parsed.occurred_ns > latest:
+                latest = parsed.occurred_ns
             pending.append((parsed, state.input_for(parsed.doc, parsed.occurred_ns)))
-            pending_signatures.append(state.consent_signature(parsed.doc["patient"]["id"]) if fast_keys is not None and parsed.fast is not None else None)
+            pending_signatures.append(state.consent_signature(patient_id) if fast_keys is not None and parsed.fast is not None else None)
             if parsed.doc["type"] == "breach_report":
                 state.apply_breach_report(parsed.doc, parsed.occurred_ns)
             else:
                 state.apply(parsed.doc, parsed.occurred_ns)
         if state.foreign_reference:
             return stopped("an event reached an image of a patient decided in another process")
+        counts["decided"] += len(new_events)
         store.add_events((e.doc, e.occurred_ns) for e in new_events)
         flush()
         # Closed lifecycles leave memory: reviewed now (their hours are final) and saved.
@@ -231,6 +236,19 @@ def decide_logs(
         ((iid, State.is_open(state.images[iid]), state.images[iid]) for iid in sorted(state.touched_images) if iid in state.images),
     )
     return Decided(counts, findings, invalid, duplicates, engine_errors, as_of_ns)
+
+
+def decide_in_order(logs: LogSet, *, store: Any, make_state: Callable[[], State], spool_path: str, **options: Any) -> Decided:
+    """decide_logs, streaming the logs as they are (one pass); if they turn out not to be in time
+    order, everything this pass wrote is rolled back and the logs are decided again, sorted."""
+    store.mark()
+    try:
+        with open(spool_path, "wb") as spool:
+            return decide_logs(logs, store=store, state=make_state(), spool=spool, **options)
+    except OutOfOrder:
+        store.undo()
+    with open(spool_path, "wb") as spool:
+        return decide_logs(logs, store=store, state=make_state(), spool=spool, sort=True, **options)
 
 
 def audit(
@@ -290,13 +308,12 @@ def audit(
                 bar.done()
                 sys.stderr.write(f"clinimg audit: {why}; deciding in one process instead\n")
         if decided is None:
-            patients, images = store.load_state()
-            state = State(patients, images, load_image=store.load_image)
             engine = engine_factory(policy)
             spool_path = os.path.join(scratch.name, "invalid.spool")
-            with open(spool_path, "wb") as spool:
-                decided = decide_logs(logs, store=store, state=state, engine=engine, spool=spool, resolve_as_of=resolve,
-                                      on_chunk=lambda read: bar.show(read) or True)
+            decided = decide_in_order(
+                logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image), spool_path=spool_path,
+                engine=engine, resolve_as_of=resolve, on_chunk=lambda read: bar.show(read) or True,
+            )
             for entry in decided.invalid:
                 entry["_q"] = [0, *entry["_q"]]
             spools = [spool_path]

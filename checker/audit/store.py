@@ -132,6 +132,13 @@ class Store:
 
     # -- the run ------------------------------------------------------------------------------
 
+    def mark(self) -> None:
+        """Remember this point of the run's transaction (undo() returns to it)."""
+        self.db.execute("SAVEPOINT clinimg_pass")
+
+    def undo(self) -> None:
+        self.db.execute("ROLLBACK TO clinimg_pass")
+
     def finish(self, as_of: str, summary: dict[str, Any]) -> None:
         self.db.execute("INSERT INTO runs VALUES (?,?,?)", (self.run_id, as_of, json.dumps(summary, sort_keys=True)))
         self.db.execute("COMMIT")
@@ -228,6 +235,8 @@ class PartitionStore:
         return None
 
     save_state = Store.save_state
+    mark = Store.mark
+    undo = Store.undo
 
     def finish(self, as_of: str, summary: dict[str, Any]) -> None:
         self.db.execute("COMMIT")
