@@ -342,12 +342,17 @@ assert _DEFS["patient"]["properties"]["age_years"] == {"type": "number", "minimu
 _ID_KEYS = ("id", "event_id", "related_event_id", "capture_event_id", "record_transfer_event_id", "who", "reported_to", "facility", "intended_recipient")
 _TIME_KEYS = ("occurred_at", "as_of", "when")
 _ID_LIST_KEYS = ("image_ids", "patient_image_ids", "images_produced")
+_BLANKER_KEYS = _ID_KEYS + _TIME_KEYS + _ID_LIST_KEYS + ("age_years",)
 _BLANKERS = (
     _blankers(_ID_KEYS, _ID, b'"I"')
     + _blankers(_TIME_KEYS, b'"' + _TS + b'"', b'"T"')
     + _blankers(_ID_LIST_KEYS, rb"\[(?:" + _ID + rb"(?:," + _ID + rb")*)?\]", b'["I"]')
     + _blankers(("age_years",), rb"(?:(?:[0-9]|[1-9][0-9]|1[0-2][0-9])(?:\.[0-9]{1,6})?|130(?:\.0{1,6})?)(?=[,}])", b"0")
 )
+
+
+_BLANKER_BY_KEY = {key.encode(): blanker for key, blanker in zip(_BLANKER_KEYS, _BLANKERS)}
+_BLANKABLE_KEYS = re.compile(rb'"(' + b"|".join(k.encode() for k in _BLANKER_KEYS) + rb')":')
 
 
 def _shape(raw: bytes) -> bytes | None:
@@ -362,7 +367,9 @@ def _shape(raw: bytes) -> bytes | None:
     if b"\\" in raw or b'": ' in raw:
         return None
     shape = raw
-    for pattern, literal in _BLANKERS:
+    # Only the blankers of keys the line holds (one scan finds them; most lines hold half).
+    for key in dict.fromkeys(_BLANKABLE_KEYS.findall(raw)):
+        pattern, literal = _BLANKER_BY_KEY[key]
         shape = pattern.sub(literal, shape)
     return shape
 

@@ -20,6 +20,8 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 DROP_KEYS = frozenset({"facility", "schema_version"})
 TIME_KEYS = frozenset({"occurred_at", "as_of"})
 _PLACEHOLDER = re.compile("\u27e6(\\d+)\u27e7")
@@ -128,7 +130,10 @@ class Canonicalizer:
         lifecycle = out.get("lifecycle")
         if isinstance(lifecycle, dict):
             out["lifecycle"] = {k: self._fact(k, v, ph, with_id) for k, v in lifecycle.items()}
-        return json.dumps(out, separators=(",", ":"), ensure_ascii=False), originals
+        try:  # orjson: the key is made for every input that misses the fast keys (reviews, mostly)
+            return orjson.dumps(out).decode(), originals
+        except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits
+            return json.dumps(out, separators=(",", ":"), ensure_ascii=False), originals
 
     def fast_key(self, fast: tuple[bytes, list[bytes]], doc: dict[str, Any], consents: tuple[tuple[Any, Any, bool], ...]) -> tuple[Any, ...]:
         """A cache key for the decision input `doc`, at a fraction of the cost of `canonical`:
