@@ -274,29 +274,9 @@ def audit(
         state_path=state,
         quarantine=quarantine,
         progress=progress,
-        partitions=audit_partitions(paths, workers),
+        partitions=workers,
         partition_cache=cache,
     )
-
-
-# Below this much log a second process costs more than it saves (starting it and its engine).
-PARTITION_MIN_BYTES = 16 * 1024 * 1024
-
-
-def audit_partitions(paths: list[str], workers: int | None) -> int:
-    """How many processes decide an audit: --workers when given, else one per core (at most 4)
-    for logs big enough to gain from it."""
-    import os
-
-    if workers is not None:
-        return workers
-    size = 0
-    for p in paths:
-        try:
-            size += os.path.getsize(p) if p != "-" else PARTITION_MIN_BYTES
-        except OSError:
-            pass  # reported by the reader
-    return min(4, os.cpu_count() or 1) if size >= PARTITION_MIN_BYTES else 1
 
 
 def embedded_audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = None) -> Engine:

@@ -260,10 +260,11 @@ def audit(
     state_path: str | pathlib.Path | None = None,
     quarantine: str | pathlib.Path | None = None,
     progress: bool = True,
-    partitions: int = 1,
+    partitions: int | None = 1,
     partition_cache: bool = True,
 ) -> AuditReport:
-    """Audit the logs. partitions > 1: that many processes, each deciding the events of its share
+    """Audit the logs. partitions None: one per core (at most 4) for logs of PARTITION_MIN_BYTES
+    or more, else one. partitions > 1: that many processes, each deciding the events of its share
     of the patients (checker/audit/partition.py) with its own embedded engine — the same report
     as one process; when the logs tie patients together across partitions (an image used under
     two patients, an event id reused), the run is redone in one process."""
@@ -275,6 +276,8 @@ def audit(
             raise CheckerError("--as-of: not an RFC 3339 date-time with offset (e.g. 2026-11-24T02:00:00+11:00)") from None
     paths = list(paths)
     logs = LogSet(paths)
+    if partitions is None:
+        partitions = auto_partitions(logs)
     tune_gc()
     scratch = tempfile.TemporaryDirectory(prefix="clinimg-audit-")
     one_off = state_path is None  # no --state: the store lives as long as the run
@@ -349,6 +352,15 @@ def audit(
             engine.close()
         logs.close()
         scratch.cleanup()
+
+
+# Below this much log a second process costs more than it saves (starting it and its engine).
+PARTITION_MIN_BYTES = 16 * 1024 * 1024
+
+
+def auto_partitions(logs: LogSet) -> int:
+    size = sum(os.path.getsize(p) for p in logs.paths)  # stdin: its spool
+    return min(4, os.cpu_count() or 1) if size >= PARTITION_MIN_BYTES else 1
 
 
 def tune_gc() -> None:

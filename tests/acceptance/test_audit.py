@@ -120,9 +120,11 @@ def test_files_out_of_order_across_files(tmp_path: pathlib.Path, workers: str) -
     assert _pairs(late) == WEEK_EXPECTED and late["counts"]["duplicate"] == 0
 
 
-def test_stdin() -> None:
-    result = run_cli("audit", "-", "--format", "json", stdin=WEEK.read_text())
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_stdin(workers: str) -> None:
+    result = run_cli("audit", "-", "--format", "json", "--workers", workers, stdin=WEEK.read_text())
     assert _pairs(result.json()) == WEEK_EXPECTED
+    assert result.json()["files"] == ["<stdin>"]
 
 
 def _nights(tmp_path: pathlib.Path, nights: int = 3) -> list[str]:
