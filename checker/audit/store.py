@@ -105,7 +105,7 @@ class Store:
         """Record a finding; False when an earlier run (or this one) already made it."""
         cur = self.db.execute(
             "INSERT OR IGNORE INTO findings VALUES (?,?,?,?,?)",
-            (finding["rule"], finding.get("event_id", ""), finding["message"], self.run_id, json.dumps(finding, sort_keys=True)),
+            (finding["rule"], finding.get("event_id", ""), finding["message"], self.run_id, orjson.dumps(finding, option=orjson.OPT_SORT_KEYS).decode()),
         )
         return cur.rowcount == 1
 
