@@ -43,8 +43,7 @@ def compile_check(policy_dirs: Iterable[str]) -> list[str]:
     problems: list[str] = []
     engine = EmbeddedEngine(policy)
     try:
-        engine.decide([])  # nothing to decide; starting the worker compiles
-        engine._get_worker(0)
+        engine.start()  # starting the worker compiles the policy
     except CheckerError as exc:
         problems += [line.replace("embedded engine: ", "") for line in str(exc).splitlines()[1:]] or [str(exc)]
     finally:

@@ -50,7 +50,7 @@ from collections import OrderedDict
 from typing import Any, AsyncIterator, Callable
 
 from . import __version__, schemas
-from .audit.reader import _shape as event_shape
+from .audit.reader import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
 from .jsonload import JSONProblem, _no_constants, _no_duplicates, json_path, loads, nesting_depth_exceeds
@@ -108,10 +108,10 @@ class EnginePool:
         """Start (and so compile the policy in) every worker now: a policy that does not compile
         stops `serve` at once, and the first requests do not pay for the compile."""
         for engine in self._all:
-            start = getattr(engine, "_get_worker", None)
+            start = getattr(engine, "start", None)
             if start is not None:
                 try:
-                    start(0)
+                    start()
                 except CheckerError:
                     self.close()
                     raise

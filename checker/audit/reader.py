@@ -279,7 +279,7 @@ class EventParser:
             return InputProblem(line.file, line.line, "empty line (no event)", raw)
         if len(raw) > MAX_LINE_BYTES:
             return InputProblem(line.file, line.line, "line longer than 1 MiB", raw)
-        shape = _shape(raw)
+        shape = event_shape(raw)
         doc = None
         if shape is not None and shape in self._valid_shapes:
             # A line of a shape already proven valid — strict JSON (no duplicate keys, NaN or deep
@@ -332,31 +332,31 @@ _TS = _DEFS["timestamp"]["pattern"].removeprefix("^").removesuffix("$(?!\\n)").r
 _ID = rb'"[^"\\]{1,200}"'  # an id: 1-200 characters (no escapes, so raw length = length)
 
 
-def _blankers(keys: tuple[str, ...], value: bytes, blank: bytes) -> list[tuple[re.Pattern[bytes], bytes]]:
-    """One (pattern, literal replacement) per key: `"key":<value>` → `"key":<blank>`. Literal
-    replacements keep re.sub in C (a group-reference template is expanded in Python per match)."""
-    return [(re.compile(b'"' + k.encode() + b'":' + value), b'"' + k.encode() + b'":' + blank) for k in keys]
-
-
 assert _DEFS["patient"]["properties"]["age_years"] == {"type": "number", "minimum": 0, "maximum": 130}
 _ID_KEYS = ("id", "event_id", "related_event_id", "capture_event_id", "record_transfer_event_id", "who", "reported_to", "facility", "intended_recipient")
 _TIME_KEYS = ("occurred_at", "as_of", "when")
 _ID_LIST_KEYS = ("image_ids", "patient_image_ids", "images_produced")
-_BLANKER_KEYS = _ID_KEYS + _TIME_KEYS + _ID_LIST_KEYS + ("age_years",)
-_BLANKERS = (
-    _blankers(_ID_KEYS, _ID, b'"I"')
-    + _blankers(_TIME_KEYS, b'"' + _TS + b'"', b'"T"')
-    + _blankers(_ID_LIST_KEYS, rb"\[(?:" + _ID + rb"(?:," + _ID + rb")*)?\]", b'["I"]')
-    + _blankers(("age_years",), rb"(?:(?:[0-9]|[1-9][0-9]|1[0-2][0-9])(?:\.[0-9]{1,6})?|130(?:\.0{1,6})?)(?=[,}])", b"0")
+_AGE = rb"(?:(?:[0-9]|[1-9][0-9]|1[0-2][0-9])(?:\.[0-9]{1,6})?|130(?:\.0{1,6})?)(?=[,}])"
+
+
+def _alternatives(keys: tuple[str, ...]) -> bytes:
+    return b"|".join(k.encode() for k in keys)
+
+
+# One pass blanks every valid value of those keys, key and all, to a NUL byte (which no JSON text
+# holds raw); the keys, in line order, are appended, so the shape still says which key each was.
+_BLANKS = re.compile(
+    rb'"(?:(?:' + _alternatives(_ID_KEYS) + rb')":' + _ID
+    + rb'|(?:' + _alternatives(_TIME_KEYS) + rb')":"' + _TS + rb'"'
+    + rb'|(?:' + _alternatives(_ID_LIST_KEYS) + rb')":\[(?:' + _ID + rb'(?:,' + _ID + rb')*)?\]'
+    + rb'|age_years":' + _AGE + rb')'
 )
+_BLANKABLE_KEYS = re.compile(rb'"(?:' + _alternatives(_ID_KEYS + _TIME_KEYS + _ID_LIST_KEYS + ("age_years",)) + rb')":')
 
 
-_BLANKER_BY_KEY = {key.encode(): blanker for key, blanker in zip(_BLANKER_KEYS, _BLANKERS)}
-_BLANKABLE_KEYS = re.compile(rb'"(' + b"|".join(k.encode() for k in _BLANKER_KEYS) + rb')":')
-
-
-def _shape(raw: bytes) -> bytes | None:
-    """The line with every valid identifier, time and age blanked — the rest verbatim.
+def event_shape(raw: bytes) -> bytes | None:
+    """The line with every valid identifier, time and age blanked — the rest verbatim (the keys
+    of the blanked values follow, in order, so the shape keeps every key).
 
     Only values the schema accepts anywhere are blanked (an id of 1–200 characters, a time the
     schema's own pattern accepts, an age in its range); anything else stays in the shape as it is.
@@ -366,12 +366,7 @@ def _shape(raw: bytes) -> bytes | None:
     """
     if b"\\" in raw or b'": ' in raw:
         return None
-    shape = raw
-    # Only the blankers of keys the line holds (one scan finds them; most lines hold half).
-    for key in dict.fromkeys(_BLANKABLE_KEYS.findall(raw)):
-        pattern, literal = _BLANKER_BY_KEY[key]
-        shape = pattern.sub(literal, shape)
-    return shape
+    return _BLANKS.sub(b"\0", raw) + b"\0" + b"".join(_BLANKABLE_KEYS.findall(raw))
 
 
 
@@ -385,7 +380,7 @@ _STRING = re.compile(rb'"([^"\\]*)"')
 
 
 def _values(raw: bytes) -> list[bytes]:
-    """The raw values at the places `_shape` blanks (a superset of what it blanks): the strings
+    """The raw values at the places `event_shape` blanks (a superset of what it blanks): the strings
     first, in line order, then each list as a length marker followed by its strings. (Any fixed
     order will do: lines of one shape hold the same keys in the same order.)"""
     out: list[bytes] = _SCALAR_VALUES.findall(raw)

@@ -116,6 +116,12 @@ class EmbeddedEngine:
         every `hours > deadline` comparison."""
         return self._get_worker(0).deadline_thresholds
 
+    def start(self) -> None:
+        """Start (and so compile the policy in) every worker now: a policy that does not compile
+        fails here (EngineError), not on the first decision."""
+        for slot in range(self.workers):
+            self._get_worker(slot)
+
     def _get_worker(self, slot: int = 0) -> _Worker:
         worker = self._pool[slot]
         if worker is None:
