@@ -299,6 +299,7 @@ def test_an_event_id_reused_for_another_patient_is_a_duplicate_in_parallel_too(t
     one = run_cli("audit", log, "--format", "json", "--workers", "1")
     par = run_cli("audit", log, "--format", "json", "--workers", "2")
     assert one.json()["counts"]["duplicate"] == 1
+    assert "one event id appears for patients decided in different processes" in par.err
     assert par.out == one.out
 
 
