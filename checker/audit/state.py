@@ -223,6 +223,8 @@ class State:
         patient = self.patients.get(patient_id) or {"consents": [], "image_ids": []}
         doc["consents"] = list(patient["consents"])
         kind = event["type"]
+        if kind not in ("disclosure", "record_deletion", "access_request"):
+            return doc  # the state adds only the consents on file
         image_id = (event.get("image") or {}).get("id")
         img = self.get_image(image_id) if image_id else None
         if kind == "disclosure":
