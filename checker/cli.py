@@ -111,7 +111,7 @@ def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...],
 @click.option("--format", "fmt", type=click.Choice(sorted(AUDIT_REPORTER_BY_NAME)), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", help="Write the report here (default: stdout).")
 @click.option("--quarantine", type=click.Path(dir_okay=False), default=None, help="Write every invalid line here, verbatim.")
-@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes deciding in parallel, each with its share of the patients (default: one per core, at most 4, for logs of 16 MB or more).")
+@click.option("--workers", type=click.IntRange(1, 4), default=None, help="Processes deciding in parallel (1-4), each with its share of the patients (default: one per core, at most 4, for logs of 16 MB or more).")
 @click.option("--no-cache", is_flag=True, help="Decide every event afresh (slower; the same decisions).")
 @policy_config_option
 @policy_dir_option

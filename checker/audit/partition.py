@@ -42,7 +42,7 @@ from ..policy import PolicySet, RegoModule
 from .reader import LogSet, partition_of
 from .runner import Decided, decide_in_order, tune_gc
 from .state import State
-from .store import PartitionStore, Store, merge_partitions
+from .store import PartitionStore, Store, merge_events, merge_state, undo_merge
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -100,6 +100,7 @@ def run_partitions(
                 "store": store.path,
                 "run_id": store.run_id,
                 "scratch": base + ".sqlite",
+                "events": base + ".events.sqlite",
                 "spool": child.spool,
                 "report": child.report,
                 "modules": [[m.path, m.source] for m in policy.modules],
@@ -114,6 +115,7 @@ def run_partitions(
             threading.Thread(target=_pump, args=(child, messages), daemon=True).start()
 
         read_by_child = [0] * partitions
+        events_merged = False
         while not all(c.done for c in children):
             k, msg = messages.get()
             child = children[k]
@@ -131,13 +133,23 @@ def run_partitions(
                     as_of_ns = resolve_as_of(max(known) if known else None)
                     for c in children:
                         _send(c, {"as_of": as_of_ns})
+                    # Their events are sealed: merge them while the partitions judge the open
+                    # lifecycles.
+                    why = merge_events(store, [os.path.join(scratch_dir, f"partition{c.index}.events.sqlite") for c in children])
+                    if why is not None:
+                        return None, [], why
+                    events_merged = True
             elif "done" in msg:
                 child.done = True
             elif "fallback" in msg:
+                if events_merged:
+                    undo_merge(store)
+                    events_merged = False
                 return None, [], msg["fallback"]
             elif "error" in msg:
-                raise CheckerError(msg["error"])
-        why = merge_partitions(store, [os.path.join(scratch_dir, f"partition{c.index}.sqlite") for c in children])
+                raise CheckerError(msg["error"])  # the store is abandoned: nothing is kept
+        why = merge_state(store, [os.path.join(scratch_dir, f"partition{c.index}.sqlite") for c in children])
+        events_merged = False  # merged for good, or undone by merge_state
         if why is not None:
             return None, [], why
         merged: Decided | None = None
@@ -229,10 +241,11 @@ def main() -> int:
             return partition_of(patient_id, n) == k
 
         logs = LogSet(config["paths"], partition=(k, n), names=config["names"])
-        store = PartitionStore(config["store"], config["scratch"], config["run_id"], owns)
+        store = PartitionStore(config["store"], config["scratch"], config["events"], config["run_id"], owns)
         engine = embedded_audit_engine(policy, config["cache"], config["shared_decisions"])
 
         def resolve(latest: int | None) -> int:
+            store.seal_events()  # the parent merges them while this process judges open lifecycles
             send({"latest": latest})
             line = stdin.readline()
             if not line:

@@ -165,7 +165,7 @@ class PartitionStore:
     this partition's patients and their images are loaded.
     """
 
-    def __init__(self, main_path: str | pathlib.Path, scratch_path: str | pathlib.Path, run_id: int, owns_patient: Any) -> None:
+    def __init__(self, main_path: str | pathlib.Path, scratch_path: str | pathlib.Path, events_path: str | pathlib.Path, run_id: int, owns_patient: Any) -> None:
         self.run_id = run_id
         self._owns_patient = owns_patient
         main_path = pathlib.Path(main_path)
@@ -184,9 +184,32 @@ class PartitionStore:
         for statement in _TABLES.strip().split(";"):
             if statement.strip():
                 self.db.execute(statement)
+        # The events decided go to a file of their own, sealed (committed) once the pass over the
+        # logs ends, so the parent can merge them while this partition judges open lifecycles.
+        self.events_db = sqlite3.connect(str(events_path), isolation_level=None, timeout=120)
+        self.events_db.execute("PRAGMA journal_mode=OFF")
+        self.events_db.execute("PRAGMA synchronous=OFF")
+        self.events_db.execute("PRAGMA cache_size=-65536")
+        self.events_db.execute("BEGIN")
+        self.events_db.execute(_TABLES[_TABLES.index("CREATE TABLE IF NOT EXISTS events"):_TABLES.index(";", _TABLES.index("CREATE TABLE IF NOT EXISTS events"))])
 
     def _both(self) -> list[sqlite3.Connection]:
-        return [self.db] + ([self.main] if self.main is not None else [])
+        return [self.events_db] + ([self.main] if self.main is not None else [])
+
+    def seal_events(self) -> None:
+        """No more events this run: commit them for the parent to merge."""
+        self.events_db.execute("COMMIT")
+
+    def add_events(self, events: Iterable[tuple[dict[str, Any], int]]) -> None:
+        Store.add_events(_On(self.events_db, self.run_id), events)  # type: ignore[arg-type]
+
+    def mark(self) -> None:
+        Store.mark(self)  # type: ignore[arg-type]
+        self.events_db.execute("SAVEPOINT clinimg_pass")
+
+    def undo(self) -> None:
+        Store.undo(self)  # type: ignore[arg-type]
+        self.events_db.execute("ROLLBACK TO clinimg_pass")
 
     def seen_many(self, event_ids: list[str]) -> set[str]:
         found: set[str] = set()
@@ -196,8 +219,6 @@ class PartitionStore:
                 marks = ",".join("?" * len(part))
                 found.update(r[0] for r in db.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", part))
         return found
-
-    add_events = Store.add_events
 
     def event_context(self, event_id: str) -> dict[str, Any] | None:
         for db in self._both():
@@ -228,15 +249,13 @@ class PartitionStore:
         return patients, images
 
     def load_image(self, image_id: str) -> dict[str, Any] | None:
-        for db in self._both():
+        for db in [self.db] + ([self.main] if self.main is not None else []):
             row = db.execute("SELECT state FROM images WHERE image_id = ?", (image_id,)).fetchone()
             if row:
                 return json.loads(row[0])
         return None
 
     save_state = Store.save_state
-    mark = Store.mark
-    undo = Store.undo
 
     def finish(self, as_of: str, summary: dict[str, Any]) -> None:
         self.db.execute("COMMIT")
@@ -247,38 +266,57 @@ class PartitionStore:
 
     def close(self) -> None:
         self.db.close()
+        self.events_db.close()
         if self.main is not None:
             self.main.close()
 
 
-def merge_partitions(store: Store, scratch_paths: list[str]) -> str | None:
-    """Bring the partitions' scratch databases into the store (inside its run's transaction).
+class _On:
+    """Store.add_events's view of another connection."""
 
-    Returns why the partitions were not independent — an event id decided in two of them, or an
-    image used by two — in which case nothing was merged; else None.
-    """
-    names = []
-    for i, path in enumerate(scratch_paths):
-        name = f"part{i}"
-        store.db.execute(f"ATTACH DATABASE ? AS {name}", (path,))
-        names.append(name)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            if store.db.execute(f"SELECT 1 FROM {a}.images JOIN {b}.images USING (image_id) LIMIT 1").fetchone():
-                return "one image appears in events of patients decided in different processes"
+    def __init__(self, db: sqlite3.Connection, run_id: int) -> None:
+        self.db, self.run_id = db, run_id
+
+
+def merge_events(store: Store, events_paths: list[str]) -> str | None:
+    """First half of bringing the partitions into the store (inside its run's transaction, under
+    a savepoint that merge_state releases or undoes): the events they decided. Returns why the
+    partitions were not independent — an event id in two of them breaks the events table's primary
+    key (partitions never hold ids of earlier runs: they looked them up) — with nothing merged."""
     store.db.execute("SAVEPOINT clinimg_merge")
     try:
-        # An event id in two partitions breaks the events table's primary key: the check is the
-        # insert itself (partitions never hold ids of earlier runs: they looked them up).
-        for name in names:
-            store.db.execute(f"INSERT INTO events SELECT * FROM {name}.events")
+        for i, path in enumerate(events_paths):
+            store.db.execute(f"ATTACH DATABASE ? AS events{i}", (path,))
+            store.db.execute(f"INSERT INTO events SELECT * FROM events{i}.events")
     except sqlite3.IntegrityError:
         store.db.execute("ROLLBACK TO clinimg_merge")
         store.db.execute("RELEASE clinimg_merge")
         return "one event id appears for patients decided in different processes"
+    return None
+
+
+def undo_merge(store: Store) -> None:
+    """Take back what merge_events brought in (a partition fell back after it)."""
+    store.db.execute("ROLLBACK TO clinimg_merge")
     store.db.execute("RELEASE clinimg_merge")
+
+
+def merge_state(store: Store, scratch_paths: list[str]) -> str | None:
+    """Second half: findings, patients and images. An image in two partitions undoes the whole
+    merge (events included) and says why; else None."""
+    names = []
+    for i, path in enumerate(scratch_paths):
+        store.db.execute(f"ATTACH DATABASE ? AS part{i}", (path,))
+        names.append(f"part{i}")
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            if store.db.execute(f"SELECT 1 FROM {a}.images JOIN {b}.images USING (image_id) LIMIT 1").fetchone():
+                store.db.execute("ROLLBACK TO clinimg_merge")
+                store.db.execute("RELEASE clinimg_merge")
+                return "one image appears in events of patients decided in different processes"
     for name in names:
         store.db.execute(f"INSERT OR IGNORE INTO findings SELECT * FROM {name}.findings")
         store.db.execute(f"INSERT OR REPLACE INTO patients SELECT * FROM {name}.patients")
         store.db.execute(f"INSERT OR REPLACE INTO images SELECT * FROM {name}.images")
+    store.db.execute("RELEASE clinimg_merge")
     return None
