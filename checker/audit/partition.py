@@ -289,4 +289,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything is committed, closed and reported: skip freeing a large state object by object.
+    os._exit(code)
