@@ -140,10 +140,13 @@ class Generator:
             events.append((t_post, e))
         return events
 
-    def malformed(self, at: datetime.datetime) -> str:
+    def malformed(self, at: datetime.datetime, event: dict[str, Any]) -> str:
+        """A broken line in place of `event` (the same actor and patient: a corrupted line comes
+        from anywhere in the hospital, not from one patient's records)."""
         kind = self.rng.randrange(5)
-        good = self._envelope("device_posture", at, {"id": "nurse-0001", "role": "nurse"}, {"id": "pt-000001", "age_years": 40, "capacity": "full"})
-        good["device"] = self._device("nurse-0001")
+        actor = {"id": event["actor"]["id"], "role": event["actor"]["role"]}
+        good = self._envelope("device_posture", at, actor, dict(event["patient"]))
+        good["device"] = self._device(actor["id"])
         text = json.dumps(good)
         if kind == 0:
             return text[: len(text) // 2]  # truncated
@@ -175,7 +178,7 @@ class Generator:
                 counter += 1
                 line = json.dumps(event, separators=(",", ":"))
                 if self.rng.random() < self.malformed_rate:
-                    line = self.malformed(at)
+                    line = self.malformed(at, event)
                 heapq.heappush(heap, (at, counter, line))
         while heap:
             yield heapq.heappop(heap)[2]

@@ -189,7 +189,7 @@ class PartitionStore:
         self.events_db = sqlite3.connect(str(events_path), isolation_level=None, timeout=120)
         self.events_db.execute("PRAGMA journal_mode=OFF")
         self.events_db.execute("PRAGMA synchronous=OFF")
-        self.events_db.execute("PRAGMA cache_size=-65536")
+        self.events_db.execute("PRAGMA cache_size=-16384")  # appended to, read back rarely
         self.events_db.execute("BEGIN")
         self.events_db.execute(_TABLES[_TABLES.index("CREATE TABLE IF NOT EXISTS events"):_TABLES.index(";", _TABLES.index("CREATE TABLE IF NOT EXISTS events"))])
 
