@@ -20,7 +20,7 @@ import orjson
 from ..engines.base import EngineFailure
 from ..errors import CheckerError
 from ..policy import PolicySet
-from .reader import Event, EventParser, InputProblem, LogSet, OutOfOrder, _values, event_shape
+from .reader import Event, EventParser, InputProblem, LogSet, OutOfOrder, _shape, _values
 from .state import State, iso, parse_ns
 from .store import Store
 
@@ -262,7 +262,7 @@ def review_shape(review: dict[str, Any], canon: Any) -> tuple[bytes, list[bytes]
         for k, v in review["lifecycle"].items()
     }
     raw = orjson.dumps({**review, "lifecycle": lifecycle})
-    shape = event_shape(raw)
+    shape = _shape(raw)
     return None if shape is None else (shape, _values(raw))
 
 
