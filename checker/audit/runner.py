@@ -15,12 +15,10 @@ import tempfile
 import time
 from typing import Any, Callable, Iterable
 
-import orjson
-
 from ..engines.base import EngineFailure
 from ..errors import CheckerError
 from ..policy import PolicySet
-from .reader import Event, EventParser, InputProblem, LogSet, OutOfOrder, _shape, _values
+from .reader import Event, EventParser, InputProblem, LogSet, OutOfOrder
 from .state import State, iso, parse_ns
 from .store import Store
 
@@ -165,17 +163,10 @@ def decide_logs(
             pending_signatures.clear()
             docs = [doc for _, doc in batch]
             if fast_keys is not None:
-                keys = [
-                    (None if event.fast is None else fast_keys(event.fast, doc, signature)) if event is not None else review_key(doc)
-                    for (event, doc), signature in zip(batch, signatures)
-                ]
+                keys = [None if event is None or event.fast is None else fast_keys(event.fast, doc, signature) for (event, doc), signature in zip(batch, signatures)]
                 record_decisions(batch, engine.decide(docs, keys))
             else:
                 record_decisions(batch, engine.decide(docs))
-
-    def review_key(review: dict[str, Any]) -> Any:
-        fast = review_shape(review, engine.canon)
-        return None if fast is None else fast_keys(fast, review, ())
 
     def stopped(reason: str) -> Decided:
         return Decided(counts, findings, invalid, duplicates, engine_errors, latest or 0, fallback=reason)
@@ -245,25 +236,6 @@ def decide_logs(
         ((iid, State.is_open(state.images[iid]), state.images[iid]) for iid in sorted(state.touched_images) if iid in state.images),
     )
     return Decided(counts, findings, invalid, duplicates, engine_errors, as_of_ns)
-
-
-def review_shape(review: dict[str, Any], canon: Any) -> tuple[bytes, list[bytes]] | None:
-    """An image review's (shape, values), as a log line's (reader.py), for Canonicalizer.fast_key:
-    the review as compact JSON with its lifecycle hours already reduced as `canonical` reduces
-    them (to the deadline interval they fall in), so reviews that differ only in ids, times and
-    hours within one interval share a key."""
-
-    def reduced(entry: dict[str, Any]) -> dict[str, Any]:
-        return {k: canon.hours(v) if k.startswith("hours") else v for k, v in entry.items()}
-
-    lifecycle = {
-        k: [reduced(e) if isinstance(e, dict) else e for e in v] if k in ("receivers", "wrong_recipient_disclosures") and isinstance(v, list)
-        else canon.hours(v) if k.startswith("hours") else v
-        for k, v in review["lifecycle"].items()
-    }
-    raw = orjson.dumps({**review, "lifecycle": lifecycle})
-    shape = _shape(raw)
-    return None if shape is None else (shape, _values(raw))
 
 
 def decide_in_order(logs: LogSet, *, store: Any, make_state: Callable[[], State], spool_path: str, **options: Any) -> Decided:
