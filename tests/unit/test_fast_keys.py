@@ -102,6 +102,19 @@ def test_equal_fast_keys_mean_equal_canonical_keys() -> None:
     assert inputs > 10_000 and len(canonical_by_fast) < 2 * len(canonical), (len(canonical_by_fast), len(canonical))
 
 
+def test_the_state_adds_only_what_fast_keys_read() -> None:
+    """fast_key reads the line for everything but State.STATE_KEYS: input_for must not put
+    anything else in an input."""
+    parser, state = EventParser(), State()
+    for number, event in enumerate(_variants(5), start=1):
+        parsed = parser.parse(LogLine("gen", number, json.dumps(event, separators=(",", ":")).encode()))
+        assert isinstance(parsed, Event)
+        doc = state.input_for(parsed.doc, parsed.occurred_ns)
+        added = {k for k, v in doc.items() if parsed.doc.get(k) is not v}
+        assert added <= set(State.STATE_KEYS.get(doc["type"], State.STATE_KEYS["*"])), (doc["type"], added)
+        state.apply(parsed.doc, parsed.occurred_ns)
+
+
 def test_fast_keys_keep_what_decides() -> None:
     """Two inputs the policy must tell apart get different keys (a key that ignored ages, or who
     the intended recipient was, would pass the test above on logs without such pairs)."""
