@@ -342,3 +342,11 @@ def test_sigkill_of_a_parallel_run_loses_nothing_and_leaves_no_process(tmp_path:
     _, second = _audit_json(nights[1], "--state", state, "--workers", "2")
     _, first = _audit_json(nights[0], "--state", str(tmp_path / "fresh.sqlite"), "--workers", "1")
     assert sorted(_pairs(first) + _pairs(second)) == _pairs(whole)
+
+
+def test_parallel_audit_with_overlay_and_local_rules(tmp_path: pathlib.Path) -> None:
+    """A hospital's overlay and own Rego (exact cache keys, no shared decisions) in partitions."""
+    policy = ("--policy-config", str(EXAMPLES / "overlay" / "hospital.yaml"), "--policy-dir", str(EXAMPLES / "local_rules"))
+    one = run_cli("audit", str(WEEK), "--format", "json", "--workers", "1", *policy)
+    par = run_cli("audit", str(WEEK), "--format", "json", "--workers", "2", *policy)
+    assert par.out == one.out and len(one.json()["findings"]) > len(WEEK_EXPECTED)
