@@ -9,9 +9,9 @@ Protocol on stdin/stdout, one JSON document a line. First the policy
 {"ready": true, …} or {"error": …, "problems": […]}. Then each line is a batch — a JSON array of
 inputs — answered by an array of {"ok": decision} / {"error": reason}, in order.
 
-With "cache" the worker decides each distinct canonical fact set once (checker/engines/canon.py)
-and maps the decision back to the real identifiers: that work happens here, in parallel across
-workers, not in the parent.
+With "cache" the worker decides each distinct canonical fact set once (checker/engines/cached.py,
+the same cache an audit keeps in its own process) and maps the decision back to the real
+identifiers: for `serve`, that work happens here, in parallel across workers.
 """
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ from typing import Any
 
 def main() -> int:
     import regopy
+
+    from checker.engines.base import EngineFailure
+    from checker.engines.cached import CachedEngine
 
     # The protocol gets a private copy of stdout; fd 1 goes to stderr, because rego-cpp prints
     # its diagnostics straight to fd 1 and would corrupt the replies.
@@ -51,43 +54,34 @@ def main() -> int:
 
     runner = regopy.Interpreter()
 
-    def decide(item: Any) -> dict[str, Any]:
+    class Local:
+        """This process's interpreter behind the engine interface (for CachedEngine)."""
+
+        name = "embedded"
+
+        def decide(self, inputs: list[Any]) -> list[Any]:
+            return [decide(item) for item in inputs]
+
+        def close(self) -> None:
+            pass
+
+    def decide(item: Any) -> Any:
         try:
             runner.set_input(item)
             out = runner.query_bundle(bundle)
             decision = out.binding("decision") if out.ok() else None
             if decision is None:
-                return {"error": "the policy gave no decision (data.clinimg.decision is undefined)"}
-            return {"ok": json.loads(decision.json())}
+                return EngineFailure("the policy gave no decision (data.clinimg.decision is undefined)")
+            return json.loads(decision.json())
         except Exception as exc:
-            return {"error": f"evaluation failed: {_first_line(exc)}"}
+            return EngineFailure(f"evaluation failed: {_first_line(exc)}")
 
-    cache: dict[str, tuple[dict[str, Any], bool]] = {}
-    use_cache = bool(policy.get("cache"))
-    if use_cache:
-        from checker.engines.canon import Canonicalizer, restore
-
-        canon = Canonicalizer(thresholds)
-
-    def decide_cached(item: Any) -> dict[str, Any]:
-        if policy.get("exact_keys"):
-            key, originals = json.dumps(item, sort_keys=True, ensure_ascii=False), []
-        else:
-            key, originals = canon.canonical(item)
-        hit = cache.get(key)
-        if hit is None:
-            reply = decide(json.loads(key) if originals else item)
-            if "ok" not in reply:
-                return reply
-            hit = (reply, "\u27e6" in json.dumps(reply["ok"], ensure_ascii=False))
-            if len(cache) < 500_000:
-                cache[key] = hit
-        reply, has_placeholders = hit
-        return {"ok": restore(reply["ok"], originals)} if has_placeholders else reply
+    engine: Any = Local()
+    if policy.get("cache"):  # the same fact-set cache an audit keeps in its own process
+        engine = CachedEngine(engine, deadline_thresholds=thresholds, exact_keys=bool(policy.get("exact_keys")))
 
     for line in stdin:
-        batch = json.loads(line)
-        results = [decide_cached(item) if use_cache else decide(item) for item in batch]
+        results = [{"error": r.reason} if isinstance(r, EngineFailure) else {"ok": r} for r in engine.decide(json.loads(line))]
         stdout.write(json.dumps(results, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0

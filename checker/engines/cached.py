@@ -18,6 +18,11 @@ MAX_ENTRIES = 500_000
 _MARK = "\u27e6"
 
 
+def _entry(decision: Decision) -> tuple[Decision, bool]:
+    """A cache entry: the decision, and whether it names placeholders to map back."""
+    return decision, _MARK in json.dumps(decision, ensure_ascii=False)
+
+
 class CachedEngine:
     """An engine in front of another: identical decisions, each distinct fact set decided once."""
 
@@ -63,7 +68,7 @@ class CachedEngine:
         if missing and self.shared is not None:
             # Another process of this audit may have decided some of them already.
             for key, decision in self.shared.get_many(list(missing)).items():
-                self._cache[key] = (decision, _MARK in json.dumps(decision, ensure_ascii=False))
+                self._cache[key] = _entry(decision)
                 del missing[key]
         if missing:
             self.misses += len(missing)
@@ -71,19 +76,16 @@ class CachedEngine:
             if self.shared is not None:
                 self.shared.put_many([(key, result) for key, result in zip(missing, decided) if not isinstance(result, EngineFailure)])
             for key, result in zip(missing, decided):
-                fresh[key] = result
-                if not isinstance(result, EngineFailure) and len(self._cache) < MAX_ENTRIES:
-                    self._cache[key] = (result, _MARK in json.dumps(result, ensure_ascii=False))
                 # An EngineFailure is not cached: the next input with this key tries again.
+                fresh[key] = result if isinstance(result, EngineFailure) else _entry(result)
+                if not isinstance(result, EngineFailure) and len(self._cache) < MAX_ENTRIES:
+                    self._cache[key] = fresh[key]  # type: ignore[assignment]
         for i, key, originals in slow:
-            entry = self._cache.get(key)
-            if entry is None:
-                result = fresh[key]
-                if isinstance(result, EngineFailure):
-                    out[i] = result
-                    continue
-                entry = (result, _MARK in json.dumps(result, ensure_ascii=False))
-            elif fast_keys[i] is not None and len(self._fast) < MAX_ENTRIES:
+            entry = self._cache.get(key) or fresh[key]
+            if isinstance(entry, EngineFailure):
+                out[i] = entry
+                continue
+            if fast_keys[i] is not None and len(self._fast) < MAX_ENTRIES:
                 self._fast[fast_keys[i]] = entry
             decision, has_placeholders = entry
             out[i] = restore(decision, originals) if has_placeholders else decision
