@@ -129,12 +129,12 @@ def decide_logs(
     duplicates: list[dict[str, Any]] = []
     engine_errors: list[dict[str, Any]] = []
     latest = store.latest_occurred_ns()
-    pending: list[tuple[Event | None, dict[str, Any]]] = []
-    pending_signatures: list[Any] = []  # the patient's consents, for fast keys (or None)
+    # (event — None for an image review —, decision input, its fast cache key or None)
+    pending: list[tuple[Event | None, dict[str, Any], Any]] = []
     spooled = 0
 
-    def record_decisions(batch: list[tuple[Event | None, dict[str, Any]]], decisions: list[Any]) -> None:
-        for (event, doc), decision in zip(batch, decisions):
+    def record_decisions(batch: list[tuple[Event | None, dict[str, Any], Any]], decisions: list[Any]) -> None:
+        for (event, doc, _), decision in zip(batch, decisions):
             if event is None:  # an image review
                 record_review(doc, decision)
                 continue
@@ -158,13 +158,10 @@ def decide_logs(
     def flush() -> None:
         if pending:
             batch = list(pending)
-            signatures = list(pending_signatures)
             pending.clear()
-            pending_signatures.clear()
-            docs = [doc for _, doc in batch]
+            docs = [doc for _, doc, _ in batch]
             if fast_keys is not None:
-                keys = [None if event is None or event.fast is None else fast_keys(event.fast, doc, signature) for (event, doc), signature in zip(batch, signatures)]
-                record_decisions(batch, engine.decide(docs, keys))
+                record_decisions(batch, engine.decide(docs, [key for _, _, key in batch]))
             else:
                 record_decisions(batch, engine.decide(docs))
 
@@ -198,8 +195,9 @@ def decide_logs(
             new_events.append(parsed)
             if latest is None or parsed.occurred_ns > latest:
                 latest = parsed.occurred_ns
-            pending.append((parsed, state.input_for(parsed.doc, parsed.occurred_ns)))
-            pending_signatures.append(state.consent_signature(patient_id) if fast_keys is not None and parsed.fast is not None else None)
+            doc = state.input_for(parsed.doc, parsed.occurred_ns)
+            key = fast_keys(parsed.fast, doc, state.consent_signature(patient_id)) if fast_keys is not None and parsed.fast is not None else None
+            pending.append((parsed, doc, key))
             if parsed.doc["type"] == "breach_report":
                 state.apply_breach_report(parsed.doc, parsed.occurred_ns)
             else:
@@ -215,8 +213,7 @@ def decide_logs(
             for img in closed:
                 review = state.review_input(img, latest)
                 if review is not None:
-                    pending.append((None, review))
-                    pending_signatures.append(None)
+                    pending.append((None, review, None))
             store.save_state((), ((img["id"], False, img) for img in closed))
         if on_chunk is not None and not on_chunk(counts["read"]):
             return stopped("stopped")
@@ -226,8 +223,7 @@ def decide_logs(
     for image_id in sorted(state.images):
         review = state.review_input(state.images[image_id], as_of_ns)
         if review is not None:
-            pending.append((None, review))
-            pending_signatures.append(None)
+            pending.append((None, review, None))
     flush()
     if state.foreign_reference:
         return stopped("an event reached an image of a patient decided in another process")
