@@ -112,18 +112,6 @@ def _eid(raw: bytes) -> str:
     return e.group(1).decode("utf-8", "replace") if e else ""
 
 
-def _key(raw: bytes) -> tuple[int, str]:
-    m = _OCCURRED.search(raw)
-    ns = -1
-    if m:
-        try:
-            ns = parse_ns(m.group(1).decode("ascii"))
-        except (ValueError, UnicodeDecodeError, OverflowError):
-            ns = -1
-    e = _EVENT_ID.search(raw)
-    return ns, (e.group(1).decode("utf-8", "replace") if e else "")
-
-
 class LogSet:
     """The input files; stdin is spooled to a temporary file first (it cannot be re-read).
 
@@ -179,7 +167,7 @@ class LogSet:
             return
         mine, partitions = self.partition
         # The first pass routes every line and remembers which are this partition's (a byte a
-        # line); later passes read that instead of routing again.
+        # line); a second pass (sorting a log found out of order) reads that instead.
         routed = self._routed.get(index)
         if routed is None:
             routed = bytearray()
@@ -209,12 +197,13 @@ class LogSet:
         if len(self._files) == 1:
             yield from self._single_stream()
             return
-        for _, _, i, number, raw in heapq.merge(*(self._keyed_stream(i, with_ids=True) for i in range(len(self._files)))):
+        for _, _, i, number, raw in heapq.merge(*(self._keyed_stream(i) for i in range(len(self._files)))):
             yield self._logline(i, number, raw)
 
     def _single_stream(self) -> Iterator[LogLine]:
-        """_keyed_stream for the usual case, one file, with fewer steps a line (it is the loop
-        every line of a nightly log goes through)."""
+        """The usual case, one file, in time order (or OutOfOrder), lines of the same instant in
+        event_id order — read only for such ties. The loop every line of a nightly log goes
+        through, so it makes LogLines itself."""
         name = self.names[0]
         last = -1
         group_ns = -2
@@ -239,18 +228,12 @@ class LogSet:
         if group:
             yield from lines_of(group)
 
-    def _keyed_stream(self, i: int, with_ids: bool = False) -> Iterator[tuple[int, str, int, int, bytes]]:
-        """One file, in time order (or OutOfOrder), with lines of the same instant put in event_id
-        order. The event_id is read only where it decides something: a tie, or a merge of files.
-        A line without a readable time stays where it stands (it is invalid, and reported)."""
+    def _keyed_stream(self, i: int) -> Iterator[tuple[int, str, int, int, bytes]]:
+        """One file of several, in time order (or OutOfOrder), keyed for merging with the others:
+        (time, event_id, file, line, raw). A line without a readable time keeps its place (it is
+        invalid, and reported)."""
         group: list[tuple[int, str, int, int, bytes]] = []
         last = -1
-
-        def ordered_group() -> list[tuple[int, str, int, int, bytes]]:
-            if len(group) > 1 and not with_ids:
-                return sorted((ns, _eid(raw), f, number, raw) for ns, _, f, number, raw in group)
-            return sorted(group) if len(group) > 1 else group
-
         for number, _, raw in self._raw_lines(i):
             ns = _ns(raw)
             if ns >= 0:
@@ -258,10 +241,10 @@ class LogSet:
                     raise OutOfOrder(self.names[i], number)
                 last = ns
             if group and ns != group[0][0]:
-                yield from ordered_group()
+                yield from sorted(group)
                 group = []
-            group.append((ns, _eid(raw) if with_ids else "", i, number, raw))
-        yield from ordered_group()
+            group.append((ns, _eid(raw), i, number, raw))
+        yield from sorted(group)
 
     def _sorted_by_sqlite(self) -> Iterator[LogLine]:
         """Out-of-order logs: the keys (never the events) are sorted on disk; lines re-read by offset."""
@@ -273,7 +256,7 @@ class LogSet:
             for i in range(len(self._files)):
                 db.executemany(
                     "INSERT INTO k VALUES (?,?,?,?,?,?)",
-                    ((*_key(raw[:4096]), i, number, offset, len(raw)) for number, offset, raw in self._raw_lines(i)),
+                    ((_ns(raw), _eid(raw), i, number, offset, len(raw)) for number, offset, raw in self._raw_lines(i)),
                 )
             db.commit()
             for f, number, offset, length in db.execute("SELECT f, line, s, n FROM k ORDER BY ns, eid, f, line"):
