@@ -70,30 +70,13 @@ class Store:
 
     def seen_many(self, event_ids: list[str]) -> set[str]:
         """Which of these event ids the store already holds."""
-        found: set[str] = set()
-        for start in range(0, len(event_ids), 500):  # SQLite's host-parameter limit
-            part = event_ids[start:start + 500]
-            marks = ",".join("?" * len(part))
-            found.update(r[0] for r in self.db.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", part))
-        return found
+        return _seen(self.db, event_ids)
 
     def add_events(self, events: Iterable[tuple[dict[str, Any], int]]) -> None:
-        self.db.executemany(
-            "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                (
-                    e["event_id"], ns, e["type"], (e.get("actor") or {}).get("id"), (e.get("actor") or {}).get("role"),
-                    e.get("facility"), (e.get("patient") or {}).get("id"), (e.get("image") or {}).get("id"), self.run_id,
-                )
-                for e, ns in events
-            ),
-        )
+        _insert_events(self.db, self.run_id, events)
 
     def event_context(self, event_id: str) -> dict[str, Any] | None:
-        row = self.db.execute("SELECT actor_id, role, facility, patient_id, image_id FROM events WHERE event_id=?", (event_id,)).fetchone()
-        if row is None:
-            return None
-        return dict(zip(("actor_id", "role", "facility", "patient_id", "image_id"), row))
+        return _event_context(self.db, event_id)
 
     def latest_occurred_ns(self) -> int | None:
         row = self.db.execute("SELECT MAX(occurred_ns) FROM events").fetchone()
@@ -201,7 +184,7 @@ class PartitionStore:
         self.events_db.execute("COMMIT")
 
     def add_events(self, events: Iterable[tuple[dict[str, Any], int]]) -> None:
-        Store.add_events(_On(self.events_db, self.run_id), events)  # type: ignore[arg-type]
+        _insert_events(self.events_db, self.run_id, events)
 
     def mark(self) -> None:
         Store.mark(self)  # type: ignore[arg-type]
@@ -212,20 +195,10 @@ class PartitionStore:
         self.events_db.execute("ROLLBACK TO clinimg_pass")
 
     def seen_many(self, event_ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for db in self._both():
-            for start in range(0, len(event_ids), 500):
-                part = event_ids[start:start + 500]
-                marks = ",".join("?" * len(part))
-                found.update(r[0] for r in db.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", part))
-        return found
+        return set().union(*(_seen(db, event_ids) for db in self._both()))
 
     def event_context(self, event_id: str) -> dict[str, Any] | None:
-        for db in self._both():
-            row = db.execute("SELECT actor_id, role, facility, patient_id, image_id FROM events WHERE event_id=?", (event_id,)).fetchone()
-            if row is not None:
-                return dict(zip(("actor_id", "role", "facility", "patient_id", "image_id"), row))
-        return None
+        return next((c for c in (_event_context(db, event_id) for db in self._both()) if c is not None), None)
 
     def latest_occurred_ns(self) -> int | None:
         return self.main.execute("SELECT MAX(occurred_ns) FROM events").fetchone()[0] if self.main is not None else None
@@ -271,11 +244,31 @@ class PartitionStore:
             self.main.close()
 
 
-class _On:
-    """Store.add_events's view of another connection."""
+def _seen(db: sqlite3.Connection, event_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(event_ids), 500):  # SQLite's host-parameter limit
+        part = event_ids[start:start + 500]
+        marks = ",".join("?" * len(part))
+        found.update(r[0] for r in db.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", part))
+    return found
 
-    def __init__(self, db: sqlite3.Connection, run_id: int) -> None:
-        self.db, self.run_id = db, run_id
+
+def _insert_events(db: sqlite3.Connection, run_id: int, events: Iterable[tuple[dict[str, Any], int]]) -> None:
+    db.executemany(
+        "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            (
+                e["event_id"], ns, e["type"], (e.get("actor") or {}).get("id"), (e.get("actor") or {}).get("role"),
+                e.get("facility"), (e.get("patient") or {}).get("id"), (e.get("image") or {}).get("id"), run_id,
+            )
+            for e, ns in events
+        ),
+    )
+
+
+def _event_context(db: sqlite3.Connection, event_id: str) -> dict[str, Any] | None:
+    row = db.execute("SELECT actor_id, role, facility, patient_id, image_id FROM events WHERE event_id=?", (event_id,)).fetchone()
+    return dict(zip(("actor_id", "role", "facility", "patient_id", "image_id"), row)) if row is not None else None
 
 
 def merge_events(store: Store, events_paths: list[str]) -> str | None:
