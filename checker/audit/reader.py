@@ -288,7 +288,8 @@ class EventParser:
             return InputProblem(line.file, line.line, "empty line (no event)", raw)
         if len(raw) > MAX_LINE_BYTES:
             return InputProblem(line.file, line.line, "line longer than 1 MiB", raw)
-        shape = event_shape(raw)
+        fast = shape_and_values(raw)
+        shape = fast[0] if fast is not None else None
         doc = None
         if shape is not None and shape in self._valid_shapes:
             # A line of a shape already proven valid — strict JSON (no duplicate keys, NaN or deep
@@ -317,7 +318,7 @@ class EventParser:
             ns = parse_ns(doc["occurred_at"])
         except (ValueError, OverflowError):
             return InputProblem(line.file, line.line, "$.occurred_at: is not a valid date-time", raw)
-        return Event(line.file, line.line, doc, ns, None if shape is None else (shape, _values(raw)))
+        return Event(line.file, line.line, doc, ns, fast)
 
     def _schema_problem(self, doc: dict[str, Any], shape: bytes | None) -> str | None:
         if shape is not None and shape in self._invalid_shapes:
@@ -352,50 +353,57 @@ def _alternatives(keys: tuple[str, ...]) -> bytes:
     return b"|".join(k.encode() for k in keys)
 
 
-# One pass blanks every valid value of those keys, key and all, to a NUL byte (which no JSON text
-# holds raw); the keys, in line order, are appended, so the shape still says which key each was.
-_BLANKS = re.compile(
-    rb'"(?:(?:' + _alternatives(_ID_KEYS) + rb')":' + _ID
-    + rb'|(?:' + _alternatives(_TIME_KEYS) + rb')":"' + _TS + rb'"'
-    + rb'|(?:' + _alternatives(_ID_LIST_KEYS) + rb')":\[(?:' + _ID + rb'(?:,' + _ID + rb')*)?\]'
-    + rb'|age_years":' + _AGE + rb')'
+# The schema's time pattern has groups of its own; here it must not add any (see _VALUED_KEYS).
+_TS_NO_GROUPS = re.sub(rb"\((?!\?)", b"(?:", _TS)
+# One pass finds every valid value of those keys: group 1 is the key (a look-ahead checks that its
+# value is one the schema accepts there), group 2 the value — a string with its quotes, a list, or
+# an age. re.split then gives text, key, value, text, key, value, …, text in C.
+_VALUED_KEYS = re.compile(
+    rb'("(?:' + _alternatives(_ID_KEYS) + rb')":(?=' + _ID + rb')'
+    + rb'|"(?:' + _alternatives(_TIME_KEYS) + rb')":(?="' + _TS_NO_GROUPS + rb'")'
+    + rb'|"(?:' + _alternatives(_ID_LIST_KEYS) + rb')":(?=\[(?:' + _ID + rb'(?:,' + _ID + rb')*)?\])'
+    + rb'|"age_years":(?=' + _AGE + rb'))'
+    + rb'("[^"]*"|\[[^\]]*\]|[0-9.]+)'
 )
-_BLANKABLE_KEYS = re.compile(rb'"(?:' + _alternatives(_ID_KEYS + _TIME_KEYS + _ID_LIST_KEYS + ("age_years",)) + rb')":')
+assert _VALUED_KEYS.groups == 2
+_STRING = re.compile(rb'"[^"]*"')
+
+
+def shape_and_values(raw: bytes) -> tuple[bytes, list[bytes]] | None:
+    """(shape, values) of a compact JSON line (as loggers write it); None: no shortcut, check fully.
+
+    The shape is the line with every valid identifier, time, id list and age replaced by a NUL
+    byte (which no JSON text holds raw) — keys, structure and every other value verbatim — and,
+    when it holds id lists, their lengths after a final NUL. Only values the schema accepts at
+    their key are blanked (an id of 1–200 characters, a time the schema's own pattern accepts, an
+    age in its range); anything else stays in the shape as it is. So two lines with the same shape
+    are equally valid, and once one of a shape has passed the full schema check the others need
+    not.
+
+    The values are what was blanked, in line order, strings with their quotes, id lists spread
+    into their strings: with the shape, their pattern of equalities is all a canonical key can
+    depend on (engines/canon.py, Canonicalizer.fast_key)."""
+    if b"\\" in raw or b'": ' in raw:
+        return None
+    parts = _VALUED_KEYS.split(raw)
+    values = parts[2::3]
+    parts[2::3] = [b"\0"] * len(values)
+    shape = b"".join(parts)
+    if b'_ids":[' not in raw and b'_produced":[' not in raw:
+        return shape, values
+    spread: list[bytes] = []
+    lengths: list[bytes] = []
+    for value in values:
+        if value[:1] == b"[":
+            strings = _STRING.findall(value)
+            lengths.append(b"%d" % len(strings))
+            spread.extend(strings)
+        else:
+            spread.append(value)
+    return shape + b"\0" + b",".join(lengths), spread
 
 
 def event_shape(raw: bytes) -> bytes | None:
-    """The line with every valid identifier, time and age blanked — the rest verbatim (the keys
-    of the blanked values follow, in order, so the shape keeps every key).
-
-    Only values the schema accepts anywhere are blanked (an id of 1–200 characters, a time the
-    schema's own pattern accepts, an age in its range); anything else stays in the shape as it is.
-    So two lines with the same shape are equally valid, and once one of a shape has passed the
-    full schema check the others need not. Compact JSON only (as loggers write it); None: check
-    fully.
-    """
-    if b"\\" in raw or b'": ' in raw:
-        return None
-    return _BLANKS.sub(b"\0", raw) + b"\0" + b"".join(_BLANKABLE_KEYS.findall(raw))
-
-
-
-
-
-# Every value the shape may blank (ids, times, id lists): with the shape, their pattern of
-# equalities is all a canonical key can depend on (engines/canon.py, Canonicalizer.fast_key).
-_SCALAR_VALUES = re.compile(rb'"(?:' + b"|".join(k.encode() for k in _ID_KEYS + _TIME_KEYS) + rb')":"([^"\\]*)"')
-_LIST_VALUES = re.compile(rb'"(?:' + b"|".join(k.encode() for k in _ID_LIST_KEYS) + rb')":\[([^\]]*)\]')
-_STRING = re.compile(rb'"([^"\\]*)"')
-
-
-def _values(raw: bytes) -> list[bytes]:
-    """The raw values at the places `event_shape` blanks (a superset of what it blanks): the strings
-    first, in line order, then each list as a length marker followed by its strings. (Any fixed
-    order will do: lines of one shape hold the same keys in the same order.)"""
-    out: list[bytes] = _SCALAR_VALUES.findall(raw)
-    if b'_ids":[' in raw or b'_produced":[' in raw:
-        for items in _LIST_VALUES.findall(raw):
-            strings = _STRING.findall(items)
-            out.append(b"\0list%d" % len(strings))  # no JSON string holds a raw NUL
-            out.extend(strings)
-    return out
+    """The shape alone (shape_and_values)."""
+    found = shape_and_values(raw)
+    return found[0] if found is not None else None

@@ -160,7 +160,7 @@ class Canonicalizer:
         def ph(value: Any) -> Any:
             if not isinstance(value, str):
                 return value
-            key = value.encode("utf-8")
+            key = b'"%s"' % value.encode("utf-8")  # as the line's values hold strings: quoted
             number = seen.get(key)
             if number is None:
                 number = seen[key] = next(counter)

@@ -141,3 +141,27 @@ def test_fast_keys_keep_what_decides() -> None:
     other_patient["patient"]["id"] = "pt-somebody-else"
     other_patient["event_id"] = "ev-elsewhere"
     assert key(right) == key(other_patient)  # ids only matter by which are equal
+
+
+def test_fast_keys_keep_the_length_of_each_id_list() -> None:
+    """Two id lists whose lengths trade places (one id moves from one list to the other) leave the
+    same flat run of distinct ids: the key must still tell them apart."""
+    canon = Canonicalizer([24, 72, 168, 720])
+    base = {
+        "schema_version": "1", "event_id": "ev-1", "type": "access_request", "occurred_at": "2026-11-16T00:00:01+11:00",
+        "facility": "north", "actor": {"id": "admin-1", "role": "admin"}, "patient": {"id": "pt-1", "age_years": 40, "capacity": "full"},
+        "requester": {"id": "court-1", "kind": "court"}, "legal_basis": "subpoena", "produced": True,
+        "images_produced": ["img-x1"],
+        "consent": {"status": "granted", "given_by": "patient", "purposes": ["clinical_care"], "image_ids": ["img-y1", "img-y2"]},
+    }
+    moved = copy.deepcopy(base)
+    moved["images_produced"] = ["img-x1", "img-x2"]
+    moved["consent"]["image_ids"] = ["img-y1"]
+    keys = []
+    for event in (base, moved):
+        parsed = EventParser().parse(LogLine("t", 1, json.dumps(event, separators=(",", ":")).encode()))
+        assert isinstance(parsed, Event) and parsed.fast is not None, getattr(parsed, "reason", None)
+        doc = State().input_for(parsed.doc, parsed.occurred_ns)
+        keys.append((canon.fast_key(parsed.fast, doc, ()), canon.canonical(doc)[0]))
+    assert keys[0][1] != keys[1][1]  # different questions…
+    assert keys[0][0] != keys[1][0]  # …so different fast keys
