@@ -363,7 +363,8 @@ _VALUED_KEYS = re.compile(
     + rb'|"(?:' + _alternatives(_TIME_KEYS) + rb')":(?="' + _TS_NO_GROUPS + rb'")'
     + rb'|"(?:' + _alternatives(_ID_LIST_KEYS) + rb')":(?=\[(?:' + _ID + rb'(?:,' + _ID + rb')*)?\])'
     + rb'|"age_years":(?=' + _AGE + rb'))'
-    + rb'("[^"]*"|\[[^\]]*\]|[0-9.]+)'
+    # (a list as the look-ahead read it: an id may hold "]")
+    + rb'("[^"]*"|\[(?:' + _ID + rb'(?:,' + _ID + rb')*)?\]|[0-9.]+)'
 )
 assert _VALUED_KEYS.groups == 2
 _STRING = re.compile(rb'"[^"]*"')

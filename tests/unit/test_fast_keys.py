@@ -165,3 +165,20 @@ def test_fast_keys_keep_the_length_of_each_id_list() -> None:
         keys.append((canon.fast_key(parsed.fast, doc, ()), canon.canonical(doc)[0]))
     assert keys[0][1] != keys[1][1]  # different questions…
     assert keys[0][0] != keys[1][0]  # …so different fast keys
+
+
+def test_fast_keys_see_ids_in_lists_that_hold_a_bracket() -> None:
+    """An id may hold "]": the list is still read whole, so its ids count in the key."""
+    canon = Canonicalizer([24, 72, 168, 720])
+    line = next(line for line in Generator(4, malformed_rate=0.0).lines(400) if '"type":"consent"' in line and '"image_ids":["' in line)
+    keys = []
+    for scoped_to in ("img-a]1", "img-b]1"):
+        event = json.loads(line)
+        event["consent"]["image_ids"] = ["img-a]1"]
+        event["image"] = {"id": scoped_to}  # the same image as the consent names, or not
+        parsed = EventParser().parse(LogLine("t", 1, json.dumps(event, separators=(",", ":")).encode()))
+        assert isinstance(parsed, Event) and parsed.fast is not None, getattr(parsed, "reason", None)
+        doc = State().input_for(parsed.doc, parsed.occurred_ns)
+        keys.append((canon.fast_key(parsed.fast, doc, ()), canon.canonical(doc)[0]))
+    assert keys[0][1] != keys[1][1]
+    assert keys[0][0] != keys[1][0]
