@@ -277,6 +277,7 @@ class EventParser:
     """
 
     def __init__(self) -> None:
+        self._shapes = ShapeReader()
         self._valid_shapes: set[bytes] = set()
         # Schema-invalid shapes and why: the reason comes from the parts a shape keeps verbatim
         # (blanked values are valid by construction), so it is the same for the whole shape.
@@ -288,7 +289,7 @@ class EventParser:
             return InputProblem(line.file, line.line, "empty line (no event)", raw)
         if len(raw) > MAX_LINE_BYTES:
             return InputProblem(line.file, line.line, "line longer than 1 MiB", raw)
-        fast = shape_and_values(raw)
+        fast = self._shapes.read(raw)
         shape = fast[0] if fast is not None else None
         doc = None
         if shape is not None and shape in self._valid_shapes:
@@ -392,6 +393,10 @@ def shape_and_values(raw: bytes) -> tuple[bytes, list[bytes]] | None:
     shape = b"".join(parts)
     if b'_ids":[' not in raw and b'_produced":[' not in raw:
         return shape, values
+    return _spread_lists(shape, values)
+
+
+def _spread_lists(shape: bytes, values: list[bytes]) -> tuple[bytes, list[bytes]]:
     spread: list[bytes] = []
     lengths: list[bytes] = []
     for value in values:
@@ -401,6 +406,8 @@ def shape_and_values(raw: bytes) -> tuple[bytes, list[bytes]] | None:
             spread.extend(strings)
         else:
             spread.append(value)
+    if not lengths:  # "_ids":[ was somewhere else than a blanked value
+        return shape, values
     return shape + b"\0" + b",".join(lengths), spread
 
 
@@ -408,3 +415,83 @@ def event_shape(raw: bytes) -> bytes | None:
     """The shape alone (shape_and_values)."""
     found = shape_and_values(raw)
     return found[0] if found is not None else None
+
+
+# What each blankable key's value must look like, captured — exactly the span _VALUED_KEYS takes.
+_SLOT = {
+    **{b'"%s":' % k.encode(): b"(" + _ID + b")" for k in _ID_KEYS},
+    **{b'"%s":' % k.encode(): b'("' + _TS_NO_GROUPS + b'")' for k in _TIME_KEYS},
+    **{b'"%s":' % k.encode(): rb"(\[(?:" + _ID + rb"(?:," + _ID + rb")*)?\])" for k in _ID_LIST_KEYS},
+    b'"age_years":': b"(" + _AGE + b")",
+}
+
+
+class ShapeReader:
+    """shape_and_values, faster for the shapes a log keeps repeating.
+
+    A shape seen often becomes a template: a regular expression that is the shape's text verbatim
+    with each blanked value replaced by the pattern of a valid value for its key. A line the
+    template matches whole has that shape, and the template's groups are its values — one linear
+    match instead of trying every key at every quote. Templates are looked up by the number of
+    keys in the line, the most used first; a line no template matches takes the general path.
+    The result is always the one shape_and_values gives (tests/unit/test_shapes.py)."""
+
+    TEMPLATE_AFTER = 8  # sightings of a shape before it gets a template (compiling one: ~1 ms)
+    MAX_TEMPLATES = 1024
+
+    def __init__(self) -> None:
+        # count of '":' in the line → [(template, shape, has id lists)], most used first
+        self._templates: dict[int, list[tuple[re.Pattern[bytes], bytes, bool]]] = {}
+        self._last_by_size: dict[int, tuple[re.Pattern[bytes], bytes, bool]] = {}
+        self._sightings: dict[bytes, int] = {}
+        self._count = 0
+
+    def read(self, raw: bytes) -> tuple[bytes, list[bytes]] | None:
+        if b"\\" in raw or b'": ' in raw:
+            return None
+        keys = raw.count(b'":')
+        # Lines of one shape often have one length too (ids of a fixed width): the template that
+        # last matched a line of this length and key count is tried first.
+        size = (keys << 32) | len(raw)
+        last = self._last_by_size.get(size)
+        if last is not None:
+            match = last[0].fullmatch(raw)
+            if match is not None:
+                values = list(match.groups())
+                return _spread_lists(last[1], values) if last[2] else (last[1], values)
+        candidates = self._templates.get(keys)
+        if candidates is not None:
+            for i, entry in enumerate(candidates):
+                match = entry[0].fullmatch(raw)
+                if match is not None:
+                    if i:  # move up one place: the list settles into most-used-first order
+                        candidates[i - 1], candidates[i] = entry, candidates[i - 1]
+                    if len(self._last_by_size) < 100_000:
+                        self._last_by_size[size] = entry
+                    values = list(match.groups())
+                    return _spread_lists(entry[1], values) if entry[2] else (entry[1], values)
+        parts = _VALUED_KEYS.split(raw)
+        values = parts[2::3]
+        if self._count < self.MAX_TEMPLATES:
+            self._learn(keys, parts, values)
+        parts[2::3] = [b"\0"] * len(values)
+        shape = b"".join(parts)
+        if b'_ids":[' not in raw and b'_produced":[' not in raw:
+            return shape, values
+        return _spread_lists(shape, values)
+
+    def _learn(self, keys: int, parts: list[bytes], values: list[bytes]) -> None:
+        texts, names = parts[0::3], parts[1::3]
+        blanked = list(parts)
+        blanked[2::3] = [b"\0"] * len(values)
+        shape = b"".join(blanked)
+        seen = self._sightings.get(shape, 0) + 1
+        if seen < self.TEMPLATE_AFTER:
+            if len(self._sightings) < 100_000:
+                self._sightings[shape] = seen
+            return
+        del self._sightings[shape]
+        pattern = re.escape(texts[0]) + b"".join(re.escape(n) + _SLOT[n] + re.escape(t) for n, t in zip(names, texts[1:]))
+        has_lists = any(v[:1] == b"[" for v in values)
+        self._templates.setdefault(keys, []).append((re.compile(pattern), shape, has_lists))
+        self._count += 1
