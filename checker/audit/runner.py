@@ -165,6 +165,16 @@ def decide_logs(
             else:
                 record_decisions(batch, engine.decide(docs))
 
+    def review(img: dict[str, Any], as_of_ns: int) -> None:
+        """Queue the image's lifecycle review — unless the same facts were reviewed before and
+        nothing was found (a fast key, State.review_key, finds that out without building it)."""
+        key = State.review_key(img, as_of_ns, engine.canon.hours) if fast_keys is not None else None
+        if key is not None and engine.found_nothing(key):
+            return
+        doc = state.review_input(img, as_of_ns)
+        if doc is not None:
+            pending.append((None, doc, key))
+
     def stopped(reason: str) -> Decided:
         return Decided(counts, findings, invalid, duplicates, engine_errors, latest or 0, fallback=reason)
 
@@ -211,9 +221,7 @@ def decide_logs(
         closed = state.evict_closed()
         if closed and latest is not None:
             for img in closed:
-                review = state.review_input(img, latest)
-                if review is not None:
-                    pending.append((None, review, None))
+                review(img, latest)
             store.save_state((), ((img["id"], False, img) for img in closed))
         if on_chunk is not None and not on_chunk(counts["read"]):
             return stopped("stopped")
@@ -221,9 +229,7 @@ def decide_logs(
     # Open lifecycles, judged as of --as-of (default: the latest event seen, this run or before).
     as_of_ns = resolve_as_of(latest)
     for image_id in sorted(state.images):
-        review = state.review_input(state.images[image_id], as_of_ns)
-        if review is not None:
-            pending.append((None, review, None))
+        review(state.images[image_id], as_of_ns)
     flush()
     if state.foreign_reference:
         return stopped("an event reached an image of a patient decided in another process")

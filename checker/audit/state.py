@@ -376,3 +376,65 @@ class State:
             "image": image,
             "lifecycle": lifecycle,
         }
+
+    @staticmethod
+    def review_key(img: dict[str, Any], as_of_ns: int, bucket: Callable[[float], Any]) -> tuple[Any, ...] | None:
+        """A cache key for review_input(img, as_of_ns), without building it: equal keys mean equal
+        canonical keys (engines/canon.py), hence the same decision (tests/unit/test_fast_keys.py).
+
+        It mirrors review_input line by line, as `canonical` reduces what that builds: the
+        identifiers by their pattern of equalities, hours by `bucket` (their interval between the
+        deadlines), the age as child or adult, the review's time and facility not at all; every
+        other fact verbatim (repr). Keep the two in step. None: no key (nothing to review, or an
+        identifier that is not a string: review_input and `canonical` will say)."""
+        if img.get("deleted_from_record"):
+            return None
+        transfer = img.get("record_transfer_at")
+        actor = img.get("actor") or {"id": "", "role": "unknown"}
+        patient = img.get("patient") or {"id": img["patient_id"]}
+        image = dict(img.get("image") or {"id": img["id"]})
+        image["purposes"] = list(img.get("purposes") or [])
+        ids: list[Any] = [img.get("capture_event_id") or f"image:{img['id']}", actor.get("id")]
+        device = actor.get("device")
+        if isinstance(device, dict):
+            ids.append(device.get("id"))
+            actor = {**actor, "device": [(k, v) for k, v in device.items() if k != "id"]}
+        ids += [patient.get("id"), image.get("id")]
+        age = patient.get("age_years")
+        if isinstance(age, (int, float)) and not isinstance(age, bool):
+            patient = {**patient, "age_years": age < 18}
+        facts: list[Any] = [
+            transfer is not None,
+            repr([(k, v) for k, v in actor.items() if k != "id"]),
+            repr([(k, v) for k, v in patient.items() if k != "id"]),
+            repr([(k, v) for k, v in image.items() if k != "id"]),
+        ]
+        if img.get("captured_at") is not None:
+            ids.append(img["capture_event_id"])
+            until = transfer if transfer is not None else as_of_ns
+            facts += ["captured", bucket(hours(img["captured_at"], max(until, img["captured_at"])))]
+        if transfer is not None:
+            ids.append(img["record_transfer_event_id"])
+            facts.append(bucket(hours(transfer, as_of_ns)))
+        cap = img.get("capture_device")
+        if cap:
+            ids.append(cap.get("id"))
+            facts += ["capture_device", repr([(k, v) for k, v in cap.items() if k != "id"]), img.get("capture_device_deleted_at") is None]
+            if transfer is not None:
+                until = img.get("capture_device_deleted_at") or as_of_ns
+                facts.append(bucket(hours(transfer, max(until, transfer))))
+        for r in sorted(img["receivers"].values(), key=lambda r: r["event_id"]):
+            ids += [r["event_id"], r["device"].get("id")]
+            facts += ["receiver", repr([(k, v) for k, v in r["device"].items() if k != "id"]), r.get("deleted_at") is None]
+            if transfer is not None:
+                start = max(transfer, r["received_at"])
+                until = r.get("deleted_at") or as_of_ns
+                facts.append(bucket(hours(start, max(until, start))))
+        for event_id, w in sorted(img["wrong_disclosures"].items()):
+            ids.append(event_id)
+            until = w.get("reported_at") or as_of_ns
+            facts += ["wrong", bucket(hours(w["at"], max(until, w["at"])))]
+        if set(map(type, ids)) != {str}:
+            return None
+        seen: dict[str, int] = {}
+        return ("image_review", tuple(map(seen.setdefault, ids, range(len(ids)))), tuple(facts))

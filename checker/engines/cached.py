@@ -91,6 +91,12 @@ class CachedEngine:
             out[i] = restore(decision, originals) if has_placeholders else decision
         return out  # type: ignore[return-value]
 
+    def found_nothing(self, fast_key: Any) -> bool:
+        """Was an input with this fast key decided before, with no findings? (Then deciding one
+        again can be skipped by a caller that only wants the findings.)"""
+        entry = self._fast.get(fast_key)
+        return entry is not None and not entry[0]["findings"]
+
     def close(self) -> None:
         self.inner.close()
         if self.shared is not None:

@@ -24,10 +24,15 @@ def _variants(seed: int) -> Iterator[dict[str, Any]]:
     rng = random.Random(seed)
     gen = Generator(seed, violation_rate=0.3, malformed_rate=0.0, patients=12, staff=12)
     images_of: dict[str, list[str]] = {}
+    capture_device_of: dict[str, dict[str, Any]] = {}
     for line in gen.lines(4000, span_days=2):
         event = json.loads(line)
         pid = event["patient"]["id"]
         image_id = (event.get("image") or {}).get("id")
+        if event["type"] == "capture" and isinstance(event["actor"].get("device"), dict):
+            capture_device_of[image_id] = event["actor"]["device"]
+        if event["type"] == "receipt" and image_id in capture_device_of and rng.random() < 0.2:
+            event["device"] = dict(capture_device_of[image_id])  # received on the phone that took it
         if image_id and image_id not in images_of.setdefault(pid, []):
             images_of[pid].append(image_id)
         if rng.random() < 0.3:
@@ -182,3 +187,39 @@ def test_fast_keys_see_ids_in_lists_that_hold_a_bracket() -> None:
         keys.append((canon.fast_key(parsed.fast, doc, ()), canon.canonical(doc)[0]))
     assert keys[0][1] != keys[1][1]
     assert keys[0][0] != keys[1][0]
+
+
+def test_equal_review_keys_mean_equal_canonical_keys() -> None:
+    """State.review_key mirrors review_input as `canonical` reduces it: checked on every image of
+    generated lifecycles (kept on phones, never saved, sent to the wrong person, reported late…),
+    reviewed at several times — as they close, and as of later hours that cross each deadline."""
+    canon = Canonicalizer([24, 72, 168, 720])
+    canonical_by_key: dict[Any, set[str]] = {}
+    reviewed = 0
+    for seed in (1, 2):
+        parser, state = EventParser(), State()
+        latest = 0
+        for number, event in enumerate(_variants(seed), start=1):
+            parsed = parser.parse(LogLine("gen", number, json.dumps(event, separators=(",", ":")).encode()))
+            assert isinstance(parsed, Event)
+            latest = max(latest, parsed.occurred_ns)
+            if parsed.doc["type"] == "breach_report":
+                state.apply_breach_report(parsed.doc, parsed.occurred_ns)
+            else:
+                state.apply(parsed.doc, parsed.occurred_ns)
+            images = state.evict_closed()
+            if number % 97 == 0:
+                images += list(state.images.values())
+            for img in images:
+                for later_hours in (0, 30, 100, 1000):
+                    as_of = latest + later_hours * 3_600_000_000_000
+                    doc = state.review_input(img, as_of)
+                    key = State.review_key(img, as_of, canon.hours)
+                    assert (doc is None) == (key is None)
+                    if doc is not None:
+                        reviewed += 1
+                        canonical_by_key.setdefault(key, set()).add(canon.canonical(doc)[0])
+    merged = {k: v for k, v in canonical_by_key.items() if len(v) > 1}
+    assert not merged, next(iter(merged.values()))
+    canonical = set().union(*canonical_by_key.values())
+    assert reviewed > 5_000 and len(canonical_by_key) < 2 * len(canonical), (reviewed, len(canonical_by_key), len(canonical))
