@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime
 from typing import Any, Callable
 
+from ..engines.canon import fact_text
+
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_YEAR = int(365.25 * 24 * NS_PER_HOUR)
 
@@ -104,10 +106,10 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[di
     return kept
 
 
-_TEXT_IDS: dict[str, int] = {}
+_TEXT_IDS: dict[Any, int] = {}
 
 
-def _text_id(text: str) -> int | str:
+def _text_id(*text: Any) -> Any:
     """A small number standing for a consent's text in cache keys (the text itself past 100,000
     distinct ones: memory stays bounded, keys stay exact)."""
     known = _TEXT_IDS.get(text)
@@ -177,7 +179,7 @@ class State:
             return known[1]
         signature = tuple(
             (
-                _text_id(repr({k: v for k, v in c.items() if k != "image_ids"}) + ("[]" if c.get("image_ids") == [] else "")),
+                _text_id(fact_text({k: v for k, v in c.items() if k != "image_ids"}), c.get("image_ids") == []),
                 frozenset(c["image_ids"]) if c.get("image_ids") else None,
                 c.get("status") == "granted",
             )
@@ -221,7 +223,7 @@ class State:
         doc = dict(event)
         patient_id = event["patient"]["id"]
         patient = self.patients.get(patient_id) or {"consents": [], "image_ids": []}
-        doc["consents"] = list(patient["consents"])
+        doc["consents"] = patient["consents"]  # shared: a list on file is replaced, never changed
         kind = event["type"]
         if kind not in ("disclosure", "record_deletion", "access_request"):
             return doc  # the state adds only the consents on file
@@ -385,7 +387,7 @@ class State:
         It mirrors review_input line by line, as `canonical` reduces what that builds: the
         identifiers by their pattern of equalities, hours by `bucket` (their interval between the
         deadlines), the age as child or adult, the review's time and facility not at all; every
-        other fact verbatim (repr). Keep the two in step. None: no key (nothing to review, or an
+        other fact verbatim (fact_text). Keep the two in step. None: no key (nothing to review, or an
         identifier that is not a string: review_input and `canonical` will say)."""
         if img.get("deleted_from_record"):
             return None
@@ -398,16 +400,16 @@ class State:
         device = actor.get("device")
         if isinstance(device, dict):
             ids.append(device.get("id"))
-            actor = {**actor, "device": [(k, v) for k, v in device.items() if k != "id"]}
+            actor = {**actor, "device": {k: v for k, v in device.items() if k != "id"}}
         ids += [patient.get("id"), image.get("id")]
         age = patient.get("age_years")
         if isinstance(age, (int, float)) and not isinstance(age, bool):
             patient = {**patient, "age_years": age < 18}
         facts: list[Any] = [
             transfer is not None,
-            repr([(k, v) for k, v in actor.items() if k != "id"]),
-            repr([(k, v) for k, v in patient.items() if k != "id"]),
-            repr([(k, v) for k, v in image.items() if k != "id"]),
+            fact_text({k: v for k, v in actor.items() if k != "id"}),
+            fact_text({k: v for k, v in patient.items() if k != "id"}),
+            fact_text({k: v for k, v in image.items() if k != "id"}),
         ]
         if img.get("captured_at") is not None:
             ids.append(img["capture_event_id"])
@@ -419,13 +421,13 @@ class State:
         cap = img.get("capture_device")
         if cap:
             ids.append(cap.get("id"))
-            facts += ["capture_device", repr([(k, v) for k, v in cap.items() if k != "id"]), img.get("capture_device_deleted_at") is None]
+            facts += ["capture_device", fact_text({k: v for k, v in cap.items() if k != "id"}), img.get("capture_device_deleted_at") is None]
             if transfer is not None:
                 until = img.get("capture_device_deleted_at") or as_of_ns
                 facts.append(bucket(hours(transfer, max(until, transfer))))
         for r in sorted(img["receivers"].values(), key=lambda r: r["event_id"]):
             ids += [r["event_id"], r["device"].get("id")]
-            facts += ["receiver", repr([(k, v) for k, v in r["device"].items() if k != "id"]), r.get("deleted_at") is None]
+            facts += ["receiver", fact_text({k: v for k, v in r["device"].items() if k != "id"}), r.get("deleted_at") is None]
             if transfer is not None:
                 start = max(transfer, r["received_at"])
                 until = r.get("deleted_at") or as_of_ns

@@ -23,8 +23,20 @@ from typing import Any
 import orjson
 
 DROP_KEYS = frozenset({"facility", "schema_version"})
+# Event types whose input holds state besides the consents (State.STATE_KEYS).
+_STATE_ADDED = frozenset({"disclosure", "record_deletion", "access_request"})
 TIME_KEYS = frozenset({"occurred_at", "as_of"})
 _PLACEHOLDER = re.compile("\u27e6(\\d+)\u27e7")
+
+
+def fact_text(value: Any) -> bytes | str:
+    """An exact text of a JSON-like value, for cache keys: orjson (several times repr's speed),
+    repr where orjson cannot (an integer beyond 64 bits). Dict key order counts, as in the
+    canonical keys."""
+    try:
+        return orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(value)
 
 
 class Canonicalizer:
@@ -155,7 +167,7 @@ class Canonicalizer:
         # numbers (map/range keep this loop in C).
         seen: dict[Any, int] = {}
         pattern = tuple(map(seen.setdefault, values, range(len(values))))
-        counter = itertools.count(len(values))
+        counter = itertools.count(len(values))  # numbers past the pattern's: no clash with it
 
         def ph(value: Any) -> Any:
             if not isinstance(value, str):
@@ -165,11 +177,6 @@ class Canonicalizer:
             if number is None:
                 number = seen[key] = next(counter)
             return number
-
-        def with_id(obj: Any) -> Any:
-            if isinstance(obj, dict) and "id" in obj:
-                return {**obj, "id": ph(obj["id"])}
-            return obj
 
         image = doc.get("image")
         image_id = image.get("id") if isinstance(image, dict) else None
@@ -181,17 +188,22 @@ class Canonicalizer:
             if scope is not None and image_id not in scope:
                 if granted and not other_grant:
                     other_grant = True
-                    kept.append("other")  # (consent texts are numbers, or start with "{")
+                    kept.append("other")  # (consent texts are numbers, or bytes)
                 continue
             kept.append(text if scope is None else (text, ph(image_id)))
-        kind = doc.get("type")
+        kind = doc["type"]
         added = ""
-        if kind == "disclosure":
-            added = repr(with_id(image))
-        if kind in ("disclosure", "record_deletion", "access_request") and isinstance(doc.get("lifecycle"), dict):
-            added += repr({k: self._fact(k, v, ph, with_id) for k, v in doc["lifecycle"].items()})
-        patient = doc.get("patient")
-        age = patient.get("age_years") if isinstance(patient, dict) else None
+        if kind in _STATE_ADDED:
+            def with_id(obj: Any) -> Any:
+                if isinstance(obj, dict) and "id" in obj:
+                    return {**obj, "id": ph(obj["id"])}
+                return obj
+
+            if kind == "disclosure":
+                added = fact_text(with_id(image))
+            if isinstance(doc.get("lifecycle"), dict):
+                added = (added, fact_text({k: self._fact(k, v, ph, with_id) for k, v in doc["lifecycle"].items()}))
+        age = doc["patient"].get("age_years")
         if kind != "record_deletion" and isinstance(age, (int, float)) and not isinstance(age, bool):
             age = age < 18
         return shape, pattern, repr(age), tuple(kept), added
