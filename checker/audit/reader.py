@@ -203,15 +203,14 @@ class LogSet:
     def _single_stream(self) -> Iterator[LogLine]:
         """The usual case, one file, in time order (or OutOfOrder), lines of the same instant in
         event_id order — read only for such ties. The loop every line of a nightly log goes
-        through, so it makes LogLines itself."""
+        through: it makes the LogLines itself, and a list only for lines that tie."""
         name = self.names[0]
         last = -1
-        group_ns = -2
-        group: list[tuple[int, bytes]] = []
+        held_ns, held_number, held_raw = -2, 0, b""  # the line before, given out once the next differs
+        ties: list[tuple[int, bytes]] | None = None  # …or the lines of its instant so far
 
-        def lines_of(group: list[tuple[int, bytes]]) -> Iterator[LogLine]:
-            ordered = group if len(group) == 1 else [(n, r) for _, n, r in sorted((_eid(r), n, r) for n, r in group)]
-            for number, raw in ordered:
+        def tied(group: list[tuple[int, bytes]]) -> Iterator[LogLine]:
+            for _, number, raw in sorted((_eid(r), n, r) for n, r in group):
                 yield LogLine(name, number, raw[:-1] if raw.endswith(b"\r") else raw)
 
         for number, _, raw in self._raw_lines(0):
@@ -220,13 +219,21 @@ class LogSet:
                 if ns < last:
                     raise OutOfOrder(name, number)
                 last = ns
-            if ns != group_ns and group:
-                yield from lines_of(group)
-                group = []
-            group_ns = ns
-            group.append((number, raw))
-        if group:
-            yield from lines_of(group)
+            if ns == held_ns:
+                if ties is None:
+                    ties = [(held_number, held_raw)]
+                ties.append((number, raw))
+                continue
+            if ties is not None:
+                yield from tied(ties)
+                ties = None
+            elif held_ns != -2:
+                yield LogLine(name, held_number, held_raw[:-1] if held_raw.endswith(b"\r") else held_raw)
+            held_ns, held_number, held_raw = ns, number, raw
+        if ties is not None:
+            yield from tied(ties)
+        elif held_ns != -2:
+            yield LogLine(name, held_number, held_raw[:-1] if held_raw.endswith(b"\r") else held_raw)
 
     def _keyed_stream(self, i: int) -> Iterator[tuple[int, str, int, int, bytes]]:
         """One file of several, in time order (or OutOfOrder), keyed for merging with the others:
