@@ -18,6 +18,9 @@ NS_PER_YEAR = int(365.25 * 24 * NS_PER_HOUR)
 
 
 _MINUTES: dict[str, int] = {}  # "YYYY-MM-DDTHH:MM" + offset → ns at its second 0
+# Recent times exactly: an audit reads each line's time twice (to check the order, then with the
+# event), a few thousand lines apart.
+_RECENT: dict[str, int] = {}
 
 
 def parse_ns(timestamp: str) -> int:
@@ -25,6 +28,16 @@ def parse_ns(timestamp: str) -> int:
 
     A log holds a few events a second: whole-second times are parsed once a minute (per offset)
     and their seconds added."""
+    ns = _RECENT.get(timestamp)
+    if ns is None:
+        ns = _parse_ns_minutes(timestamp)
+        if len(_RECENT) >= 16_384:
+            _RECENT.clear()
+        _RECENT[timestamp] = ns
+    return ns
+
+
+def _parse_ns_minutes(timestamp: str) -> int:
     if len(timestamp) in (20, 25) and timestamp[16] == ":" and timestamp[19] in "+-Zz" and timestamp[17:19].isascii() and timestamp[17:19].isdigit():
         seconds = int(timestamp[17:19])
         if seconds < 60:
