@@ -169,8 +169,10 @@ def decide_logs(
         """Queue the image's lifecycle review — unless the same facts were reviewed before and
         nothing was found (a fast key, State.review_key, finds that out without building it)."""
         key = State.review_key(img, as_of_ns, engine.canon.hours) if fast_keys is not None else None
-        if key is not None and engine.found_nothing(key):
-            return
+        if key is not None:
+            known = engine.known(key)
+            if known is not None and not known["findings"]:
+                return
         doc = state.review_input(img, as_of_ns)
         if doc is not None:
             pending.append((None, doc, key))
@@ -205,10 +207,23 @@ def decide_logs(
             new_events.append(parsed)
             if latest is None or parsed.occurred_ns > latest:
                 latest = parsed.occurred_ns
-            doc = state.input_for(parsed.doc, parsed.occurred_ns)
-            key = fast_keys(parsed.fast, doc, state.consent_signature(patient_id)) if fast_keys is not None and parsed.fast is not None else None
-            pending.append((parsed, doc, key))
-            if parsed.doc["type"] == "breach_report":
+            kind = parsed.doc["type"]
+            if fast_keys is not None and parsed.fast is not None:
+                # The state adds only the consents on file to most inputs, and the key reads them
+                # from their signature: the input is built when it is needed (a new fact set).
+                doc = state.input_for(parsed.doc, parsed.occurred_ns) if kind in State.ADDS_MORE_THAN_CONSENTS else None
+                key = fast_keys(parsed.fast, doc or parsed.doc, state.consent_signature(patient_id))
+                decision = engine.known(key)
+                if decision is not None:
+                    if decision["findings"]:
+                        context = _context(parsed.doc)
+                        for f in decision["findings"]:
+                            findings.extend(_record(store, f, event_id, context))
+                else:
+                    pending.append((parsed, doc or state.input_for(parsed.doc, parsed.occurred_ns), key))
+            else:
+                pending.append((parsed, state.input_for(parsed.doc, parsed.occurred_ns), None))
+            if kind == "breach_report":
                 state.apply_breach_report(parsed.doc, parsed.occurred_ns)
             else:
                 state.apply(parsed.doc, parsed.occurred_ns)

@@ -230,6 +230,7 @@ class State:
     # What input_for puts in an event's input besides the event itself (engines/canon.py,
     # Canonicalizer.fast_key, builds its keys from exactly these).
     STATE_KEYS = {"*": ("consents",), "disclosure": ("consents", "image", "lifecycle"), "record_deletion": ("consents", "lifecycle"), "access_request": ("consents", "lifecycle")}
+    ADDS_MORE_THAN_CONSENTS = frozenset(STATE_KEYS) - {"*"}
 
     def input_for(self, event: dict[str, Any], at_ns: int) -> dict[str, Any]:
         """The decision input for `event`, from the state before it."""

@@ -91,11 +91,11 @@ class CachedEngine:
             out[i] = restore(decision, originals) if has_placeholders else decision
         return out  # type: ignore[return-value]
 
-    def found_nothing(self, fast_key: Any) -> bool:
-        """Was an input with this fast key decided before, with no findings? (Then deciding one
-        again can be skipped by a caller that only wants the findings.)"""
+    def known(self, fast_key: Any) -> Decision | None:
+        """The decision of an input with this fast key, if one was decided before and the
+        decision names no identifiers to map back (then the input itself is not needed)."""
         entry = self._fast.get(fast_key)
-        return entry is not None and not entry[0]["findings"]
+        return entry[0] if entry is not None and not entry[1] else None
 
     def close(self) -> None:
         self.inner.close()

@@ -223,3 +223,9 @@ def test_equal_review_keys_mean_equal_canonical_keys() -> None:
     assert not merged, next(iter(merged.values()))
     canonical = set().union(*canonical_by_key.values())
     assert reviewed > 5_000 and len(canonical_by_key) < 2 * len(canonical), (reviewed, len(canonical_by_key), len(canonical))
+
+
+def test_the_key_and_the_state_agree_on_which_inputs_hold_more_than_consents() -> None:
+    from checker.engines import canon
+
+    assert canon._STATE_ADDED == State.ADDS_MORE_THAN_CONSENTS
