@@ -394,10 +394,20 @@ def shape_and_values(raw: bytes) -> tuple[bytes, list[bytes]] | None:
     depend on (engines/canon.py, Canonicalizer.fast_key)."""
     if b"\\" in raw or b'": ' in raw:
         return None
+    _, shape, values = _split(raw)
+    return _with_lists(raw, shape, values)
+
+
+def _split(raw: bytes) -> tuple[list[bytes], bytes, list[bytes]]:
+    """(text, key, value, …, text), the shape, the values."""
     parts = _VALUED_KEYS.split(raw)
     values = parts[2::3]
-    parts[2::3] = [b"\0"] * len(values)
-    shape = b"".join(parts)
+    blanked = parts.copy()
+    blanked[2::3] = [b"\0"] * len(values)
+    return parts, b"".join(blanked), values
+
+
+def _with_lists(raw: bytes, shape: bytes, values: list[bytes]) -> tuple[bytes, list[bytes]]:
     if b'_ids":[' not in raw and b'_produced":[' not in raw:
         return shape, values
     return _spread_lists(shape, values)
@@ -477,21 +487,13 @@ class ShapeReader:
                         self._last_by_size[size] = entry
                     values = list(match.groups())
                     return _spread_lists(entry[1], values) if entry[2] else (entry[1], values)
-        parts = _VALUED_KEYS.split(raw)
-        values = parts[2::3]
+        parts, shape, values = _split(raw)
         if self._count < self.MAX_TEMPLATES:
-            self._learn(keys, parts, values)
-        parts[2::3] = [b"\0"] * len(values)
-        shape = b"".join(parts)
-        if b'_ids":[' not in raw and b'_produced":[' not in raw:
-            return shape, values
-        return _spread_lists(shape, values)
+            self._learn(keys, parts, shape, values)
+        return _with_lists(raw, shape, values)
 
-    def _learn(self, keys: int, parts: list[bytes], values: list[bytes]) -> None:
+    def _learn(self, keys: int, parts: list[bytes], shape: bytes, values: list[bytes]) -> None:
         texts, names = parts[0::3], parts[1::3]
-        blanked = list(parts)
-        blanked[2::3] = [b"\0"] * len(values)
-        shape = b"".join(blanked)
         seen = self._sightings.get(shape, 0) + 1
         if seen < self.TEMPLATE_AFTER:
             if len(self._sightings) < 100_000:

@@ -142,9 +142,12 @@ def decide_logs(
                 engine_errors.append({"event_id": event.doc["event_id"], "file": event.file, "line": event.line, "reason": decision.reason})
                 continue
             if decision["findings"]:
-                context = _context(event.doc)
-                for f in decision["findings"]:
-                    findings.extend(_record(store, f, event.doc["event_id"], context))
+                record_findings(event, decision["findings"])
+
+    def record_findings(event: Event, found: list[dict[str, Any]]) -> None:
+        context = _context(event.doc)
+        for f in found:
+            findings.extend(_record(store, f, event.doc["event_id"], context))
 
     def record_review(review: dict[str, Any], decision: Any) -> None:
         if isinstance(decision, EngineFailure):
@@ -216,9 +219,7 @@ def decide_logs(
                 decision = engine.known(key)
                 if decision is not None:
                     if decision["findings"]:
-                        context = _context(parsed.doc)
-                        for f in decision["findings"]:
-                            findings.extend(_record(store, f, event_id, context))
+                        record_findings(parsed, decision["findings"])
                 else:
                     pending.append((parsed, doc or state.input_for(parsed.doc, parsed.occurred_ns), key))
             else:

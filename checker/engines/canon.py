@@ -29,14 +29,15 @@ TIME_KEYS = frozenset({"occurred_at", "as_of"})
 _PLACEHOLDER = re.compile("\u27e6(\\d+)\u27e7")
 
 
-def fact_text(value: Any) -> bytes | str:
+def fact_text(value: Any) -> str:
     """An exact text of a JSON-like value, for cache keys: orjson (several times repr's speed),
-    repr where orjson cannot (an integer beyond 64 bits). Dict key order counts, as in the
-    canonical keys."""
+    repr where orjson cannot (an integer beyond 64 bits; "r" marks it). Dict key order counts, as
+    in the canonical keys. (Decoded: the bytes orjson returns keep a 4 KB allocation each, and
+    keys are kept.)"""
     try:
-        return orjson.dumps(value)
+        return orjson.dumps(value).decode()
     except (TypeError, orjson.JSONEncodeError):
-        return repr(value)
+        return "r" + repr(value)
 
 
 class Canonicalizer:
@@ -188,7 +189,7 @@ class Canonicalizer:
             if scope is not None and image_id not in scope:
                 if granted and not other_grant:
                     other_grant = True
-                    kept.append("other")  # (consent texts are numbers, or bytes)
+                    kept.append("other")  # (consent texts are numbers, or (text, bool) pairs)
                 continue
             kept.append(text if scope is None else (text, ph(image_id)))
         kind = doc["type"]
