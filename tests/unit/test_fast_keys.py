@@ -229,3 +229,18 @@ def test_the_key_and_the_state_agree_on_which_inputs_hold_more_than_consents() -
     from checker.engines import canon
 
     assert canon._STATE_ADDED == State.ADDS_MORE_THAN_CONSENTS
+
+
+def test_key_texts_are_compact() -> None:
+    """Cache keys are kept for the whole run: their texts must not carry orjson's 4 KB buffers."""
+    import tracemalloc
+
+    from checker.engines.canon import fact_text
+
+    tracemalloc.start()
+    try:
+        texts = [fact_text({"owner": "personal", "passcode": True, "n": i}) for i in range(1000)]
+        size, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(texts) == 1000 and size < 400_000, size
