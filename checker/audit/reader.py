@@ -460,7 +460,7 @@ class ShapeReader:
         # count of '":' in the line → [(template, shape, has id lists)], most used first
         self._templates: dict[int, list[tuple[re.Pattern[bytes], bytes, bool]]] = {}
         self._last_by_size: dict[int, tuple[re.Pattern[bytes], bytes, bool]] = {}
-        self._sightings: dict[bytes, int] = {}
+        self._sightings: dict[int, int] = {}
         self._count = 0
 
     def read(self, raw: bytes) -> tuple[bytes, list[bytes]] | None:
@@ -494,12 +494,14 @@ class ShapeReader:
 
     def _learn(self, keys: int, parts: list[bytes], shape: bytes, values: list[bytes]) -> None:
         texts, names = parts[0::3], parts[1::3]
-        seen = self._sightings.get(shape, 0) + 1
+        # Counted by hash (a line may be long, and most shapes of a free-text log are seen once);
+        # two shapes sharing one only make a template a little early.
+        seen = self._sightings.get(hash(shape), 0) + 1
         if seen < self.TEMPLATE_AFTER:
             if len(self._sightings) < 100_000:
-                self._sightings[shape] = seen
+                self._sightings[hash(shape)] = seen
             return
-        del self._sightings[shape]
+        del self._sightings[hash(shape)]
         pattern = re.escape(texts[0]) + b"".join(re.escape(n) + _SLOT[n] + re.escape(t) for n, t in zip(names, texts[1:]))
         has_lists = any(v[:1] == b"[" for v in values)
         self._templates.setdefault(keys, []).append((re.compile(pattern), shape, has_lists))
