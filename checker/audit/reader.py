@@ -354,6 +354,8 @@ assert _DEFS["patient"]["properties"]["age_years"] == {"type": "number", "minimu
 _ID_KEYS = ("id", "event_id", "related_event_id", "capture_event_id", "record_transfer_event_id", "who", "reported_to", "facility", "intended_recipient")
 _TIME_KEYS = ("occurred_at", "as_of", "when")
 _ID_LIST_KEYS = ("image_ids", "patient_image_ids", "images_produced")
+_FILE = rb'"[^"\\]{0,4096}"'  # image.file: a path or URI of up to 4096 characters
+assert _DEFS["image"]["properties"]["file"] == {"type": "string", "maxLength": 4096, "description": _DEFS["image"]["properties"]["file"]["description"]}
 _AGE = rb"(?:(?:[0-9]|[1-9][0-9]|1[0-2][0-9])(?:\.[0-9]{1,6})?|130(?:\.0{1,6})?)(?=[,}])"
 
 
@@ -370,7 +372,8 @@ _VALUED_KEYS = re.compile(
     rb'("(?:' + _alternatives(_ID_KEYS) + rb')":(?=' + _ID + rb')'
     + rb'|"(?:' + _alternatives(_TIME_KEYS) + rb')":(?="' + _TS_NO_GROUPS + rb'")'
     + rb'|"(?:' + _alternatives(_ID_LIST_KEYS) + rb')":(?=\[(?:' + _ID + rb'(?:,' + _ID + rb')*)?\])'
-    + rb'|"age_years":(?=' + _AGE + rb'))'
+    + rb'|"age_years":(?=' + _AGE + rb')'
+    + rb'|"file":(?=' + _FILE + rb'))'
     # (a list as the look-ahead read it: an id may hold "]")
     + rb'("[^"]*"|\[(?:' + _ID + rb'(?:,' + _ID + rb')*)?\]|[0-9.]+)'
 )
@@ -440,6 +443,7 @@ _SLOT = {
     **{b'"%s":' % k.encode(): b'("' + _TS_NO_GROUPS + b'")' for k in _TIME_KEYS},
     **{b'"%s":' % k.encode(): rb"(\[(?:" + _ID + rb"(?:," + _ID + rb")*)?\])" for k in _ID_LIST_KEYS},
     b'"age_years":': b"(" + _AGE + b")",
+    b'"file":': b"(" + _FILE + b")",
 }
 
 

@@ -416,6 +416,8 @@ class State:
             ids.append(device.get("id"))
             actor = {**actor, "device": {k: v for k, v in device.items() if k != "id"}}
         ids += [patient.get("id"), image.get("id")]
+        if "file" in image:  # a placeholder too (engines/canon.py, with_file)
+            ids.append(image["file"])
         age = patient.get("age_years")
         if isinstance(age, (int, float)) and not isinstance(age, bool):
             patient = {**patient, "age_years": age < 18}
@@ -423,7 +425,7 @@ class State:
             transfer is not None,
             fact_text({k: v for k, v in actor.items() if k != "id"}),
             fact_text({k: v for k, v in patient.items() if k != "id"}),
-            fact_text({k: v for k, v in image.items() if k != "id"}),
+            fact_text({k: ("<file>" if k == "file" else v) for k, v in image.items() if k != "id"}),
         ]
         if img.get("captured_at") is not None:
             ids.append(img["capture_event_id"])

@@ -40,6 +40,14 @@ def fact_text(value: Any) -> str:
         return "r" + repr(value)
 
 
+def with_file(image: Any, ph: Any) -> Any:
+    """An image with its file (a path or URI, unique per image) as a placeholder: no shipped
+    rule reads it, and kept verbatim it made every image a fact set of its own."""
+    if isinstance(image, dict) and "file" in image:
+        return {**image, "file": ph(image["file"])}
+    return image
+
+
 class Canonicalizer:
     def __init__(self, deadlines: list[float]) -> None:
         self.thresholds = sorted(set(float(d) for d in deadlines))
@@ -123,6 +131,8 @@ class Canonicalizer:
         for key in ("patient", "image", "recipient", "sender", "requester", "device"):
             if key in out:
                 out[key] = with_id(out[key])
+        if "image" in out:
+            out["image"] = with_file(out["image"], ph)
         intended = out.get("intended_recipient")
         if intended is not None:
             out["intended_recipient"] = ph(intended) if isinstance(intended, str) else with_id(intended)
@@ -201,7 +211,7 @@ class Canonicalizer:
                 return obj
 
             if kind == "disclosure":
-                added = fact_text(with_id(image))
+                added = fact_text(with_file(with_id(image), ph))
             if isinstance(doc.get("lifecycle"), dict):
                 added = (added, fact_text({k: self._fact(k, v, ph, with_id) for k, v in doc["lifecycle"].items()}))
         age = doc["patient"].get("age_years")

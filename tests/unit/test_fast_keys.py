@@ -31,6 +31,8 @@ def _variants(seed: int) -> Iterator[dict[str, Any]]:
         image_id = (event.get("image") or {}).get("id")
         if event["type"] == "capture" and isinstance(event["actor"].get("device"), dict):
             capture_device_of[image_id] = event["actor"]["device"]
+        if event["type"] == "capture" and rng.random() < 0.5:  # where the file is: unique, or shared
+            event["image"]["file"] = rng.choice([f"/srv/photos/{image_id}.jpg", "/srv/photos/shared.jpg", ""])
         if event["type"] == "receipt" and image_id in capture_device_of and rng.random() < 0.2:
             event["device"] = dict(capture_device_of[image_id])  # received on the phone that took it
         if image_id and image_id not in images_of.setdefault(pid, []):
@@ -146,6 +148,24 @@ def test_fast_keys_keep_what_decides() -> None:
     other_patient["patient"]["id"] = "pt-somebody-else"
     other_patient["event_id"] = "ev-elsewhere"
     assert key(right) == key(other_patient)  # ids only matter by which are equal
+
+
+def test_image_files_do_not_split_fact_sets() -> None:
+    """A path is unique per image: kept verbatim it would make every image a fact set of its own
+    (a regopy call each); as a placeholder, two captures that differ only in it share one."""
+    canon = Canonicalizer([24, 72, 168, 720])
+    line = next(line for line in Generator(4, malformed_rate=0.0).lines(300) if '"type":"capture"' in line)
+    keys = set()
+    fast = set()
+    for n in range(2):
+        event = json.loads(line)
+        event["image"]["file"] = f"/srv/photos/{n}.jpg"
+        parsed = EventParser().parse(LogLine("t", 1, json.dumps(event, separators=(",", ":")).encode()))
+        assert isinstance(parsed, Event) and parsed.fast is not None
+        doc = State().input_for(parsed.doc, parsed.occurred_ns)
+        keys.add(canon.canonical(doc)[0])
+        fast.add(canon.fast_key(parsed.fast, doc, ()))
+    assert len(keys) == 1 and len(fast) == 1
 
 
 def test_fast_keys_keep_the_length_of_each_id_list() -> None:
