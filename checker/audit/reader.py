@@ -447,14 +447,21 @@ _SLOT = {
 }
 
 
+def _matched(template: tuple[re.Pattern[bytes], bytes, bool], match: re.Match[bytes]) -> tuple[bytes, list[bytes]]:
+    """(shape, values) of a line a template matched."""
+    values = list(match.groups())
+    return _spread_lists(template[1], values) if template[2] else (template[1], values)
+
+
 class ShapeReader:
     """shape_and_values, faster for the shapes a log keeps repeating.
 
     A shape seen often becomes a template: a regular expression that is the shape's text verbatim
     with each blanked value replaced by the pattern of a valid value for its key. A line the
     template matches whole has that shape, and the template's groups are its values — one linear
-    match instead of trying every key at every quote. Templates are looked up by the number of
-    keys in the line, the most used first; a line no template matches takes the general path.
+    match instead of trying every key at every quote. The template that last matched a line of the
+    same key count and length is tried first, then those of the same key count, most used first;
+    a line no template matches takes the general path.
     The result is always the one shape_and_values gives (tests/unit/test_shapes.py)."""
 
     TEMPLATE_AFTER = 8  # sightings of a shape before it gets a template (compiling one: ~1 ms)
@@ -478,8 +485,7 @@ class ShapeReader:
         if last is not None:
             match = last[0].fullmatch(raw)
             if match is not None:
-                values = list(match.groups())
-                return _spread_lists(last[1], values) if last[2] else (last[1], values)
+                return _matched(last, match)
         candidates = self._templates.get(keys)
         if candidates is not None:
             for i, entry in enumerate(candidates):
@@ -489,8 +495,7 @@ class ShapeReader:
                         candidates[i - 1], candidates[i] = entry, candidates[i - 1]
                     if len(self._last_by_size) < 100_000:
                         self._last_by_size[size] = entry
-                    values = list(match.groups())
-                    return _spread_lists(entry[1], values) if entry[2] else (entry[1], values)
+                    return _matched(entry, match)
         parts, shape, values = _split(raw)
         if self._count < self.MAX_TEMPLATES:
             self._learn(keys, parts, shape, values)
@@ -500,12 +505,13 @@ class ShapeReader:
         texts, names = parts[0::3], parts[1::3]
         # Counted by hash (a line may be long, and most shapes of a free-text log are seen once);
         # two shapes sharing one only make a template a little early.
-        seen = self._sightings.get(hash(shape), 0) + 1
+        shape_hash = hash(shape)
+        seen = self._sightings.get(shape_hash, 0) + 1
         if seen < self.TEMPLATE_AFTER:
             if len(self._sightings) < 100_000:
-                self._sightings[hash(shape)] = seen
+                self._sightings[shape_hash] = seen
             return
-        del self._sightings[hash(shape)]
+        del self._sightings[shape_hash]
         pattern = re.escape(texts[0]) + b"".join(re.escape(n) + _SLOT[n] + re.escape(t) for n, t in zip(names, texts[1:]))
         has_lists = any(v[:1] == b"[" for v in values)
         self._templates.setdefault(keys, []).append((re.compile(pattern), shape, has_lists))
