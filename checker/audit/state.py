@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Callable
 
-from ..engines.canon import fact_text
+from ..engines.canon import STATE_ADDED, fact_text
 
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_YEAR = int(365.25 * 24 * NS_PER_HOUR)
@@ -230,7 +230,8 @@ class State:
     # What input_for puts in an event's input besides the event itself (engines/canon.py,
     # Canonicalizer.fast_key, builds its keys from exactly these).
     STATE_KEYS = {"*": ("consents",), "disclosure": ("consents", "image", "lifecycle"), "record_deletion": ("consents", "lifecycle"), "access_request": ("consents", "lifecycle")}
-    ADDS_MORE_THAN_CONSENTS = frozenset(STATE_KEYS) - {"*"}
+    ADDS_MORE_THAN_CONSENTS = STATE_ADDED
+    assert ADDS_MORE_THAN_CONSENTS == frozenset(STATE_KEYS) - {"*"}
 
     def input_for(self, event: dict[str, Any], at_ns: int) -> dict[str, Any]:
         """The decision input for `event`, from the state before it."""
@@ -239,7 +240,7 @@ class State:
         patient = self.patients.get(patient_id) or {"consents": [], "image_ids": []}
         doc["consents"] = patient["consents"]  # shared: a list on file is replaced, never changed
         kind = event["type"]
-        if kind not in ("disclosure", "record_deletion", "access_request"):
+        if kind not in self.ADDS_MORE_THAN_CONSENTS:
             return doc  # the state adds only the consents on file
         image_id = (event.get("image") or {}).get("id")
         img = self.get_image(image_id) if image_id else None

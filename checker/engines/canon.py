@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 
 DROP_KEYS = frozenset({"facility", "schema_version"})
-# Event types whose input holds state besides the consents (State.STATE_KEYS).
-_STATE_ADDED = frozenset({"disclosure", "record_deletion", "access_request"})
+# Event types whose input holds state besides the consents (audit/state.py, State.STATE_KEYS).
+STATE_ADDED = frozenset({"disclosure", "record_deletion", "access_request"})
 TIME_KEYS = frozenset({"occurred_at", "as_of"})
 _PLACEHOLDER = re.compile("\u27e6(\\d+)\u27e7")
 
@@ -204,7 +204,7 @@ class Canonicalizer:
             kept.append(text if scope is None else (text, ph(image_id)))
         kind = doc["type"]
         added = ""
-        if kind in _STATE_ADDED:
+        if kind in STATE_ADDED:
             def with_id(obj: Any) -> Any:
                 if isinstance(obj, dict) and "id" in obj:
                     return {**obj, "id": ph(obj["id"])}
