@@ -141,9 +141,12 @@ covers(c, purpose) if {
 	covers_image(c)
 }
 
-# A refusal or withdrawal that names no purpose covers every purpose.
+# A refusal or withdrawal that names no purpose covers every purpose but the patient's own access
+# to their record ("patients are entitled to request access to, and obtain a copy of, their
+# health record, including any clinical images"), which only a refusal naming it covers.
 covers_negative(c, purpose) if {
 	count(object.get(c, "purposes", [])) == 0
+	purpose != "patient_access"
 	covers_image(c)
 }
 

@@ -52,3 +52,17 @@ test_success_legal_basis_escalates_instead if {
 test_success_not_a_disclosure if {
 	consent_refused.deny == set() with input as object.union(disclosure([refusal([])]), {"type": "capture"})
 }
+
+test_success_blanket_refusal_leaves_the_patients_own_access if {
+	consent_refused.deny == set() with input as object.union(disclosure([refusal([])]), {
+		"purpose": "patient_access",
+		"recipient": {"id": "pt-1", "kind": "patient"},
+	})
+}
+
+test_fail_refusal_naming_patient_access if {
+	consent_refused.deny == {finding("patient_access")} with input as object.union(disclosure([refusal(["patient_access"])]), {
+		"purpose": "patient_access",
+		"recipient": {"id": "pt-1", "kind": "patient"},
+	})
+}
