@@ -84,11 +84,6 @@ is_child if {
 	age < 18
 }
 
-is_adult if {
-	is_number(age)
-	age >= 18
-}
-
 # Maturity (Children): SPEC's `mature_minor_assessed: true` means assessed as mature enough to
 # consent; the extension `maturity_assessment` (mature | not_mature | not_assessed) tells "not yet
 # assessed" from "assessed as not mature". A recorded "not_mature" wins over a stray `true`: the
@@ -305,7 +300,6 @@ legal_capture if {
 	has_legal_basis
 }
 
-court_ordered if legal_basis == "court_order"
 
 # ---------------------------------------------------------------------------------------------
 # Devices. The device that takes, shows or holds the image.
