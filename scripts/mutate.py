@@ -8,7 +8,7 @@ case fails (or the policy no longer evaluates), *survives* otherwise; mutants th
 are not counted. Survivors known to be equivalent (no input can tell them from the original) are
 listed in scripts/mutate_equivalent.txt with a reason, one per line:
 
-    <file>:<line>:<operator>:<mutated line, stripped>  # why it is equivalent
+    <file>:<operator>:<line, stripped> => <mutated line, stripped, or <deleted>>  # why it is equivalent
 
 Score = killed / (compiling mutants - listed equivalents). Exit 0 when the score reaches
 --threshold (default 95%), 1 otherwise. `--files` limits the run (substring match on paths).
@@ -45,11 +45,14 @@ class Mutant:
     path: str
     line: int  # 1-based
     operator: str
+    old_line: str
     new_line: str | None  # None: the line is deleted
 
     def key(self) -> str:
-        shown = "<deleted>" if self.new_line is None else self.new_line.strip()
-        return f"{self.path}:{self.line}:{self.operator}:{shown}"
+        """How the equivalents list names it: file, operator, the line before and after (no line
+        number, so that editing elsewhere in the file keeps the list valid)."""
+        after = "<deleted>" if self.new_line is None else self.new_line.strip()
+        return f"{self.path}:{self.operator}:{self.old_line.strip()} => {after}"
 
 
 def _body_lines(source: str) -> Iterator[tuple[int, str]]:
@@ -69,17 +72,17 @@ def mutants_of(module: RegoModule) -> Iterator[Mutant]:
         # 1. Delete a condition of a rule body (one tab deep, a statement of its own).
         if line.startswith("\t") and not line.startswith("\t\t") and stripped not in ("}", "]", ")") \
                 and not stripped.endswith(("{", "[", "(", ",")) and not stripped.startswith('"'):
-            yield Mutant(module.path, i + 1, "delete", None)
+            yield Mutant(module.path, i + 1, "delete", line, None)
         # 2. Negate a comparison, or a `not`.
         for old, new in NEGATIONS:
             if old in line and not stripped.startswith('"'):
-                yield Mutant(module.path, i + 1, f"negate {old.strip()}", line.replace(old, new, 1))
+                yield Mutant(module.path, i + 1, f"negate {old.strip()}", line, line.replace(old, new, 1))
         if stripped.startswith("not "):
-            yield Mutant(module.path, i + 1, "drop not", line.replace("not ", "", 1))
+            yield Mutant(module.path, i + 1, "drop not", line, line.replace("not ", "", 1))
         # 3. Flip a boolean default (a `default` rule, or object.get's fallback).
         for old, new in ((":= true", ":= false"), (":= false", ":= true"), (", true)", ", false)"), (", false)", ", true)")):
             if old in line and (old.startswith(",") or stripped.startswith("default ")):
-                yield Mutant(module.path, i + 1, "flip default", line.replace(old, new, 1))
+                yield Mutant(module.path, i + 1, "flip default", line, line.replace(old, new, 1))
         # 4. Move a number in a comparison or a table by one.
         for m in re.finditer(r"(?<![\w.\"-])(\d+)(?![\w.\"])", line):
             if stripped.startswith('"') and ":" not in stripped:
@@ -87,14 +90,14 @@ def mutants_of(module: RegoModule) -> Iterator[Mutant]:
             value = int(m.group(1))
             for moved in (value - 1, value + 1):
                 if moved >= 0:
-                    yield Mutant(module.path, i + 1, "move number", line[:m.start()] + str(moved) + line[m.end():])
+                    yield Mutant(module.path, i + 1, "move number", line, line[:m.start()] + str(moved) + line[m.end():])
         # 5. Drop a member of a literal set or array of strings.
         for m in STRING_LIST.finditer(line):
             members = re.findall(r'"[^"]*"', m.group(0))
             for k in range(len(members)):
                 kept = members[:k] + members[k + 1:]
                 literal = m.group(0)[0] + ", ".join(kept) + m.group(0)[-1]
-                yield Mutant(module.path, i + 1, "drop member", line[:m.start()] + literal + line[m.end():])
+                yield Mutant(module.path, i + 1, "drop member", line, line[:m.start()] + literal + line[m.end():])
 
 
 def apply(module: RegoModule, mutant: Mutant) -> RegoModule:
