@@ -28,6 +28,8 @@ LOCAL_PACKAGE_PREFIX = "clinimg.rules.local."
 class RegoModule:
     path: str  # a stable name: relative to its root, prefixed "local/" for a hospital's own
     source: str
+    # The file as the user named it (`bad_rules/x.rego`), for messages; not part of the digest.
+    origin: str = dataclasses.field(default="", compare=False)
 
     @property
     def is_test(self) -> bool:
@@ -60,24 +62,34 @@ def _read_dir(root: pathlib.Path, prefix: str) -> list[RegoModule]:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CheckerError(f"{p}: cannot read Rego file ({type(exc).__name__})") from None
-        modules.append(RegoModule(prefix + p.relative_to(root).as_posix(), text))
+        modules.append(RegoModule(prefix + p.relative_to(root).as_posix(), text, str(root / p.relative_to(root))))
     return modules
 
 
-def load_modules(local_dirs: Iterable[pathlib.Path] = (), *, include_tests: bool = False) -> list[RegoModule]:
-    """Shipped modules, then each local dir's. A local module must live under clinimg.rules.local."""
+def load_modules(local_dirs: Iterable[pathlib.Path] = (), *, include_tests: bool = False, lint: bool = True) -> list[RegoModule]:
+    """Shipped modules, then each local dir's. A local module must live under clinimg.rules.local
+    and keep the local-rule contract (checker/policylint.py) — unless lint=False (`policy check`
+    lists those problems itself, beside the compiler's)."""
     modules = _read_dir(SHIPPED_POLICY_DIR, "")
+    local: list[RegoModule] = []
     for i, d in enumerate(local_dirs):
         for m in _read_dir(pathlib.Path(d), f"local{i or ''}/"):
             pkg = m.package
             if not (pkg + ".").startswith(LOCAL_PACKAGE_PREFIX) or pkg.count(".") < 3:
                 raise CheckerError(
-                    f"{d}/{m.path.split('/', 1)[1]}:1: package must be clinimg.rules.local.<rule> (own rules join through that namespace only)"
+                    f"{m.origin}:1: package must be clinimg.rules.local.<rule> (own rules join through that namespace only)"
                 )
             if {"input", "data"} & set(pkg.split(".")):
                 # regopy resolves `input` wrongly everywhere once a package path has such a segment.
-                raise CheckerError(f"{d}/{m.path.split('/', 1)[1]}:1: a package name may not contain the segment 'input' or 'data'")
-            modules.append(m)
+                raise CheckerError(f"{m.origin}:1: a package name may not contain the segment 'input' or 'data'")
+            local.append(m)
+    if lint and local:
+        from .policylint import lint as lint_local
+
+        problems = lint_local(local)
+        if problems:
+            raise CheckerError("\n".join(str(p) for p in problems))
+    modules += local
     return [m for m in modules if include_tests or not m.is_test]
 
 
@@ -92,7 +104,7 @@ def read_metadata(module: RegoModule) -> dict[str, Any] | None:
     try:
         meta = yaml.safe_load(text)
     except yaml.YAMLError:
-        raise CheckerError(f"{module.path}: METADATA block is not valid YAML") from None
+        raise CheckerError(f"{module.origin or module.path}: METADATA block is not valid YAML") from None
     return meta if isinstance(meta, dict) else None
 
 
