@@ -13,6 +13,7 @@ from .errors import CheckerError, EngineError, ExitCode
 from .jsonload import JSONProblem, json_path, line_of_path, loads
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
+from .policylint import rule_ids
 
 if TYPE_CHECKING:  # pragma: no cover
     from .audit import AuditReport
@@ -32,8 +33,11 @@ class OpaSettings:
 
 
 def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> PolicySet:
-    config = load_overlay(policy_config) if policy_config else {}
-    return PolicySet.build(config, [pathlib.Path(d) for d in policy_dirs])
+    """The policy in force: shipped + own Rego, and the overlay, whose rule ids must be its rules'."""
+    dirs = [pathlib.Path(d) for d in policy_dirs]
+    modules = load_modules(dirs)
+    config = load_overlay(policy_config, rule_ids=rule_ids(modules)) if policy_config else {}
+    return PolicySet.from_modules(modules, config)
 
 
 def make_engine(policy: PolicySet, engine: str = "embedded", opa: OpaSettings | None = None) -> Engine:
@@ -158,15 +162,19 @@ def _is_lines_file(name: str) -> bool:
     return name.endswith((".jsonl", ".ndjson"))
 
 
-def validate(paths: Iterable[str | pathlib.Path]) -> ValidationReport:
-    """Schema-check JSON requests/events, JSON Lines logs and YAML overlays; every error listed."""
+def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pathlib.Path] = ()) -> ValidationReport:
+    """Schema-check JSON requests/events, JSON Lines logs and YAML overlays; every error listed.
+    An overlay's rule ids are checked against the shipped rules plus those of policy_dirs."""
     report = ValidationReport()
+    known_ids: set[str] | None = None
     for source in paths:
         name = "<stdin>" if str(source) == "-" else str(source)
         if name.endswith((".yaml", ".yml")):
             report.checked += 1
             try:
-                load_overlay(source)
+                if known_ids is None:
+                    known_ids = rule_ids(load_modules([pathlib.Path(d) for d in policy_dirs]))
+                load_overlay(source, rule_ids=known_ids)
             except CheckerError as exc:
                 report.errors.extend(str(exc).splitlines())
             continue

@@ -136,10 +136,12 @@ def audit(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str,
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@policy_dir_option
 @_errors_as_lines
-def validate(files: tuple[str, ...]) -> None:
-    """Schema-check requests (JSON), event logs (JSON Lines) and overlays (YAML); every error with its path."""
-    report = api.validate(files)
+def validate(files: tuple[str, ...], policy_dirs: tuple[str, ...]) -> None:
+    """Schema-check requests (JSON), event logs (JSON Lines) and overlays (YAML); every error with its path.
+    An overlay's rule ids must be rules of the shipped policies or of --policy-dir."""
+    report = api.validate(files, policy_dirs=policy_dirs)
     for line in report.errors:
         click.echo(terminal_safe(line), err=True)
     if report.errors:

@@ -12,16 +12,15 @@ import pathlib
 import re
 from typing import Any, Iterable
 
-import yaml
-
 from .errors import CheckerError
+from .policylint import LOCAL_PACKAGE_PREFIX, lint, read_metadata
+
+__all__ = ["LOCAL_PACKAGE_PREFIX", "PolicySet", "RegoModule", "RuleMeta", "catalogue", "digest", "load_modules", "read_metadata"]
 
 SHIPPED_POLICY_DIR = pathlib.Path(__file__).resolve().parent.parent / "policies"
 # Installed as a wheel the policies ride inside the package (see pyproject's package data).
 if not SHIPPED_POLICY_DIR.is_dir():  # pragma: no cover - depends on the install layout
     SHIPPED_POLICY_DIR = pathlib.Path(__file__).resolve().parent / "policies"
-
-LOCAL_PACKAGE_PREFIX = "clinimg.rules.local."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,9 +65,9 @@ def _read_dir(root: pathlib.Path, prefix: str) -> list[RegoModule]:
     return modules
 
 
-def load_modules(local_dirs: Iterable[pathlib.Path] = (), *, include_tests: bool = False, lint: bool = True) -> list[RegoModule]:
+def load_modules(local_dirs: Iterable[pathlib.Path] = (), *, include_tests: bool = False, check: bool = True) -> list[RegoModule]:
     """Shipped modules, then each local dir's. A local module must live under clinimg.rules.local
-    and keep the local-rule contract (checker/policylint.py) — unless lint=False (`policy check`
+    and keep the local-rule contract (checker/policylint.py) — unless check=False (`policy check`
     lists those problems itself, beside the compiler's)."""
     modules = _read_dir(SHIPPED_POLICY_DIR, "")
     local: list[RegoModule] = []
@@ -83,29 +82,12 @@ def load_modules(local_dirs: Iterable[pathlib.Path] = (), *, include_tests: bool
                 # regopy resolves `input` wrongly everywhere once a package path has such a segment.
                 raise CheckerError(f"{m.origin}:1: a package name may not contain the segment 'input' or 'data'")
             local.append(m)
-    if lint and local:
-        from .policylint import lint as lint_local
-
-        problems = lint_local(local)
+    if check and local:
+        problems = lint(local)
         if problems:
             raise CheckerError("\n".join(str(p) for p in problems))
     modules += local
     return [m for m in modules if include_tests or not m.is_test]
-
-
-_META_BLOCK = re.compile(r"^# METADATA\n((?:#.*\n)+)", re.M)
-
-
-def read_metadata(module: RegoModule) -> dict[str, Any] | None:
-    m = _META_BLOCK.search(module.source)
-    if not m:
-        return None
-    text = "\n".join(line[2:] if line.startswith("# ") else line[1:] for line in m.group(1).splitlines())
-    try:
-        meta = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise CheckerError(f"{module.origin or module.path}: METADATA block is not valid YAML") from None
-    return meta if isinstance(meta, dict) else None
 
 
 def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
@@ -153,9 +135,13 @@ class PolicySet:
 
     @classmethod
     def build(cls, config: dict[str, Any] | None = None, local_dirs: Iterable[pathlib.Path] = ()) -> "PolicySet":
+        return cls.from_modules(load_modules(local_dirs), config)
+
+    @classmethod
+    def from_modules(cls, modules: Iterable[RegoModule], config: dict[str, Any] | None = None) -> "PolicySet":
         from . import __version__
 
-        modules = tuple(load_modules(local_dirs))
+        modules = tuple(modules)
         data = {"clinimg": {"config": config or {}}}
         return cls(modules, data, __version__, digest(modules, data))
 

@@ -17,15 +17,38 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from .policy import LOCAL_PACKAGE_PREFIX, RegoModule, read_metadata
+import yaml
+
+from .errors import CheckerError
+
+if TYPE_CHECKING:  # pragma: no cover - checker.policy imports this module
+    from .policy import RegoModule
+
+LOCAL_PACKAGE_PREFIX = "clinimg.rules.local."
 
 EFFECTS = ("deny", "escalate", "warn")
 CONTRACT_SETS = EFFECTS + ("obligation",)
 FINDING_KEYS = ("rule", "message", "guide", "remedy")
 OBLIGATION_KEYS = ("id", "text")
 WITH_MESSAGE = "`with` is not supported by the embedded engine; rewrite the rule, or decide this policy on OPA with `--engine opa`"
+
+
+_META_BLOCK = re.compile(r"^# METADATA\n((?:#.*\n)+)", re.M)
+
+
+def read_metadata(module: "RegoModule") -> dict[str, Any] | None:
+    """A module's METADATA comment block (regopy does not implement rego.metadata.*)."""
+    m = _META_BLOCK.search(module.source)
+    if not m:
+        return None
+    text = "\n".join(line[2:] if line.startswith("# ") else line[1:] for line in m.group(1).splitlines())
+    try:
+        meta = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise CheckerError(f"{module.origin or module.path}: METADATA block is not valid YAML") from None
+    return meta if isinstance(meta, dict) else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,7 +173,7 @@ def _finding_literal(toks: list[Token], head: _Head, body_end: int) -> int | Non
     return None
 
 
-def lint_module(module: RegoModule) -> list[Problem]:
+def lint_module(module: "RegoModule") -> list[Problem]:
     """The problems of one local module (its own file), in line order."""
     name = module.origin or module.path
     source = module.source
@@ -196,9 +219,9 @@ def lint_module(module: RegoModule) -> list[Problem]:
     return problems
 
 
-def lint_packages(modules: Iterable[RegoModule]) -> list[Problem]:
+def lint_packages(modules: Iterable["RegoModule"]) -> list[Problem]:
     """Every local package must define deny, escalate, warn or obligation (in one of its files)."""
-    by_package: dict[str, list[RegoModule]] = {}
+    by_package: dict[str, list["RegoModule"]] = {}
     for m in modules:
         if not m.is_test:
             by_package.setdefault(m.package, []).append(m)
@@ -217,7 +240,7 @@ def lint_packages(modules: Iterable[RegoModule]) -> list[Problem]:
     return problems
 
 
-def lint(modules: Iterable[RegoModule]) -> list[Problem]:
+def lint(modules: Iterable["RegoModule"]) -> list[Problem]:
     """Every problem of the local modules given (shipped ones are not linted: they are tested)."""
     modules = list(modules)
     problems = [p for m in modules for p in lint_module(m)]
@@ -225,7 +248,7 @@ def lint(modules: Iterable[RegoModule]) -> list[Problem]:
     return sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.line, p.message))
 
 
-def rule_ids(modules: Iterable[RegoModule]) -> set[str]:
+def rule_ids(modules: Iterable["RegoModule"]) -> set[str]:
     """Every rule and obligation id the policies define: METADATA ids, and (for own rules
     without METADATA) the literal `rule` / obligation `id` their findings carry."""
     ids: set[str] = set()
@@ -241,7 +264,7 @@ def rule_ids(modules: Iterable[RegoModule]) -> set[str]:
     return ids
 
 
-def _literal_ids(module: RegoModule) -> Iterator[str]:
+def _literal_ids(module: "RegoModule") -> Iterator[str]:
     toks = tokens(module.source)
     heads = _heads(toks, module.source)
     for n, head in enumerate(heads):
@@ -252,3 +275,8 @@ def _literal_ids(module: RegoModule) -> Iterator[str]:
             value = (keys or {}).get("id" if head.name == "obligation" else "rule")
             if value is not None:
                 yield value.text[1:-1]
+
+
+def statements(source: str) -> list[int]:
+    """The line of each top-level statement after the package and imports (rules, in file order)."""
+    return [h.line for h in _heads(tokens(source), source)]

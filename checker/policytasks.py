@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import pathlib
+import re
 from typing import Any, Callable, Iterable
 
 from .engines import reference
 from .errors import CheckerError
 from .policy import PolicySet, load_modules
+from .policylint import WITH_MESSAGE, lint
+
+_OPA_PROBLEM = re.compile(r"(\S+\.rego):(\d+): ([^\n]*)")
 from .policytest import TestResult, run_case_tests, run_rego_tests
 
 
@@ -35,27 +39,35 @@ def run_policy_tests(policy_dirs: Iterable[str], *, verbose: bool, echo: Callabl
 
 
 def compile_check(policy_dirs: Iterable[str]) -> list[str]:
-    """Compile every module on the embedded engine (and on reference OPA when installed)."""
-    from .engines.embedded import EmbeddedEngine
+    """Every problem of the own Rego, as `file:line: message` with the paths the user gave: the
+    local-rule contract (checker/policylint.py), then compiling on the embedded engine (a module
+    that crashes it found in child processes, module by module), then on reference OPA (which
+    also compiles the _test.rego files) when installed."""
+    from .engines.embedded import EmbeddedEngine, find_start_crash
 
     dirs = [pathlib.Path(d) for d in policy_dirs]
-    policy = PolicySet.build({}, dirs)
-    problems: list[str] = []
+    modules = load_modules(dirs, include_tests=True, check=False)
+    local = [m for m in modules if m.path.startswith("local")]
+    lint_problems = lint(local)
+    problems = [str(p) for p in lint_problems]
+    # A module regopy is known to abort on is reported above; the rest are compiled.
+    aborts = {p.file for p in lint_problems if p.message == WITH_MESSAGE}
+    policy = PolicySet.from_modules(m for m in modules if not m.is_test and not (m.path.startswith("local") and m.origin in aborts))
     engine = EmbeddedEngine(policy)
     try:
         engine.start()  # starting the worker compiles the policy
     except CheckerError as exc:
-        problems += [line.replace("embedded engine: ", "") for line in str(exc).splitlines()[1:]] or [str(exc)]
+        lines = str(exc).splitlines()
+        problems += [line.replace("embedded engine: ", "") for line in lines[1:]] or [str(exc)]
     finally:
         engine.close()
     if reference.available():
+        origins = {m.path: m.origin for m in modules if m.origin}
         try:
-            opa = reference.new_opa(load_modules(dirs, include_tests=True))
+            opa = reference.new_opa([m for m in modules if not (m.path.startswith("local") and m.origin in aborts)])
             opa.eval_query("x := true")
+            opa.close()
         except Exception as exc:
-            text = str(exc)
-            for line in text.splitlines():
-                line = line.strip()
-                if ".rego:" in line:
-                    problems.append(line.split(": ", 1)[-1] if line.startswith(("parse_error", "prepare_error")) else line)
+            for path, line, message in _OPA_PROBLEM.findall(str(exc)):
+                problems.append(f"{origins.get(path, path)}:{line}: {message.strip()}")
     return list(dict.fromkeys(problems))
