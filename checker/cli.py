@@ -175,12 +175,15 @@ def policy() -> None:
 @policy.command("test")
 @policy_dir_option
 @click.option("-v", "--verbose", is_flag=True, help="List passing tests too.")
+@click.option("--only-local", is_flag=True, help="Only the hospital's own tests (_test.rego and cases/ of --policy-dir).")
+@click.option("-k", "pattern", default=None, metavar="PATTERN", help="Only tests and cases whose name (file::test) contains PATTERN.")
 @_errors_as_lines
-def policy_test(policy_dirs: tuple[str, ...], verbose: bool) -> None:
-    """Run the _test.rego tests on reference OPA and the data-driven rule cases on every engine."""
+def policy_test(policy_dirs: tuple[str, ...], verbose: bool, only_local: bool, pattern: str | None) -> None:
+    """Run the _test.rego tests on reference OPA and the data-driven rule cases on every engine
+    (tests/cases, and the cases/ folder of each --policy-dir). Failures name file and test."""
     from .policytasks import run_policy_tests
 
-    failed = run_policy_tests(policy_dirs, verbose=verbose, echo=click.echo)
+    failed = run_policy_tests(policy_dirs, verbose=verbose, echo=click.echo, only_local=only_local, pattern=pattern)
     sys.exit(int(ExitCode.DENY) if failed else 0)
 
 

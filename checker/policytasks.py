@@ -11,29 +11,50 @@ from .policy import PolicySet, load_modules
 from .policylint import WITH_MESSAGE, lint
 
 _OPA_PROBLEM = re.compile(r"(\S+\.rego):(\d+): ([^\n]*)")
-from .policytest import TestResult, run_case_tests, run_rego_tests
+from .policytest import TestResult, discover, run_case_tests, run_rego_tests
 
 
-def run_policy_tests(policy_dirs: Iterable[str], *, verbose: bool, echo: Callable[..., Any]) -> int:
-    """Run and report every test by name; returns the number failed."""
+def run_policy_tests(policy_dirs: Iterable[str], *, verbose: bool, echo: Callable[..., Any], only_local: bool = False, pattern: str | None = None) -> int:
+    """Run and report every test by name; returns the number failed.
+
+    The Rego unit tests (_test.rego) run on one reference OPA engine in one query; the data cases
+    (tests/cases, and each policy dir's cases/) on each engine, one engine per overlay config.
+    only_local: just the hospital's own tests and cases. pattern: only tests and cases whose
+    name (file::test, file::case) contains it."""
+    from .cases import load_cases
+
     dirs = [pathlib.Path(d) for d in policy_dirs]
+    if only_local and not dirs:
+        raise CheckerError("--only-local needs --policy-dir (the hospital's own rules and tests)")
+    modules = load_modules(dirs, include_tests=True)
+    selected = [t for t in discover(modules) if (t.local or not only_local) and (pattern is None or pattern in t.name)]
+    cases = [] if only_local else load_cases()
+    for d in dirs:
+        if (d / "cases").is_dir():
+            cases += load_cases(d / "cases", display=str(d / "cases"))
+    cases = [c for c in cases if pattern is None or pattern in c.id]
+
     results: list[TestResult] = []
-    if reference.available():
-        results += run_rego_tests(load_modules(dirs, include_tests=True))
-    else:
+    if selected and reference.available():
+        results += run_rego_tests(modules, selected)
+    elif selected:
         echo(f"note: Rego unit tests (_test.rego) skipped — {reference.INSTALL_HINT}", err=True)
 
     from .engines.embedded import EmbeddedEngine
 
-    results += run_case_tests(lambda config: EmbeddedEngine(PolicySet.build(config, dirs)), "embedded")
-    if reference.available():
-        results += run_case_tests(lambda config: reference.ReferenceEngine(PolicySet.build(config, dirs)), "reference")
+    policy_modules = [m for m in modules if not m.is_test]
+    if cases:
+        results += run_case_tests(cases, lambda config: EmbeddedEngine(PolicySet.from_modules(policy_modules, config)), "embedded")
+        if reference.available():
+            results += run_case_tests(cases, lambda config: reference.ReferenceEngine(PolicySet.from_modules(policy_modules, config)), "reference")
     failed = [r for r in results if not r.passed]
     for r in results:
         if not r.passed:
             echo(f"FAIL {r.name}: {r.detail}")
         elif verbose:
             echo(f"PASS {r.name}")
+    if not results:
+        echo("no tests selected", err=True)
     echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return len(failed)
 

@@ -216,3 +216,37 @@ def test_the_worked_example_passes_every_check() -> None:
     assert (r.code, r.out) == (0, "policies compile\n"), r.err
     r = run_cli("rules", "--policy-dir", LOCAL_EXAMPLE)
     assert "local.no_video_in_theatre" in r.out
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Quick policy tests
+
+FAILING = "tests/fixtures/failing_tests"
+
+
+def test_only_local_runs_the_hospitals_tests_and_names_each_failure() -> None:
+    r = run_cli("policy", "test", "--policy-dir", FAILING, "--only-local")
+    assert r.code == 1
+    assert r.out.splitlines() == [
+        "FAIL tests/fixtures/failing_tests/sms_test.rego:10: test_sms_allowed: failed: its body is false or undefined",
+        "FAIL [embedded] tests/fixtures/failing_tests/cases/sms.yaml::sms expected to be a channel finding: expected findings ['disclosure.channel'], found ['local.no_sms']",
+        "FAIL [reference] tests/fixtures/failing_tests/cases/sms.yaml::sms expected to be a channel finding: expected findings ['disclosure.channel'], found ['local.no_sms']",
+        "3 passed, 3 failed",
+    ]
+
+
+def test_k_selects_tests_and_cases_by_name() -> None:
+    r = run_cli("policy", "test", "--policy-dir", FAILING, "--only-local", "-k", "sms_denied", "-v")
+    assert (r.code, r.out) == (0, "PASS tests/fixtures/failing_tests/sms_test.rego:5: test_sms_denied\n1 passed, 0 failed\n")
+    r = run_cli("policy", "test", "-k", "storage/passcode_test.rego::", "-v")
+    assert r.code == 0 and r.out.splitlines()[-1].endswith(" passed, 0 failed")
+    assert all("storage/passcode_test.rego" in line for line in r.out.splitlines()[:-1]) and len(r.out.splitlines()) > 2
+
+
+def test_the_whole_policy_test_passes_with_the_worked_example() -> None:
+    r = run_cli("policy", "test", "--policy-dir", LOCAL_EXAMPLE, timeout=300)
+    assert r.code == 0, r.out[-2000:]
+    passed = int(r.out.splitlines()[-1].split()[0])
+    assert passed > 650  # every shipped Rego test and data case ran, and the example's own
+    r = run_cli("policy", "test", "--policy-dir", LOCAL_EXAMPLE, "--only-local")
+    assert (r.code, r.out) == (0, "9 passed, 0 failed\n")
