@@ -121,6 +121,9 @@ def audit(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str,
     """Audit event logs (JSON Lines, or - for stdin). Exit 0 no deny findings, 1 deny findings, 2 usage or policy error."""
     report = api.audit(logs, engine=engine, opa=opa, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs, quarantine=quarantine, workers=workers, cache=not no_cache)
     text = AUDIT_REPORTER_BY_NAME[fmt]().render(report.as_dict())
+    previous = report.policy.get("previous_digest")
+    if previous:
+        click.echo(f"clinimg audit: the policy changed since the previous run on this state store: was {previous}, now {report.policy['digest']}", err=True)
     if output == "-":
         click.echo(text, nl=False)
     else:

@@ -250,3 +250,44 @@ def test_the_whole_policy_test_passes_with_the_worked_example() -> None:
     assert passed > 650  # every shipped Rego test and data case ran, and the example's own
     r = run_cli("policy", "test", "--policy-dir", LOCAL_EXAMPLE, "--only-local")
     assert (r.code, r.out) == (0, "9 passed, 0 failed\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Policy history on the state store
+
+
+def test_a_changed_policy_is_said_in_every_report_format(tmp_path: pathlib.Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    state = str(tmp_path / "state.sqlite")
+    week = str(EXAMPLES / "logs" / "week.jsonl")
+    overlay = str(EXAMPLES / "overlay" / "hospital.yaml")
+    first = run_cli("audit", week, "--state", state, "--format", "json")
+    assert "policy changed" not in first.err and "previous_digest" not in first.json()["policy"]
+    old = first.json()["policy"]["digest"]
+    same = run_cli("audit", week, "--state", state, "--format", "json")
+    assert "policy changed" not in same.err and same.json()["policy"] == first.json()["policy"]
+
+    changed = run_cli("audit", week, "--state", state, "--format", "json", "--policy-config", overlay)
+    policy = changed.json()["policy"]
+    assert policy["previous_digest"] == old and policy["digest"] != old
+    assert f"clinimg audit: the policy changed since the previous run on this state store: was {old}, now {policy['digest']}" in changed.err
+
+    # Each later run compares with the run before it: back to the shipped policy, every format says so.
+    line = f"The policy changed since the previous run on this state store: was {policy['digest']}, now {old}"
+    text = run_cli("audit", week, "--state", state)
+    assert line in text.out.splitlines()
+    assert "the policy changed" not in run_cli("audit", week, "--state", state, "--format", "html").err  # unchanged again
+    run_cli("audit", week, "--state", state, "--policy-config", overlay)
+    page = run_cli("audit", week, "--state", state, "--format", "html").out
+    assert f"<p><strong>{line}</strong></p>" in page
+    run_cli("audit", week, "--state", state, "--policy-config", overlay)
+    junit = ET.fromstring(run_cli("audit", week, "--state", state, "--format", "junit").out)
+    props = {p.get("name"): p.get("value") for p in junit.iter("property")}
+    assert props["policy.digest"] == old and props["policy.previous_digest"] == policy["digest"]
+    assert any(s.get("name") == "policy.changed" for s in junit.iter("testsuite"))
+
+
+def test_a_one_off_audit_has_no_history() -> None:
+    r = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--format", "json")
+    assert "previous_digest" not in r.json()["policy"] and "policy changed" not in r.err
