@@ -158,19 +158,25 @@ def _literal_keys(toks: list[Token], start: int) -> dict[str, Token | None] | No
 
 
 def _finding_literal(toks: list[Token], head: _Head, body_end: int) -> int | None:
-    """Token index of the `{` of the literal a `NAME contains X` rule adds, if it is one."""
+    """Token index of the literal a `NAME contains X` rule adds — its `{` for an object, the token
+    itself for a string or a sprintf/concat — when X is a literal or a variable assigned one."""
     j = head.index + 2
     if j >= len(toks):
         return None
-    if toks[j].text == "{":
+    if toks[j].text == "{" or toks[j].kind == "string" or toks[j].text in _TEXT_BUILDERS:
         return j
     if toks[j].kind != "ident":
         return None
     var = toks[j].text
     for k in range(j + 1, body_end - 2):
-        if toks[k].kind == "ident" and toks[k].text == var and toks[k + 1].text in (":=", "=") and toks[k + 2].text == "{":
+        if toks[k].kind == "ident" and toks[k].text == var and toks[k + 1].text in (":=", "=") and (
+            toks[k + 2].text == "{" or toks[k + 2].kind == "string" or toks[k + 2].text in _TEXT_BUILDERS
+        ):
             return k + 2
     return None
+
+
+_TEXT_BUILDERS = ("sprintf", "concat")
 
 
 def lint_module(module: "RegoModule") -> list[Problem]:
@@ -200,6 +206,10 @@ def lint_module(module: "RegoModule") -> list[Problem]:
         body_end = heads[n + 1].index if n + 1 < len(heads) else len(toks)
         start = _finding_literal(toks, head, body_end)
         if start is None:
+            continue
+        if toks[start].text != "{":
+            shape = "{\"id\": …, \"text\": …}" if head.name == "obligation" else "{\"rule\": …, \"message\": …, \"guide\": …, \"remedy\": …}"
+            problems.append(Problem(name, toks[start].line, f"`{head.name}` adds text, not an object: write {shape}"))
             continue
         keys = _literal_keys(toks, start)
         if keys is None:
@@ -271,7 +281,7 @@ def _literal_ids(module: "RegoModule") -> Iterator[str]:
         if head.name in CONTRACT_SETS and head.form == "contains":
             body_end = heads[n + 1].index if n + 1 < len(heads) else len(toks)
             start = _finding_literal(toks, head, body_end)
-            keys = _literal_keys(toks, start) if start is not None else None
+            keys = _literal_keys(toks, start) if start is not None and toks[start].text == "{" else None
             value = (keys or {}).get("id" if head.name == "obligation" else "rule")
             if value is not None:
                 yield value.text[1:-1]

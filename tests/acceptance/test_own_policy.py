@@ -101,6 +101,7 @@ STATIC_PROBLEMS = {
     "boolean_deny": "tests/fixtures/bad_rules/boolean_deny/boolean.rego:4: `deny` must be a set: write `deny contains finding if { … }`",
     "nested_package": "tests/fixtures/bad_rules/nested_package/nested.rego:2: package must be clinimg.rules.local.<rule> (one segment after 'local': deeper packages never reach a decision)",
     "wrong_rule_id": 'tests/fixtures/bad_rules/wrong_rule_id/wrong.rego:13: the finding\'s rule is "local.no_smss" but the METADATA id is "local.no_sms": a finding carries its own rule\'s id',
+    "string_finding": 'tests/fixtures/bad_rules/string_finding/strings.rego:6: `deny` adds text, not an object: write {"rule": …, "message": …, "guide": …, "remedy": …}',
     "uses_with": "tests/fixtures/bad_rules/uses_with/with.rego:9: `with` is not supported by the embedded engine; rewrite the rule, or decide this policy on OPA with `--engine opa`",
 }
 
@@ -152,6 +153,7 @@ def _unlinted(*dirs: pathlib.Path, config: dict | None = None) -> PolicySet:
 @pytest.mark.parametrize("name,problem", [
     ("msg_not_message", "clinimg.rules.local.sms_msg: a deny finding lacks message"),
     ("boolean_deny", "clinimg.rules.local.boolean_deny: deny is not a set"),
+    ("string_finding", "clinimg.rules.local.string_finding: a deny finding is not an object"),
 ])
 def test_decision_time_contract_on_the_embedded_engine(name: str, problem: str, tmp_path: pathlib.Path) -> None:
     request = json.loads(pathlib.Path(_sms_request(tmp_path)).read_text())
