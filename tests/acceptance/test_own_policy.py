@@ -293,3 +293,20 @@ def test_a_changed_policy_is_said_in_every_report_format(tmp_path: pathlib.Path)
 def test_a_one_off_audit_has_no_history() -> None:
     r = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--format", "json")
     assert "previous_digest" not in r.json()["policy"] and "policy changed" not in r.err
+
+
+def test_a_server_answering_deny_without_a_reason_is_an_engine_error() -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from tests.serving import running_app
+
+    async def data(request):
+        return JSONResponse({"decision_id": "x", "result": {"outcome": "deny", "basis": None, "findings": [], "obligations": [], "waivers": []}})
+
+    app = Starlette(routes=[Route("/v1/data/{path:path}", data, methods=["POST"])])
+    with running_app(app) as srv:
+        r = run_cli("check", PERMIT_REQUEST, "--engine", "opa", "--opa-url", srv.url)
+    assert r.code == 2 and r.out == ""
+    assert "the policy answered deny without a finding that says why" in r.err
