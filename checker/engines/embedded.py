@@ -189,7 +189,7 @@ class EmbeddedEngine:
                 return [EngineFailure(f"the embedded engine crashed on this input: {why}")]
             # Find the input(s) that crash it: each alone, on a fresh worker.
             return [r for item in items for r in self._run_batch(slot, [item])]
-        return [r["ok"] if "ok" in r else EngineFailure(r.get("error", "unknown engine error")) for r in replies]
+        return [r["ok"] if "ok" in r else EngineFailure(_with_origins(r.get("error", "unknown engine error"), self.policy.modules)) for r in replies]
 
     def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
         encoded = [json.dumps(item, ensure_ascii=False) for item in inputs]

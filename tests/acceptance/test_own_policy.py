@@ -121,6 +121,14 @@ def test_every_command_loading_the_rule_refuses_it(name: str, tmp_path: pathlib.
     assert r.code == 2 and STATIC_PROBLEMS[name] in r.err
 
 
+def test_serve_and_bundle_refuse_a_rule_that_breaks_the_contract(tmp_path: pathlib.Path) -> None:
+    rules = str(BAD_RULES / "misnamed_set")
+    r = run_cli("serve", "--port", "0", "--policy-dir", rules, timeout=60)
+    assert r.code == 2 and STATIC_PROBLEMS["misnamed_set"] in r.err
+    r = run_cli("policy", "bundle", "--output", str(tmp_path / "b.tar.gz"), "--policy-dir", rules)
+    assert r.code == 2 and STATIC_PROBLEMS["misnamed_set"] in r.err and not (tmp_path / "b.tar.gz").exists()
+
+
 def test_syntax_error_is_reported_under_the_users_path() -> None:
     r = run_cli("policy", "check", "--policy-dir", str(BAD_RULES / "syntax_error"))
     assert r.code == 2
