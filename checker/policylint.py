@@ -259,8 +259,8 @@ def lint(modules: Iterable["RegoModule"]) -> list[Problem]:
 
 
 def rule_ids(modules: Iterable["RegoModule"]) -> set[str]:
-    """Every rule and obligation id the policies define: METADATA ids, and (for own rules
-    without METADATA) the literal `rule` / obligation `id` their findings carry."""
+    """Every rule and obligation id the policies define: METADATA ids, and for own rules also the
+    literal `rule` / obligation `id` their findings carry and `local.<rule>` of their package."""
     ids: set[str] = set()
     for m in modules:
         if m.is_test:
@@ -271,6 +271,7 @@ def rule_ids(modules: Iterable["RegoModule"]) -> set[str]:
             ids.add(str(custom["id"]))
         if m.path.startswith("local"):
             ids.update(_literal_ids(m))
+            ids.add("local." + m.package.rsplit(".", 1)[-1])  # the conventional id of clinimg.rules.local.<rule>
     return ids
 
 

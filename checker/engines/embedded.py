@@ -173,7 +173,10 @@ class EmbeddedEngine:
                 worker = self._pool[slot] = _Worker(self.policy, self._cache, self._exact_keys)
             except StartCrash as exc:
                 # Never just "regopy crashed": name the hospital's file and rule that does it.
-                culprits = find_start_crash(self.policy)
+                culprits = find_start_crash(self.policy) or [
+                    "no one module of the hospital's own rules does it alone: remove them one at a time to find the combination, "
+                    "or decide this policy on OPA with `--engine opa`"
+                ]
                 raise EngineError("\n".join([f"embedded engine failed to start: regopy crashed ({exc.why}) compiling the policy"] + culprits)) from None
             except EngineError as exc:
                 raise EngineError(_with_origins(str(exc), self.policy.modules)) from None
