@@ -192,12 +192,14 @@ def policy_test(policy_dirs: tuple[str, ...], verbose: bool, only_local: bool, p
 
 @policy.command("check")
 @policy_dir_option
+@policy_config_option
 @_errors_as_lines
-def policy_check(policy_dirs: tuple[str, ...]) -> None:
-    """Compile-check the shipped and own Rego; errors as file:line: message."""
+def policy_check(policy_dirs: tuple[str, ...], policy_config: str | None) -> None:
+    """Check own Rego against the local-rule contract and compile it (and the shipped Rego) on
+    every engine; with --policy-config, the overlay and its rule ids too. Errors as file:line: message."""
     from .policytasks import compile_check
 
-    problems = compile_check(policy_dirs)
+    problems = compile_check(policy_dirs, policy_config)
     for line in problems:
         click.echo(terminal_safe(line), err=True)
     if problems:

@@ -59,11 +59,11 @@ def run_policy_tests(policy_dirs: Iterable[str], *, verbose: bool, echo: Callabl
     return len(failed)
 
 
-def compile_check(policy_dirs: Iterable[str]) -> list[str]:
+def compile_check(policy_dirs: Iterable[str], policy_config: str | None = None) -> list[str]:
     """Every problem of the own Rego, as `file:line: message` with the paths the user gave: the
     local-rule contract (checker/policylint.py), then compiling on the embedded engine (a module
     that crashes it found in child processes, module by module), then on reference OPA (which
-    also compiles the _test.rego files) when installed."""
+    also compiles the _test.rego files) when installed; with policy_config, the overlay too."""
     from .engines.embedded import EmbeddedEngine, find_start_crash
 
     dirs = [pathlib.Path(d) for d in policy_dirs]
@@ -91,4 +91,12 @@ def compile_check(policy_dirs: Iterable[str]) -> list[str]:
         except Exception as exc:
             for path, line, message in _OPA_PROBLEM.findall(str(exc)):
                 problems.append(f"{origins.get(path, path)}:{line}: {message.strip()}")
+    if policy_config:  # the overlay's rule ids against these rules
+        from .overlay import load_overlay
+        from .policylint import rule_ids
+
+        try:
+            load_overlay(policy_config, rule_ids=rule_ids(modules))
+        except CheckerError as exc:
+            problems += str(exc).splitlines()
     return list(dict.fromkeys(problems))

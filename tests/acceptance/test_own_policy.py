@@ -318,3 +318,11 @@ def test_a_server_answering_deny_without_a_reason_is_an_engine_error() -> None:
         r = run_cli("check", PERMIT_REQUEST, "--engine", "opa", "--opa-url", srv.url)
     assert r.code == 2 and r.out == ""
     assert "the policy answered deny without a finding that says why" in r.err
+
+
+def test_policy_check_checks_an_overlay_against_the_rules() -> None:
+    overlay = str(BAD_OVERLAYS / "local_rule_ids.yaml")
+    r = run_cli("policy", "check", "--policy-config", overlay)
+    assert r.code == 2 and '$.rules.effect_overrides["local.no_video_in_theatre"]: unknown rule id' in r.err
+    r = run_cli("policy", "check", "--policy-config", overlay, "--policy-dir", LOCAL_EXAMPLE)
+    assert (r.code, r.out) == (0, "policies compile\n"), r.err
