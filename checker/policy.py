@@ -15,7 +15,7 @@ from typing import Any, Iterable
 from .errors import CheckerError
 from .policylint import LOCAL_PACKAGE_PREFIX, lint, read_metadata
 
-__all__ = ["LOCAL_PACKAGE_PREFIX", "PolicySet", "RegoModule", "RuleMeta", "catalogue", "digest", "load_modules", "read_metadata"]
+__all__ = ["LOCAL_PACKAGE_PREFIX", "PolicySet", "RegoModule", "RuleMeta", "catalogue", "digest", "load_modules", "read_metadata", "with_origins"]
 
 SHIPPED_POLICY_DIR = pathlib.Path(__file__).resolve().parent.parent / "policies"
 # Installed as a wheel the policies ride inside the package (see pyproject's package data).
@@ -113,6 +113,15 @@ def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
             )
         )
     return sorted(rules, key=lambda r: r.id)
+
+
+def with_origins(text: str, modules: Iterable[RegoModule]) -> str:
+    """Engines name modules by their stable path (`local/x.rego`); messages name the file as the
+    user gave it (`bad_rules/x.rego`)."""
+    for m in modules:
+        if m.origin and m.origin != m.path:
+            text = text.replace(m.path + ":", m.origin + ":")
+    return text
 
 
 def digest(modules: Iterable[RegoModule], data: dict[str, Any]) -> str:

@@ -9,9 +9,9 @@ from .engines import reference
 from .errors import CheckerError
 from .policy import PolicySet, load_modules
 from .policylint import WITH_MESSAGE, lint
+from .policytest import TestResult, discover, run_case_tests, run_rego_tests
 
 _OPA_PROBLEM = re.compile(r"(\S+\.rego):(\d+): ([^\n]*)")
-from .policytest import TestResult, discover, run_case_tests, run_rego_tests
 
 
 def run_policy_tests(policy_dirs: Iterable[str], *, verbose: bool, echo: Callable[..., Any], only_local: bool = False, pattern: str | None = None) -> int:

@@ -7,11 +7,10 @@ engine, and on the reference engine when it is installed.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from typing import Any, Callable, Iterable
 
-from .policy import RegoModule
+from .policy import RegoModule, with_origins
 
 _TEST_RULE = re.compile(r"^(test_\w+)\s*(?:if\b|:?=|\{)", re.M)
 
@@ -64,7 +63,7 @@ def run_rego_tests(modules: list[RegoModule], tests: list[RegoTest], data: dict[
         opa = new_opa(modules, data)
         opa.eval_query("x := true")  # compiles every module: a syntax error shows up here
     except Exception as exc:
-        return [TestResult("compile", False, _with_origins(_short(exc), modules))]
+        return [TestResult("compile", False, with_origins(_short(exc), modules))]
     try:
         try:
             values = _values(opa, tests)
@@ -78,7 +77,7 @@ def run_rego_tests(modules: list[RegoModule], tests: list[RegoTest], data: dict[
                 try:
                     value, error = _values(opa, [test])[0], ""
                 except Exception as exc:
-                    value, error = [], _with_origins(_short(exc), modules)
+                    value, error = [], with_origins(_short(exc), modules)
             passed = value == [True]
             detail = "" if passed else error or ("failed: its body is false or undefined" if not value else "failed: its value is not true")
             results.append(TestResult(f"{test.file}:{test.line}: {test.rule}", passed, detail))
@@ -112,13 +111,6 @@ def run_case_tests(cases: list[Any], engine_factory: Callable[[dict[str, Any]], 
         problems = case.problems(decision)
         out.append(TestResult(f"[{label}] {case.id}", not problems, "; ".join(problems)))
     return out
-
-
-def _with_origins(text: str, modules: Iterable[RegoModule]) -> str:
-    for m in modules:
-        if m.origin and m.path != m.origin:
-            text = text.replace(m.path + ":", m.origin + ":")
-    return text
 
 
 def _short(exc: BaseException) -> str:

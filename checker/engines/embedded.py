@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from ..errors import EngineError
-from ..policy import PolicySet, RegoModule
+from ..policy import PolicySet, RegoModule, with_origins
 from ..policylint import statements
 from .base import Decision, EngineFailure, run_in_threads
 
@@ -179,7 +179,7 @@ class EmbeddedEngine:
                 ]
                 raise EngineError("\n".join([f"embedded engine failed to start: regopy crashed ({exc.why}) compiling the policy"] + culprits)) from None
             except EngineError as exc:
-                raise EngineError(_with_origins(str(exc), self.policy.modules)) from None
+                raise EngineError(with_origins(str(exc), self.policy.modules)) from None
         return worker
 
     def _run_batch(self, slot: int, items: list[str]) -> list[Decision | EngineFailure]:
@@ -192,7 +192,7 @@ class EmbeddedEngine:
                 return [EngineFailure(f"the embedded engine crashed on this input: {why}")]
             # Find the input(s) that crash it: each alone, on a fresh worker.
             return [r for item in items for r in self._run_batch(slot, [item])]
-        return [r["ok"] if "ok" in r else EngineFailure(_with_origins(r.get("error", "unknown engine error"), self.policy.modules)) for r in replies]
+        return [r["ok"] if "ok" in r else EngineFailure(with_origins(r.get("error", "unknown engine error"), self.policy.modules)) for r in replies]
 
     def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
         encoded = [json.dumps(item, ensure_ascii=False) for item in inputs]
@@ -226,15 +226,3 @@ class EmbeddedEngine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-
-def _with_origins(text: str, modules: tuple[RegoModule, ...]) -> str:
-    """Problems name modules by their stable path (`local/x.rego`); the user gave `bad_rules/x.rego`."""
-    origins = {m.path: m.origin for m in modules if m.origin and m.origin != m.path}
-    lines = []
-    for line in text.splitlines():
-        for path, origin in origins.items():
-            if path + ":" in line:
-                line = line.replace(path + ":", origin + ":")
-                break
-        lines.append(line)
-    return "\n".join(lines)
