@@ -326,3 +326,14 @@ def test_policy_check_checks_an_overlay_against_the_rules() -> None:
     assert r.code == 2 and '$.rules.effect_overrides["local.no_video_in_theatre"]: unknown rule id' in r.err
     r = run_cli("policy", "check", "--policy-config", overlay, "--policy-dir", LOCAL_EXAMPLE)
     assert (r.code, r.out) == (0, "policies compile\n"), r.err
+
+
+def test_an_audit_lists_the_contract_breach_as_an_engine_error(tmp_path: pathlib.Path) -> None:
+    log = tmp_path / "week.jsonl"
+    log.write_text((EXAMPLES / "logs" / "week.jsonl").read_text().replace('"channel":"social_media"', '"channel":"sms"'))
+    r = run_cli("audit", str(log), "--policy-dir", str(BAD_RULES / "dynamic_msg"), "--format", "json")
+    assert r.code == 1
+    errors = r.json()["engine_errors"]
+    assert [e["event_id"] for e in errors] == ["cs1-post"]
+    assert "clinimg.rules.local.dynamic_msg: a deny finding lacks message" in errors[0]["reason"]
+    assert "cs1-post" not in {f["event_id"] for f in r.json()["findings"] if f["rule"].startswith("local.")}
