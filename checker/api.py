@@ -34,8 +34,7 @@ class OpaSettings:
 
 def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> PolicySet:
     """The policy in force: shipped + own Rego, and the overlay, whose rule ids must be its rules'."""
-    dirs = [pathlib.Path(d) for d in policy_dirs]
-    modules = load_modules(dirs)
+    modules = load_modules(list(policy_dirs))  # as given: messages name files under the user's spelling
     config = load_overlay(policy_config, rule_ids=rule_ids(modules)) if policy_config else {}
     return PolicySet.from_modules(modules, config)
 
@@ -173,7 +172,7 @@ def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pa
             report.checked += 1
             try:
                 if known_ids is None:
-                    known_ids = rule_ids(load_modules([pathlib.Path(d) for d in policy_dirs]))
+                    known_ids = rule_ids(load_modules(list(policy_dirs)))
                 load_overlay(source, rule_ids=known_ids)
             except CheckerError as exc:
                 report.errors.extend(str(exc).splitlines())
@@ -213,7 +212,7 @@ def _line_problems(name: str, number: int, line: str) -> Iterator[str]:
 
 
 def rules(policy_dirs: Iterable[str | pathlib.Path] = ()) -> list[RuleMeta]:
-    return catalogue(load_modules([pathlib.Path(d) for d in policy_dirs]))
+    return catalogue(load_modules(list(policy_dirs)))
 
 
 def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> tuple[int, str]:

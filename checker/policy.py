@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import pathlib
 import re
 from typing import Any, Iterable
@@ -52,7 +53,8 @@ class RuleMeta:
     path: str
 
 
-def _read_dir(root: pathlib.Path, prefix: str) -> list[RegoModule]:
+def _read_dir(root: pathlib.Path, prefix: str, shown: str | None = None) -> list[RegoModule]:
+    """The directory's .rego files; shown: the directory as the user wrote it (for messages)."""
     if not root.is_dir():
         raise CheckerError(f"{root}: policy directory not found")
     modules = []
@@ -61,18 +63,19 @@ def _read_dir(root: pathlib.Path, prefix: str) -> list[RegoModule]:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CheckerError(f"{p}: cannot read Rego file ({type(exc).__name__})") from None
-        modules.append(RegoModule(prefix + p.relative_to(root).as_posix(), text, str(root / p.relative_to(root))))
+        relative = p.relative_to(root).as_posix()
+        modules.append(RegoModule(prefix + relative, text, os.path.join(shown, relative) if shown else str(p)))
     return modules
 
 
-def load_modules(local_dirs: Iterable[pathlib.Path] = (), *, include_tests: bool = False, check: bool = True) -> list[RegoModule]:
+def load_modules(local_dirs: Iterable[str | pathlib.Path] = (), *, include_tests: bool = False, check: bool = True) -> list[RegoModule]:
     """Shipped modules, then each local dir's. A local module must live under clinimg.rules.local
     and keep the local-rule contract (checker/policylint.py) — unless check=False (`policy check`
     lists those problems itself, beside the compiler's)."""
-    modules = _read_dir(SHIPPED_POLICY_DIR, "")
+    modules = _read_dir(SHIPPED_POLICY_DIR, "", shown="policies")
     local: list[RegoModule] = []
     for i, d in enumerate(local_dirs):
-        for m in _read_dir(pathlib.Path(d), f"local{i or ''}/"):
+        for m in _read_dir(pathlib.Path(d), f"local{i or ''}/", shown=str(d)):
             pkg = m.package
             if not (pkg + ".").startswith(LOCAL_PACKAGE_PREFIX) or pkg.count(".") < 3:
                 raise CheckerError(

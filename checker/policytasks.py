@@ -1,6 +1,7 @@
 """`clinimg policy test` and `clinimg policy check`."""
 from __future__ import annotations
 
+import os
 import pathlib
 import re
 from typing import Any, Callable, Iterable
@@ -23,15 +24,15 @@ def run_policy_tests(policy_dirs: Iterable[str], *, verbose: bool, echo: Callabl
     name (file::test, file::case) contains it."""
     from .cases import load_cases
 
-    dirs = [pathlib.Path(d) for d in policy_dirs]
+    dirs = list(policy_dirs)  # as given: messages name files under the user's spelling
     if only_local and not dirs:
         raise CheckerError("--only-local needs --policy-dir (the hospital's own rules and tests)")
     modules = load_modules(dirs, include_tests=True)
     selected = [t for t in discover(modules) if (t.local or not only_local) and (pattern is None or pattern in t.name)]
     cases = [] if only_local else load_cases()
     for d in dirs:
-        if (d / "cases").is_dir():
-            cases += load_cases(d / "cases", display=str(d / "cases"))
+        if (pathlib.Path(d) / "cases").is_dir():
+            cases += load_cases(pathlib.Path(d) / "cases", display=os.path.join(d, "cases"))
     cases = [c for c in cases if pattern is None or pattern in c.id]
 
     results: list[TestResult] = []
@@ -66,7 +67,7 @@ def compile_check(policy_dirs: Iterable[str], policy_config: str | None = None) 
     also compiles the _test.rego files) when installed; with policy_config, the overlay too."""
     from .engines.embedded import EmbeddedEngine, find_start_crash
 
-    dirs = [pathlib.Path(d) for d in policy_dirs]
+    dirs = list(policy_dirs)  # as given: messages name files under the user's spelling
     modules = load_modules(dirs, include_tests=True, check=False)
     local = [m for m in modules if m.path.startswith("local")]
     lint_problems = lint(local)

@@ -48,7 +48,7 @@ def discover(modules: Iterable[RegoModule]) -> list[RegoTest]:
                 continue
             seen.add(name)
             line = m.source.count("\n", 0, match.start()) + 1
-            found.append(RegoTest(m.package, name, m.origin or f"policies/{m.path}", line, m.path.startswith("local")))
+            found.append(RegoTest(m.package, name, m.origin or m.path, line, m.path.startswith("local")))
     return found
 
 

@@ -337,3 +337,10 @@ def test_an_audit_lists_the_contract_breach_as_an_engine_error(tmp_path: pathlib
     assert [e["event_id"] for e in errors] == ["cs1-post"]
     assert "clinimg.rules.local.dynamic_msg: a deny finding lacks message" in errors[0]["reason"]
     assert "cs1-post" not in {f["event_id"] for f in r.json()["findings"] if f["rule"].startswith("local.")}
+
+
+def test_paths_are_spelt_as_the_user_gave_them() -> None:
+    r = run_cli("policy", "check", "--policy-dir", "./tests/fixtures/bad_rules/msg_not_message/")
+    assert r.err.startswith("./tests/fixtures/bad_rules/msg_not_message/msg.rego:8: ")
+    r = run_cli("check", PERMIT_REQUEST, "--policy-dir", "./tests/fixtures/bad_rules/syntax_error")
+    assert "./tests/fixtures/bad_rules/syntax_error/broken.rego:6: " in r.err
