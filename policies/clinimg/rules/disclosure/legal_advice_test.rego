@@ -10,7 +10,7 @@ disclosure := {
 	"recipient": {"id": "court-1", "kind": "court", "relationship": "none", "within_facility": false},
 	"channel": "print",
 	"legal_basis": "subpoena",
-	"consents": [{"status": "granted", "purposes": ["clinical_care"]}],
+	"consents": [{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"]}],
 }
 
 finding := {
@@ -32,7 +32,7 @@ test_fail_serious_threat_after_withdrawal if {
 }
 
 test_success_consent_covers if {
-	legal_advice.escalate == set() with input as object.union(disclosure, {"consents": [{"status": "granted", "purposes": ["legal_proceedings"]}]})
+	legal_advice.escalate == set() with input as object.union(disclosure, {"consents": [{"status": "granted", "given_by": "patient", "purposes": ["legal_proceedings"]}]})
 }
 
 test_success_no_legal_basis if {
