@@ -253,11 +253,8 @@ def test_k_selects_tests_and_cases_by_name() -> None:
     assert all("storage/passcode_test.rego" in line for line in r.out.splitlines()[:-1]) and len(r.out.splitlines()) > 2
 
 
-def test_the_whole_policy_test_passes_with_the_worked_example() -> None:
-    r = run_cli("policy", "test", "--policy-dir", LOCAL_EXAMPLE, timeout=300)
-    assert r.code == 0, r.out[-2000:]
-    passed = int(r.out.splitlines()[-1].split()[0])
-    assert passed > 650  # every shipped Rego test and data case ran, and the example's own
+def test_the_worked_example_passes_its_own_tests() -> None:
+    # The whole run (shipped + own) is `make test`'s first step: `clinimg policy test --policy-dir examples/local_rules`.
     r = run_cli("policy", "test", "--policy-dir", LOCAL_EXAMPLE, "--only-local")
     assert (r.code, r.out) == (0, "9 passed, 0 failed\n")
 
