@@ -237,8 +237,14 @@ def lint_packages(modules: Iterable["RegoModule"]) -> list[Problem]:
             by_package.setdefault(m.package, []).append(m)
     problems = []
     for package, members in by_package.items():
-        defined = {h.name for m in members for h in _heads(tokens(m.source), m.source)}
+        heads = [(m, h) for m in members for h in _heads(tokens(m.source), m.source)]
+        defined = {h.name for _, h in heads}
         if defined & set(CONTRACT_SETS):
+            # A set named like one of the four (`denies`, `warnings`) beside them is never read.
+            for m, h in heads:
+                near = difflib.get_close_matches(h.name, CONTRACT_SETS, n=1, cutoff=0.6)
+                if h.form == "contains" and h.name not in CONTRACT_SETS and near:
+                    problems.append(Problem(m.origin or m.path, h.line, f"no decision reads the set `{h.name}`: did you mean `{near[0]}`? (a rule's sets are deny, escalate, warn, obligation)"))
             continue
         first = members[0]
         line = next((t.line for t in tokens(first.source) if t.text == "package"), 1)

@@ -97,6 +97,7 @@ def test_a_disabled_obligation_is_not_reported(tmp_path: pathlib.Path) -> None:
 
 STATIC_PROBLEMS = {
     "misnamed_set": "tests/fixtures/bad_rules/misnamed_set/denied.rego:3: package clinimg.rules.local.denied defines none of deny, escalate, warn, obligation, so it never reaches a decision (it defines `denied`: did you mean `deny`?)",
+    "misnamed_beside": "tests/fixtures/bad_rules/misnamed_beside/warnings.rego:9: no decision reads the set `warnings`: did you mean `warn`? (a rule's sets are deny, escalate, warn, obligation)",
     "msg_not_message": "tests/fixtures/bad_rules/msg_not_message/msg.rego:8: a `deny` finding must have `message` (has `msg`: did you mean `message`?); findings carry rule, message, guide, remedy",
     "boolean_deny": "tests/fixtures/bad_rules/boolean_deny/boolean.rego:4: `deny` must be a set: write `deny contains finding if { … }`",
     "nested_package": "tests/fixtures/bad_rules/nested_package/nested.rego:2: package must be clinimg.rules.local.<rule> (one segment after 'local': deeper packages never reach a decision)",
