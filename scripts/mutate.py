@@ -125,8 +125,8 @@ class Runner:
     def __init__(self) -> None:
         self.modules = load_modules([], include_tests=True)
         self.tests: dict[str, set[str]] = {}
-        for package, rule in discover(self.modules):
-            self.tests.setdefault(package, set()).add(rule)
+        for test in discover(self.modules):
+            self.tests.setdefault(test.package, set()).add(test.rule)
         self.cases = load_cases()
         self.configs: dict[str, tuple[dict[str, Any], list[Any]]] = {}
         for case in self.cases:
