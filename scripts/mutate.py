@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from checker.cases import load_cases  # noqa: E402
 from checker.engines.reference import new_opa  # noqa: E402
 from checker.policy import PolicySet, RegoModule, load_modules  # noqa: E402
-from checker.policytest import discover  # noqa: E402
+from checker.policytest import discover, run_rego_tests  # noqa: E402
 
 EQUIVALENT = ROOT / "scripts" / "mutate_equivalent.txt"
 
@@ -125,7 +125,8 @@ class Runner:
     def __init__(self) -> None:
         self.modules = load_modules([], include_tests=True)
         self.tests: dict[str, set[str]] = {}
-        for test in discover(self.modules):
+        self.all_tests = discover(self.modules)
+        for test in self.all_tests:
             self.tests.setdefault(test.package, set()).add(test.rule)
         self.cases = load_cases()
         self.configs: dict[str, tuple[dict[str, Any], list[Any]]] = {}
@@ -148,22 +149,18 @@ class Runner:
         except Exception as exc:  # a compile error: not a mutant that counts
             raise SyntaxError(str(exc).splitlines()[0] if str(exc) else "compile") from None
         try:
-            packages = self._test_packages_for(path)
-            # Its own unit tests first (most mutants die here), then the data cases, then the rest.
-            for package in packages[:1]:
+            # Its own unit tests first (most mutants die here), then the data cases, then every test.
+            for package in self._test_packages_for(path)[:1]:
                 why = self._package(opa, package)
                 if why:
                     return why
-            why = self._cases(policy_modules)
-            if why:
-                return why
-            for package in packages[1:]:
-                why = self._package(opa, package)
-                if why:
-                    return why
-            return None
         finally:
             opa.close()
+        why = self._cases(policy_modules)
+        if why:
+            return why
+        failed = [r for r in run_rego_tests(modules, self.all_tests) if not r.passed]
+        return failed[0].name if failed else None
 
     def _package(self, opa: Any, package: str) -> str | None:
         try:
