@@ -431,14 +431,6 @@ recipient_not_covered if {
 	not covers_recipient(c, input.purpose)
 }
 
-# A consent on file covers purpose, image and recipient but nobody able to consent gave it.
-covered_by_invalid_consent if {
-	input.type == "disclosure"
-	some c in on_file_for(input.purpose)
-	covers_recipient(c, input.purpose)
-	not valid_giver(c)
-}
-
 consent_basis if {
 	not non_professional
 	count(disclosure_consents) > 0
