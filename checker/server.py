@@ -31,6 +31,7 @@ never share an interpreter.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import functools
@@ -53,16 +54,18 @@ from . import __version__, schemas
 from .audit.reader import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
-from .jsonload import JSONProblem, _no_constants, _no_duplicates, json_path, loads, nesting_depth_exceeds
+from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, loads, nesting_depth_exceeds, unusable_text
 from .policy import PolicySet
 
 DEFAULT_PORT = 8181
 DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_BODY_TIMEOUT = 10.0  # seconds for a request's whole body to arrive (a trickled body is refused)
 DECISION_PATH = "clinimg/decision"
 ENGINE_WAIT_SECONDS = 10.0
 MAX_BATCH_INPUTS = 10_000
 _MISSING = object()
-_STRICT = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)  # as checker.jsonload
+_STRICT = STRICT_DECODER  # as checker.jsonload: duplicate keys, NaN and 1e309 refused
+_BOM = b"\xef\xbb\xbf"
 
 
 class Problem(Exception):
@@ -217,6 +220,7 @@ class DecisionLog:
 class ServeOptions:
     token: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
     decision_log: str | None = None
     log_unmasked: bool = False
     workers: int = 2
@@ -259,6 +263,8 @@ class DecisionService:
 
     @staticmethod
     def parse_json(body: bytes) -> Any:
+        if body.startswith(_BOM):  # accepted at the start, as by `check`, `validate` and `audit`
+            body = body[len(_BOM):]
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -282,6 +288,8 @@ class DecisionService:
             if key in self._valid:
                 self._valid.move_to_end(key)
                 return []
+        if holds_more_values(document):  # the engine's memory grows with them
+            return [{"path": prefix, "constraint": f"holds more than {MAX_REQUEST_VALUES} JSON values"}]
         found = schemas.problems("request", document)
         if reviews and document.get("type") == "image_review":
             found = [p for p in found if list(p.path) != ["type"]]
@@ -422,6 +430,11 @@ class DecisionService:
                     value, pos = _STRICT.raw_decode(text, w.end())
                 except (JSONProblem, ValueError):
                     raise Problem(400, "invalid_parameter", f"{shape}; the input of {var} is not acceptable JSON") from None
+                unusable = unusable_text(value)
+                if unusable is not None:
+                    where, why = unusable
+                    raise Problem(400, "invalid_parameter", f"the input of {var} is not acceptable JSON",
+                                  [{"path": f"$.query.{var}" + json_path(where)[1:], "constraint": why}])
             elif body_input is _MISSING:
                 value = _MISSING
             else:
@@ -481,6 +494,7 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
     from starlette.routing import Route
 
     limit = service.options.max_body_bytes
+    body_timeout = service.options.body_timeout
 
     def answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
         return Response(_dumps(body), status_code=status, media_type="application/json", headers=headers)
@@ -497,11 +511,17 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
                 raise Problem(400, "invalid_parameter", "Content-Length is not a number") from None
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Problem(413, "request_too_large", f"the body is larger than {limit} bytes")
-            chunks.append(chunk)
+        # The whole body must arrive within body_timeout: a client trickling it byte by byte
+        # would otherwise hold a connection (and its buffers) for as long as it likes.
+        try:
+            async with asyncio.timeout(body_timeout):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise Problem(413, "request_too_large", f"the body is larger than {limit} bytes")
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise Problem(408, "request_timeout", f"the body did not arrive within {body_timeout:g} s") from None
         return b"".join(chunks)
 
     def guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
@@ -514,6 +534,8 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
                 headers = {"WWW-Authenticate": 'Bearer realm="clinimg"'} if p.status == 401 else None
                 if p.status == 503:
                     headers = {"Retry-After": "1"}
+                if p.status in (408, 413):  # the rest of the body is not read: the connection ends
+                    headers = {"Connection": "close"}
                 return answer(p.status, p.body(), headers)
             except Exception:  # a bug: a 500 without details, never a decision
                 return answer(500, {"code": "internal_error", "message": "internal error; no decision (fail closed)"})

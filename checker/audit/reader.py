@@ -35,6 +35,7 @@ _EVENT_ID = re.compile(rb'"event_id"\s*:\s*"((?:[^"\\]|\\.){0,200})"')
 # answer.
 _PATIENT = re.compile(rb'"patient"\s*:\s*\{[^{}]*?"id"\s*:\s*"([^"\\]{1,200})"')
 MAX_LINE_BYTES = 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
 
 
 class OutOfOrder(Exception):
@@ -159,7 +160,10 @@ class LogSet:
         """(line number, byte offset, raw line without its newline) of one file, from the start."""
         handle = self._files[index]
         handle.seek(0)
-        offset = 0
+        # A UTF-8 byte order mark opens some files (as `check` and `validate` accept): not part of
+        # the first line.
+        offset = len(_BOM) if handle.read(len(_BOM)) == _BOM else 0
+        handle.seek(offset)
         if self.partition is None:
             for number, raw in enumerate(handle, start=1):
                 yield number, offset, raw.rstrip(b"\n")
