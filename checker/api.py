@@ -188,17 +188,21 @@ def validate(paths: Iterable[str | pathlib.Path]) -> ValidationReport:
             except CheckerError as exc:
                 report.errors.extend(str(exc).splitlines())
             continue
+        if _is_lines_file(name):
+            try:
+                for number, line in _log_lines(source):
+                    if not line.strip():
+                        continue
+                    report.checked += 1
+                    report.errors.extend(_line_problems(name, number, line))
+            except CheckerError as exc:
+                report.errors.append(str(exc))
+            continue
         try:
-            name, text = read_text(source)
+            name, text = read_text(source, MAX_REQUEST_BYTES)
         except CheckerError as exc:
             report.errors.append(str(exc))
             continue
-        if _is_lines_file(name):
-            for number, line in enumerate(text.split("\n"), start=1):
-                if not line.strip():
-                    continue
-                report.checked += 1
-                report.errors.extend(_line_problems(name, number, line))
         else:
             report.checked += 1
             try:
@@ -208,7 +212,41 @@ def validate(paths: Iterable[str | pathlib.Path]) -> ValidationReport:
     return report
 
 
-def _line_problems(name: str, number: int, line: str) -> Iterator[str]:
+def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
+    """(number, raw line) of a JSON Lines file, streamed (a log can be any size), split and
+    stripped as the audit reads it: a BOM at the start of the file is not part of line 1."""
+    from .audit.reader import MAX_LINE_BYTES
+
+    try:
+        handle = sys.stdin.buffer if str(source) == "-" else open(source, "rb")
+    except OSError as exc:
+        raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 2), b""), start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.endswith(b"\n") and len(raw) > MAX_LINE_BYTES:  # the rest of an overlong line
+                while (more := handle.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):
+                    pass
+            yield number, raw.rstrip(b"\n").removesuffix(b"\r")
+    except OSError as exc:
+        raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+
+
+def _line_problems(name: str, number: int, raw: bytes) -> Iterator[str]:
+    from .audit.reader import MAX_LINE_BYTES
+
+    if len(raw) > MAX_LINE_BYTES:
+        yield f"{name}:{number}: $: line longer than 1 MiB"
+        return
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        yield f"{name}:{number}: $: not UTF-8 (byte {exc.start})"
+        return
     try:
         document = loads(line)
     except JSONProblem as exc:
