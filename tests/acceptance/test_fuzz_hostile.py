@@ -137,3 +137,26 @@ def test_cli_on_a_lone_surrogate_names_the_path(tmp_path: pathlib.Path, entry: s
     result = run_cli(entry, str(path), timeout=60)
     assert result.code == 2 and "Traceback" not in result.err
     assert "$.facility: holds text that is not valid Unicode" in result.err and CANARY not in result.err
+
+
+def test_control_characters_the_engine_echoes_do_not_fail_the_decision() -> None:
+    """regopy writes control characters of the input raw into its output JSON (a finding quoting
+    an image id holding ESC): that must still be a decision, never an engine error."""
+
+    def marked(value, key=None):  # every identifier (and id list) with control characters
+        if isinstance(value, dict):
+            return {k: marked(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [marked(v, key) for v in value]
+        if isinstance(value, str) and key is not None and (key in ("id", "event_id", "facility") or key.endswith("_ids")):
+            return "\x1b[31m\n\x08" + value
+        return value
+
+    docs = [marked(request) for request in REQUESTS]
+    assert any("\x08" in i for d in docs for i in (d.get("lifecycle") or {}).get("patient_image_ids", []))
+    engine = EmbeddedEngine(PolicySet.build(), workers=1)
+    try:
+        decided = engine.decide(docs)
+    finally:
+        engine.close()
+    assert not [d for d in decided if isinstance(d, EngineFailure)]
