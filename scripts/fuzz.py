@@ -107,7 +107,10 @@ def main() -> int:
                 invalid_by_validate = {int(e.split(":")[1]) for e in checked.errors}
                 counts["validate: lines"] += len(lines)
                 counts["validate: refused"] += len(invalid_by_validate)
-                report = api.audit([str(log)], progress=False, workers=1)
+                # odd rounds: with the example overlay (waivers) and own Rego, so inputs reach the
+                # engine with their real ids (exact cache keys), and in two processes
+                extra = {"policy_config": EXAMPLES / "overlay" / "hospital.yaml", "policy_dirs": [EXAMPLES / "local_rules"], "workers": 2} if rounds % 2 else {"workers": 1}
+                report = api.audit([str(log)], progress=False, **extra)
                 c = report.counts
                 for key in ("read", "decided", "invalid", "duplicate"):
                     counts[f"audit: {key}"] += c[key]
