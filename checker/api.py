@@ -203,12 +203,11 @@ def validate(paths: Iterable[str | pathlib.Path]) -> ValidationReport:
         except CheckerError as exc:
             report.errors.append(str(exc))
             continue
-        else:
-            report.checked += 1
-            try:
-                parse_document(name, text, "request")
-            except CheckerError as exc:
-                report.errors.extend(str(exc).splitlines())
+        report.checked += 1
+        try:
+            parse_document(name, text, "request")
+        except CheckerError as exc:
+            report.errors.extend(str(exc).splitlines())
     return report
 
 
