@@ -19,8 +19,10 @@ Endpoints
 - Anything else → 404 JSON.
 
 Safety: bearer-token auth when a token is set (constant-time compare; 401 otherwise), the body
-is read as a stream and refused (413) past `max_body_bytes`, JSON is read strictly
-(checker.jsonload: duplicate keys, NaN, deep nesting refused), every input is schema-checked
+is read as a stream and refused (413) past `max_body_bytes` or (408, connection closed) when it
+has not fully arrived within `body_timeout` seconds, JSON is read strictly (checker.jsonload:
+duplicate keys, NaN and 1e309, deep nesting, lone surrogates and NUL refused with their path; a
+leading BOM accepted), every input is schema-checked (and held to MAX_REQUEST_VALUES values)
 before it is decided. The decision log (JSON Lines) holds decision id, time, path, outcome, rule
 ids and the policy digest; patient and actor ids are masked by a keyed hash unless
 `log_unmasked`; request bodies are never logged.
