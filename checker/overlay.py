@@ -43,7 +43,8 @@ def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
     """Read, check and return the overlay as the data document's `clinimg.config`."""
     p = pathlib.Path(path)
     try:
-        raw = p.read_bytes()
+        with open(p, "rb") as fh:  # never more than the limit (the overlay may be /dev/zero)
+            raw = fh.read(MAX_OVERLAY_BYTES + 1)
     except OSError as exc:
         raise CheckerError(f"{p}: cannot read the policy overlay ({exc.strerror or type(exc).__name__})") from None
     if len(raw) > MAX_OVERLAY_BYTES:

@@ -9,6 +9,7 @@ schema-checks each one. Memory holds a key per file, never the events.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import heapq
 import json
 import os
@@ -36,6 +37,25 @@ _EVENT_ID = re.compile(rb'"event_id"\s*:\s*"((?:[^"\\]|\\.){0,200})"')
 _PATIENT = re.compile(rb'"patient"\s*:\s*\{[^{}]*?"id"\s*:\s*"([^"\\]{1,200})"')
 MAX_LINE_BYTES = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
+
+
+_READ_LIMIT = MAX_LINE_BYTES + 2  # enough to tell a line of MAX_LINE_BYTES (and \r\n) from a longer one
+
+
+def _physical_lines(handle: Any) -> Iterator[tuple[bytes, int]]:
+    """(line, the bytes it takes in the file) of a binary file from where it stands. A line longer
+    than MAX_LINE_BYTES is given as its first _READ_LIMIT bytes (invalid: too long) and the rest
+    is skipped, never held: a log of one 2 GB line (or /dev/zero) does not take 2 GB."""
+    for raw in iter(functools.partial(handle.readline, _READ_LIMIT), b""):
+        if len(raw) < _READ_LIMIT or raw[-1] == 10:  # (10: b"\n")
+            yield raw, len(raw)
+            continue
+        size = len(raw)
+        while more := handle.readline(_READ_LIMIT):
+            size += len(more)
+            if more[-1] == 10:
+                break
+        yield raw, size
 
 
 class OutOfOrder(Exception):
@@ -165,9 +185,9 @@ class LogSet:
         offset = len(_BOM) if handle.read(len(_BOM)) == _BOM else 0
         handle.seek(offset)
         if self.partition is None:
-            for number, raw in enumerate(handle, start=1):
+            for number, (raw, size) in enumerate(_physical_lines(handle), start=1):
                 yield number, offset, raw.rstrip(b"\n")
-                offset += len(raw)
+                offset += size
             return
         mine, partitions = self.partition
         # The first pass routes every line and remembers which are this partition's (a byte a
@@ -175,18 +195,18 @@ class LogSet:
         routed = self._routed.get(index)
         if routed is None:
             routed = bytearray()
-            for number, raw in enumerate(handle, start=1):
+            for number, (raw, size) in enumerate(_physical_lines(handle), start=1):
                 part = _routed_partition(raw, partitions)
                 routed.append(part)
                 if part == mine:
                     yield number, offset, raw.rstrip(b"\n")
-                offset += len(raw)
+                offset += size
             self._routed[index] = routed
             return
-        for number, raw in enumerate(handle, start=1):
+        for number, (raw, size) in enumerate(_physical_lines(handle), start=1):
             if routed[number - 1] == mine:
                 yield number, offset, raw.rstrip(b"\n")
-            offset += len(raw)
+            offset += size
 
     def ordered(self, *, sort: bool = False) -> Iterator[LogLine]:
         """Every line of every file, in (occurred_at, event_id) order.

@@ -225,6 +225,29 @@ def test_deeply_nested_overlay_is_refused_while_scanning(tmp_path: pathlib.Path,
     _one_line_failure(run_cli("check", str(REQUEST), "--policy-config", str(overlay), timeout=30), "deep.yaml:", "nests deeper than 32 levels")
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_overlong_log_line_is_invalid_and_never_held_whole(log: pathlib.Path, tmp_path: pathlib.Path, workers: str) -> None:
+    lines = log.read_bytes().splitlines(keepends=True)
+    long_line = b'{"event_id": "' + b"x" * (3 * 1024 * 1024) + b'"}\n'
+    hostile = tmp_path / "long.jsonl"
+    hostile.write_bytes(b"".join(lines[:5]) + long_line + b"".join(lines[5:]))
+    quarantine = tmp_path / "q.jsonl"
+    result = run_cli("audit", str(hostile), "--format", "json", "--workers", workers, "--quarantine", str(quarantine))
+    assert result.code in (0, 1), result.err
+    report = result.json()
+    assert report["counts"] == {"read": len(lines) + 1, "decided": len(lines), "invalid": 1, "duplicate": 0}
+    assert report["invalid"] == [{"file": str(hostile), "line": 6, "reason": "line longer than 1 MiB"}]
+    # the quarantine keeps the line's first MiB (+2 bytes), not all of it
+    assert quarantine.read_bytes() == long_line[: 1024 * 1024 + 2] + b"\n"
+    checked = run_cli("validate", str(hostile))
+    assert checked.code == 2 and f"{hostile}:6: $: line longer than 1 MiB" in checked.err
+
+
+def test_an_endless_overlay_or_request_is_read_only_up_to_its_limit() -> None:
+    _one_line_failure(run_cli("check", "/dev/zero", timeout=30), "larger than 1,048,576 bytes")
+    _one_line_failure(run_cli("check", str(REQUEST), "--policy-config", "/dev/zero", timeout=30), "larger than 1 MiB")
+
+
 def _serve(*args: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "serve", "--port", "0", "--workers", "1", *args],
                             cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
