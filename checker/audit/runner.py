@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 
 from ..engines.base import EngineFailure
 from ..errors import CheckerError
-from ..outputs import atomic_output
+from ..outputs import atomic_output, describe_oserror
 from ..policy import PolicySet
 from .reader import Event, EventParser, InputProblem, LogSet, OutOfOrder
 from .state import State, iso, parse_ns
@@ -362,6 +362,9 @@ def audit(
         return report
     except sqlite3.OperationalError as exc:  # a full disk, a read-only store: one line, rolled back
         raise CheckerError(f"{store_role}: {describe_store_error(exc)}; the run was rolled back and the store left as it was") from None
+    except OSError as exc:  # the invalid-line spool (TMPDIR) full, a log that fails mid-read
+        raise CheckerError(f"audit: {describe_oserror(exc)} (reading a log, or writing temporary files in TMPDIR); "
+                           "the run was rolled back and the store left as it was") from None
     finally:
         if store is not None:
             store.abandon()

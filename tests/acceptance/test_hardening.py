@@ -430,3 +430,35 @@ def test_image_errors_name_the_role_never_the_path(tmp_path: pathlib.Path) -> No
     result = run_cli("check", str(request))
     _one_line_failure(result, "$.image.file: only local files")
     assert CANARY not in result.err
+
+
+def test_full_temporary_space_is_one_line(log: pathlib.Path, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TMPDIR full while the invalid lines are spooled (simulated: the spool's writes fail)."""
+    import builtins
+    import errno
+
+    class FullFile:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    def opening(path, mode="r", *args, **kwargs):
+        handle = builtins.open(path, mode, *args, **kwargs)
+        return FullFile(handle) if str(path).endswith("invalid.spool") else handle
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(log.read_bytes() + b"not json\n")
+    state = tmp_path / "state.sqlite"
+    monkeypatch.setattr("checker.audit.runner.open", opening, raising=False)
+    result = CliRunner().invoke(cli_module.main, ["audit", str(bad), "--state", str(state), "--workers", "1"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "clinimg: audit: no space left on device (reading a log, or writing temporary files in TMPDIR)" in result.output
+    assert sqlite3.connect(state).execute("SELECT name FROM sqlite_master").fetchall() == []  # the run left nothing
