@@ -286,6 +286,12 @@ def _policy_inputs(policy_config: str | pathlib.Path | None, policy_dirs: Iterab
     return found + [("a file of --policy-dir", path) for path in files_under(policy_dirs)]
 
 
+def refuse_decision_log_over_inputs(decision_log: str | None, policy_config: str | pathlib.Path | None, policy_dirs: Iterable[str | pathlib.Path]) -> None:
+    """`serve --decision-log` is appended to: refused when it is the overlay or an own Rego file
+    (a symbolic link is fine: appending destroys nothing)."""
+    refuse_clobbering([("--decision-log", decision_log)], _policy_inputs(policy_config, list(policy_dirs)), force=True)
+
+
 def write_output(path: str | pathlib.Path, text: str, option: str) -> None:
     """Write a report (or any output) whole or not at all: a temporary file renamed into place.
     Call refuse_clobbering first (api.audit does, for --output)."""

@@ -251,6 +251,7 @@ def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[st
 
     if not server.is_loopback(host) and not token:
         click.echo(f"clinimg: WARNING: serving on {host} without --token: anyone who can reach it may ask for decisions", err=True)
+    api.refuse_decision_log_over_inputs(decision_log, policy_config, policy_dirs)
     policy = api.build_policy(policy_config, policy_dirs)
     options = server.ServeOptions(token=token or None, max_body_bytes=max_body_bytes, body_timeout=body_timeout, decision_log=decision_log,
                                   log_unmasked=log_unmasked, workers=workers or min(4, os.cpu_count() or 1))

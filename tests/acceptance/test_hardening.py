@@ -135,6 +135,14 @@ def test_bundle_output_never_overwrites_the_overlay_or_own_rego(tmp_path: pathli
     assert rego.read_text() == before
 
 
+def test_serve_decision_log_never_appends_to_the_overlay(tmp_path: pathlib.Path) -> None:
+    overlay = tmp_path / "hospital.yaml"
+    overlay.write_text("hospital: X\n")
+    _one_line_failure(run_cli("serve", "--port", "0", "--policy-config", str(overlay), "--decision-log", str(overlay)),
+                      "--decision-log: is the same file as --policy-config")
+    assert overlay.read_text() == "hospital: X\n"
+
+
 def test_deidentify_output_symlink_or_hard_link_to_the_input_is_refused(tmp_path: pathlib.Path) -> None:
     source = C.jpeg_full(tmp_path)
     before = pathlib.Path(source).read_bytes()
