@@ -236,7 +236,7 @@ def policy_bundle(output: str, force: bool, policy_config: str | None, policy_di
 @policy_dir_option
 @click.option("--token", envvar="CLINIMG_SERVE_TOKEN", default=None, metavar="TOKEN", help="Require 'Authorization: Bearer TOKEN' (or env CLINIMG_SERVE_TOKEN).")
 @click.option("--max-body-bytes", type=click.IntRange(1024, 64 * 1024 * 1024), default=1024 * 1024, show_default=True, help="Refuse bodies larger than this (413).")
-@click.option("--body-timeout", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True, help="Seconds for a request's whole body to arrive; slower ones are refused (408) and closed.")
+@click.option("--body-timeout", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True, help="Seconds for a request's headers, and then its whole body, to arrive; slower ones are closed (a late body: 408).")
 @click.option("--decision-log", type=click.Path(dir_okay=False), default=None, help="Append one JSON line per decision here (ids masked).")
 @click.option("--log-unmasked", is_flag=True, help="Keep patient and actor ids in the decision log as they are.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Embedded engine worker processes (default: one per core, at most 4).")

@@ -613,11 +613,60 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(app: Any, *, access_log: bool = False) -> Any:
+def make_server(app: Any, *, access_log: bool = False, header_timeout: float = DEFAULT_BODY_TIMEOUT) -> Any:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", access_log=access_log, lifespan="on", timeout_graceful_shutdown=5, server_header=False)
+    config = uvicorn.Config(app, log_level="warning", access_log=access_log, lifespan="on", timeout_graceful_shutdown=5, server_header=False,
+                            http=_header_deadline_protocol(header_timeout))
     return uvicorn.Server(config)
+
+
+def _header_deadline_protocol(seconds: float) -> Any:
+    """uvicorn's httptools protocol, closing a connection whose request headers have not all
+    arrived within `seconds` of its start (or of the last response): the body has its own
+    deadline (read_body), and without this a client trickling headers held a connection for as
+    long as it liked. Without httptools, uvicorn's default (and no header deadline)."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # pragma: no cover - httptools ships with uvicorn[standard]
+        return "auto"
+
+    class HeaderDeadlineProtocol(HttpToolsProtocol):  # type: ignore[misc]
+        _deadline: Any = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(seconds, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _headers_too_slow(self) -> None:
+            self._deadline = None
+            busy = (self.cycle is not None and not self.cycle.response_complete) or self.pipeline
+            if not busy and not self.transport.is_closing():  # a request being answered is never cut
+                self.transport.close()
+
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return HeaderDeadlineProtocol
 
 
 def is_loopback(host: str) -> bool:
@@ -627,7 +676,7 @@ def is_loopback(host: str) -> bool:
 def serve(service: DecisionService, host: str, port: int, *, access_log: bool = False, announce: Callable[[str], None] | None = None) -> None:
     sock = bind(host, port)
     actual = sock.getsockname()[1]
-    server = make_server(create_app(service), access_log=access_log)
+    server = make_server(create_app(service), access_log=access_log, header_timeout=service.options.body_timeout)
     if announce:
         shown = f"[{host}]" if ":" in host else host
         announce(f"clinimg serve: listening on http://{shown}:{actual} (policy {service.stamp['digest']}, {service.pool.size} engine worker(s), pid {os.getpid()})")

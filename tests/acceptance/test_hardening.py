@@ -279,6 +279,14 @@ def test_serve_closes_a_request_whose_body_trickles(tmp_path: pathlib.Path) -> N
         assert b"did not arrive within 1 s" in answer
         # a whole body in time is answered as ever
         assert requests.post(f"http://127.0.0.1:{port}/v1/check", data=body, timeout=30).status_code == 200
+        # headers trickled: the connection is closed (there is no request to answer yet)
+        with socket.create_connection(("127.0.0.1", int(port)), timeout=30) as sock:
+            sock.sendall(b"POST /v1/check HTTP/1.1\r\nHost: x\r\n")
+            assert sock.recv(65536) == b""  # closed by the server (this socket's own timeout would raise)
+        # keep-alive: a second request on one connection within the deadline is answered
+        with requests.Session() as session:
+            for _ in range(2):
+                assert session.post(f"http://127.0.0.1:{port}/v1/check", data=body, timeout=30).status_code == 200
     finally:
         os.kill(proc.pid, signal.SIGTERM)
         try:
