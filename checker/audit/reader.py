@@ -133,6 +133,15 @@ def _eid(raw: bytes) -> str:
     return e.group(1).decode("utf-8", "replace") if e else ""
 
 
+def _spooled(stream: Any) -> Any:
+    """A temporary file holding what `stream` gives (it cannot be read twice)."""
+    spool = tempfile.NamedTemporaryFile(prefix="clinimg-stdin-")
+    while chunk := stream.read(1 << 20):
+        spool.write(chunk)
+    spool.flush()
+    return spool
+
+
 class LogSet:
     """The input files; stdin is spooled to a temporary file first (it cannot be re-read).
 
@@ -154,10 +163,7 @@ class LogSet:
         self._files: list[Any] = []
         for index, path in enumerate(paths):
             if path == "-":
-                spool = tempfile.NamedTemporaryFile(prefix="clinimg-stdin-")
-                while chunk := sys.stdin.buffer.read(1 << 20):
-                    spool.write(chunk)
-                spool.flush()
+                spool = _spooled(sys.stdin.buffer)
                 handle, name, real = spool, "<stdin>", spool.name
             else:
                 p = pathlib.Path(path)
@@ -165,9 +171,15 @@ class LogSet:
                     if p.is_dir():
                         raise CheckerError(f"{p}: is a directory, not an event log")
                     handle = open(p, "rb")
+                    if not handle.seekable():  # a pipe (`<(zcat log.gz)`): read twice, so spooled like stdin
+                        with handle:
+                            handle = _spooled(handle)
+                        real = handle.name
+                    else:
+                        real = str(p)
                 except OSError as exc:
                     raise CheckerError(f"{p}: cannot read ({exc.strerror or type(exc).__name__})") from None
-                name, real = str(p), str(p)
+                name = str(p)
             self._files.append(handle)
             self.names.append(names[index] if names else name)
             self.paths.append(real)

@@ -478,3 +478,22 @@ def test_full_temporary_space_is_one_line(log: pathlib.Path, tmp_path: pathlib.P
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "clinimg: audit: no space left on device (reading a log, or writing temporary files in TMPDIR)" in result.output
     assert sqlite3.connect(state).execute("SELECT name FROM sqlite_master").fetchall() == []  # the run left nothing
+
+
+def test_a_log_from_a_pipe_is_spooled_like_stdin(log: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    """`clinimg audit <(zcat night.jsonl.gz)`: a log that cannot be read twice is spooled first."""
+    import threading
+
+    fifo = tmp_path / "night.fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as out:
+            out.write(log.read_bytes())
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    result = run_cli("audit", str(fifo), "--format", "json")
+    writer.join(timeout=30)
+    assert result.code in (0, 1), result.err
+    assert result.json()["counts"]["read"] == len(log.read_bytes().splitlines())
