@@ -33,7 +33,7 @@ def main() -> int:
     # the decision failed. Its parser is made to take them, as ours below does.
     regopy.output.json = types.SimpleNamespace(loads=functools.partial(json.loads, strict=False))
 
-    from checker.engines.base import EngineFailure
+    from checker.engines.base import EngineFailure, contract_failure
     from checker.engines.cached import CachedEngine
 
     # The protocol gets a private copy of stdout; fd 1 goes to stderr, because rego-cpp prints
@@ -82,7 +82,8 @@ def main() -> int:
                 return EngineFailure("the policy gave no decision (data.clinimg.decision is undefined)")
             # strict=False: regopy writes control characters of the input (an id holding ESC or a
             # newline, which findings may quote) raw inside its JSON strings.
-            return json.loads(decision.json(), strict=False)
+            answer = json.loads(decision.json(), strict=False)
+            return contract_failure(answer) or answer
         except Exception as exc:
             return EngineFailure(f"evaluation failed: {_first_line(exc)}")
 
