@@ -15,15 +15,23 @@ identifiers: for `serve`, that work happens here, in parallel across workers.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import sys
+import types
 from typing import Any
 
 
 def main() -> int:
     import regopy
+    import regopy.output
+
+    # regopy writes the control characters of the input (an id holding ESC or a newline, which a
+    # finding may quote) raw inside the JSON of its output, then parses that strictly itself:
+    # the decision failed. Its parser is made to take them, as ours below does.
+    regopy.output.json = types.SimpleNamespace(loads=functools.partial(json.loads, strict=False))
 
     from checker.engines.base import EngineFailure, contract_failure
     from checker.engines.cached import CachedEngine
@@ -72,7 +80,9 @@ def main() -> int:
             decision = out.binding("decision") if out.ok() else None
             if decision is None:
                 return EngineFailure("the policy gave no decision (data.clinimg.decision is undefined)")
-            answer = json.loads(decision.json())
+            # strict=False: regopy writes control characters of the input (an id holding ESC or a
+            # newline, which findings may quote) raw inside its JSON strings.
+            answer = json.loads(decision.json(), strict=False)
             return contract_failure(answer) or answer
         except Exception as exc:
             return EngineFailure(f"evaluation failed: {_first_line(exc)}")

@@ -196,8 +196,17 @@ class EmbeddedEngine:
 
     def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
         encoded = [json.dumps(item, ensure_ascii=False) for item in inputs]
-        chunks = [list(range(i, min(i + BATCH, len(encoded)))) for i in range(0, len(encoded), BATCH)]
         results: list[Decision | EngineFailure | None] = [None] * len(encoded)
+        # Text that cannot be encoded (a lone surrogate: the readers refuse it, but a library
+        # caller may not) would fail the write to the worker and look like a hung worker: it is
+        # that input's engine error at once, and never reaches the worker.
+        unsendable = [i for i, text in enumerate(encoded) if not text.isascii() and not _encodable(text)]
+        for i in unsendable:
+            results[i] = EngineFailure("the input holds text that is not valid Unicode (a lone surrogate); not decided")
+            encoded[i] = "null"
+        chunks = [list(range(i, min(i + BATCH, len(encoded)))) for i in range(0, len(encoded), BATCH) ]
+        chunks = [[i for i in chunk if results[i] is None] for chunk in chunks]
+        chunks = [chunk for chunk in chunks if chunk]
         if self.workers == 1 or len(chunks) < 2:
             for chunk in chunks:
                 for i, r in zip(chunk, self._run_batch(0, [encoded[i] for i in chunk])):
@@ -226,3 +235,10 @@ class EmbeddedEngine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -3,12 +3,29 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape, quoteattr
+from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
 
 import orjson
 
 from .check import terminal_safe
+
+# Characters XML 1.0 cannot hold at all, even escaped (C0 controls but tab and newlines, U+FFFE,
+# U+FFFF): shown as visible escapes, so a log line holding one still gives a well-formed report.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100 else "\\u%04x" % ord(m.group()), text)
+
+
+def xml_escape(text: str) -> str:
+    return _escape(_xml_text(text))
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(_xml_text(text))
 
 
 def policy_changed_line(report: dict[str, Any]) -> str | None:
