@@ -146,7 +146,9 @@ class LogSet:
                     handle = open(p, "rb")
                 except OSError as exc:
                     raise CheckerError(f"{p}: cannot read ({exc.strerror or type(exc).__name__})") from None
-                name, real = str(p), str(p)
+                # The report names the file as the user gave it; the partitions (which start in
+                # another directory) open it by its absolute path.
+                name, real = str(p), os.path.abspath(p)
             self._files.append(handle)
             self.names.append(names[index] if names else name)
             self.paths.append(real)

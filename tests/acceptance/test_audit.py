@@ -352,3 +352,28 @@ def test_parallel_audit_with_overlay_and_local_rules(tmp_path: pathlib.Path) -> 
     one = run_cli("audit", str(WEEK), "--format", "json", "--workers", "1", *policy)
     par = run_cli("audit", str(WEEK), "--format", "json", "--workers", "2", *policy)
     assert par.out == one.out and len(one.json()["findings"]) > len(WEEK_EXPECTED)
+
+
+def test_relative_paths_work_from_the_callers_directory_in_a_partitioned_audit(tmp_path: pathlib.Path) -> None:
+    """Partition processes start in another directory: every file argument is still taken
+    relative to the caller's (issue 14: a relative log failed on logs of 16 MB or more)."""
+    import shutil
+
+    work = tmp_path / "night"
+    (work / "logs").mkdir(parents=True)
+    shutil.copy(WEEK, work / "logs" / "week.jsonl")
+    (work / "logs" / "week.jsonl").open("a").write("not json\n")
+    shutil.copy(EXAMPLES / "overlay" / "hospital.yaml", work / "hospital.yaml")
+    shutil.copytree(EXAMPLES / "local_rules", work / "rules")
+    policy = ("--policy-config", "hospital.yaml", "--policy-dir", "rules")
+    relative = run_cli("audit", "logs/week.jsonl", "--workers", "2", "--state", "state.sqlite", "--format", "json",
+                       "--output", "report.json", "--quarantine", "bad.jsonl", *policy, cwd=work)
+    assert relative.code == 1, relative.err
+    assert "deciding in one process instead" not in relative.err  # really partitioned
+    report = json.loads((work / "report.json").read_text())
+    assert report["files"] == ["logs/week.jsonl"]
+    assert (work / "bad.jsonl").read_text() == "not json\n"
+    assert sqlite3.connect(work / "state.sqlite").execute("SELECT COUNT(*) FROM events").fetchone()[0] == report["counts"]["decided"]
+    absolute = run_cli("audit", str(work / "logs" / "week.jsonl"), "--workers", "1", "--format", "json",
+                       "--policy-config", str(work / "hospital.yaml"), "--policy-dir", str(work / "rules"))
+    assert _pairs(report) == _pairs(absolute.json()) and len(report["findings"]) > len(WEEK_EXPECTED)
