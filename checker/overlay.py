@@ -62,7 +62,19 @@ def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
     if problems:
         lines = [f"{p}:{_line_of(root_node, pr.path)}: {json_path(pr.path)}: {pr.constraint}" for pr in problems]
         raise CheckerError("\n".join(lines))
+    if "timezone" in document and not _known_zone(document["timezone"]):
+        raise CheckerError(f"{p}:{_line_of(root_node, ['timezone'])}: $.timezone: not a time zone this machine knows (an IANA name, e.g. Australia/Sydney)")
     return document
+
+
+def _known_zone(name: str) -> bool:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _plain(value: Any, budget: list[int] | None = None) -> Any:

@@ -37,7 +37,7 @@ class TextAuditReporter:
             out.append("")
             out.append("Findings:")
         for f in report["findings"]:
-            out.append(f"  [{f['effect']}] {s(f['rule'])}  event {s(f['event_id'])}  image {s(f.get('image_id') or '-')}  patient {s(f.get('patient_id') or '-')}  actor {s(f.get('actor_id') or '-')} ({s(f.get('role') or '-')})")
+            out.append(f"  [{f['effect']}] {s(f['rule'])}  event {s(f['event_id'])} at {s(f.get('occurred_at') or '-')}  image {s(f.get('image_id') or '-')}  patient {s(f.get('patient_id') or '-')}  actor {s(f.get('actor_id') or '-')} ({s(f.get('role') or '-')})")
             out.append(f"      {s(f['message'])}")
             if f.get("remedy"):
                 out.append(f"      Instead: {s(f['remedy'])}")
@@ -62,7 +62,12 @@ class JsonAuditReporter:
     name = "json"
     binary = False
 
+    # Only the HTML page shows when the run started and the trend across runs: the JSON report of
+    # the same night is the same bytes however often, and however many processes, it is audited.
+    HTML_ONLY = ("run", "trend")
+
     def render(self, report: dict[str, Any]) -> str:
+        report = {k: v for k, v in report.items() if k not in self.HTML_ONLY}
         try:  # orjson: the same bytes as json.dumps(sort_keys, indent=2) here, ~15x sooner
             return orjson.dumps(report, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).decode() + "\n"
         except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits
@@ -70,36 +75,57 @@ class JsonAuditReporter:
 
 
 class JUnitAuditReporter:
-    """A testsuite per rule, a failing testcase per finding (warnings pass, marked as such)."""
+    """SPEC §5: one testcase per rule of the policy in force (passing when it found nothing), a
+    <failure> per deny/escalate finding inside its rule's testcase (warnings are listed in the
+    testcase's system-out and do not fail it), and two more testcases: invalid lines (failing when
+    there are any) and engine errors (an <error> per event left undecided)."""
 
     name = "junit"
     binary = False
 
     def render(self, report: dict[str, Any]) -> str:
-        by_rule: dict[str, list[dict[str, Any]]] = {}
+        by_rule: dict[str, list[dict[str, Any]]] = {r["id"]: [] for r in report.get("rules") or ()}
         for f in report["findings"]:
             by_rule.setdefault(f["rule"], []).append(f)
-        suites = []
-        total_failures = 0
+        cases = []
+        failures = 0
         for rule in sorted(by_rule):
-            cases = []
-            failures = 0
+            failing, warned = [], []
             for f in by_rule[rule]:
-                name = quoteattr(f"{f['event_id']}")
-                body = xml_escape(f"{f['message']}\nRemedy: {f.get('remedy', '')}\nImage: {f.get('image_id')} Patient: {f.get('patient_id')} Actor: {f.get('actor_id')} ({f.get('role')})")
+                body = xml_escape(
+                    f"{f['message']}\nRemedy: {f.get('remedy', '')}\nEvent: {f['event_id']} at {f.get('occurred_at') or '-'}"
+                    f"\nImage: {f.get('image_id') or '-'} Patient: {f.get('patient_id') or '-'} Actor: {f.get('actor_id') or '-'} ({f.get('role') or '-'}) Facility: {f.get('facility') or '-'}"
+                )
                 if f["effect"] == "warn":
-                    cases.append(f"    <testcase classname={quoteattr(rule)} name={name}><system-out>{body}</system-out></testcase>")
+                    warned.append(f"warn {body}")
                 else:
-                    failures += 1
-                    cases.append(f"    <testcase classname={quoteattr(rule)} name={name}><failure type={quoteattr(f['effect'])} message={quoteattr(f['message'])}>{body}</failure></testcase>")
-            total_failures += failures
-            suites.append(f"  <testsuite name={quoteattr(rule)} tests=\"{len(cases)}\" failures=\"{failures}\" errors=\"0\">\n" + "\n".join(cases) + "\n  </testsuite>")
-        if report["engine_errors"]:
-            cases = [f"    <testcase classname=\"engine_error\" name={quoteattr(e['event_id'])}><error message={quoteattr(e['reason'])}/></testcase>" for e in report["engine_errors"]]
-            suites.append(f"  <testsuite name=\"engine_error\" tests=\"{len(cases)}\" failures=\"0\" errors=\"{len(cases)}\">\n" + "\n".join(cases) + "\n  </testsuite>")
-        tests = len(report["findings"]) + len(report["engine_errors"])
-        head = f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="clinimg audit" tests="{tests}" failures="{total_failures}" errors="{len(report["engine_errors"])}">'
-        return head + "\n" + "\n".join(suites) + ("\n" if suites else "") + "</testsuites>\n"
+                    summary_line = f"{f['event_id']}: {f['message']}"
+                    failing.append(f"      <failure type={quoteattr(f['effect'])} message={quoteattr(summary_line)}>{body}</failure>")
+            failures += bool(failing)
+            inner = failing + ([f"      <system-out>{chr(10).join(warned)}</system-out>"] if warned else [])
+            head = f"    <testcase classname={quoteattr(rule.split('.')[0])} name={quoteattr(rule)}"
+            cases.append(head + (">\n" + "\n".join(inner) + "\n    </testcase>" if inner else "/>"))
+        invalid = report["invalid"]
+        if invalid:
+            listing = xml_escape("\n".join(f"{p['file']}:{p['line']}: {p['reason']}" for p in invalid))
+            cases.append(f"    <testcase classname=\"audit\" name=\"invalid lines\">\n      <failure type=\"invalid\" message=\"{len(invalid)} line(s) not decided\">{listing}</failure>\n    </testcase>")
+            failures += 1
+        else:
+            cases.append("    <testcase classname=\"audit\" name=\"invalid lines\"/>")
+        errors = report["engine_errors"]
+        if errors:
+            inner = "\n".join(f"      <error type=\"engine_error\" message={quoteattr(e['event_id'] + ': ' + e['reason'])}/>" for e in errors)
+            cases.append(f"    <testcase classname=\"audit\" name=\"engine errors\">\n{inner}\n    </testcase>")
+        else:
+            cases.append("    <testcase classname=\"audit\" name=\"engine errors\"/>")
+        c = report["counts"]
+        props = "".join(f"      <property name={quoteattr(k)} value=\"{c[k]}\"/>\n" for k in ("read", "decided", "invalid", "duplicate"))
+        props += f"      <property name=\"as_of\" value={quoteattr(report['as_of'])}/>\n      <property name=\"policy_digest\" value={quoteattr(report['policy']['digest'])}/>\n"
+        attrs = f'tests="{len(cases)}" failures="{failures}" errors="{1 if errors else 0}"'
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="clinimg audit" {attrs}>\n'
+            f'  <testsuite name="clinimg audit" {attrs}>\n    <properties>\n{props}    </properties>\n' + "\n".join(cases) + "\n  </testsuite>\n</testsuites>\n"
+        )
 
 
 class HtmlAuditReporter:
