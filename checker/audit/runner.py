@@ -44,6 +44,7 @@ class AuditReport:
     # when this run started, the hospital's time zone, findings by rule and effect across runs.
     started: str = ""
     timezone: str | None = None
+    period: dict[str, str] = dataclasses.field(default_factory=dict)  # first and last event decided
     trend: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     @property
@@ -74,7 +75,7 @@ class AuditReport:
     def document(self) -> dict[str, Any]:
         """as_dict and what only the HTML page shows (the run, its time zone, the trend): what the
         store keeps so that `clinimg audit report` renders this run's report again, byte for byte."""
-        return {**self.as_dict(), "run": {"id": self.run_id, "started": self.started, "timezone": self.timezone}, "trend": self.trend}
+        return {**self.as_dict(), "run": {"id": self.run_id, "started": self.started, "timezone": self.timezone, "period": self.period}, "trend": self.trend}
 
 
 class _Progress:
@@ -378,6 +379,9 @@ def audit(
             started=started,
             timezone=(policy.data.get("clinimg") or {}).get("config", {}).get("timezone"),
         )
+        first_ns, last_ns = store.run_period()
+        if first_ns is not None:
+            report.period = {"from": iso(first_ns), "to": iso(last_ns)}
         summary = report.summary()
         report.trend = store.trend() + [{"run": store.run_id, "as_of": report.as_of, "by_rule_effect": _by_rule_effect(report.findings)}]
         store.save_run_report(started=started, as_of=report.as_of, digest=report.policy.get("digest", ""), counts=decided.counts,

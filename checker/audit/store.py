@@ -127,6 +127,10 @@ class Store:
     def undo(self) -> None:
         self.db.execute("ROLLBACK TO clinimg_pass")
 
+    def run_period(self) -> tuple[int | None, int | None]:
+        """The first and last event time this run decided (None, None: none)."""
+        return self.db.execute("SELECT MIN(occurred_ns), MAX(occurred_ns) FROM events WHERE run_id = ?", (self.run_id,)).fetchone()
+
     def trend(self) -> list[dict[str, Any]]:
         """Findings by rule and effect of every earlier run, oldest first."""
         return [

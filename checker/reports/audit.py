@@ -1,13 +1,13 @@
 """Writers for an audit report: text, json, junit, html. One small class per format."""
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape, quoteattr
 
 import orjson
 
+from .audit_html import HtmlAuditReporter
 from .check import terminal_safe
 
 
@@ -126,52 +126,6 @@ class JUnitAuditReporter:
             f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="clinimg audit" {attrs}>\n'
             f'  <testsuite name="clinimg audit" {attrs}>\n    <properties>\n{props}    </properties>\n' + "\n".join(cases) + "\n  </testsuite>\n</testsuites>\n"
         )
-
-
-class HtmlAuditReporter:
-    """One self-contained page: no external assets, every input string escaped."""
-
-    name = "html"
-    binary = False
-
-    def render(self, report: dict[str, Any]) -> str:
-        e = lambda v: html.escape("" if v is None else str(v), quote=True)  # noqa: E731
-        summary = report["summary"]
-        rows = "".join(f"<tr><td>{e(rule)}</td><td>{n}</td></tr>" for rule, n in summary["by_rule"].items())
-        effects = " · ".join(f"{e(k)}: {n}" for k, n in summary["by_effect"].items()) or "none"
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for f in report["findings"]:
-            groups.setdefault(f["rule"], []).append(f)
-        sections = []
-        for rule, items in groups.items():
-            trs = "".join(
-                f"<tr class='{e(f['effect'])}'><td>{e(f['effect'])}</td><td>{e(f['event_id'])}</td><td>{e(f.get('image_id'))}</td>"
-                f"<td>{e(f.get('patient_id'))}</td><td>{e(f.get('actor_id'))} ({e(f.get('role'))})</td><td>{e(f.get('facility'))}</td>"
-                f"<td>{e(f['message'])}<br><small>Instead: {e(f.get('remedy'))}</small></td></tr>"
-                for f in items
-            )
-            guide = e(items[0].get("guide"))
-            sections.append(
-                f"<section><h2>{e(rule)} <small>({len(items)}) — guide: {guide}</small></h2><table><thead><tr><th>effect</th><th>event</th><th>image</th>"
-                f"<th>patient</th><th>actor</th><th>facility</th><th>message</th></tr></thead><tbody>{trs}</tbody></table></section>"
-            )
-        invalid = "".join(f"<li>{e(p['file'])}:{e(p['line'])}: {e(p['reason'])}</li>" for p in report["invalid"])
-        errors = "".join(f"<li>{e(x['event_id'])}: {e(x['reason'])}</li>" for x in report["engine_errors"])
-        c = report["counts"]
-        return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>clinimg audit {e(report['as_of'])}</title>
-<style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:.5em 0 1.5em}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}
-tr.deny td:first-child{{color:#a00;font-weight:bold}}tr.escalate td:first-child{{color:#a60}}tr.warn td:first-child{{color:#666}}small{{color:#555}}</style></head>
-<body><h1>clinimg audit — as of {e(report['as_of'])}</h1>
-<p>Lines read {c['read']} = decided {c['decided']} + invalid {c['invalid']} + duplicate {c['duplicate']}. Findings: {len(report['findings'])} ({effects}). Engine errors: {len(report['engine_errors'])}.</p>
-<h2>Summary by rule</h2><table><thead><tr><th>rule</th><th>findings</th></tr></thead><tbody>{rows}</tbody></table>
-{''.join(sections)}
-{'<h2>Invalid lines</h2><ul>' + invalid + '</ul>' if invalid else ''}
-{'<h2>Engine errors (not decided, not permitted)</h2><ul>' + errors + '</ul>' if errors else ''}
-<p><small>Policy {e(report['policy']['version'])} {e(report['policy']['digest'])}</small></p>
-</body></html>
-"""
 
 
 AUDIT_REPORTER_BY_NAME = {cls.name: cls for cls in (TextAuditReporter, JsonAuditReporter, JUnitAuditReporter, HtmlAuditReporter)}
