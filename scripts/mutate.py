@@ -201,6 +201,7 @@ def main() -> int:
     listed_equivalent = 0
     started = time.monotonic()
     for module in targets:
+        before = (total, killed, not_compiling)
         for mutant in mutants_of(module):
             if args.list:
                 print(mutant.key())
@@ -219,6 +220,9 @@ def main() -> int:
             else:
                 survivors.append(mutant.key())
                 print(f"SURVIVED {mutant.key()}", flush=True)
+        if not args.list:
+            print(f"  {module.path}: {total - before[0]} mutants, {killed - before[1]} killed, "
+                  f"{not_compiling - before[2]} not compiling ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
     if args.list:
         return 0
     counted = total - listed_equivalent

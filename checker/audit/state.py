@@ -119,12 +119,19 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[di
     return kept
 
 
-def with_capacity_at_consent(event: dict[str, Any]) -> dict[str, Any]:
-    """The consent of a consent event, stating the patient's capacity when it was given (from the
-    event's patient) unless it says so itself: a consent the patient gave while competent stays
-    valid while they later lack capacity (lib.rego, valid_giver). Unknown capacity is not stated
-    (the policy reads a missing value as unknown)."""
+def consent_on_file(event: dict[str, Any]) -> dict[str, Any]:
+    """The consent of a consent event as the state keeps it.
+
+    - It states the patient's capacity when it was given (from the event's patient) unless it
+      says so itself: a consent the patient gave while competent stays valid while they later
+      lack capacity (lib.rego, valid_giver). Unknown capacity is not stated (the policy reads a
+      missing value as unknown).
+    - Its `given_at` is dropped: the consent event's own time orders it, and every event decided
+      with it comes later in the log. (Kept, it would make each consent a fact set of its own, and
+      the policy compares it with the decided event's time, which fast keys blank.)"""
     consent = event["consent"]
+    if "given_at" in consent:
+        consent = {k: v for k, v in consent.items() if k != "given_at"}
     capacity = (event.get("patient") or {}).get("capacity")
     if "capacity_at_consent" in consent or capacity in (None, "unknown"):
         return consent
@@ -292,7 +299,7 @@ class State:
         self.touched_patients.add(patient_id)
         image_id = (event.get("image") or {}).get("id")
         if kind == "consent":
-            patient["consents"] = apply_consent(patient["consents"], with_capacity_at_consent(event))
+            patient["consents"] = apply_consent(patient["consents"], consent_on_file(event))
             return
         if not image_id:
             return

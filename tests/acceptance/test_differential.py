@@ -65,7 +65,7 @@ def _consent(rng: random.Random) -> dict[str, Any]:
     if rng.random() < 0.4:
         c["capacity_at_consent"] = rng.choice(CAPACITY)
     if rng.random() < 0.2:
-        c["given_at"] = "2026-11-19T08:00:00+11:00"
+        c["given_at"] = rng.choice(["2026-11-19T08:00:00+11:00", "2026-11-21T08:00:00+11:00"])
     return c
 
 

@@ -84,11 +84,6 @@ is_child if {
 	age < 18
 }
 
-is_adult if {
-	is_number(age)
-	age >= 18
-}
-
 # Maturity (Children): SPEC's `mature_minor_assessed: true` means assessed as mature enough to
 # consent; the extension `maturity_assessment` (mature | not_mature | not_assessed) tells "not yet
 # assessed" from "assessed as not mature". A recorded "not_mature" wins over a stray `true`: the
@@ -173,6 +168,11 @@ negated_for(purpose) if withdrawn_for(purpose)
 
 negated_for(purpose) if refused_for(purpose)
 
+# A grant dated after the event (`given_at`) was not there when the image was taken or sent:
+# consent is obtained before, never after ("Before taking a clinical image … obtain appropriate
+# consent"). (Refusals and withdrawals count whenever they were made: fail closed.)
+given_after_event(c) if time.parse_rfc3339_ns(c.given_at) > time.parse_rfc3339_ns(input.occurred_at)
+
 # Grants on file that cover a purpose for this image, whoever gave them. `personal` is never a
 # legitimate purpose: no consent makes it one.
 on_file_for(purpose) := {c |
@@ -181,6 +181,7 @@ on_file_for(purpose) := {c |
 	some c in consents
 	granted(c)
 	covers(c, purpose)
+	not given_after_event(c)
 }
 
 # Who may consent ("Only competent patients can provide consent"; Adults with impaired capacity;
@@ -305,7 +306,6 @@ legal_capture if {
 	has_legal_basis
 }
 
-court_ordered if legal_basis == "court_order"
 
 # ---------------------------------------------------------------------------------------------
 # Devices. The device that takes, shows or holds the image.

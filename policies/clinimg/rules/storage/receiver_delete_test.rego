@@ -68,7 +68,7 @@ test_success_not_yet_in_record if {
 }
 
 test_success_not_a_review if {
-	receiver_delete.deny == set() with input as object.union(review([receiver("e-rc-1", "ph-3", "personal", 30)]), {"type": "receipt"})
+	receiver_delete.deny == set() with input as object.union(review([receiver("e-rc-1", "ph-3", "personal", 30)]), {"type": "disclosure"})
 }
 
 test_fail_receiver_asks_about_a_receipt if {
