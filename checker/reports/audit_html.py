@@ -129,7 +129,7 @@ def _trend_svg(trend: list[dict[str, Any]]) -> str:
     width, height, left, bottom = 60 + 40 * len(runs), 220, 44, 30
     plot = height - bottom - 10
     bar = 24
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' role='img' aria-labelledby='trend-title' width='{width}' height='{height}' viewBox='0 0 {width} {height}'>",
+    parts = [f"<svg role='img' aria-labelledby='trend-title' width='{width}' height='{height}' viewBox='0 0 {width} {height}'>",
              "<title id='trend-title'>Findings by effect, per run</title>",
              f"<line x1='{left}' y1='10' x2='{left}' y2='{10 + plot}' stroke='#888'/><line x1='{left}' y1='{10 + plot}' x2='{width - 6}' y2='{10 + plot}' stroke='#888'/>",
              f"<text x='{left - 6}' y='16' text-anchor='end' font-size='11'>{top}</text><text x='{left - 6}' y='{10 + plot}' text-anchor='end' font-size='11'>0</text>"]
