@@ -159,6 +159,7 @@ def test_runs_are_kept_and_reports_reproduced_byte_for_byte(tmp_path: pathlib.Pa
     runs = run_cli("audit", "runs", "--state", state, "--format", "json").json()
     assert [r["run"] for r in runs] == [1, 2]
     second = json.loads(originals[(2, "json")][1])
+    assert second["findings"] and all(f["occurred_at"] for f in second["findings"])  # earlier nights' events dated too
     assert runs[1]["counts"] == second["counts"] and runs[1]["by_effect"] == second["summary"]["by_effect"]
     assert runs[1]["policy_digest"] == second["policy"]["digest"] and runs[1]["as_of"] == second["as_of"] and runs[1]["started"]
     table = run_cli("audit", "runs", "--state", state)
