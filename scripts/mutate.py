@@ -194,6 +194,11 @@ def main() -> int:
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     args = parser.parse_args()
     runner = Runner()
+    # The unmutated policies must pass: otherwise every mutant would look killed.
+    baseline = runner.killed(runner.modules, "")
+    if baseline:
+        print(f"the policies fail their own tests before any mutation ({baseline}): fix that first", file=sys.stderr)
+        return 2
     targets = [m for m in runner.modules if not m.is_test and (not args.files or any(f in m.path for f in args.files))]
     equivalent = load_equivalent()
     total = killed = not_compiling = 0
