@@ -486,6 +486,10 @@ def test_relative_paths_work_from_the_callers_directory_in_a_partitioned_audit(t
     assert report["files"] == ["logs/week.jsonl"]
     assert (work / "bad.jsonl").read_text() == "not json\n"
     assert sqlite3.connect(work / "state.sqlite").execute("SELECT COUNT(*) FROM events").fetchone()[0] == report["counts"]["decided"]
+    # the partitioned run is kept like any other: listed, and its report given again byte for byte
+    assert [r["run"] for r in run_cli("audit", "runs", "--state", "state.sqlite", "--format", "json", cwd=work).json()] == [1]
+    again = run_cli("audit", "report", "--state", "state.sqlite", "--last", "--format", "json", "--output", "again.json", cwd=work)
+    assert again.code == 0 and (work / "again.json").read_text() == (work / "report.json").read_text()
     absolute = run_cli("audit", str(work / "logs" / "week.jsonl"), "--workers", "1", "--format", "json",
                        "--policy-config", str(work / "hospital.yaml"), "--policy-dir", str(work / "rules"))
     assert _pairs(report) == _pairs(absolute.json()) and len(report["findings"]) > len(WEEK_EXPECTED)
