@@ -39,7 +39,7 @@ browser:
 	fi
 
 test: setup-test browser
-	$(BIN)/clinimg policy test
+	$(BIN)/clinimg policy test --policy-dir examples/local_rules
 	$(BIN)/python -m pytest -q
 
 bench: setup-test

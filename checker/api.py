@@ -13,6 +13,7 @@ from .errors import CheckerError, EngineError, ExitCode
 from .jsonload import JSONProblem, json_path, line_of_path, loads
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
+from .policylint import rule_ids
 
 if TYPE_CHECKING:  # pragma: no cover
     from .audit import AuditReport
@@ -32,8 +33,10 @@ class OpaSettings:
 
 
 def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> PolicySet:
-    config = load_overlay(policy_config) if policy_config else {}
-    return PolicySet.build(config, [pathlib.Path(d) for d in policy_dirs])
+    """The policy in force: shipped + own Rego, and the overlay, whose rule ids must be its rules'."""
+    modules = load_modules(list(policy_dirs))  # as given: messages name files under the user's spelling
+    config = load_overlay(policy_config, rule_ids=rule_ids(modules)) if policy_config else {}
+    return PolicySet.from_modules(modules, config)
 
 
 def make_engine(policy: PolicySet, engine: str = "embedded", opa: OpaSettings | None = None) -> Engine:
@@ -158,15 +161,19 @@ def _is_lines_file(name: str) -> bool:
     return name.endswith((".jsonl", ".ndjson"))
 
 
-def validate(paths: Iterable[str | pathlib.Path]) -> ValidationReport:
-    """Schema-check JSON requests/events, JSON Lines logs and YAML overlays; every error listed."""
+def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pathlib.Path] = ()) -> ValidationReport:
+    """Schema-check JSON requests/events, JSON Lines logs and YAML overlays; every error listed.
+    An overlay's rule ids are checked against the shipped rules plus those of policy_dirs."""
     report = ValidationReport()
+    known_ids: set[str] | None = None
     for source in paths:
         name = "<stdin>" if str(source) == "-" else str(source)
         if name.endswith((".yaml", ".yml")):
             report.checked += 1
             try:
-                load_overlay(source)
+                if known_ids is None:
+                    known_ids = rule_ids(load_modules(list(policy_dirs)))
+                load_overlay(source, rule_ids=known_ids)
             except CheckerError as exc:
                 report.errors.extend(str(exc).splitlines())
             continue
@@ -205,7 +212,7 @@ def _line_problems(name: str, number: int, line: str) -> Iterator[str]:
 
 
 def rules(policy_dirs: Iterable[str | pathlib.Path] = ()) -> list[RuleMeta]:
-    return catalogue(load_modules([pathlib.Path(d) for d in policy_dirs]))
+    return catalogue(load_modules(list(policy_dirs)))
 
 
 def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> tuple[int, str]:
@@ -252,19 +259,16 @@ def audit(
 
     policy = build_policy(policy_config, policy_dirs)
     if engine != "embedded":  # e.g. an OPA server: the report carries that engine's stamp
-        made: list[Engine] = []
         report = run_audit(
             list(paths),
             policy=policy,
-            engine_factory=lambda p: made.append(make_engine(p, engine, opa)) or made[-1],
+            engine_factory=lambda p: make_engine(p, engine, opa),
             as_of=as_of,
             state_path=state,
             quarantine=quarantine,
             progress=progress,
         )
-        if made and hasattr(made[0], "stamp"):
-            report.policy = made[0].stamp()
-        return report
+        return report  # stamped by the server's bundle revision (audit/runner.py policy_stamp)
     paths = list(paths)
     return run_audit(
         paths,

@@ -162,6 +162,9 @@ def audit() -> None:
 def audit_run(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str, output: str, quarantine: str | None, max_invalid: Any, workers: int | None, no_cache: bool, policy_config: str | None, policy_dirs: tuple[str, ...], engine: str = "embedded", opa: Any = None) -> None:
     """Audit event logs (JSON Lines, or - for stdin); `clinimg audit LOG…` for short."""
     report = api.audit(logs, engine=engine, opa=opa, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs, quarantine=quarantine, workers=workers, cache=not no_cache)
+    previous = report.policy.get("previous_digest")
+    if previous:
+        click.echo(f"clinimg audit: the policy changed since the previous run on this state store: was {previous}, now {report.policy['digest']}", err=True)
     _write_report(AUDIT_REPORTER_BY_NAME[fmt]().render(report.document()), output)
     if output != "-":
         c = report.counts
@@ -210,10 +213,12 @@ def audit_report(state: str, run_id: int | None, last: bool, fmt: str, output: s
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@policy_dir_option
 @_errors_as_lines
-def validate(files: tuple[str, ...]) -> None:
-    """Schema-check requests (JSON), event logs (JSON Lines) and overlays (YAML); every error with its path."""
-    report = api.validate(files)
+def validate(files: tuple[str, ...], policy_dirs: tuple[str, ...]) -> None:
+    """Schema-check requests (JSON), event logs (JSON Lines) and overlays (YAML); every error with its path.
+    An overlay's rule ids must be rules of the shipped policies or of --policy-dir."""
+    report = api.validate(files, policy_dirs=policy_dirs)
     for line in report.errors:
         click.echo(terminal_safe(line), err=True)
     if report.errors:
@@ -247,23 +252,28 @@ def policy() -> None:
 @policy.command("test")
 @policy_dir_option
 @click.option("-v", "--verbose", is_flag=True, help="List passing tests too.")
+@click.option("--only-local", is_flag=True, help="Only the hospital's own tests (_test.rego and cases/ of --policy-dir).")
+@click.option("-k", "pattern", default=None, metavar="PATTERN", help="Only tests and cases whose name (file::test) contains PATTERN.")
 @_errors_as_lines
-def policy_test(policy_dirs: tuple[str, ...], verbose: bool) -> None:
-    """Run the _test.rego tests on reference OPA and the data-driven rule cases on every engine."""
+def policy_test(policy_dirs: tuple[str, ...], verbose: bool, only_local: bool, pattern: str | None) -> None:
+    """Run the _test.rego tests on reference OPA and the data-driven rule cases on every engine
+    (tests/cases, and the cases/ folder of each --policy-dir). Failures name file and test."""
     from .policytasks import run_policy_tests
 
-    failed = run_policy_tests(policy_dirs, verbose=verbose, echo=click.echo)
+    failed = run_policy_tests(policy_dirs, verbose=verbose, echo=click.echo, only_local=only_local, pattern=pattern)
     sys.exit(int(ExitCode.DENY) if failed else 0)
 
 
 @policy.command("check")
 @policy_dir_option
+@policy_config_option
 @_errors_as_lines
-def policy_check(policy_dirs: tuple[str, ...]) -> None:
-    """Compile-check the shipped and own Rego; errors as file:line: message."""
+def policy_check(policy_dirs: tuple[str, ...], policy_config: str | None) -> None:
+    """Check own Rego against the local-rule contract and compile it (and the shipped Rego) on
+    every engine; with --policy-config, the overlay and its rule ids too. Errors as file:line: message."""
     from .policytasks import compile_check
 
-    problems = compile_check(policy_dirs)
+    problems = compile_check(policy_dirs, policy_config)
     for line in problems:
         click.echo(terminal_safe(line), err=True)
     if problems:

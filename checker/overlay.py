@@ -6,8 +6,9 @@ refuses alias bombs; every schema error names the file, line and key path.
 from __future__ import annotations
 
 import datetime
+import difflib
 import pathlib
-from typing import Any
+from typing import Any, Collection, Iterator
 
 import yaml
 
@@ -20,8 +21,11 @@ MAX_ALIASES = 50  # a real overlay needs a handful; a billion-laughs file needs 
 MAX_NODES = 100_000  # after alias expansion: a real overlay has a few hundred values
 
 
-def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
-    """Read, check and return the overlay as the data document's `clinimg.config`."""
+def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = None) -> dict[str, Any]:
+    """Read, check and return the overlay as the data document's `clinimg.config`.
+
+    With rule_ids (every rule and obligation id of the policy in force), each id the overlay
+    names must be one of them: a misspelt id would otherwise be ignored and the rule keep firing."""
     p = pathlib.Path(path)
     try:
         raw = p.read_bytes()
@@ -62,9 +66,33 @@ def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
     if problems:
         lines = [f"{p}:{_line_of(root_node, pr.path)}: {json_path(pr.path)}: {pr.constraint}" for pr in problems]
         raise CheckerError("\n".join(lines))
+    if rule_ids is not None:
+        unknown = [
+            f"{p}:{_line_of(root_node, where)}: {json_path(where)}: unknown rule id{_did_you_mean(named, rule_ids)}"
+            for where, named in named_rule_ids(document)
+            if named not in rule_ids
+        ]
+        if unknown:
+            raise CheckerError("\n".join(unknown))
     if "timezone" in document and not _known_zone(document["timezone"]):
         raise CheckerError(f"{p}:{_line_of(root_node, ['timezone'])}: $.timezone: not a time zone this machine knows (an IANA name, e.g. Australia/Sydney)")
     return document
+
+
+def named_rule_ids(document: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:
+    """(path, id) for every rule id a (schema-valid) overlay names."""
+    rules = document.get("rules") or {}
+    for i, rule in enumerate(rules.get("disabled") or []):
+        yield ["rules", "disabled", i], rule
+    for rule in rules.get("effect_overrides") or {}:
+        yield ["rules", "effect_overrides", rule], rule
+    for i, waiver in enumerate(document.get("waivers") or []):
+        yield ["waivers", i, "rule"], waiver.get("rule")
+
+
+def _did_you_mean(named: Any, rule_ids: Collection[str]) -> str:
+    guess = difflib.get_close_matches(str(named), sorted(rule_ids), n=1, cutoff=0.6)
+    return f' (did you mean "{guess[0]}"?)' if guess else " (not a rule of the shipped policies or of --policy-dir: clinimg rules lists them)"
 
 
 def _known_zone(name: str) -> bool:

@@ -105,7 +105,7 @@ def run_partitions(
                 "events": base + ".events.sqlite",
                 "spool": child.spool,
                 "report": child.report,
-                "modules": [[m.path, m.source] for m in policy.modules],
+                "modules": [[m.path, m.source, m.origin] for m in policy.modules],
                 "data": policy.data,
                 "version": policy.version,
                 "digest": policy.digest,
@@ -237,7 +237,7 @@ def main() -> int:
     k, n = config["partition"]
     store = engine = logs = None
     try:
-        policy = PolicySet(tuple(RegoModule(p, s) for p, s in config["modules"]), config["data"], config["version"], config["digest"])
+        policy = PolicySet(tuple(RegoModule(p, s, o) for p, s, o in config["modules"]), config["data"], config["version"], config["digest"])
 
         def owns(patient_id: str) -> bool:
             return partition_of(patient_id, n) == k

@@ -372,7 +372,7 @@ def audit(
             invalid=decided.invalid,
             duplicates=decided.duplicates,
             engine_errors=decided.engine_errors,
-            policy=policy.stamp(),
+            policy=policy_stamp(policy, engine, store.previous_policy_digest()),
             run_id=store.run_id,
             state=None if one_off else str(state_path),
             rules=rules_in_force(policy),
@@ -386,7 +386,7 @@ def audit(
         report.trend = store.trend() + [{"run": store.run_id, "as_of": report.as_of, "by_rule_effect": _by_rule_effect(report.findings)}]
         store.save_run_report(started=started, as_of=report.as_of, digest=report.policy.get("digest", ""), counts=decided.counts,
                               by_effect=summary["by_effect"], by_rule_effect=report.trend[-1]["by_rule_effect"], document=report.document())
-        store.finish(report.as_of, {"counts": decided.counts})
+        store.finish(report.as_of, {"counts": decided.counts, "policy_digest": report.policy["digest"]})
         store = None  # committed
         return report
     finally:
@@ -396,6 +396,16 @@ def audit(
             engine.close()
         logs.close()
         scratch.cleanup()
+
+
+def policy_stamp(policy: PolicySet, engine: Any, previous_digest: str | None) -> dict[str, str]:
+    """The policy that decided (an OPA server's engine knows its bundle's revision), and — when
+    it differs from the one the previous run on this state store recorded — that one too, so
+    every report says the policy changed between the two runs."""
+    stamp = dict(engine.stamp() if engine is not None and hasattr(engine, "stamp") else policy.stamp())
+    if previous_digest is not None and previous_digest != stamp.get("digest"):
+        stamp["previous_digest"] = previous_digest
+    return stamp
 
 
 # Below this much log a second process costs more than it saves (starting it and its engine).

@@ -147,7 +147,20 @@ class Store:
              json.dumps(by_rule_effect, sort_keys=True), _pack(document)),
         )
 
+    def previous_policy_digest(self) -> str | None:
+        """The policy digest the last finished run recorded (in its summary), if any."""
+        row = self.db.execute("SELECT summary FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        try:
+            summary = json.loads(row[0] or "{}")
+        except ValueError:
+            return None
+        digest = summary.get("policy_digest") if isinstance(summary, dict) else None
+        return digest if isinstance(digest, str) else None
+
     def finish(self, as_of: str, summary: dict[str, Any]) -> None:
+        """Commit the run; summary (its counts and policy_digest) is what the next run reads."""
         self.db.execute("INSERT INTO runs VALUES (?,?,?)", (self.run_id, as_of, json.dumps(summary, sort_keys=True)))
         self.db.execute("COMMIT")
         self.db.close()

@@ -25,7 +25,7 @@ from typing import Any
 def main() -> int:
     import regopy
 
-    from checker.engines.base import EngineFailure
+    from checker.engines.base import EngineFailure, contract_failure
     from checker.engines.cached import CachedEngine
 
     # The protocol gets a private copy of stdout; fd 1 goes to stderr, because rego-cpp prints
@@ -72,7 +72,8 @@ def main() -> int:
             decision = out.binding("decision") if out.ok() else None
             if decision is None:
                 return EngineFailure("the policy gave no decision (data.clinimg.decision is undefined)")
-            return json.loads(decision.json())
+            answer = json.loads(decision.json())
+            return contract_failure(answer) or answer
         except Exception as exc:
             return EngineFailure(f"evaluation failed: {_first_line(exc)}")
 

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape as xml_escape, quoteattr
 
 import orjson
 
-from .audit_html import HtmlAuditReporter
+from .audit_html import HtmlAuditReporter, policy_changed_line
 from .check import terminal_safe
 
 
@@ -23,6 +23,9 @@ class TextAuditReporter:
     def render(self, report: dict[str, Any]) -> str:
         s = terminal_safe
         out = [f"clinimg audit as of {report['as_of']}: {len(report['findings'])} finding(s); {_counts_line(report)}"]
+        changed = policy_changed_line(report)
+        if changed:
+            out.append(changed)
         if report["engine_errors"]:
             out.append(f"ENGINE ERRORS: {len(report['engine_errors'])} event(s) could not be decided (not permitted — re-run or investigate)")
         summary = report["summary"]
@@ -120,11 +123,23 @@ class JUnitAuditReporter:
             cases.append("    <testcase classname=\"audit\" name=\"engine errors\"/>")
         c = report["counts"]
         props = "".join(f"      <property name={quoteattr(k)} value=\"{c[k]}\"/>\n" for k in ("read", "decided", "invalid", "duplicate"))
-        props += f"      <property name=\"as_of\" value={quoteattr(report['as_of'])}/>\n      <property name=\"policy_digest\" value={quoteattr(report['policy']['digest'])}/>\n"
+        props += f"      <property name=\"as_of\" value={quoteattr(report['as_of'])}/>\n"
+        # The policy that decided (and the previous run's, when it differs).
+        props += "".join(
+            f"      <property name={quoteattr('policy.' + key)} value={quoteattr(str(report['policy'][key]))}/>\n"
+            for key in ("version", "digest", "previous_digest") if key in report["policy"]
+        )
         attrs = f'tests="{len(cases)}" failures="{failures}" errors="{1 if errors else 0}"'
+        suites = f'  <testsuite name="clinimg audit" {attrs}>\n    <properties>\n{props}    </properties>\n' + "\n".join(cases) + "\n  </testsuite>\n"
+        tests = len(cases)
+        changed = policy_changed_line(report)
+        if changed:  # said even when nothing was found: a passing testcase in a suite of its own
+            tests += 1
+            suites += (f'  <testsuite name="policy.changed" tests="1" failures="0" errors="0">\n    <properties>\n{props}    </properties>\n'
+                       f'    <testcase classname="policy.changed" name="policy"><system-out>{xml_escape(changed)}</system-out></testcase>\n  </testsuite>\n')
         return (
-            f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="clinimg audit" {attrs}>\n'
-            f'  <testsuite name="clinimg audit" {attrs}>\n    <properties>\n{props}    </properties>\n' + "\n".join(cases) + "\n  </testsuite>\n</testsuites>\n"
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="clinimg audit" tests="{tests}" failures="{failures}" errors="{1 if errors else 0}">\n'
+            + suites + "</testsuites>\n"
         )
 
 

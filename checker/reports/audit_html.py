@@ -47,6 +47,14 @@ tr,.card{break-inside:avoid}nav{display:none}}
 """.strip()
 
 
+def policy_changed_line(report: dict[str, Any]) -> str | None:
+    """One line when this run's policy differs from the previous run's on the same state store."""
+    previous = report["policy"].get("previous_digest")
+    if not previous:
+        return None
+    return f"The policy changed since the previous run on this state store: was {previous}, now {report['policy']['digest']}"
+
+
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
@@ -192,6 +200,9 @@ class HtmlAuditReporter:
             f"<dt>Policy</dt><dd>{esc(report['policy'].get('version'))} <small>{esc(report['policy'].get('digest'))}</small></dd>",
             "</dl>",
         ]
+        changed = policy_changed_line(report)
+        if changed:
+            out.append(f"<p><strong>{esc(changed)}</strong></p>")
         if report["engine_errors"]:
             out.append(f"<p class='alert'><a href='#engine-errors'>{len(report['engine_errors'])} event(s) could not be decided</a>: not permitted — re-run or investigate.</p>")
         if c["decided"] + c["duplicate"] == 0:

@@ -199,6 +199,14 @@ competent_when_given(c) if {
 valid_giver(c) if {
 	is_mature_minor
 	c.given_by == "patient"
+	competent_when_given(c)
+}
+
+# A mature minor who now lacks capacity: their parents or another decision-maker decide for them.
+valid_giver(c) if {
+	is_mature_minor
+	lacks_capacity
+	c.given_by in {"parent_guardian", "substitute_decision_maker"}
 }
 
 valid_giver(c) if {
