@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OPA_REF := opa-golib-python-bindings==0.4.4
 
-.PHONY: run test bench mutate setup setup-test clean
+.PHONY: run test bench mutate setup setup-test browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,19 @@ setup-test: $(VENV)/.installed-test
 run: setup
 	$(BIN)/python scripts/run_examples.py
 
-test: setup-test
+# The HTML audit report is tested in headless Chromium (Selenium + Debian's chromium and
+# chromium-driver): installed here when missing and we may (root with apt-get); else those tests
+# skip and say why.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null 2>&1 \
+	    || (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null 2>&1) \
+	    || echo "make: chromium could not be installed: the HTML report's browser tests will be skipped"; \
+	  else echo "make: chromium/chromedriver missing (and not root): the HTML report's browser tests will be skipped"; fi; \
+	fi
+
+test: setup-test browser
 	$(BIN)/clinimg policy test --policy-dir examples/local_rules
 	$(BIN)/python -m pytest -q
 

@@ -371,6 +371,69 @@ def audit(
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class InvalidLimit:
+    """--max-invalid: at most `count` invalid lines, or at most `percent` % of the lines read."""
+
+    count: int | None = None
+    percent: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "InvalidLimit":
+        text = text.strip()
+        try:
+            if text.endswith("%"):
+                percent = float(text[:-1])
+                if not 0 <= percent <= 100:
+                    raise ValueError
+                return cls(percent=percent)
+            count = int(text)
+            if count < 0:
+                raise ValueError
+            return cls(count=count)
+        except ValueError:
+            raise CheckerError("--max-invalid: a number of lines (e.g. 10) or a percentage of the lines read (e.g. 0.5%)") from None
+
+    def exceeded(self, invalid: int, read: int) -> bool:
+        if self.count is not None:
+            return invalid > self.count
+        return invalid * 100 > (self.percent or 0) * read
+
+
+def audit_verdict(report: "AuditReport", max_invalid: InvalidLimit | None = None) -> tuple[ExitCode, str | None]:
+    """The exit status of an audit and, when it is not a night to trust, the one line why.
+
+    Quiet must mean clean: a run that decided nothing (no line, or no valid line) is a usage
+    error, so cron can tell a dead feed from a clean night; so is a run with more invalid lines
+    than --max-invalid allows. Otherwise 1 for deny findings or events left undecided, else 0."""
+    c = report.counts
+    files = ", ".join(report.files)
+    if c["read"] == 0:
+        return ExitCode.USAGE, f"nothing audited: {files} held no event (an empty log is not a clean night)"
+    if c["decided"] + c["duplicate"] == 0:
+        return ExitCode.USAGE, f"nothing audited: none of the {c['read']} line(s) of {files} is a valid event (see the report's invalid lines)"
+    if max_invalid is not None and max_invalid.exceeded(c["invalid"], c["read"]):
+        limit = f"{max_invalid.count}" if max_invalid.count is not None else f"{max_invalid.percent:g}% of {c['read']}"
+        return ExitCode.USAGE, f"too many invalid lines: {c['invalid']} of {c['read']} read (--max-invalid {limit})"
+    if report.has_deny or report.engine_errors:
+        return ExitCode.DENY, None
+    return ExitCode.OK, None
+
+
+def audit_runs(state: str | pathlib.Path) -> list[dict[str, Any]]:
+    """The runs a state store kept the report of (`clinimg audit runs`)."""
+    from .audit.store import list_runs
+
+    return list_runs(state)
+
+
+def audit_run_document(state: str | pathlib.Path, run_id: int | None = None) -> dict[str, Any]:
+    """An earlier run's report data (None: the last run) for the reporters (`clinimg audit report`)."""
+    from .audit.store import run_document
+
+    return run_document(state, run_id)
+
+
 def embedded_audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = None) -> Engine:
     """One regopy worker; with the cache, each distinct fact set is decided once, in this process
     (and, with shared_decisions, once for all the processes of a parallel audit)."""

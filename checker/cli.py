@@ -124,7 +124,45 @@ def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...],
     sys.exit(int(result.exit_code))
 
 
-@main.command()
+class _AuditGroup(click.Group):
+    """`clinimg audit LOG…` audits (the default command, `run`); `clinimg audit runs` and
+    `clinimg audit report` read the runs a state store kept. A log literally named like a
+    subcommand is given as ./runs."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+class _InvalidLimitType(click.ParamType):
+    name = "N|P%"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, api.InvalidLimit):
+            return value
+        try:
+            return api.InvalidLimit.parse(str(value))
+        except CheckerError as exc:
+            self.fail(str(exc).split(": ", 1)[-1], param, ctx)
+
+
+def _write_report(text: str, output: str) -> None:
+    """Stdout, or the file whole or not at all (a temporary file renamed into place)."""
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    api.write_output(output, text, "--output")
+
+
+@main.group(cls=_AuditGroup, invoke_without_command=False)
+def audit() -> None:
+    """Audit event logs: clinimg audit LOG… (JSON Lines, or - for stdin). Exit 0 no deny findings,
+    1 deny findings, 2 usage or policy error, nothing decided, or too many invalid lines.
+    `clinimg audit runs` / `clinimg audit report` show what earlier runs kept in a --state store."""
+
+
+@audit.command("run")
 @click.argument("logs", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--as-of", default=None, help="Judge lifecycle deadlines as of this RFC 3339 time (default: the latest event seen).")
 @click.option("--state", "state", type=click.Path(dir_okay=False), default=None, help="SQLite state store for incremental nightly runs (default: none, a one-off run).")
@@ -132,28 +170,66 @@ def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...],
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", help="Write the report here (default: stdout).")
 @click.option("--quarantine", type=click.Path(dir_okay=False), default=None, help="Write every invalid line here, verbatim.")
 @click.option("--force", is_flag=True, help="Write --output, --quarantine or --state through a symbolic link (refused otherwise).")
+@click.option("--max-invalid", type=_InvalidLimitType(), default=None, help="Exit 2 (the report still written) when more lines than this are invalid: a count (10) or a percentage of the lines read (0.5%).")
 @click.option("--workers", type=click.IntRange(1, 4), default=None, help="Processes deciding in parallel (1-4), each with its share of the patients (default: one per core, at most 4, for logs of 16 MB or more).")
 @click.option("--no-cache", is_flag=True, help="Decide every event afresh (slower; the same decisions).")
 @policy_config_option
 @policy_dir_option
 @_errors_as_lines
 @engine_options
-def audit(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str, output: str, quarantine: str | None, force: bool, workers: int | None, no_cache: bool, policy_config: str | None, policy_dirs: tuple[str, ...], engine: str = "embedded", opa: Any = None) -> None:
-    """Audit event logs (JSON Lines, or - for stdin). Exit 0 no deny findings, 1 deny findings, 2 usage or policy error.
+def audit_run(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str, output: str, quarantine: str | None, force: bool, max_invalid: Any, workers: int | None, no_cache: bool, policy_config: str | None, policy_dirs: tuple[str, ...], engine: str = "embedded", opa: Any = None) -> None:
+    """Audit event logs (JSON Lines, or - for stdin); `clinimg audit LOG…` for short.
     An output (--output, --quarantine, --state) that is an input or another output is refused before anything is written."""
     report = api.audit(logs, engine=engine, opa=opa, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs,
                        quarantine=quarantine, workers=workers, cache=not no_cache, report_output=output, force=force)
-    text = AUDIT_REPORTER_BY_NAME[fmt]().render(report.as_dict())
     previous = report.policy.get("previous_digest")
     if previous:
         click.echo(f"clinimg audit: the policy changed since the previous run on this state store: was {previous}, now {report.policy['digest']}", err=True)
-    if output == "-":
-        click.echo(text, nl=False)
-    else:
-        api.write_output(output, text, "--output")
+    _write_report(AUDIT_REPORTER_BY_NAME[fmt]().render(report.document()), output)
+    if output != "-":
         c = report.counts
         click.echo(f"clinimg audit: {len(report.findings)} finding(s), read {c['read']} = decided {c['decided']} + invalid {c['invalid']} + duplicate {c['duplicate']}; report written to {output}", err=True)
-    sys.exit(int(ExitCode.DENY) if report.has_deny or report.engine_errors else 0)
+    code, why = api.audit_verdict(report, max_invalid)
+    if why:
+        click.echo(f"clinimg audit: {terminal_safe(why)}", err=True)
+    sys.exit(int(code))
+
+
+@audit.command("runs")
+@click.option("--state", "state", type=click.Path(dir_okay=False), required=True, help="The SQLite state store of the nightly runs.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_errors_as_lines
+def audit_runs(state: str, fmt: str) -> None:
+    """The runs the state store kept: started, as-of, line counts, findings by effect, policy digest."""
+    import json
+
+    runs = api.audit_runs(state)
+    if fmt == "json":
+        click.echo(json.dumps(runs, indent=2, sort_keys=True))
+        return
+    if not runs:
+        click.echo("no runs kept in this store")
+        return
+    click.echo(f"{'run':>4}  {'started':<20}  {'as of':<25}  {'read':>8} {'decided':>8} {'invalid':>7} {'dup':>7}  {'deny':>5} {'escal.':>6} {'warn':>5}  policy")
+    for r in runs:
+        c, e = r["counts"], r["by_effect"]
+        click.echo(f"{r['run']:>4}  {terminal_safe(r['started']):<20}  {terminal_safe(r['as_of']):<25}  {c.get('read', 0):>8} {c.get('decided', 0):>8} {c.get('invalid', 0):>7} {c.get('duplicate', 0):>7}  "
+                   f"{e.get('deny', 0):>5} {e.get('escalate', 0):>6} {e.get('warn', 0):>5}  {terminal_safe(r['policy_digest'])}")
+
+
+@audit.command("report")
+@click.option("--state", "state", type=click.Path(dir_okay=False), required=True, help="The SQLite state store of the nightly runs.")
+@click.option("--run", "run_id", type=click.IntRange(1), default=None, help="The run (see clinimg audit runs).")
+@click.option("--last", is_flag=True, help="The last run.")
+@click.option("--format", "fmt", type=click.Choice(sorted(AUDIT_REPORTER_BY_NAME)), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", help="Write the report here (default: stdout).")
+@_errors_as_lines
+def audit_report(state: str, run_id: int | None, last: bool, fmt: str, output: str) -> None:
+    """An earlier run's report again, byte for byte as that run wrote it, in any format."""
+    if (run_id is None) == (not last):
+        raise CheckerError("give one of --run ID or --last")
+    api.refuse_clobbering([("--output", output)], [("--state", state)])
+    _write_report(AUDIT_REPORTER_BY_NAME[fmt]().render(api.audit_run_document(state, run_id)), output)
 
 
 @main.command()

@@ -103,6 +103,8 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
         ]
         if unknown:
             raise CheckerError("\n".join(unknown))
+    if "timezone" in document and not _known_zone(document["timezone"]):
+        raise CheckerError(f"{p}:{_line_of(root_node, ['timezone'])}: $.timezone: not a time zone this machine knows (an IANA name, e.g. Australia/Sydney)")
     return document
 
 
@@ -152,6 +154,16 @@ def named_rule_ids(document: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:
 def _did_you_mean(named: Any, rule_ids: Collection[str]) -> str:
     guess = difflib.get_close_matches(str(named), sorted(rule_ids), n=1, cutoff=0.6)
     return f' (did you mean "{guess[0]}"?)' if guess else " (not a rule of the shipped policies or of --policy-dir: clinimg rules lists them)"
+
+
+def _known_zone(name: str) -> bool:
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _plain(value: Any, budget: list[int] | None = None) -> Any:

@@ -22,14 +22,15 @@ class CLIResult:
         return json.loads(self.out)
 
 
-def run_cli(*args: str, stdin: str | None = None, timeout: float = 120) -> CLIResult:
-    """The real command line, in a child process, as a user would run it."""
+def run_cli(*args: str, stdin: str | None = None, timeout: float = 120, cwd: str | pathlib.Path | None = None) -> CLIResult:
+    """The real command line, in a child process, as a user would run it (from `cwd`, default the
+    repository; the package is installed, so any directory works)."""
     proc = subprocess.run(
         [sys.executable, "-m", "checker.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         timeout=timeout,
     )
     return CLIResult(proc)

@@ -80,6 +80,7 @@ def run_partitions(
     independent and nothing of them was kept."""
     messages: "queue.Queue[tuple[int, dict[str, Any] | None]]" = queue.Queue()
     children: list[_Child] = []
+    scratch_dir = os.path.abspath(scratch_dir)
     shared_decisions = os.path.join(scratch_dir, "decisions.sqlite")
     if cache:
         from ..engines.cached import SharedDecisions
@@ -99,7 +100,8 @@ def run_partitions(
                 "partition": [k, partitions],
                 "paths": logs.paths,
                 "names": logs.names,
-                "store": store.path,
+                # Absolute: the partitions start in another directory than the caller's.
+                "store": os.path.abspath(store.path),
                 "run_id": store.run_id,
                 "scratch": base + ".sqlite",
                 "events": base + ".events.sqlite",

@@ -176,9 +176,11 @@ class LogSet:
                             handle = _spooled(handle)
                         real = handle.name
                     else:
-                        real = str(p)
+                        real = os.path.abspath(p)
                 except OSError as exc:
                     raise CheckerError(f"{p}: cannot read ({exc.strerror or type(exc).__name__})") from None
+                # The report names the file as the user gave it; the partitions (which start in
+                # another directory) open it by its absolute path.
                 name = str(p)
             self._files.append(handle)
             self.names.append(names[index] if names else name)

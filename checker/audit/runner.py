@@ -39,6 +39,15 @@ class AuditReport:
     policy: dict[str, str]
     run_id: int
     state: str | None
+    # The rules of the policy in force (catalogue minus the overlay's disabled, effects as
+    # overridden): JUnit has a testcase for each, passing when it found nothing.
+    rules: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    # For the HTML report (not in as_dict: the same night audited twice gives the same JSON):
+    # when this run started, the hospital's time zone, findings by rule and effect across runs.
+    started: str = ""
+    timezone: str | None = None
+    period: dict[str, str] = dataclasses.field(default_factory=dict)  # first and last event decided
+    trend: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     @property
     def has_deny(self) -> bool:
@@ -62,7 +71,13 @@ class AuditReport:
             "duplicates": self.duplicates,
             "engine_errors": self.engine_errors,
             "policy": self.policy,
+            "rules": self.rules,
         }
+
+    def document(self) -> dict[str, Any]:
+        """as_dict and what only the HTML page shows (the run, its time zone, the trend): what the
+        store keeps so that `clinimg audit report` renders this run's report again, byte for byte."""
+        return {**self.as_dict(), "run": {"id": self.run_id, "started": self.started, "timezone": self.timezone, "period": self.period}, "trend": self.trend}
 
 
 class _Progress:
@@ -288,6 +303,7 @@ def audit(
     of the patients (checker/audit/partition.py) with its own embedded engine — the same report
     as one process; when the logs tie patients together across partitions (an image used under
     two patients, an event id reused), the run is redone in one process."""
+    started = _now_iso()
     as_of_ns = None
     if as_of is not None:
         try:
@@ -356,7 +372,17 @@ def audit(
             policy=policy_stamp(policy, engine, store.previous_policy_digest()),
             run_id=store.run_id,
             state=None if one_off else str(state_path),
+            rules=rules_in_force(policy),
+            started=started,
+            timezone=(policy.data.get("clinimg") or {}).get("config", {}).get("timezone"),
         )
+        first_ns, last_ns = store.run_period()
+        if first_ns is not None:
+            report.period = {"from": iso(first_ns), "to": iso(last_ns)}
+        summary = report.summary()
+        report.trend = store.trend() + [{"run": store.run_id, "as_of": report.as_of, "by_rule_effect": _by_rule_effect(report.findings)}]
+        store.save_run_report(started=started, as_of=report.as_of, digest=report.policy.get("digest", ""), counts=decided.counts,
+                              by_effect=summary["by_effect"], by_rule_effect=report.trend[-1]["by_rule_effect"], document=report.document())
         store.finish(report.as_of, {"counts": decided.counts, "policy_digest": report.policy["digest"]})
         store = None  # committed
         return report
@@ -427,9 +453,39 @@ def _chunks(lines: Iterable[Any], size: int) -> Iterable[list[Any]]:
         yield chunk
 
 
+def _now_iso() -> str:
+    import datetime
+
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def rules_in_force(policy: PolicySet) -> list[dict[str, str]]:
+    """The catalogue of the policy set as its overlay leaves it: disabled rules out, effects overridden."""
+    from ..policy import catalogue
+
+    config = (policy.data.get("clinimg") or {}).get("config") or {}
+    switches = config.get("rules") or {}
+    disabled = set(switches.get("disabled") or ())
+    overrides = switches.get("effect_overrides") or {}
+    return [
+        {"id": r.id, "effect": overrides.get(r.id, r.effect), "section": r.section, "title": r.title, "passage": r.passage, "remedy": r.remedy}
+        for r in catalogue(policy.modules)
+        if r.id not in disabled
+    ]
+
+
+def _by_rule_effect(findings: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for f in findings:
+        by_effect = out.setdefault(f["rule"], {})
+        by_effect[f["effect"]] = by_effect.get(f["effect"], 0) + 1
+    return {rule: dict(sorted(v.items())) for rule, v in sorted(out.items())}
+
+
 def _context(doc: dict[str, Any]) -> dict[str, Any]:
     actor = doc.get("actor") or {}
     return {
+        "occurred_at": doc.get("occurred_at"),
         "actor_id": actor.get("id"),
         "role": actor.get("role"),
         "facility": doc.get("facility"),
@@ -447,6 +503,9 @@ def _record(store: Store, finding: dict[str, Any], event_id: str, context: dict[
         "guide": finding.get("guide", ""),
         "remedy": finding.get("remedy", ""),
         "event_id": event_id,
+        # The event's own time (a lifecycle finding: the event it blames, in UTC as the store
+        # keeps it; the review's as-of when that event is unknown).
+        "occurred_at": context.get("occurred_at"),
         "image_id": context.get("image_id"),
         "patient_id": context.get("patient_id"),
         "actor_id": context.get("actor_id"),

@@ -7,9 +7,11 @@ doubled. Re-running a log that was already audited finds every event_id seen: du
 """
 from __future__ import annotations
 
+import datetime
 import json
 import pathlib
 import sqlite3
+import zlib
 from typing import Any, Iterable, Iterator
 
 import orjson
@@ -29,6 +31,9 @@ CREATE TABLE IF NOT EXISTS findings (
     rule TEXT NOT NULL, event_id TEXT NOT NULL, message TEXT NOT NULL, run_id INTEGER NOT NULL,
     finding TEXT NOT NULL, PRIMARY KEY (rule, event_id, message));
 CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, as_of TEXT, summary TEXT);
+CREATE TABLE IF NOT EXISTS run_reports (
+    run_id INTEGER PRIMARY KEY, started TEXT NOT NULL, as_of TEXT NOT NULL, policy_digest TEXT NOT NULL,
+    counts TEXT NOT NULL, by_effect TEXT NOT NULL, by_rule_effect TEXT NOT NULL, document BLOB NOT NULL);
 """
 
 
@@ -150,6 +155,26 @@ class Store:
     def undo(self) -> None:
         self.db.execute("ROLLBACK TO clinimg_pass")
 
+    def run_period(self) -> tuple[int | None, int | None]:
+        """The first and last event time this run decided (None, None: none)."""
+        return self.db.execute("SELECT MIN(occurred_ns), MAX(occurred_ns) FROM events WHERE run_id = ?", (self.run_id,)).fetchone()
+
+    def trend(self) -> list[dict[str, Any]]:
+        """Findings by rule and effect of every earlier run, oldest first."""
+        return [
+            {"run": run_id, "as_of": as_of, "by_rule_effect": json.loads(by_rule_effect)}
+            for run_id, as_of, by_rule_effect in self.db.execute("SELECT run_id, as_of, by_rule_effect FROM run_reports ORDER BY run_id")
+        ]
+
+    def save_run_report(self, *, started: str, as_of: str, digest: str, counts: dict[str, int], by_effect: dict[str, int],
+                        by_rule_effect: dict[str, Any], document: dict[str, Any]) -> None:
+        """This run's report data (`clinimg audit runs`, `clinimg audit report`), committed with the run."""
+        self.db.execute(
+            "INSERT INTO run_reports VALUES (?,?,?,?,?,?,?,?)",
+            (self.run_id, started, as_of, digest, json.dumps(counts, sort_keys=True), json.dumps(by_effect, sort_keys=True),
+             json.dumps(by_rule_effect, sort_keys=True), _pack(document)),
+        )
+
     def previous_policy_digest(self) -> str | None:
         """The policy digest the last finished run recorded (in its summary), if any."""
         row = self.db.execute("SELECT summary FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
@@ -174,6 +199,63 @@ class Store:
         except sqlite3.Error:
             pass
         self.db.close()
+
+
+def _pack(document: dict[str, Any]) -> bytes:
+    # A night of a million events can hold a few hundred thousand findings: orjson and zlib's
+    # fastest level keep this a small part of the run.
+    try:
+        raw = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits
+        raw = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return zlib.compress(raw, 1)
+
+
+def _open_readonly(path: str | pathlib.Path) -> sqlite3.Connection:
+    p = pathlib.Path(path)
+    if not p.is_file():
+        raise CheckerError(f"{path}: no such state store")
+    try:
+        db = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise CheckerError(f"{path}: not a usable clinimg state store ({_why(exc)})") from None
+    if "meta" not in tables:
+        raise CheckerError(f"{path}: not a clinimg state store")
+    return db
+
+
+def list_runs(path: str | pathlib.Path) -> list[dict[str, Any]]:
+    """Every run whose report the store keeps, oldest first (without the report itself)."""
+    db = _open_readonly(path)
+    try:
+        if "run_reports" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}:
+            return []
+        return [
+            {"run": run_id, "started": started, "as_of": as_of, "policy_digest": digest, "counts": json.loads(counts), "by_effect": json.loads(by_effect)}
+            for run_id, started, as_of, digest, counts, by_effect in db.execute(
+                "SELECT run_id, started, as_of, policy_digest, counts, by_effect FROM run_reports ORDER BY run_id")
+        ]
+    finally:
+        db.close()
+
+
+def run_document(path: str | pathlib.Path, run_id: int | None) -> dict[str, Any]:
+    """The report data of one run (None: the last), as the run made it."""
+    db = _open_readonly(path)
+    try:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        row = None
+        if "run_reports" in tables:
+            if run_id is None:
+                row = db.execute("SELECT document FROM run_reports ORDER BY run_id DESC LIMIT 1").fetchone()
+            else:
+                row = db.execute("SELECT document FROM run_reports WHERE run_id = ?", (run_id,)).fetchone()
+    finally:
+        db.close()
+    if row is None:
+        raise CheckerError(f"{path}: " + ("no run with its report kept" if run_id is None else f"no run {run_id} with its report kept (see: clinimg audit runs)"))
+    return json.loads(zlib.decompress(row[0]).decode("utf-8"))
 
 
 def _why(exc: BaseException) -> str:
@@ -308,8 +390,14 @@ def _insert_events(db: sqlite3.Connection, run_id: int, events: Iterable[tuple[d
 
 
 def _event_context(db: sqlite3.Connection, event_id: str) -> dict[str, Any] | None:
-    row = db.execute("SELECT actor_id, role, facility, patient_id, image_id FROM events WHERE event_id=?", (event_id,)).fetchone()
-    return dict(zip(("actor_id", "role", "facility", "patient_id", "image_id"), row)) if row is not None else None
+    row = db.execute("SELECT actor_id, role, facility, patient_id, image_id, occurred_ns FROM events WHERE event_id=?", (event_id,)).fetchone()
+    if row is None:
+        return None
+    context = dict(zip(("actor_id", "role", "facility", "patient_id", "image_id"), row[:5]))
+    # The store keeps the instant, not the offset it was written with: UTC.
+    context["occurred_at"] = datetime.datetime.fromtimestamp(row[5] // 10**9, tz=datetime.timezone.utc).replace(
+        microsecond=(row[5] % 10**9) // 1000).isoformat().replace("+00:00", "Z")
+    return context
 
 
 def merge_events(store: Store, events_paths: list[str]) -> str | None:

@@ -56,12 +56,124 @@ def test_week_html_is_self_contained_and_escaped(tmp_path: pathlib.Path) -> None
     assert "http://" not in page and "https://" not in page and "<script" not in page and "src=" not in page
 
 
-def test_junit_has_a_suite_per_rule(tmp_path: pathlib.Path) -> None:
-    result = run_cli("audit", str(WEEK), "--format", "junit")
+def test_junit_has_a_testcase_per_rule_in_force_and_a_failure_per_finding(tmp_path: pathlib.Path) -> None:
+    """SPEC §5: a testcase per rule of the policy in force (passing when it found nothing), a
+    failure per finding inside it, and testcases for invalid lines and engine errors."""
+    log = _log(tmp_path, "week.jsonl", WEEK.read_text().splitlines() + ["not json"])
+    result = run_cli("audit", log, "--format", "junit")
     root = ET.fromstring(result.out)
-    suites = {s.get("name"): s for s in root.iter("testsuite")}
-    assert set(suites) == {rule for rule, _ in WEEK_EXPECTED}
-    assert suites["storage.transfer_to_record"].get("failures") == "2"
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    catalogue = {r["id"] for r in run_cli("rules", "--format", "json").json()}
+    assert set(cases) == catalogue | {"invalid lines", "engine errors"}
+    failing = {name: c.findall("failure") for name, c in cases.items() if c.findall("failure")}
+    assert len(failing["storage.transfer_to_record"]) == 2
+    assert sorted((rule, f.get("message").split(":")[0]) for rule, fs in failing.items() if rule != "invalid lines" for f in fs) == WEEK_EXPECTED
+    assert "invalid lines" in failing and "1 line(s)" in failing["invalid lines"][0].get("message")
+    assert not cases["engine errors"].findall("error") and not list(cases["collection.emergency"])  # passing
+    assert root.get("tests") == str(len(catalogue) + 2) and root.get("failures") == str(len(failing))
+    assert "at 2026-11-" in failing["storage.transfer_to_record"][0].text  # the event's time
+
+
+def test_junit_leaves_out_disabled_rules(tmp_path: pathlib.Path) -> None:
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text("rules: {disabled: [quality.diagnostic]}\n")
+    root = ET.fromstring(run_cli("audit", str(WEEK), "--format", "junit", "--policy-config", str(overlay)).out)
+    names = {c.get("name") for c in root.iter("testcase")}
+    assert "quality.diagnostic" not in names and "storage.transfer_to_record" in names
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit"])
+def test_quiet_means_clean_an_empty_log_exits_2(tmp_path: pathlib.Path, fmt: str) -> None:
+    empty = _log(tmp_path, "night.jsonl", [])
+    out = tmp_path / "report"
+    result = run_cli("audit", empty, "--format", fmt, "--output", str(out))
+    assert result.code == 2
+    assert result.err.strip().splitlines()[-1] == f"clinimg audit: nothing audited: {empty} held no event (an empty log is not a clean night)"
+    assert out.exists()  # the report is still written
+
+
+def test_quiet_means_clean_a_log_of_garbage_exits_2(tmp_path: pathlib.Path) -> None:
+    garbage = _log(tmp_path, "night.jsonl", ["not json", '{"type": "capture"}'])
+    result = run_cli("audit", garbage, "--format", "junit")
+    assert result.code == 2 and "none of the 2 line(s)" in result.err and len(result.err.strip().splitlines()) == 1
+    cases = {c.get("name"): c for c in ET.fromstring(result.out).iter("testcase")}
+    assert cases["invalid lines"].findall("failure")
+
+
+def test_a_rerun_of_duplicates_is_not_a_dead_feed(tmp_path: pathlib.Path) -> None:
+    state = str(tmp_path / "s.sqlite")
+    assert run_cli("audit", str(WEEK), "--state", state).code == 1
+    again = run_cli("audit", str(WEEK), "--state", state)
+    assert again.code == 0 and "nothing audited" not in again.err
+
+
+@pytest.mark.parametrize("limit, code", [("0", 2), ("1", 1), ("0.5%", 1), ("0.1%", 2)])
+def test_max_invalid(tmp_path: pathlib.Path, limit: str, code: int) -> None:
+    log = _log(tmp_path, "week.jsonl", WEEK.read_text().splitlines() + ["not json"])  # 1 of 465 lines
+    out = tmp_path / "r.json"
+    result = run_cli("audit", log, "--max-invalid", limit, "--format", "json", "--output", str(out))
+    assert result.code == code, result.err
+    assert ("too many invalid lines: 1 of 465 read" in result.err) == (code == 2)
+    assert json.loads(out.read_text())["counts"]["invalid"] == 1
+
+
+def test_max_invalid_refuses_nonsense() -> None:
+    result = run_cli("audit", str(WEEK), "--max-invalid", "lots")
+    assert result.code == 2 and "--max-invalid" in result.err and "Traceback" not in result.err
+
+
+def test_every_finding_carries_its_events_time(tmp_path: pathlib.Path) -> None:
+    _, report = _audit_json(str(WEEK))
+    times = {json.loads(line)["event_id"]: json.loads(line)["occurred_at"] for line in WEEK.read_text().splitlines()}
+    for f in report["findings"]:
+        # the event's time (a lifecycle finding: the event it blames, as the store keeps it, UTC)
+        assert _same_instant(f["occurred_at"], times[f["event_id"]]) if f["event_id"] in times else f["occurred_at"] == report["as_of"]
+    assert any(f["occurred_at"] == times[f["event_id"]] for f in report["findings"])  # as written, offset kept
+    text = run_cli("audit", str(WEEK)).out
+    assert all(f" at {f['occurred_at']} " in text for f in report["findings"])
+
+
+def _same_instant(a: str, b: str) -> bool:
+    import datetime
+
+    parse = lambda t: datetime.datetime.fromisoformat(t.replace("Z", "+00:00"))  # noqa: E731
+    return parse(a) == parse(b)
+
+
+def test_runs_are_kept_and_reports_reproduced_byte_for_byte(tmp_path: pathlib.Path) -> None:
+    nights = _nights(tmp_path, 2)
+    state = str(tmp_path / "s.sqlite")
+    originals = {}
+    for n, night in enumerate(nights, start=1):
+        for fmt in ("text", "json", "junit", "html"):
+            out = tmp_path / f"night{n}.{fmt}"
+            state_for_format = str(tmp_path / f"{fmt}.sqlite")
+            assert run_cli("audit", night, "--state", state_for_format, "--format", fmt, "--output", str(out)).code in (0, 1)
+            originals[(n, fmt)] = (state_for_format, out.read_text())
+        run_cli("audit", night, "--state", state)
+    for (n, fmt), (state_for_format, original) in originals.items():
+        again = run_cli("audit", "report", "--state", state_for_format, "--run", str(n), "--format", fmt)
+        assert again.code == 0 and again.out == original, (n, fmt)
+    last = run_cli("audit", "report", "--state", originals[(2, "json")][0], "--last", "--format", "json")
+    assert last.out == originals[(2, "json")][1]
+    runs = run_cli("audit", "runs", "--state", state, "--format", "json").json()
+    assert [r["run"] for r in runs] == [1, 2]
+    second = json.loads(originals[(2, "json")][1])
+    assert second["findings"] and all(f["occurred_at"] for f in second["findings"])  # earlier nights' events dated too
+    assert runs[1]["counts"] == second["counts"] and runs[1]["by_effect"] == second["summary"]["by_effect"]
+    assert runs[1]["policy_digest"] == second["policy"]["digest"] and runs[1]["as_of"] == second["as_of"] and runs[1]["started"]
+    table = run_cli("audit", "runs", "--state", state)
+    assert table.code == 0 and len(table.out.splitlines()) == 3 and second["policy"]["digest"] in table.out
+
+
+def test_report_of_a_missing_run_or_store_is_a_usage_error(tmp_path: pathlib.Path) -> None:
+    state = str(tmp_path / "s.sqlite")
+    run_cli("audit", str(WEEK), "--state", state)
+    for args in (["--run", "7"], [], ["--run", "1", "--last"]):
+        result = run_cli("audit", "report", "--state", state, *args)
+        assert result.code == 2 and result.err.startswith("clinimg: ") and "Traceback" not in result.err
+    missing = run_cli("audit", "runs", "--state", str(tmp_path / "none.sqlite"))
+    assert missing.code == 2 and not (tmp_path / "none.sqlite").exists()
 
 
 def test_text_report_summarises_then_lists() -> None:
@@ -367,3 +479,32 @@ def test_parallel_audit_with_overlay_and_local_rules(tmp_path: pathlib.Path) -> 
     one = run_cli("audit", str(WEEK), "--format", "json", "--workers", "1", *policy)
     par = run_cli("audit", str(WEEK), "--format", "json", "--workers", "2", *policy)
     assert par.out == one.out and len(one.json()["findings"]) > len(WEEK_EXPECTED)
+
+
+def test_relative_paths_work_from_the_callers_directory_in_a_partitioned_audit(tmp_path: pathlib.Path) -> None:
+    """Partition processes start in another directory: every file argument is still taken
+    relative to the caller's (issue 14: a relative log failed on logs of 16 MB or more)."""
+    import shutil
+
+    work = tmp_path / "night"
+    (work / "logs").mkdir(parents=True)
+    shutil.copy(WEEK, work / "logs" / "week.jsonl")
+    (work / "logs" / "week.jsonl").open("a").write("not json\n")
+    shutil.copy(EXAMPLES / "overlay" / "hospital.yaml", work / "hospital.yaml")
+    shutil.copytree(EXAMPLES / "local_rules", work / "rules")
+    policy = ("--policy-config", "hospital.yaml", "--policy-dir", "rules")
+    relative = run_cli("audit", "logs/week.jsonl", "--workers", "2", "--state", "state.sqlite", "--format", "json",
+                       "--output", "report.json", "--quarantine", "bad.jsonl", *policy, cwd=work)
+    assert relative.code == 1, relative.err
+    assert "deciding in one process instead" not in relative.err  # really partitioned
+    report = json.loads((work / "report.json").read_text())
+    assert report["files"] == ["logs/week.jsonl"]
+    assert (work / "bad.jsonl").read_text() == "not json\n"
+    assert sqlite3.connect(work / "state.sqlite").execute("SELECT COUNT(*) FROM events").fetchone()[0] == report["counts"]["decided"]
+    # the partitioned run is kept like any other: listed, and its report given again byte for byte
+    assert [r["run"] for r in run_cli("audit", "runs", "--state", "state.sqlite", "--format", "json", cwd=work).json()] == [1]
+    again = run_cli("audit", "report", "--state", "state.sqlite", "--last", "--format", "json", "--output", "again.json", cwd=work)
+    assert again.code == 0 and (work / "again.json").read_text() == (work / "report.json").read_text()
+    absolute = run_cli("audit", str(work / "logs" / "week.jsonl"), "--workers", "1", "--format", "json",
+                       "--policy-config", str(work / "hospital.yaml"), "--policy-dir", str(work / "rules"))
+    assert _pairs(report) == _pairs(absolute.json()) and len(report["findings"]) > len(WEEK_EXPECTED)
