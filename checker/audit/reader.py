@@ -347,7 +347,9 @@ class EventParser:
 _DEFS = json.loads((schemas.SCHEMA_DIR / "defs.schema.json").read_text(encoding="utf-8"))["$defs"]
 # The schema's own timestamp pattern, unanchored, so the shortcut accepts exactly what it accepts.
 _TS = _DEFS["timestamp"]["pattern"].removeprefix("^").removesuffix("$(?!\\n)").removesuffix("$").encode()
-_ID = rb'"[^"\\]{1,200}"'  # an id: 1-200 characters (no escapes, so raw length = length)
+# An id: 1-200 characters (no escapes, so raw length = length), one of them a letter or digit — a
+# blank one stays in the shape (canon keeps blank capture_record values: capture_details sees them).
+_ID = rb'"(?=[^"]*[0-9A-Za-z])[^"\\]{1,200}"'
 
 
 assert _DEFS["patient"]["properties"]["age_years"] == {"type": "number", "minimum": 0, "maximum": 130}

@@ -128,16 +128,23 @@ class EmbeddedEngine:
             worker = self._pool[slot] = _Worker(self.policy, self._cache, self._exact_keys)
         return worker
 
-    def _run_batch(self, slot: int, items: list[str]) -> list[Decision | EngineFailure]:
+    def evaluate_rules(self, requests: list[tuple[dict[str, Any], list[str]]]) -> list[dict[str, Any] | EngineFailure]:
+        """For each (input, packages): {package: its value} — "area.rule" for
+        data.clinimg.rules.area.rule, "basis" for lib.basis — on the first worker, never cached
+        there (engines/rulecache.py caches them)."""
+        return self._run_batch(0, [json.dumps([item, names], ensure_ascii=False) for item, names in requests], rules=True)
+
+    def _run_batch(self, slot: int, items: list[str], rules: bool = False) -> list[Decision | EngineFailure]:
         worker = self._get_worker(slot)
-        replies = worker.decide("[" + ",".join(items) + "]")
+        batch = "[" + ",".join(items) + "]"
+        replies = worker.decide('{"rules":' + batch + "}" if rules else batch)
         if replies is None:
             self._pool[slot] = None
             why = worker.death()
             if len(items) == 1:
                 return [EngineFailure(f"the embedded engine crashed on this input: {why}")]
             # Find the input(s) that crash it: each alone, on a fresh worker.
-            return [r for item in items for r in self._run_batch(slot, [item])]
+            return [r for item in items for r in self._run_batch(slot, [item], rules)]
         return [r["ok"] if "ok" in r else EngineFailure(r.get("error", "unknown engine error")) for r in replies]
 
     def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:

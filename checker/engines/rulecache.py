@@ -1,0 +1,298 @@
+"""Per-rule decisions: each rule package's result cached on the facts *it* reads.
+
+Across a hospital, whole events rarely repeat (roles, subjects, devices, ages, consents all vary
+independently), but what one rule reads repeats all the time. A decision here is:
+
+1. for each rule package that can raise something for the input's type (reads.RuleReads
+   .inert_for), the projection of the input on the paths the package reads (engines/reads.py,
+   derived from its Rego) is its cache key — with the *value* of lib.basis for packages that
+   use it (reads.OPAQUE: few values, computed from many facts), lib.basis itself being keyed
+   and cached first; its result is looked up;
+2. only the packages whose key is new are evaluated (one entry point each, ~0.15–0.4 ms, in
+   one round trip to the worker) and cached;
+3. the results are combined as decide.rego combines them (effects, disabled rules, effect
+   overrides, obligations, sorting), in Python (`combine`).
+
+What a key holds, per package (`RuleSet.mode`):
+- "free": it reads nothing engines/canon.py abstracts (ids, times, hours, ages, consents, the
+  lifecycle, …): the projection verbatim;
+- "vetted": every definition it reaches (its own and lib's) is one reviewed for canon's
+  abstractions (its fingerprint is in engines/vetted.py): the projection made canonical — ids as
+  placeholders numbered within the projection, hours as their interval, ages as child or adult;
+- "raw": anything else (a changed or new rule reading abstracted facts, a hospital's rule reading
+  ids): the projection verbatim, evaluated on the real input.
+
+Waivers compare the event's own id, actor and time: an input named by a waiver is never decided
+here (engines/cached.py sends it to the whole policy), so for every input decided here no waiver
+applies and the decision's `waivers` is empty. Anything `combine` does not recognise (a finding
+without a rule, two findings sorting equal, …) makes it give up (None): the whole policy decides.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+import orjson
+
+from .canon import Canonicalizer, restore
+from .reads import ROOT, RuleReads, analyse
+from .vetted import VETTED
+
+EFFECTS = ("deny", "escalate", "warn")
+# Input positions engines/canon.py rewrites or drops (a path reading any of them, or a part of
+# one, is not "free").
+ABSTRACTED: tuple[tuple[str, ...], ...] = (
+    ("event_id",), ("related_event_id",), ("reported_to",), ("occurred_at",), ("as_of",), ("facility",), ("schema_version",),
+    ("actor", "id"), ("actor", "device", "id"), ("patient", "id"), ("patient", "age_years"), ("image", "id"), ("image", "file"),
+    ("recipient", "id"), ("sender", "id"), ("requester", "id"), ("device", "id"), ("intended_recipient",), ("capture_record",),
+    ("images_produced",), ("consents",), ("consent", "image_ids"), ("lifecycle",),
+)
+# What Canonicalizer.relevant needs to reduce consents and ages as for the whole input.
+_CANON_CONTEXT = (("type",), ("image", "id"))
+_PH = re.compile("\u27e6(\\d+)\u27e7")
+
+
+def _conflicts(path: tuple[str, ...]) -> bool:
+    return any(path[: len(a)] == a or a[: len(path)] == path for a in ABSTRACTED)
+
+
+def project(doc: Any, paths: Iterable[tuple[str, ...]]) -> dict[str, Any]:
+    """The part of `doc` a reader of `paths` can see: each path's value, in a copy of the
+    objects leading to it (a non-object on the way is taken whole: reading below it is
+    undefined, as it is in the input itself)."""
+    out: dict[str, Any] = {}
+    for path in sorted(paths):
+        if path == ROOT:
+            return doc
+        src: Any = doc
+        dst = out
+        for i, key in enumerate(path):
+            if not isinstance(src, dict) or key not in src:
+                break
+            value = src[key]
+            if i == len(path) - 1 or not isinstance(value, dict):
+                dst[key] = value
+                break
+            nxt = dst.get(key)
+            if not isinstance(nxt, dict):
+                nxt = dst[key] = {}
+            dst, src = nxt, value
+    return out
+
+
+class RuleSet:
+    """The policy's rule packages, what each reads and how its key is made."""
+
+    def __init__(self, sources: Iterable[str], canon: Canonicalizer) -> None:
+        self.reads: dict[str, RuleReads] = analyse(sources)
+        self.canon = canon
+        self.mode: dict[str, str] = {}
+        self.paths: dict[str, tuple[tuple[str, ...], ...]] = {}
+        for name, r in self.reads.items():
+            if not any(_conflicts(p) for p in r.paths):
+                self.mode[name] = "free"
+                self.paths[name] = tuple(sorted(r.paths))
+            elif ROOT not in r.paths and r.fingerprints <= VETTED:
+                self.mode[name] = "vetted"
+                self.paths[name] = tuple(sorted(set(r.paths) | set(_CANON_CONTEXT)))
+            else:
+                self.mode[name] = "raw"
+                self.paths[name] = tuple(sorted(r.paths))
+        self._active: dict[Any, tuple[str, ...]] = {}
+
+    def active(self, kind: Any) -> tuple[str, ...]:
+        """The packages that can raise something for inputs of this type (and `basis`)."""
+        if not isinstance(kind, str):
+            return tuple(self.reads)
+        found = self._active.get(kind)
+        if found is None:
+            found = self._active[kind] = tuple(n for n, r in self.reads.items() if not r.inert_for(kind))
+        return found
+
+    def whole_key_ok(self, kind: Any) -> bool:
+        """May the whole input be cached under engines/canon.py's canonical key (ids as
+        placeholders, hours as intervals, facility and schema_version dropped …)? Only if every
+        package active for its type is free or vetted and none reads a dropped key."""
+        return all(self.mode[n] != "raw" and not any(p[:1] in (("facility",), ("schema_version",)) for p in self.reads[n].paths) for n in self.active(kind))
+
+    def key(self, name: str, doc: dict[str, Any], values: str = "") -> tuple[str, list[str]]:
+        """(the package's cache key for `doc`, placeholder number → the string it stands for).
+        values: the text of the opaque lib values it uses (reads.OPAQUE), if any."""
+        proj = project(doc, self.paths[name])
+        if self.mode[name] == "vetted":
+            key, originals = self.canon.canonical(proj, drop=False)
+            return values + "\0" + key, originals
+        return values + "\0" + orjson.dumps(proj).decode(), []
+
+
+class RuleCache:
+    """Rule package results by package key."""
+
+    MAX_ENTRIES = 1_000_000
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self._cache: dict[tuple[str, str], Any] = {}
+        self.evaluations = 0
+        self.evaluated_packages = 0
+        # Packages reading the same paths the same way share one key computation.
+        self._groups: dict[Any, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+
+    def _grouped(self, kind: Any) -> list[tuple[str, tuple[str, ...]]]:
+        """The packages active for this type, those reading the same paths the same way (and
+        using the same opaque values) grouped; "basis" alone and first."""
+        groups = self._groups.get(kind)
+        if groups is None:
+            by: dict[Any, list[str]] = {}
+            for name in self.rules.active(kind):
+                if name != "basis":
+                    by.setdefault((self.rules.mode[name], self.rules.paths[name], self.rules.reads[name].uses), []).append(name)
+            groups = self._groups[kind] = [("basis", ("basis",))] + [(names[0], tuple(names)) for names in by.values()]
+        return groups
+
+    def results(self, doc: dict[str, Any], evaluate: Any) -> dict[str, Any] | None:
+        """Each active package's result (and "basis") for `doc`, from the cache or evaluated —
+        only the packages whose key is new; None when the engine failed. `evaluate(doc, names)`
+        → {name: value} or None."""
+        groups = self._grouped(doc.get("type"))
+        # lib.basis first: other packages' keys hold its value.
+        out: dict[str, Any] = {}
+        key, originals = self.rules.key("basis", doc)
+        if not self._lookup("basis", key, originals, out):
+            if not self._evaluate(doc, [("basis", key, originals)], evaluate, out):
+                return None
+        basis_text = orjson.dumps(out["basis"]).decode()
+        todo: list[tuple[str, str, list[str]]] = []
+        for first, names in groups[1:]:
+            key, originals = self.rules.key(first, doc, basis_text if self.rules.reads[first].uses else "")
+            for name in names:
+                if not self._lookup(name, key, originals, out):
+                    todo.append((name, key, originals))
+        if todo and not self._evaluate(doc, todo, evaluate, out):
+            return None
+        return out
+
+    def _lookup(self, name: str, key: str, originals: list[str], out: dict[str, Any]) -> bool:
+        hit = self._cache.get((name, key), _MISS)
+        if hit is _MISS:
+            return False
+        out[name] = restore(hit, originals) if originals else hit
+        return True
+
+    def _evaluate(self, doc: dict[str, Any], todo: list[tuple[str, str, list[str]]], evaluate: Any, out: dict[str, Any]) -> bool:
+        self.evaluations += 1
+        self.evaluated_packages += len(todo)
+        found = evaluate(doc, [name for name, _, _ in todo])
+        if not isinstance(found, dict):
+            return False
+        for name, key, originals in todo:
+            value = found.get(name)
+            if name != "basis" and isinstance(value, dict):
+                value = {k: value[k] for k in (*EFFECTS, "obligation") if k in value}
+            out[name] = value
+            if len(self._cache) < self.MAX_ENTRIES:
+                stored = unrestore(value, originals)
+                if stored is not UNSAFE:
+                    self._cache[(name, key)] = stored
+        return True
+
+
+_MISS = object()
+UNSAFE = object()
+
+
+def unrestore(result: Any, originals: list[str]) -> Any:
+    """A result for the real input with placeholders back in place of the identifiers the key
+    replaced, so that it serves every input with the same key: an identifier may stand only as
+    the whole value of an "event_id" (where rules name the event to blame); anywhere else — in
+    a message, say — the result is UNSAFE to share (which part of the text is the id is not
+    known) and is not cached."""
+    if not originals:
+        return result
+    index = {s: i for i, s in enumerate(originals)}
+
+    def walk(v: Any, key: Any = None) -> Any:
+        if isinstance(v, str):
+            n = index.get(v)
+            if n is not None and key == "event_id":
+                return f"\u27e6{n}\u27e7"
+            if "\u27e6" in v or any(s and s in v for s in originals):
+                raise ValueError
+            return v
+        if isinstance(v, dict):
+            return {k: walk(x, k) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    try:
+        return walk(result)
+    except ValueError:
+        return UNSAFE
+
+
+def _text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def combine(results: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any] | None:
+    """decide.rego's decision from the packages' results, for an input no waiver names; None
+    for any result it does not recognise (then the whole policy decides)."""
+    rules_cfg = overlay.get("rules") or {}
+    disabled = set(rules_cfg.get("disabled") or [])
+    overrides = rules_cfg.get("effect_overrides") or {}
+    raised: dict[str, dict[str, Any]] = {}
+    obligations: dict[str, dict[str, Any]] = {}
+    for name, result in results.items():
+        if name == "basis":
+            continue
+        if not isinstance(result, dict):
+            if result is None:
+                continue
+            return None
+        for effect in EFFECTS:
+            found = result.get(effect)
+            if found is None:
+                continue
+            if not isinstance(found, list):
+                return None
+            for f in found:
+                if not isinstance(f, dict) or not isinstance(f.get("rule"), str) or not isinstance(f.get("message"), str):
+                    return None
+                if "event_id" in f and not isinstance(f["event_id"], str):
+                    return None
+                if f["rule"] in disabled:
+                    continue
+                g = dict(f)
+                g["effect"] = overrides.get(f["rule"], effect)
+                g = dict(sorted(g.items()))
+                raised[_text(g)] = g
+        found = result.get("obligation")
+        if found is not None:
+            if not isinstance(found, list):
+                return None
+            for o in found:
+                if not isinstance(o, dict) or not isinstance(o.get("id"), str):
+                    return None
+                if o["id"] not in disabled:
+                    obligations[_text(o)] = o
+    kept = list(raised.values())
+    by_key = {}
+    for f in kept:
+        key = "\0".join([f["rule"], f.get("event_id", ""), f["message"]])
+        if key in by_key:
+            return None  # two findings sort equal: their order is the engine's
+        by_key[key] = f
+    findings = [by_key[k] for k in sorted(by_key)]
+    effects = {f["effect"] for f in kept}
+    outcome = "deny" if "deny" in effects else "escalate" if "escalate" in effects else "permit"
+    listed: list[dict[str, Any]] = []
+    if outcome != "deny":
+        by_id: dict[str, dict[str, Any]] = {}
+        for o in obligations.values():
+            if o["id"] in by_id:
+                return None
+            by_id[o["id"]] = o
+        listed = [by_id[k] for k in sorted(by_id)]
+    return {"basis": results.get("basis"), "findings": findings, "obligations": listed, "outcome": outcome, "waivers": []}
+
