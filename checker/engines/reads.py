@@ -58,6 +58,9 @@ class Definition:
     local_refs: set[str]
     lib_refs: set[str]
 
+    def names(self) -> set[str]:
+        return set(re.findall(r"\.([A-Za-z_][A-Za-z0-9_]*)", self.masked)) | set(_LITERAL.findall(self.text))
+
     def fingerprint(self) -> str:
         normal = " ".join(self.text.split())
         return hashlib.sha256(f"{self.package}\0{normal}".encode()).hexdigest()[:16]
@@ -80,6 +83,9 @@ class RuleReads:
     fingerprints: frozenset[str]  # of every definition it reaches (its own and lib's)
     guard_types: frozenset[str] | None  # the input types it can raise anything for; None: any
     uses: frozenset[str] = frozenset()  # opaque lib values it reads (their value, not their reads)
+    # Every name the definitions it reaches spell: after a dot, or as a string literal. An
+    # object's field read by name is among them (engines/rulecache.py, vetted keys).
+    names: frozenset[str] = frozenset()
 
     def inert_for(self, kind: object) -> bool:
         return self.guard_types is not None and isinstance(kind, str) and kind not in self.guard_types
@@ -210,7 +216,7 @@ def analyse(sources: Iterable[str], opaque: Iterable[str] = OPAQUE) -> dict[str,
     for d in lib:
         lib_by_name.setdefault(d.name, []).append(d)
 
-    def closure(roots: list[Definition], own: list[Definition]) -> tuple[set[tuple[str, ...]], set[str], set[str]]:
+    def closure(roots: list[Definition], own: list[Definition]) -> tuple[set[tuple[str, ...]], set[str], set[str], set[str]]:
         own_by_name: dict[str, list[Definition]] = {}
         for d in own:
             own_by_name.setdefault(d.name, []).append(d)
@@ -219,6 +225,7 @@ def analyse(sources: Iterable[str], opaque: Iterable[str] = OPAQUE) -> dict[str,
         paths: set[tuple[str, ...]] = set()
         prints: set[str] = set()
         uses: set[str] = set()
+        names: set[str] = set()
         while todo:
             d = todo.pop()
             if id(d) in seen:
@@ -226,6 +233,7 @@ def analyse(sources: Iterable[str], opaque: Iterable[str] = OPAQUE) -> dict[str,
             seen.add(id(d))
             paths |= d.paths
             prints.add(d.fingerprint())
+            names |= d.names()
             in_lib = d.package == "clinimg.lib"
             scope = lib_by_name if in_lib else own_by_name
             for name in d.local_refs:
@@ -240,14 +248,14 @@ def analyse(sources: Iterable[str], opaque: Iterable[str] = OPAQUE) -> dict[str,
                     uses.add(name)
                     continue
                 todo.extend(lib_by_name.get(name, []))
-        return paths, prints, uses
+        return paths, prints, uses, names
 
     out: dict[str, RuleReads] = {}
     for name, definitions in packages.items():
         parts = name.split(".")
         if len(parts) != 4 or parts[:2] != ["clinimg", "rules"]:
             continue  # decide.rego reads data.clinimg.rules[area][rule] only
-        paths, prints, uses = closure(definitions, definitions)
+        paths, prints, uses, names = closure(definitions, definitions)
         effects = [d for d in definitions if d.name in EFFECT_SETS]
         guard_types: set[str] | None = set()
         for d in effects:
@@ -257,10 +265,10 @@ def analyse(sources: Iterable[str], opaque: Iterable[str] = OPAQUE) -> dict[str,
                 continue
             guard_types |= g
         out[f"{parts[2]}.{parts[3]}"] = RuleReads(parts[2], parts[3], minimal(paths), frozenset(prints),
-                                                  None if guard_types is None else frozenset(guard_types), frozenset(uses))
+                                                  None if guard_types is None else frozenset(guard_types), frozenset(uses), frozenset(names))
     basis = lib_by_name.get("basis", [])
-    paths, prints, uses = closure(basis, lib) if basis else ({ROOT}, set(), set())
+    paths, prints, uses, names = closure(basis, lib) if basis else ({ROOT}, set(), set(), set())
     if uses:  # (an opaque value computed from another: not supported, read everything)
         paths.add(ROOT)
-    out["basis"] = RuleReads("", "basis", minimal(paths), frozenset(prints), None)
+    out["basis"] = RuleReads("", "basis", minimal(paths), frozenset(prints), None, frozenset(), frozenset(names))
     return out

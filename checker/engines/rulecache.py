@@ -80,6 +80,24 @@ def project(doc: Any, paths: Iterable[tuple[str, ...]]) -> dict[str, Any]:
     return out
 
 
+def _named_fields(proj: dict[str, Any], paths: Iterable[tuple[str, ...]], names: frozenset[str]) -> dict[str, Any]:
+    """A vetted package's projection with the objects it reads whole — or the objects in a list
+    it reads whole (the consents) — cut to the fields its definitions name: vetted code reads
+    an object's fields only by name (scripts/vet_rules.py)."""
+    for path in paths:
+        parent: Any = proj
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict) or not path or path[-1] not in parent:
+            continue
+        value = parent[path[-1]]
+        if isinstance(value, dict):
+            parent[path[-1]] = {k: v for k, v in value.items() if k in names}
+        elif isinstance(value, list) and any(isinstance(e, dict) for e in value):
+            parent[path[-1]] = [{k: v for k, v in e.items() if k in names} if isinstance(e, dict) else e for e in value]
+    return proj
+
+
 class RuleSet:
     """The policy's rule packages, what each reads and how its key is made."""
 
@@ -120,6 +138,7 @@ class RuleSet:
         values: the text of the opaque lib values it uses (reads.OPAQUE), if any."""
         proj = project(doc, self.paths[name])
         if self.mode[name] == "vetted":
+            proj = _named_fields(proj, self.paths[name], self.reads[name].names)
             key, originals = self.canon.canonical(proj, drop=False)
             return values + "\0" + key, originals
         return values + "\0" + orjson.dumps(proj).decode(), []
@@ -146,7 +165,9 @@ class RuleCache:
             by: dict[Any, list[str]] = {}
             for name in self.rules.active(kind):
                 if name != "basis":
-                    by.setdefault((self.rules.mode[name], self.rules.paths[name], self.rules.reads[name].uses), []).append(name)
+                    mode, reads = self.rules.mode[name], self.rules.reads[name]
+                    # (a vetted key keeps the fields the package names: those must agree too)
+                    by.setdefault((mode, self.rules.paths[name], reads.uses, reads.names if mode == "vetted" else None), []).append(name)
             groups = self._groups[kind] = [("basis", ("basis",))] + [(names[0], tuple(names)) for names in by.values()]
         return groups
 
