@@ -118,7 +118,7 @@ class CachedEngine:
                 out[i] = entry
                 continue
             if isinstance(entry, _PerInput):
-                out[i] = entry.decision if entry.item_index_is(i, slow, key) else self._decide_real(inputs[i])
+                out[i] = entry.decision if entry.item_index_is(i, slow, key) else self._decide_real([inputs[i]])[0]
                 continue
             if fast_keys[i] is not None and len(self._fast) < MAX_ENTRIES:
                 self._fast[fast_keys[i]] = entry
@@ -129,41 +129,44 @@ class CachedEngine:
     def _decide_missing(self, missing: dict[str, dict[str, Any]], slow: list[tuple[int, str, list[str]]], inputs: list[dict[str, Any]]) -> list[Any]:
         """Decisions for the missing whole-input keys, from per-rule results: for each key, its
         first input (the real one) is decided and the decision stored with placeholders in the
-        key's numbering — or, when it names an id where that cannot be done safely, returned as
-        the answer of that key's inputs one by one (then `fresh` holds a marker, see decide)."""
-        assert self.rule_cache is not None and self.rules is not None
+        key's numbering — or, when it names an id where that cannot be done safely, kept as the
+        answer of that first input only (_PerInput: the key's other inputs are decided alone)."""
         first: dict[str, tuple[int, list[str]]] = {}
         for i, key, originals in slow:
             first.setdefault(key, (i, originals))
+        decided = self._decide_real([inputs[first[key][0]] for key in missing])
         out: list[Any] = []
-        for key in missing:
-            i, originals = first[key]
-            decision = self._decide_real(inputs[i])
+        for key, decision in zip(missing, decided):
             if isinstance(decision, EngineFailure):
                 out.append(decision)
                 continue
-            stored = unrestore(decision, originals)
+            stored = unrestore(decision, first[key][1])
             out.append(stored if stored is not UNSAFE else _PerInput(decision))
         return out
 
-    def _decide_real(self, item: dict[str, Any]) -> Decision | EngineFailure:
+    def _decide_real(self, items: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
+        """Decisions of real inputs from per-rule results (engines/rulecache.py), combined as
+        decide.rego does; the whole policy decides what `combine` does not recognise."""
         assert self.rule_cache is not None
-        failure: list[EngineFailure] = []
+        failures: dict[int, EngineFailure] = {}
+        requests_of: list[int] = []
 
-        def evaluate(doc: dict[str, Any], names: list[str]) -> Any:
-            [result] = self.inner.evaluate_rules([(doc, names)])
-            if isinstance(result, EngineFailure):
-                failure.append(result)
-                return None
-            return result
+        def evaluate(requests: list[tuple[dict[str, Any], list[str]]]) -> list[Any]:
+            found = self.inner.evaluate_rules(requests)
+            return [None if isinstance(r, EngineFailure) else r for r in found] if found else []
 
-        results = self.rule_cache.results(item, evaluate)
-        if failure:
-            return failure[0]
-        decision = combine(results, self.overlay) if results is not None else None
-        if decision is None:  # something combine does not know: the whole policy decides
-            [decision] = self.inner.decide([item])
-        return decision
+        results = self.rule_cache.results(items, evaluate)
+        out: list[Decision | EngineFailure | None] = []
+        whole: list[int] = []
+        for i, result in enumerate(results):
+            decision = combine(result, self.overlay) if result is not None else None
+            if decision is None:  # an engine failure, or something combine does not know
+                whole.append(i)
+            out.append(decision)
+        if whole:  # the whole policy decides (and says why it fails, if it does)
+            for i, decision in zip(whole, self.inner.decide([items[i] for i in whole])):
+                out[i] = decision
+        return out  # type: ignore[return-value]
 
     def known(self, fast_key: Any) -> Decision | None:
         """The decision of an input with this fast key, if one was decided before and the

@@ -93,8 +93,15 @@ def _named_fields(proj: dict[str, Any], paths: Iterable[tuple[str, ...]], names:
         value = parent[path[-1]]
         if isinstance(value, dict):
             parent[path[-1]] = {k: v for k, v in value.items() if k in names}
-        elif isinstance(value, list) and any(isinstance(e, dict) for e in value):
-            parent[path[-1]] = [{k: v for k, v in e.items() if k in names} if isinstance(e, dict) else e for e in value]
+        elif isinstance(value, list) and value and all(isinstance(e, dict) for e in value):
+            # A list of objects (the consents) as the set of its objects cut to the named fields,
+            # each object's lists of strings as sets too: vetted code only asks whether some
+            # element has a property, and collects what it finds into sets.
+            cut = {}
+            for e in value:
+                e = {k: sorted(set(v)) if isinstance(v, list) and all(isinstance(x, str) for x in v) else v for k, v in e.items() if k in names}
+                cut.setdefault(orjson.dumps(e, option=orjson.OPT_SORT_KEYS), e)
+            parent[path[-1]] = [cut[k] for k in sorted(cut)]
     return proj
 
 
@@ -171,27 +178,36 @@ class RuleCache:
             groups = self._groups[kind] = [("basis", ("basis",))] + [(names[0], tuple(names)) for names in by.values()]
         return groups
 
-    def results(self, doc: dict[str, Any], evaluate: Any) -> dict[str, Any] | None:
-        """Each active package's result (and "basis") for `doc`, from the cache or evaluated —
-        only the packages whose key is new; None when the engine failed. `evaluate(doc, names)`
-        → {name: value} or None."""
-        groups = self._grouped(doc.get("type"))
+    def results(self, docs: list[dict[str, Any]], evaluate: Any) -> list[dict[str, Any] | None]:
+        """For each input, each active package's result (and "basis"), from the cache or
+        evaluated — only the packages whose key is new, in as few round trips to the engine as
+        can be (one for the bases, one for the rest, more only for keys whose results cannot be
+        shared); None for an input the engine failed on. `evaluate([(input, names), …])` →
+        per request {name: value}, or something else for a failure."""
+        outs: list[dict[str, Any] | None] = [{} for _ in docs]
         # lib.basis first: other packages' keys hold its value.
-        out: dict[str, Any] = {}
-        key, originals = self.rules.key("basis", doc)
-        if not self._lookup("basis", key, originals, out):
-            if not self._evaluate(doc, [("basis", key, originals)], evaluate, out):
-                return None
-        basis_text = orjson.dumps(out["basis"]).decode()
-        todo: list[tuple[str, str, list[str]]] = []
-        for first, names in groups[1:]:
-            key, originals = self.rules.key(first, doc, basis_text if self.rules.reads[first].uses else "")
-            for name in names:
-                if not self._lookup(name, key, originals, out):
-                    todo.append((name, key, originals))
-        if todo and not self._evaluate(doc, todo, evaluate, out):
-            return None
-        return out
+        wanted = []
+        for i, doc in enumerate(docs):
+            key, originals = self.rules.key("basis", doc)
+            if not self._lookup("basis", key, originals, outs[i]):  # type: ignore[arg-type]
+                wanted.append((i, [("basis", key, originals)]))
+        self._evaluate(docs, wanted, evaluate, outs)
+        wanted = []
+        for i, doc in enumerate(docs):
+            out = outs[i]
+            if out is None:
+                continue
+            basis_text = orjson.dumps(out["basis"]).decode()
+            todo: list[tuple[str, str, list[str]]] = []
+            for first, names in self._grouped(doc.get("type"))[1:]:
+                key, originals = self.rules.key(first, doc, basis_text if self.rules.reads[first].uses else "")
+                for name in names:
+                    if not self._lookup(name, key, originals, out):
+                        todo.append((name, key, originals))
+            if todo:
+                wanted.append((i, todo))
+        self._evaluate(docs, wanted, evaluate, outs)
+        return outs
 
     def _lookup(self, name: str, key: str, originals: list[str], out: dict[str, Any]) -> bool:
         hit = self._cache.get((name, key), _MISS)
@@ -200,22 +216,53 @@ class RuleCache:
         out[name] = restore(hit, originals) if originals else hit
         return True
 
-    def _evaluate(self, doc: dict[str, Any], todo: list[tuple[str, str, list[str]]], evaluate: Any, out: dict[str, Any]) -> bool:
-        self.evaluations += 1
-        self.evaluated_packages += len(todo)
-        found = evaluate(doc, [name for name, _, _ in todo])
-        if not isinstance(found, dict):
-            return False
-        for name, key, originals in todo:
-            value = found.get(name)
-            if name != "basis" and isinstance(value, dict):
-                value = {k: value[k] for k in (*EFFECTS, "obligation") if k in value}
-            out[name] = value
-            if len(self._cache) < self.MAX_ENTRIES:
-                stored = unrestore(value, originals)
-                if stored is not UNSAFE:
-                    self._cache[(name, key)] = stored
-        return True
+    def _evaluate(self, docs: list[dict[str, Any]], wanted: list[tuple[int, list[tuple[str, str, list[str]]]]], evaluate: Any,
+                  outs: list[dict[str, Any] | None]) -> None:
+        while wanted:
+            # A key a request of this round already asks for waits for its result (cached, it
+            # serves them all; not shareable, they ask again next round).
+            asked: set[tuple[str, str]] = set()
+            now, later = [], []
+            for i, todo in wanted:
+                mine = [t for t in todo if (t[0], t[1]) not in asked]
+                waiting = [t for t in todo if (t[0], t[1]) in asked]
+                asked.update((t[0], t[1]) for t in mine)
+                if mine:
+                    now.append((i, mine))
+                if waiting:
+                    later.append((i, waiting))
+            requests = []
+            for i, todo in now:
+                # The input as far as these packages read it: less for the engine to take in
+                # (a package using an opaque lib value computes it from the input: its reads too).
+                paths = {p for name, _, _ in todo for used in (name, *self.rules.reads[name].uses) for p in self.rules.reads[used].paths}
+                requests.append((project(docs[i], paths), [name for name, _, _ in todo]))
+            self.evaluations += len(requests)
+            self.evaluated_packages += sum(len(t) for _, t in now)
+            for (i, todo), found in zip(now, evaluate(requests)):
+                out = outs[i]
+                if out is None:
+                    continue
+                if not isinstance(found, dict):
+                    outs[i] = None
+                    continue
+                for name, key, originals in todo:
+                    value = found.get(name)
+                    if name != "basis" and isinstance(value, dict):
+                        value = {k: value[k] for k in (*EFFECTS, "obligation") if k in value}
+                    out[name] = value
+                    if len(self._cache) < self.MAX_ENTRIES:
+                        stored = unrestore(value, originals)
+                        if stored is not UNSAFE:
+                            self._cache[(name, key)] = stored
+            wanted = []
+            for i, todo in later:
+                out = outs[i]
+                if out is None:
+                    continue
+                rest = [t for t in todo if not self._lookup(t[0], t[1], t[2], out)]
+                if rest:
+                    wanted.append((i, rest))
 
 
 _MISS = object()
