@@ -124,6 +124,7 @@ class RuleSet:
                 self.mode[name] = "raw"
                 self.paths[name] = tuple(sorted(r.paths))
         self._active: dict[Any, tuple[str, ...]] = {}
+        self._whole_ok: dict[str, bool] = {}
 
     def active(self, kind: Any) -> tuple[str, ...]:
         """The packages that can raise something for inputs of this type (and `basis`)."""
@@ -138,7 +139,12 @@ class RuleSet:
         """May the whole input be cached under engines/canon.py's canonical key (ids as
         placeholders, hours as intervals, facility and schema_version dropped …)? Only if every
         package active for its type is free or vetted and none reads a dropped key."""
-        return all(self.mode[n] != "raw" and not any(p[:1] in (("facility",), ("schema_version",)) for p in self.reads[n].paths) for n in self.active(kind))
+        ok = self._whole_ok.get(kind)
+        if ok is None:
+            ok = all(self.mode[n] != "raw" and not any(p[:1] in (("facility",), ("schema_version",)) for p in self.reads[n].paths) for n in self.active(kind))
+            if isinstance(kind, str):
+                self._whole_ok[kind] = ok
+        return ok
 
     def key(self, name: str, doc: dict[str, Any], values: str = "") -> tuple[str, list[str]]:
         """(the package's cache key for `doc`, placeholder number → the string it stands for).
