@@ -33,7 +33,8 @@ class CachedEngine:
     input's key is canonical only for input types whose active rule packages all allow it
     (RuleSet.whole_key_ok), exact otherwise; a whole-input miss is decided from per-rule results
     (cached on what each package reads), combined as decide.rego does; an input a waiver names
-    (`waived_events`) is decided by the whole policy, uncached. Without `rules`, `exact_keys`
+    (`waived_events`) — as the decided event or as the event a finding blames — is decided by
+    the whole policy, uncached. Without `rules`, `exact_keys`
     says whether keys are the whole input (the worker-side cache of `serve`)."""
 
     def __init__(self, inner: Any, *, deadline_thresholds: list[float], exact_keys: bool, shared: "SharedDecisions | None" = None,
@@ -56,7 +57,7 @@ class CachedEngine:
     def shortcut_ok(self, kind: Any, event_id: Any) -> bool:
         """May an input of this type and event id be answered from a fast key (`known`)? Not
         when it is decided uncached (a waiver names it) or its whole key must be exact."""
-        if self.exact_keys or event_id in self.waived_events:
+        if self.exact_keys or self._waived(event_id):
             return False
         return self.rules is None or self.rules.whole_key_ok(kind)
 
@@ -74,7 +75,7 @@ class CachedEngine:
         out: list[Decision | EngineFailure | None] = [None] * len(inputs)
         slow: list[tuple[int, str, list[str]]] = []
         if self.rules is not None:
-            direct = [i for i, item in enumerate(inputs) if item.get("event_id") in self.waived_events or _MARK in _text(item)]
+            direct = [i for i, item in enumerate(inputs) if self._waived(item.get("event_id")) or _MARK in _text(item)]
             if direct:
                 for i, result in zip(direct, self.inner.decide([inputs[i] for i in direct])):
                     out[i] = result
@@ -124,7 +125,19 @@ class CachedEngine:
                 self._fast[fast_keys[i]] = entry
             decision, has_placeholders = entry
             out[i] = restore(decision, originals) if has_placeholders else decision
+        if self.waived_events:
+            # A waiver names the event a finding blames (its own `event_id`, or the input's): a
+            # decision with a finding on a waived event is the whole policy's, uncached.
+            again = [i for i, d in enumerate(out) if isinstance(d, dict) and self._names_waived(d)]
+            for i, result in zip(again, self.inner.decide([inputs[i] for i in again]) if again else []):
+                out[i] = result
         return out  # type: ignore[return-value]
+
+    def _names_waived(self, decision: Decision) -> bool:
+        return any(isinstance(f, dict) and self._waived(f.get("event_id")) for f in decision.get("findings") or [])
+
+    def _waived(self, event_id: Any) -> bool:
+        return isinstance(event_id, str) and event_id in self.waived_events
 
     def _decide_missing(self, missing: dict[str, dict[str, Any]], slow: list[tuple[int, str, list[str]]], inputs: list[dict[str, Any]]) -> list[Any]:
         """Decisions for the missing whole-input keys, from per-rule results: for each key, its
@@ -172,7 +185,9 @@ class CachedEngine:
         """The decision of an input with this fast key, if one was decided before and the
         decision names no identifiers to map back (then the input itself is not needed)."""
         entry = self._fast.get(fast_key)
-        return entry[0] if entry is not None and not entry[1] else None
+        if entry is None or entry[1] or (self.waived_events and self._names_waived(entry[0])):
+            return None
+        return entry[0]
 
     def close(self) -> None:
         self.inner.close()
