@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OPA_REF := opa-golib-python-bindings==0.4.4
 
-.PHONY: run test bench setup setup-test clean
+.PHONY: run test bench mutate setup setup-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: setup-test
 
 bench: setup-test
 	$(BIN)/python scripts/bench.py
+
+# Mutation testing of the policies on the reference engine (not part of `make test`: minutes).
+mutate: setup-test
+	$(BIN)/python scripts/mutate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

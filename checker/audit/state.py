@@ -119,6 +119,25 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[di
     return kept
 
 
+def consent_on_file(event: dict[str, Any]) -> dict[str, Any]:
+    """The consent of a consent event as the state keeps it.
+
+    - It states the patient's capacity when it was given (from the event's patient) unless it
+      says so itself: a consent the patient gave while competent stays valid while they later
+      lack capacity (lib.rego, valid_giver). Unknown capacity is not stated (the policy reads a
+      missing value as unknown).
+    - Its `given_at` is dropped: the consent event's own time orders it, and every event decided
+      with it comes later in the log. (Kept, it would make each consent a fact set of its own, and
+      the policy compares it with the decided event's time, which fast keys blank.)"""
+    consent = event["consent"]
+    if "given_at" in consent:
+        consent = {k: v for k, v in consent.items() if k != "given_at"}
+    capacity = (event.get("patient") or {}).get("capacity")
+    if "capacity_at_consent" in consent or capacity in (None, "unknown"):
+        return consent
+    return {**consent, "capacity_at_consent": capacity}
+
+
 _TEXT_IDS: dict[Any, int] = {}
 
 
@@ -252,6 +271,9 @@ class State:
             lifecycle: dict[str, Any] = {"in_record": bool(img and img.get("record_transfer_at") is not None)}
             if img and img.get("record_transfer_at") is not None:
                 lifecycle["hours_since_record_transfer"] = hours(img["record_transfer_at"], at_ns)
+                on_device = self.on_device(img, ((event.get("actor") or {}).get("device") or {}).get("id"))
+                if on_device is not None:
+                    lifecycle["on_actor_device"] = on_device
             doc["lifecycle"] = lifecycle
         elif kind == "record_deletion":
             lifecycle = {}
@@ -277,7 +299,7 @@ class State:
         self.touched_patients.add(patient_id)
         image_id = (event.get("image") or {}).get("id")
         if kind == "consent":
-            patient["consents"] = apply_consent(patient["consents"], event["consent"])
+            patient["consents"] = apply_consent(patient["consents"], consent_on_file(event))
             return
         if not image_id:
             return
@@ -331,6 +353,19 @@ class State:
                 self._touched_since_evict.add(image_id)
 
     # -- lifecycle ----------------------------------------------------------------------------
+
+    @staticmethod
+    def on_device(img: dict[str, Any], device_id: Any) -> bool | None:
+        """Does this device still hold the image (the capture device, or a receiver's)? None when
+        the log never put the image on it (storage.shown_from_device then assumes it does)."""
+        if device_id is None:
+            return None
+        if (img.get("capture_device") or {}).get("id") == device_id:
+            return img.get("capture_device_deleted_at") is None
+        receiver = img["receivers"].get(device_id)
+        if receiver is not None:
+            return receiver.get("deleted_at") is None
+        return None
 
     @staticmethod
     def is_open(img: dict[str, Any]) -> bool:

@@ -44,18 +44,26 @@ waiver_self_approved(w) if w.approved_by == input.actor.id
 
 waiver_status(w) := "self_approved" if waiver_self_approved(w) else := "expired" if waiver_expired(w) else := "applied"
 
+# A waiver names the event a finding is reported against: the decided event itself, or for a
+# lifecycle finding the event it blames (the transfer, the receipt, the disclosure) — so a waiver
+# for one receiver's copy never waives another's.
+finding_event(f) := object.get(f, "event_id", object.get(input, "event_id", null))
+
 matching_waivers contains {"rule": w.rule, "event_id": w.event_id, "approved_by": w.approved_by, "status": waiver_status(w)} if {
 	some w in object.get(lib.overlay, "waivers", [])
-	w.event_id == input.event_id
 	some finding in effective
 	finding.rule == w.rule
+	finding_event(finding) == w.event_id
 }
 
-waived_rules := {w.rule | some w in matching_waivers; w.status == "applied"}
+waived contains [w.rule, w.event_id] if {
+	some w in matching_waivers
+	w.status == "applied"
+}
 
 kept contains finding if {
 	some finding in effective
-	not finding.rule in waived_rules
+	not [finding.rule, finding_event(finding)] in waived
 }
 
 # Sorted by rule, then event, then message: the same input gives the same decision, byte for byte.
@@ -81,4 +89,6 @@ raised_obligations contains obligation if {
 
 obligations := [o | some id in sort({o.id | some o in raised_obligations}); some o in raised_obligations; o.id == id]
 
-waivers := [w | some key in sort({concat("\u0000", [v.rule, v.approved_by]) | some v in matching_waivers}); some w in matching_waivers; concat("\u0000", [w.rule, w.approved_by]) == key]
+waiver_key(w) := concat("\u0000", [w.rule, w.event_id, w.approved_by])
+
+waivers := [w | some key in sort({waiver_key(v) | some v in matching_waivers}); some w in matching_waivers; waiver_key(w) == key]

@@ -17,3 +17,33 @@ test_success_outcome_precedence_deny_over_escalate if {
 		"capture_record": {"who": "a-1", "when": "2026-11-20T09:00:00+11:00", "mode": "camera"},
 	}
 }
+
+# A capture with no purpose: collection.purpose_required (deny) on event e-1.
+no_purpose := {
+	"type": "capture", "event_id": "e-1", "occurred_at": "2026-11-20T09:00:00+11:00",
+	"actor": {"id": "a-1", "role": "intern"}, "purposes": [],
+	"capture_record": {"who": "a-1", "when": "2026-11-20T09:00:00+11:00", "mode": "camera"},
+}
+
+waiver(rule, event_id) := {"rule": rule, "event_id": event_id, "reason": "r", "approved_by": "po-1", "expires": "2027-01-01"}
+
+test_success_waiver_for_the_rule_on_this_event_applies if {
+	d := data.clinimg.decision with input as no_purpose
+		with data.clinimg.config as {"waivers": [waiver("collection.purpose_required", "e-1")]}
+	d.outcome == "permit"
+	d.waivers == [{"rule": "collection.purpose_required", "event_id": "e-1", "approved_by": "po-1", "status": "applied"}]
+}
+
+test_fail_waiver_for_another_rule_is_not_reported if {
+	d := data.clinimg.decision with input as no_purpose
+		with data.clinimg.config as {"waivers": [waiver("storage.passcode", "e-1")]}
+	d.outcome == "deny"
+	d.waivers == []
+}
+
+test_fail_waiver_for_another_event_is_not_reported if {
+	d := data.clinimg.decision with input as no_purpose
+		with data.clinimg.config as {"waivers": [waiver("collection.purpose_required", "e-2")]}
+	d.outcome == "deny"
+	d.waivers == []
+}

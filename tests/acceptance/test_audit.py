@@ -318,7 +318,9 @@ def _children(pid: int) -> list[int]:
 
 def test_sigkill_of_a_parallel_run_loses_nothing_and_leaves_no_process(tmp_path: pathlib.Path) -> None:
     nights = _nights(tmp_path, 2)
-    big = _log(tmp_path, "big.jsonl", [line for _ in range(6) for line in pathlib.Path(nights[1]).read_text().splitlines()])
+    # A log long enough to be still running when killed (a repeated night was only duplicates and
+    # finished within the second); the store must be unchanged whatever it held.
+    big = _log(tmp_path, "big.jsonl", list(Generator(7, patients=400, staff=80).lines(120_000, span_days=3.0)))
     state = str(tmp_path / "state.sqlite")
     _audit_json(nights[0], "--state", state, "--workers", "2")
     before = sqlite3.connect(state).execute("SELECT COUNT(*), (SELECT COUNT(*) FROM findings) FROM events").fetchone()

@@ -37,7 +37,8 @@ OVERLAYS: list[dict[str, Any]] = [
     {"personal_devices": "with_approval", "approved_channels": ["hospital_secure_app", "in_person_display"], "capture_roles": ["consultant", "registrar"]},
     {"secure_transfer_system": False, "deadlines": {"device_deletion_hours": 2, "record_transfer_hours": 4, "receipt_deletion_hours": 1, "breach_report_hours": 12},
      "rules": {"disabled": ["consent.informed"], "effect_overrides": {"storage.remote_wipe": "deny", "collection.appropriate_person": "warn"}},
-     "waivers": [{"rule": "storage.passcode", "event_id": "e-cap-1", "reason": "r", "approved_by": "po-1", "expires": "2027-01-01"}]},
+     "waivers": [{"rule": "storage.passcode", "event_id": "e-cap-1", "reason": "r", "approved_by": "po-1", "expires": "2027-01-01"},
+                 {"rule": "storage.receiver_delete", "event_id": "e-rc-1", "reason": "r", "approved_by": "po-1", "expires": "2027-01-01"}]},
 ]
 
 
@@ -58,6 +59,13 @@ def _consent(rng: random.Random) -> dict[str, Any]:
     }
     if rng.random() < 0.3:
         c["image_ids"] = [rng.choice(["img-1", "img-2"])]
+    # Extensions of issue 15: who may see it, when and with what capacity it was given.
+    if rng.random() < 0.3:
+        c["recipients"] = _subset(rng, KINDS + ["treating_team", "consulted"], 0.25)
+    if rng.random() < 0.4:
+        c["capacity_at_consent"] = rng.choice(CAPACITY)
+    if rng.random() < 0.2:
+        c["given_at"] = rng.choice(["2026-11-19T08:00:00+11:00", "2026-11-21T08:00:00+11:00"])
     return c
 
 
@@ -72,6 +80,8 @@ def variation(rng: random.Random) -> dict[str, Any]:
     doc["patient"] = {"id": "pt-001", "age_years": rng.randint(0, 100), "capacity": rng.choice(CAPACITY)}
     if doc["patient"]["age_years"] < 18 and rng.random() < 0.5:
         doc["patient"]["mature_minor_assessed"] = rng.random() < 0.5
+    if doc["patient"]["age_years"] < 18 and rng.random() < 0.3:
+        doc["patient"]["maturity_assessment"] = rng.choice(["mature", "not_mature", "not_assessed"])
     doc["actor"]["role"] = rng.choice(ROLES)
     if "device" in doc["actor"] or rng.random() < 0.3:
         doc["actor"]["device"] = _device(rng)
@@ -89,7 +99,7 @@ def variation(rng: random.Random) -> dict[str, Any]:
         if rng.random() < 0.2:
             doc["capture_record"] = {"who": "dr-intern-1"}
         if rng.random() < 0.15:
-            doc["legal_basis"] = "court_order"
+            doc["legal_basis"] = rng.choice(LEGAL)
     if kind == "disclosure":
         doc["image"]["purposes"] = _subset(rng, PURPOSES, 0.3)
         doc["purpose"] = rng.choice(PURPOSES)
@@ -100,6 +110,10 @@ def variation(rng: random.Random) -> dict[str, Any]:
             doc["intended_recipient"] = rng.choice([{"id": "r-1"}, "r-2"])
         if rng.random() < 0.4:
             doc["lifecycle"] = {"in_record": rng.random() < 0.7, "hours_since_record_transfer": rng.choice([1, 24, 25, 2000])}
+            if rng.random() < 0.5:
+                doc["lifecycle"]["on_actor_device"] = rng.random() < 0.5
+        if rng.random() < 0.2:
+            doc["shown_from"] = rng.choice(["actor_device", "health_record", "hard_copy"])
     if kind == "consent":
         doc["consent"] = _consent(rng)
     if kind == "record_transfer":
@@ -122,7 +136,7 @@ def variation(rng: random.Random) -> dict[str, Any]:
         lc["hours_to_record_transfer"] = rng.choice([1, 24, 25, 500])
         lc["hours_on_capture_device_after_record"] = rng.choice([0, 2, 24, 30, 2160])
         lc["capture_device"] = _device(rng)
-        lc["receivers"] = [{"event_id": "e-rc-1", "device": _device(rng), "hours_on_device_after_record": rng.choice([0, 1, 24, 30])}]
+        lc["receivers"] = [{"event_id": f"e-rc-{n}", "device": _device(rng), "hours_on_device_after_record": rng.choice([0, 1, 24, 30])} for n in range(rng.randint(1, 2))]
         lc["wrong_recipient_disclosures"] = [{"event_id": "e-dis-9", "hours_to_breach_report": rng.choice([1, 72, 80])}] if rng.random() < 0.4 else []
         doc["image"]["purposes"] = _subset(rng, PURPOSES, 0.4)
     return doc

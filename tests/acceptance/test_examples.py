@@ -24,9 +24,9 @@ def _cases() -> list[tuple[str, dict, bool]]:
 def test_every_request_has_an_expectation() -> None:
     files = {p.name for p in REQUESTS.glob("*.json")}
     assert files == {n for n in EXPECTED if n != "overlay"}
+    prefix = {"permit": "allowed_", "deny": "disallowed_", "escalate": "escalate_"}
     for name in files:
-        assert name.startswith(("allowed_", "disallowed_"))
-        assert name.startswith("allowed_") == (EXPECTED[name]["outcome"] == "permit")
+        assert name.startswith(prefix[EXPECTED[name]["outcome"]])
 
 
 @pytest.mark.parametrize("name,expected,with_overlay", _cases(), ids=lambda v: v if isinstance(v, str) else None)

@@ -84,14 +84,27 @@ is_child if {
 	age < 18
 }
 
-is_adult if {
-	is_number(age)
-	age >= 18
-}
+# Maturity (Children): SPEC's `mature_minor_assessed: true` means assessed as mature enough to
+# consent; the extension `maturity_assessment` (mature | not_mature | not_assessed) tells "not yet
+# assessed" from "assessed as not mature". A recorded "not_mature" wins over a stray `true`: the
+# young person's own consent then never counts (fail closed).
+maturity_assessment := object.get(input, ["patient", "maturity_assessment"], "not_assessed")
+
+assessed_mature if input.patient.mature_minor_assessed == true
+
+assessed_mature if maturity_assessment == "mature"
 
 is_mature_minor if {
 	is_child
-	input.patient.mature_minor_assessed == true
+	assessed_mature
+	maturity_assessment != "not_mature"
+}
+
+# "Older children … will need to be assessed": nobody has said whether this child is mature.
+maturity_not_assessed if {
+	is_child
+	not assessed_mature
+	maturity_assessment != "not_mature"
 }
 
 capacity := object.get(input, ["patient", "capacity"], "unknown")
@@ -123,9 +136,12 @@ covers(c, purpose) if {
 	covers_image(c)
 }
 
-# A refusal or withdrawal that names no purpose covers every purpose.
+# A refusal or withdrawal that names no purpose covers every purpose but the patient's own access
+# to their record ("patients are entitled to request access to, and obtain a copy of, their
+# health record, including any clinical images"), which only a refusal naming it covers.
 covers_negative(c, purpose) if {
 	count(object.get(c, "purposes", [])) == 0
+	purpose != "patient_access"
 	covers_image(c)
 }
 
@@ -133,8 +149,9 @@ covers_negative(c, purpose) if covers(c, purpose)
 
 granted(c) if c.status == "granted"
 
-# A withdrawal on file beats a grant for the same purpose: the audit keeps only withdrawals made
-# after the grant, and a caller that sends both is answered conservatively.
+# A withdrawal or refusal on file beats a grant for the same purpose: the audit keeps only those
+# made after the grant, and a caller that sends both is answered conservatively (Right to refuse
+# consent; Withdrawing consent).
 withdrawn_for(purpose) if {
 	some c in consents
 	c.status == "withdrawn"
@@ -147,21 +164,73 @@ refused_for(purpose) if {
 	covers_negative(c, purpose)
 }
 
-# `personal` is never a legitimate purpose: no consent makes it one.
-consent_in_force_for(purpose) if {
+negated_for(purpose) if withdrawn_for(purpose)
+
+negated_for(purpose) if refused_for(purpose)
+
+# A grant dated after the event (`given_at`) was not there when the image was taken or sent:
+# consent is obtained before, never after ("Before taking a clinical image … obtain appropriate
+# consent"). (Refusals and withdrawals count whenever they were made: fail closed.)
+given_after_event(c) if time.parse_rfc3339_ns(c.given_at) > time.parse_rfc3339_ns(input.occurred_at)
+
+# Grants on file that cover a purpose for this image, whoever gave them. `personal` is never a
+# legitimate purpose: no consent makes it one.
+on_file_for(purpose) := {c |
 	purpose != "personal"
+	not negated_for(purpose)
 	some c in consents
 	granted(c)
 	covers(c, purpose)
-	not withdrawn_for(purpose)
+	not given_after_event(c)
 }
 
+# Who may consent ("Only competent patients can provide consent"; Adults with impaired capacity;
+# Children). A consent the patient gave while competent stays valid while they later lack
+# capacity: the consent says so in `capacity_at_consent` (the audit fills it from the consent
+# event). Where it does not, only a temporary incapacity now lets it stand — a patient cannot
+# consent while anaesthetised or sedated, so their own consent was given before (Case Study Three).
+competent_when_given(c) if c.capacity_at_consent == "full"
+
+competent_when_given(c) if {
+	object.get(c, "capacity_at_consent", "unknown") == "unknown"
+	not capacity in {"impaired"}
+}
+
+valid_giver(c) if {
+	is_mature_minor
+	c.given_by == "patient"
+}
+
+valid_giver(c) if {
+	is_child
+	not is_mature_minor
+	c.given_by in {"parent_guardian", "substitute_decision_maker"}
+}
+
+valid_giver(c) if {
+	not is_child
+	c.given_by == "patient"
+	competent_when_given(c)
+}
+
+valid_giver(c) if {
+	not is_child
+	lacks_capacity
+	c.given_by == "substitute_decision_maker"
+}
+
+# Valid consents in force for a purpose and this image.
 consents_in_force_for(purpose) := {c |
-	purpose != "personal"
-	some c in consents
-	granted(c)
-	covers(c, purpose)
-	not withdrawn_for(purpose)
+	some c in on_file_for(purpose)
+	valid_giver(c)
+}
+
+consent_in_force_for(purpose) if count(consents_in_force_for(purpose)) > 0
+
+# The patient's own valid consent (not a decision-maker's): what waiting for capacity is about.
+own_consent_for(purpose) if {
+	some c in consents_in_force_for(purpose)
+	c.given_by == "patient"
 }
 
 any_consent_granted if {
@@ -169,8 +238,29 @@ any_consent_granted if {
 	granted(c)
 }
 
-# Consents an action relies on: for a capture, those covering its purposes; for a disclosure
-# without a primary or secondary purpose or a legal basis, those covering its purpose.
+# The purposes an action needs consent for: a capture's, and a disclosure's unless it rests on a
+# legal basis. A consent on file for one of them that nobody able to consent gave is a finding of
+# the consent area (child_guardian, mature_minor, substitute_decision_maker, competent_adult),
+# for the capture and for every later use or disclosure alike.
+consent_purposes contains purpose if {
+	input.type == "capture"
+	some purpose in capture_purposes
+}
+
+consent_purposes contains input.purpose if {
+	input.type == "disclosure"
+	basis != "legal"
+}
+
+invalid_consents contains c if {
+	some purpose in consent_purposes
+	not consent_in_force_for(purpose)
+	some c in on_file_for(purpose)
+}
+
+# Consents an action relies on: for a capture, those covering its purposes (the valid ones where
+# there are any); for a disclosure resting on consent, those that cover its purpose and
+# recipient. (A disclosure on the primary purpose rests on the consent the capture was judged by.)
 relied_consents contains c if {
 	input.type == "capture"
 	some purpose in capture_purposes
@@ -178,9 +268,16 @@ relied_consents contains c if {
 }
 
 relied_consents contains c if {
+	input.type == "capture"
+	some purpose in capture_purposes
+	not consent_in_force_for(purpose)
+	some c in on_file_for(purpose)
+}
+
+relied_consents contains c if {
 	input.type == "disclosure"
 	basis == "consent"
-	some c in consents_in_force_for(input.purpose)
+	some c in disclosure_consents
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -196,7 +293,19 @@ emergency_capture if {
 	not consent_in_force_for("clinical_care")
 }
 
-court_ordered if object.get(input, "legal_basis", "none") == "court_order"
+legal_bases := {"court_order", "subpoena", "required_by_law", "serious_threat"}
+
+legal_basis := object.get(input, "legal_basis", "none")
+
+has_legal_basis if legal_basis in legal_bases
+
+# A capture the law requires (a court order, or another legal requirement): an exception to the
+# right to refuse, always escalated (collection.legal_requirement).
+legal_capture if {
+	input.type == "capture"
+	has_legal_basis
+}
+
 
 # ---------------------------------------------------------------------------------------------
 # Devices. The device that takes, shows or holds the image.
@@ -210,7 +319,32 @@ event_device := actor_device if input.type in {"capture", "disclosure"}
 personal_device if actor_device.owner == "personal"
 
 # ---------------------------------------------------------------------------------------------
+# Images: what identifies. Listed identifying features make an image identifiable whatever its
+# flags claim ("seemingly insignificant features, such as tattoos, can still make a person
+# identifiable to others").
+
+identifying_features := object.get(input, ["image", "identifying_features"], [])
+
+image_identifiable if input.image.identifiable == true
+
+image_identifiable if count(identifying_features) > 0
+
+# The flags say "not identifiable" (or "de-identified") while features that identify are listed.
+flags_contradict_features if {
+	count(identifying_features) > 0
+	input.image.identifiable == false
+}
+
+flags_contradict_features if {
+	count(identifying_features) > 0
+	input.image.deidentified == true
+}
+
+# ---------------------------------------------------------------------------------------------
 # Disclosures: the legal basis, in the guide's order (Use and disclosure of clinical images).
+# "Never send a clinical image to anyone else unless you have the patient's consent to do so, or
+# if the patient would reasonably expect you to send the image for the purpose of their clinical
+# management, or if you are otherwise permitted by law to do so."
 
 # Social media, the public, or a personal purpose: a non-professional context (Case Study One).
 non_professional if input.purpose == "personal"
@@ -219,58 +353,113 @@ non_professional if input.recipient.kind in {"social_media", "public"}
 
 non_professional if input.channel == "social_media"
 
-# Someone caring for the patient, or the record itself.
-care_recipient if input.recipient.kind == "health_record"
+# The recipient as consents name recipients: its kind, and for a clinician its relationship to
+# the patient's care (treating_team, consulted).
+recipient_descriptors contains input.recipient.kind
 
-care_recipient if {
+recipient_descriptors contains input.recipient.relationship if {
 	input.recipient.kind == "clinician"
 	input.recipient.relationship in {"treating_team", "consulted"}
 }
 
+# Clinical management: the people caring for the patient — treating and consulted clinicians,
+# the health record, the patient and their representative. Not family, the public, or a clinician
+# with no part in the care.
+care_recipients := {"health_record", "patient", "patient_representative", "treating_team", "consulted"}
+
+# Who a consent for a purpose lets see the image when it names no `recipients` ("make sure the
+# patient understands … to whom it will be shown"): the audience that purpose implies.
+purpose_audience := {
+	"clinical_care": care_recipients,
+	"teaching": {"clinician", "student"},
+	"training": {"clinician", "student"},
+	"research": {"researcher"},
+	"publication": {"publisher"},
+	"legal_proceedings": {"court", "law_enforcement"},
+	"patient_access": {"patient", "patient_representative"},
+}
+
+consent_audience(c, purpose) := {r | some r in c.recipients} if count(object.get(c, "recipients", [])) > 0
+else := object.get(purpose_audience, purpose, set())
+
+covers_recipient(c, purpose) if {
+	some r in consent_audience(c, purpose)
+	r in recipient_descriptors
+}
+
+care_recipient if {
+	some r in recipient_descriptors
+	r in care_recipients
+}
+
 patient_side_recipient if input.recipient.kind in {"patient", "patient_representative"}
 
-legal_bases := {"court_order", "subpoena", "required_by_law", "serious_threat"}
-
-has_legal_basis if object.get(input, "legal_basis", "none") in legal_bases
+negated_for_disclosure if {
+	input.type == "disclosure"
+	negated_for(input.purpose)
+}
 
 consent_withdrawn_for_disclosure if {
 	input.type == "disclosure"
 	withdrawn_for(input.purpose)
 }
 
-# The purpose the patient was told about at collection; care purposes only towards carers.
-primary_purpose if {
-	not non_professional
-	not consent_withdrawn_for_disclosure
-	input.purpose in primary_purposes
-	purpose_fits_recipient
+consent_refused_for_disclosure if {
+	input.type == "disclosure"
+	refused_for(input.purpose)
 }
 
-purpose_fits_recipient if input.purpose != "clinical_care"
+# Valid consents that cover this disclosure: its purpose, this image and this recipient.
+disclosure_consents := {c |
+	input.type == "disclosure"
+	some c in consents_in_force_for(input.purpose)
+	covers_recipient(c, input.purpose)
+}
 
-purpose_fits_recipient if care_recipient
+# A consent on file (valid or not) that covers purpose and image but not this recipient.
+recipient_not_covered if {
+	input.type == "disclosure"
+	some c in on_file_for(input.purpose)
+	not covers_recipient(c, input.purpose)
+}
 
-# Closely related and reasonably expected: clinical care by the treating team or a consulted
-# colleague, or the patient's own access to their record.
+# A consent on file covers purpose, image and recipient but nobody able to consent gave it.
+covered_by_invalid_consent if {
+	input.type == "disclosure"
+	some c in on_file_for(input.purpose)
+	covers_recipient(c, input.purpose)
+	not valid_giver(c)
+}
+
+consent_basis if {
+	not non_professional
+	count(disclosure_consents) > 0
+}
+
+# The primary purpose is "the purpose (or purposes) the patient was informed about when he or she
+# provided consent for the image to be collected": a purpose the image was taken for, with the
+# patient's valid consent to it (and to this recipient). A capture that claimed a purpose without
+# consent does not make it a primary purpose later.
+primary_purpose if {
+	input.purpose in primary_purposes
+	consent_basis
+}
+
+# Closely related and reasonably expected: clinical care by the people caring for the patient,
+# or the patient's own access to their record. A refusal or withdrawal on file for the purpose
+# binds here too.
 secondary_purpose if {
 	not non_professional
-	not consent_withdrawn_for_disclosure
-	not primary_purpose
+	not negated_for_disclosure
 	input.purpose == "clinical_care"
 	care_recipient
 }
 
 secondary_purpose if {
 	not non_professional
-	not consent_withdrawn_for_disclosure
-	not primary_purpose
+	not negated_for_disclosure
 	input.purpose == "patient_access"
 	patient_side_recipient
-}
-
-consent_basis if {
-	not non_professional
-	consent_in_force_for(input.purpose)
 }
 
 basis := "primary_purpose" if {
@@ -291,9 +480,16 @@ basis := "primary_purpose" if {
 	some purpose in capture_purposes
 	consent_in_force_for(purpose)
 } else := "legal" if {
-	input.type == "capture"
-	court_ordered
+	legal_capture
 } else := null
+
+# The patient was told, when consenting for this image, that it may be shared.
+told_of_sharing if {
+	some c in consents
+	granted(c)
+	covers_image(c)
+	"sharing" in object.get(c, "informed_of", [])
+}
 
 # ---------------------------------------------------------------------------------------------
 # Lifecycle facts, computed by the audit from the image's history (or given in a request).

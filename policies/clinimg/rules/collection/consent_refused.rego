@@ -2,7 +2,8 @@
 # title: Respect a refusal to consent
 # description: |
 #   A refusal on file (from the patient or their decision-maker) that covers a purpose of the
-#   capture stops it, unless a court order requires the image.
+#   capture stops it, unless a court order or another legal requirement requires the image (then
+#   collection.legal_requirement escalates instead).
 # custom:
 #   id: collection.consent_refused
 #   effect: deny
@@ -21,7 +22,7 @@ import data.clinimg.lib
 
 deny contains finding if {
 	input.type == "capture"
-	not lib.court_ordered
+	not lib.legal_capture
 	some purpose in lib.capture_purposes
 	lib.refused_for(purpose)
 	finding := {

@@ -3,9 +3,11 @@
 # description: |
 #   Every purpose of a capture (other than teaching, training and research, which
 #   collection.teaching_research_consent judges) needs a granted consent in force naming it.
-#   Excused: a capture for clinical care under emergency law (collection.emergency), and any
-#   capture a court order requires. A purpose the patient refused is left to
-#   collection.consent_refused, the more specific finding. `personal` is never covered.
+#   Excused: a capture for clinical care under emergency law (collection.emergency), and a
+#   capture the law requires (collection.legal_requirement escalates it). A purpose the patient
+#   refused is left to collection.consent_refused, and a consent on file that the person who gave
+#   it could not give to the consent area's rules (child_guardian, substitute_decision_maker, …):
+#   the more specific findings. `personal` is never covered.
 # custom:
 #   id: collection.consent_required
 #   effect: deny
@@ -27,10 +29,10 @@ excused("clinical_care") if lib.emergency_capture
 
 uncovered contains purpose if {
 	input.type == "capture"
-	not lib.court_ordered
+	not lib.legal_capture
 	some purpose in lib.capture_purposes
 	not purpose in lib.education_purposes
-	not lib.consent_in_force_for(purpose)
+	count(lib.on_file_for(purpose)) == 0
 	not lib.refused_for(purpose)
 	not excused(purpose)
 }

@@ -1,8 +1,9 @@
 # METADATA
 # title: A mature minor consents for themselves
 # description: |
-#   The patient is under 18 and assessed as mature enough to consent, yet no consent relied on
-#   came from the young person (only a parent or other decision-maker consented).
+#   The patient is under 18 and assessed as mature enough to consent, yet the consent on file
+#   for a purpose of the capture or of a later use or disclosure came from someone else (a parent
+#   or other decision-maker), not from the young person.
 # custom:
 #   id: consent.mature_minor
 #   effect: deny
@@ -19,18 +20,12 @@ package clinimg.rules.consent.mature_minor
 
 import data.clinimg.lib
 
-from_patient if {
-	some c in lib.relied_consents
-	c.given_by == "patient"
-}
-
 deny contains finding if {
 	lib.is_mature_minor
-	count(lib.relied_consents) > 0
-	not from_patient
+	count(lib.invalid_consents) > 0
 	finding := {
 		"rule": "consent.mature_minor",
-		"message": concat("", ["The patient has been assessed as mature enough to consent, but ", lib.consents_label(lib.relied_consents), " came from someone else, not from the young person."]),
+		"message": concat("", ["The patient has been assessed as mature enough to consent, but ", lib.consents_label(lib.invalid_consents), " came from someone else, not from the young person."]),
 		"guide": "Children",
 		"remedy": "Obtain consent from the young person themselves, document it, and encourage input from their parents.",
 	}

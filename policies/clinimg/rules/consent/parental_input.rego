@@ -22,11 +22,19 @@ given_by(who) if {
 	c.given_by == who
 }
 
+# The parents' input: a parent's consent on file for a purpose of the capture (not itself what
+# the capture relies on, since a mature minor's own consent is).
+parent_involved if {
+	some purpose in lib.capture_purposes
+	some c in lib.on_file_for(purpose)
+	c.given_by == "parent_guardian"
+}
+
 warn contains finding if {
 	input.type == "capture"
 	lib.is_mature_minor
 	given_by("patient")
-	not given_by("parent_guardian")
+	not parent_involved
 	finding := {
 		"rule": "consent.parental_input",
 		"message": "The young person consented themselves; encourage input from their parents.",

@@ -1,9 +1,12 @@
 # METADATA
 # title: An adult lacking capacity cannot consent for themselves
 # description: |
-#   The patient is an adult whose capacity is impaired (temporarily or not), and a consent relied
-#   on was given by the patient rather than a substitute decision-maker. Unknown capacity does not
-#   count as lacking it.
+#   The patient is an adult whose capacity is impaired (temporarily or not), and the only consent
+#   on file for a purpose of the capture or of a later use or disclosure was given by someone who
+#   cannot give it: the patient while lacking capacity (`capacity_at_consent`; without it, only a
+#   temporary incapacity now lets the patient's own earlier consent stand), or a parent or
+#   guardian who is not the substitute decision-maker. Unknown capacity does not count as lacking
+#   it.
 # custom:
 #   id: consent.substitute_decision_maker
 #   effect: deny
@@ -18,18 +21,13 @@ package clinimg.rules.consent.substitute_decision_maker
 
 import data.clinimg.lib
 
-from_patient := {c |
-	some c in lib.relied_consents
-	c.given_by == "patient"
-}
-
 deny contains finding if {
-	lib.is_adult
+	not lib.is_child
 	lib.lacks_capacity
-	count(from_patient) > 0
+	count(lib.invalid_consents) > 0
 	finding := {
 		"rule": "consent.substitute_decision_maker",
-		"message": concat("", ["The patient lacks decision-making capacity, so ", lib.consents_label(from_patient), ", given by the patient, is not valid."]),
+		"message": concat("", ["The patient lacks decision-making capacity, so ", lib.consents_label(lib.invalid_consents), " is not valid: it must come from their substitute decision-maker, or from the patient while they could decide."]),
 		"guide": "Adults with impaired capacity",
 		"remedy": "Obtain consent from the patient's substitute decision-maker, and document it; if the incapacity is temporary and nothing is urgent, wait until the patient can decide.",
 	}

@@ -11,14 +11,14 @@ disclosure := {
 	"recipient": {"id": "ward-doctors", "kind": "clinician", "relationship": "none", "within_facility": true},
 	"channel": "in_person_display",
 	"legal_basis": "none",
-	"consents": [{"status": "granted", "purposes": ["clinical_care"]}],
+	"consents": [{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"]}],
 }
 
 finding := {
 	"rule": "disclosure.consent_scope",
 	"message": "The patient's consent does not cover this use: it was given for other purposes or other images, and this is not what the image was taken for.",
 	"guide": "Scope and nature of consent",
-	"remedy": "Ask the patient for additional consent for this purpose, and document it in the health record, before using or showing the image.",
+	"remedy": "Ask the patient for additional consent for this purpose and recipient, and document it in the health record, before using or showing the image.",
 }
 
 test_fail_case_study_two if {
@@ -27,18 +27,65 @@ test_fail_case_study_two if {
 
 test_fail_consent_for_other_image if {
 	consent_scope.deny == {finding} with input as object.union(disclosure, {"consents": [
-		{"status": "granted", "purposes": ["clinical_care", "teaching"], "image_ids": ["img-2"]},
+		{"status": "granted", "given_by": "patient", "purposes": ["clinical_care", "teaching"], "image_ids": ["img-2"]},
 	]})
 }
 
 test_success_consent_covers_teaching if {
 	consent_scope.deny == set() with input as object.union(disclosure, {"consents": [
-		{"status": "granted", "purposes": ["clinical_care", "teaching"]},
+		{"status": "granted", "given_by": "patient", "purposes": ["clinical_care", "teaching"]},
 	]})
 }
 
-test_success_primary_purpose if {
-	consent_scope.deny == set() with input as object.union(disclosure, {"image": {"id": "img-1", "purposes": ["teaching"]}})
+test_fail_taken_for_teaching_without_consent_to_it if {
+	# The capture claimed teaching, but the patient consented to clinical care only: teaching is
+	# not a primary purpose.
+	consent_scope.deny == {finding} with input as object.union(disclosure, {"image": {"id": "img-1", "purposes": ["teaching"]}})
+}
+
+recipient_finding(purpose, kind) := object.union(finding, {"message": concat("", ["The patient's consent for ", purpose, " does not cover showing or sending the image to this recipient (", kind, "), and nothing else allows it."])})
+
+test_fail_clinical_care_consent_does_not_reach_family if {
+	consent_scope.deny == {recipient_finding("clinical_care", "family")} with input as object.union(disclosure, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "daughter", "kind": "family", "relationship": "none"},
+		"channel": "sms",
+	})
+}
+
+test_fail_clinical_care_consent_does_not_reach_an_uninvolved_clinician if {
+	consent_scope.deny == {recipient_finding("clinical_care", "clinician")} with input as object.union(disclosure, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "dr-8", "kind": "clinician", "relationship": "none"},
+		"channel": "personal_email",
+	})
+}
+
+test_fail_named_recipients_exclude_others if {
+	consent_scope.deny == {recipient_finding("teaching", "clinician")} with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "recipients": ["student"]},
+	]})
+}
+
+test_success_named_recipients_include_family if {
+	consent_scope.deny == set() with input as object.union(disclosure, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "daughter", "kind": "family", "relationship": "none"},
+		"consents": [{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"], "recipients": ["treating_team", "family"]}],
+	})
+}
+
+test_success_teaching_primary_purpose_with_consent if {
+	consent_scope.deny == set() with input as object.union(disclosure, {
+		"image": {"id": "img-1", "purposes": ["teaching"]},
+		"consents": [{"status": "granted", "given_by": "patient", "purposes": ["teaching"]}],
+	})
+}
+
+test_success_consent_from_someone_who_cannot_give_it_is_left_to_consent_rules if {
+	consent_scope.deny == set() with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "given_by": "substitute_decision_maker", "purposes": ["teaching"]},
+	]})
 }
 
 test_success_no_consent_at_all if {
@@ -49,7 +96,7 @@ test_success_no_consent_at_all if {
 test_success_withdrawn if {
 	# That is disclosure.consent_withdrawn.
 	consent_scope.deny == set() with input as object.union(disclosure, {"consents": [
-		{"status": "granted", "purposes": ["clinical_care"]},
+		{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"]},
 		{"status": "withdrawn", "purposes": ["teaching"]},
 	]})
 }

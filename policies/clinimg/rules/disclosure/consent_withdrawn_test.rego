@@ -11,7 +11,7 @@ disclosure := {
 	"channel": "in_person_display",
 	"legal_basis": "none",
 	"consents": [
-		{"status": "granted", "purposes": ["clinical_care", "teaching"]},
+		{"status": "granted", "given_by": "patient", "purposes": ["clinical_care", "teaching"]},
 		{"status": "withdrawn", "purposes": ["teaching"]},
 	],
 }
@@ -29,14 +29,14 @@ test_fail_withdrawn_for_purpose if {
 
 test_fail_withdrawal_naming_no_purpose if {
 	consent_withdrawn.deny == {finding} with input as object.union(disclosure, {"consents": [
-		{"status": "granted", "purposes": ["teaching"]},
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"]},
 		{"status": "withdrawn"},
 	]})
 }
 
 test_success_withdrawn_for_another_purpose if {
 	consent_withdrawn.deny == set() with input as object.union(disclosure, {"consents": [
-		{"status": "granted", "purposes": ["teaching"]},
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"]},
 		{"status": "withdrawn", "purposes": ["research"]},
 	]})
 }
@@ -47,7 +47,7 @@ test_success_legal_basis if {
 
 test_success_withdrawal_for_other_image if {
 	consent_withdrawn.deny == set() with input as object.union(disclosure, {"consents": [
-		{"status": "granted", "purposes": ["teaching"]},
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"]},
 		{"status": "withdrawn", "purposes": ["teaching"], "image_ids": ["img-2"]},
 	]})
 }

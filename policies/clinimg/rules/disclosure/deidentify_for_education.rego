@@ -2,7 +2,9 @@
 # title: De-identify images used for teaching, training, research or publication
 # description: |
 #   An identifiable image may be used for education, research or publication only with a consent
-#   in force for that purpose that allows identifiable use.
+#   in force for that purpose that allows identifiable use. An image with identifying features
+#   listed is identifiable whatever its `identifiable` / `deidentified` flags say, and the message
+#   says the flags contradict the features.
 # custom:
 #   id: disclosure.deidentify_for_education
 #   effect: deny
@@ -22,15 +24,21 @@ consent_to_identifiable_use if {
 	c.identifiable_use == true
 }
 
+what := concat("", [
+	"The image is marked as not identifiable, but it shows identifying features (",
+	concat(", ", sort(lib.identifying_features)), "), so it is identifiable",
+]) if lib.flags_contradict_features
+else := "The image is identifiable"
+
 deny contains finding if {
 	input.type == "disclosure"
 	input.purpose in lib.deidentified_use_purposes
-	input.image.identifiable == true
+	lib.image_identifiable
 	not consent_to_identifiable_use
 	finding := {
 		"rule": "disclosure.deidentify_for_education",
 		"message": concat("", [
-			"The image is identifiable and is to be used for ", input.purpose,
+			what, " and is to be used for ", input.purpose,
 			" without the patient's consent to identifiable use: de-identify it first.",
 		]),
 		"guide": "De-identification of clinical images",

@@ -10,7 +10,7 @@ disclosure := {
 	"recipient": {"id": "st-1", "kind": "student", "relationship": "none", "within_facility": true},
 	"channel": "in_person_display",
 	"legal_basis": "none",
-	"consents": [{"status": "granted", "purposes": ["clinical_care", "teaching"], "identifiable_use": false}],
+	"consents": [{"status": "granted", "given_by": "patient", "purposes": ["clinical_care", "teaching"], "identifiable_use": false}],
 }
 
 finding(purpose) := {
@@ -33,31 +33,47 @@ test_fail_message_text if {
 		"message": "The image is identifiable and is to be used for publication without the patient's consent to identifiable use: de-identify it first.",
 		"guide": "De-identification of clinical images",
 		"remedy": "De-identify the image (faces, tattoos and other features, and its metadata) before this use, or obtain and document the patient's consent to identifiable use.",
-	}} with input as object.union(disclosure, {"purpose": "publication", "consents": [{"status": "granted", "publication": true}]})
+	}} with input as object.union(disclosure, {"purpose": "publication", "consents": [{"status": "granted", "given_by": "patient", "publication": true}]})
 }
 
 test_fail_identifiable_consent_for_other_purpose if {
 	deidentify_for_education.deny == {finding("research")} with input as object.union(disclosure, {
 		"purpose": "research",
-		"consents": [{"status": "granted", "purposes": ["teaching", "research"]}, {"status": "granted", "purposes": ["teaching"], "identifiable_use": true}],
+		"consents": [{"status": "granted", "given_by": "patient", "purposes": ["teaching", "research"]}, {"status": "granted", "given_by": "patient", "purposes": ["teaching"], "identifiable_use": true}],
 	})
 }
 
 test_fail_identifiable_consent_withdrawn if {
 	deidentify_for_education.deny == {finding("teaching")} with input as object.union(disclosure, {"consents": [
-		{"status": "granted", "purposes": ["teaching"], "identifiable_use": true},
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "identifiable_use": true},
 		{"status": "withdrawn", "purposes": ["teaching"]},
 	]})
 }
 
 test_success_consent_to_identifiable_use if {
 	deidentify_for_education.deny == set() with input as object.union(disclosure, {"consents": [
-		{"status": "granted", "purposes": ["teaching"], "identifiable_use": true},
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "identifiable_use": true},
 	]})
 }
 
+test_fail_features_contradict_the_flags if {
+	deidentify_for_education.deny == {{
+		"rule": "disclosure.deidentify_for_education",
+		"message": "The image is marked as not identifiable, but it shows identifying features (tattoo), so it is identifiable and is to be used for teaching without the patient's consent to identifiable use: de-identify it first.",
+		"guide": "De-identification of clinical images",
+		"remedy": "De-identify the image (faces, tattoos and other features, and its metadata) before this use, or obtain and document the patient's consent to identifiable use.",
+	}} with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": false, "deidentified": true, "identifying_features": ["tattoo"]}})
+}
+
 test_success_not_identifiable if {
-	deidentify_for_education.deny == set() with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": false}})
+	deidentify_for_education.deny == set() with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": false, "identifying_features": []}})
+}
+
+test_success_identifiable_use_by_an_invalid_giver_is_left_to_consent_rules if {
+	# A consent to identifiable use from someone who could not give it is no consent to it.
+	deidentify_for_education.deny == {finding("teaching")} with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "given_by": "substitute_decision_maker", "purposes": ["teaching"], "identifiable_use": true},
+	]})
 }
 
 test_success_clinical_care if {

@@ -14,19 +14,24 @@
 #     from your hospital management and, if necessary, consult with your medical defence
 #     organisation as to when these circumstances apply.
 #   remedy: >-
-#     Seek advice from hospital management (and, if necessary, your medical defence
-#     organisation) before disclosing, and disclose only what the law requires.
+#     Clarify the scope of the requirement with hospital administration or your medical defence
+#     organisation before disclosing, and disclose only what the law requires.
 package clinimg.rules.disclosure.legal_advice
 
 import data.clinimg.lib
+
+# A legal basis may override a refusal or a withdrawal (Right to refuse consent): say so.
+over := " over the patient's refusal" if lib.consent_refused_for_disclosure
+else := " over the patient's withdrawal of consent" if lib.consent_withdrawn_for_disclosure
+else := ""
 
 escalate contains finding if {
 	input.type == "disclosure"
 	lib.basis == "legal"
 	finding := {
 		"rule": "disclosure.legal_advice",
-		"message": "This disclosure relies on a legal basis without the patient's consent: seek advice before disclosing.",
+		"message": concat("", ["This disclosure relies on a legal basis (", lib.legal_basis, ") instead of the patient's consent", over, ": seek advice before disclosing."]),
 		"guide": "Other circumstances where you may be able to use or disclose",
-		"remedy": "Seek advice from hospital management (and, if necessary, your medical defence organisation) before disclosing, and disclose only what the law requires.",
+		"remedy": "Clarify the scope of the requirement with hospital administration or your medical defence organisation before disclosing, and disclose only what the law requires.",
 	}
 }

@@ -15,7 +15,7 @@ disclosure := {
 
 finding := {
 	"rule": "disclosure.no_basis",
-	"message": "Nothing allows this disclosure: it is not what the image was taken for, not clinical care the patient would expect, the patient has not consented, and no law requires it.",
+	"message": "Nothing allows this disclosure: it is not what the image was taken for, it is not clinical care the patient would expect, the patient has not consented, and no law requires it.",
 	"guide": "Use and disclosure of clinical images",
 	"remedy": "Do not send the image; obtain and document the patient's consent for this purpose, or seek advice from hospital management if you believe the law permits the disclosure.",
 }
@@ -24,17 +24,34 @@ test_fail_no_consent_no_purpose if {
 	no_basis.deny == {finding} with input as disclosure
 }
 
-test_fail_only_refusals_on_file if {
-	no_basis.deny == {finding} with input as object.union(disclosure, {"consents": [{"status": "refused", "purposes": ["research"]}]})
+test_fail_only_refusals_for_other_purposes_on_file if {
+	no_basis.deny == {finding} with input as object.union(disclosure, {"consents": [{"status": "refused", "purposes": ["teaching"]}]})
+}
+
+test_success_refusal_for_the_purpose_is_consent_refused if {
+	no_basis.deny == set() with input as object.union(disclosure, {"consents": [{"status": "refused", "purposes": ["research"]}]})
 }
 
 test_fail_clinical_care_to_family if {
 	# Clinical care is a related purpose only towards people caring for the patient.
-	no_basis.deny == {finding} with input as object.union(disclosure, {
+	no_basis.deny == {object.union(finding, {"message": "Nothing allows this disclosure: it is not what the image was taken for, it is not clinical care by the people caring for the patient, the patient has not consented, and no law requires it."})} with input as object.union(disclosure, {
 		"image": {"id": "img-1", "purposes": ["teaching"]},
 		"purpose": "clinical_care",
 		"recipient": {"id": "fam-1", "kind": "family"},
 	})
+}
+
+test_fail_clinician_with_no_part_in_care if {
+	no_basis.deny == {object.union(finding, {"message": "Nothing allows this disclosure: the image was taken for this purpose, but the patient never consented to it, it is not clinical care by the people caring for the patient, the patient has not consented, and no law requires it."})} with input as object.union(disclosure, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "dr-8", "kind": "clinician", "relationship": "none"},
+		"channel": "personal_email",
+	})
+}
+
+test_fail_taken_for_research_without_consent if {
+	# A capture that claimed research without consent does not make research a primary purpose.
+	no_basis.deny == {object.union(finding, {"message": "Nothing allows this disclosure: the image was taken for this purpose, but the patient never consented to it, it is not clinical care the patient would expect, the patient has not consented, and no law requires it."})} with input as object.union(disclosure, {"image": {"id": "img-1", "purposes": ["research"]}})
 }
 
 test_success_secondary_purpose if {
@@ -46,11 +63,11 @@ test_success_secondary_purpose if {
 }
 
 test_success_consent_covers if {
-	no_basis.deny == set() with input as object.union(disclosure, {"consents": [{"status": "granted", "purposes": ["research"]}]})
+	no_basis.deny == set() with input as object.union(disclosure, {"consents": [{"status": "granted", "given_by": "patient", "purposes": ["research"]}]})
 }
 
 test_success_some_consent_is_scope_not_no_basis if {
-	no_basis.deny == set() with input as object.union(disclosure, {"consents": [{"status": "granted", "purposes": ["clinical_care"]}]})
+	no_basis.deny == set() with input as object.union(disclosure, {"consents": [{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"]}]})
 }
 
 test_success_legal_basis if {

@@ -10,7 +10,7 @@ disclosure := {
 	"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "consulted", "within_facility": true},
 	"channel": "hospital_secure_app",
 	"legal_basis": "none",
-	"consents": [{"status": "granted", "purposes": ["clinical_care"]}],
+	"consents": [{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"]}],
 }
 
 finding := {

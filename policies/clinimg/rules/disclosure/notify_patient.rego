@@ -1,8 +1,10 @@
 # METADATA
 # title: Tell the patient when an image is shared for their care without specific consent
 # description: |
-#   Sharing for a closely related secondary purpose (clinical care by a consulted colleague, the
-#   patient's own access) needs no specific consent, but the patient should be told it may happen.
+#   Sharing for a closely related secondary purpose (clinical care by a consulted colleague)
+#   needs no specific consent, but the patient should be told it may happen — unless they were
+#   told already (a consent for this image whose `informed_of` includes `sharing`). Never for
+#   the patient's own copy (the patient or their representative receiving it).
 #   An obligation, not a finding: decide.rego reports obligations only when the outcome is not
 #   deny (nothing is left to do for an action that must not go ahead).
 # custom:
@@ -25,4 +27,6 @@ obligation contains {
 } if {
 	input.type == "disclosure"
 	lib.basis == "secondary_purpose"
+	not lib.patient_side_recipient
+	not lib.told_of_sharing
 }

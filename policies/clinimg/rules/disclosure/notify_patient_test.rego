@@ -11,7 +11,7 @@ disclosure := {
 	"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "consulted", "within_facility": true},
 	"channel": "hospital_secure_app",
 	"legal_basis": "none",
-	"consents": [{"status": "granted", "purposes": ["teaching"]}],
+	"consents": [{"status": "granted", "given_by": "patient", "purposes": ["teaching"]}],
 }
 
 obligation := {
@@ -23,15 +23,40 @@ test_fail_secondary_purpose if {
 	notify_patient.obligation == {obligation} with input as disclosure
 }
 
-test_fail_patient_access if {
-	notify_patient.obligation == {obligation} with input as object.union(disclosure, {
+test_fail_taken_for_care_without_consent_is_not_primary if {
+	# Taken for clinical care, but the patient consented to teaching only: sharing for care is a
+	# secondary purpose, and the patient must be told.
+	notify_patient.obligation == {obligation} with input as object.union(disclosure, {"image": {"id": "img-1", "purposes": ["clinical_care"]}})
+}
+
+test_fail_told_of_sharing_for_another_image if {
+	notify_patient.obligation == {obligation} with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "image_ids": ["img-9"], "informed_of": ["sharing"]},
+	]})
+}
+
+test_success_patient_own_copy if {
+	notify_patient.obligation == set() with input as object.union(disclosure, {
 		"purpose": "patient_access",
 		"recipient": {"id": "pt-1", "kind": "patient"},
 	})
 }
 
+test_success_representative_copy_for_care if {
+	notify_patient.obligation == set() with input as object.union(disclosure, {"recipient": {"id": "rep-1", "kind": "patient_representative"}})
+}
+
+test_success_patient_told_of_sharing if {
+	notify_patient.obligation == set() with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "informed_of": ["purpose", "sharing"]},
+	]})
+}
+
 test_success_primary_purpose if {
-	notify_patient.obligation == set() with input as object.union(disclosure, {"image": {"id": "img-1", "purposes": ["clinical_care"]}})
+	notify_patient.obligation == set() with input as object.union(disclosure, {
+		"image": {"id": "img-1", "purposes": ["clinical_care"]},
+		"consents": [{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"]}],
+	})
 }
 
 test_success_consent if {

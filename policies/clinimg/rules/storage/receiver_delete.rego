@@ -5,7 +5,9 @@
 #   who took it has saved it to the health record (Case Study Five). Fires on the audit's
 #   image_review input, once per receiving personal device whose hours from the later of the save
 #   to the record and the receipt, until it deleted the image (or until as_of, if it still holds
-#   it), exceed the deadline: late or still overdue alike. Blames the receipt.
+#   it), exceed the deadline: late or still overdue alike. Blames the receipt. A `receipt` request
+#   whose `lifecycle.receivers` the caller states is judged the same way (the receiver asking
+#   "may I keep it?"); the audit's receipt events carry no lifecycle.
 # custom:
 #   id: storage.receiver_delete
 #   effect: deny
@@ -23,7 +25,7 @@ package clinimg.rules.storage.receiver_delete
 import data.clinimg.lib
 
 deny contains finding if {
-	input.type == "image_review"
+	input.type in {"image_review", "receipt"}
 	deadline := lib.deadline_hours("receipt_deletion_hours")
 	some receiver in object.get(lib.lifecycle, "receivers", [])
 	receiver.device.owner == "personal"

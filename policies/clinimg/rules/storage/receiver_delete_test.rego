@@ -68,5 +68,19 @@ test_success_not_yet_in_record if {
 }
 
 test_success_not_a_review if {
-	receiver_delete.deny == set() with input as object.union(review([receiver("e-rc-1", "ph-3", "personal", 30)]), {"type": "receipt"})
+	receiver_delete.deny == set() with input as object.union(review([receiver("e-rc-1", "ph-3", "personal", 30)]), {"type": "disclosure"})
+}
+
+test_fail_receiver_asks_about_a_receipt if {
+	# Case Study Five asked before acting: "may I keep it?" — the caller states the lifecycle.
+	count(receiver_delete.deny) == 1 with input as {
+		"type": "receipt", "event_id": "e-rc-5",
+		"device": {"id": "ph-5", "owner": "personal"},
+		"lifecycle": {"in_record": true, "receivers": [{"event_id": "e-rc-5", "device": {"id": "ph-5", "owner": "personal"}, "hours_on_device_after_record": 55}]},
+	}
+}
+
+test_success_receipt_without_lifecycle if {
+	# The audit's receipt events carry no lifecycle: the image review judges them.
+	receiver_delete.deny == set() with input as {"type": "receipt", "event_id": "e-rc-5", "device": {"id": "ph-5", "owner": "personal"}}
 }

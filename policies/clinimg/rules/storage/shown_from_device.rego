@@ -2,7 +2,10 @@
 # title: Do not show an image from a personal device after it should have been deleted
 # description: |
 #   An image that was saved to the health record longer ago than the deletion deadline should no
-#   longer be on the personal device, let alone shown from it (Case Study Two).
+#   longer be on the personal device, let alone shown from it (Case Study Two). Not when the copy
+#   shown did not come from the device: the disclosure says it came from the health record or a
+#   hard copy (`shown_from`), or the audit knows the device's copy was deleted
+#   (`lifecycle.on_actor_device: false`).
 # custom:
 #   id: storage.shown_from_device
 #   effect: deny
@@ -21,6 +24,8 @@ deny contains finding if {
 	input.type == "disclosure"
 	lib.personal_device
 	lib.overdue_on_device
+	object.get(input, "shown_from", "actor_device") == "actor_device"
+	object.get(lib.lifecycle, "on_actor_device", true) != false
 	finding := {
 		"rule": "storage.shown_from_device",
 		"message": "The image is being shared from a personal device although it was saved to the health record long enough ago that it should have been deleted from the device.",

@@ -46,3 +46,16 @@ test_success_no_lifecycle if {
 test_success_not_a_disclosure if {
 	shown_from_device.deny == set() with input as object.union(disclosure, {"type": "capture"})
 }
+
+test_success_device_copy_deleted if {
+	# The audit knows the phone's copy was deleted: whatever was shown did not come from it.
+	shown_from_device.deny == set() with input as object.union(disclosure, {"lifecycle": {"in_record": true, "hours_since_record_transfer": 2160, "on_actor_device": false}})
+}
+
+test_success_shown_from_the_record if {
+	shown_from_device.deny == set() with input as object.union(disclosure, {"shown_from": "health_record"})
+}
+
+test_fail_shown_from_the_device_stated if {
+	shown_from_device.deny == {finding} with input as object.union(disclosure, {"shown_from": "actor_device", "lifecycle": {"in_record": true, "hours_since_record_transfer": 2160, "on_actor_device": true}})
+}

@@ -1,0 +1,67 @@
+package clinimg.rules.consent.competent_adult_test
+
+import data.clinimg.rules.consent.competent_adult
+
+consent(by) := {
+	"status": "granted", "given_by": by, "purposes": ["clinical_care"],
+	"documented_in_record": true, "written_form": false,
+}
+
+capture(capacity, consents) := {
+	"type": "capture",
+	"event_id": "e-1",
+	"patient": {"id": "pt-1", "age_years": 45, "capacity": capacity},
+	"image": {"id": "img-1"},
+	"purposes": ["clinical_care"],
+	"consents": consents,
+}
+
+finding := {
+	"rule": "consent.competent_adult",
+	"message": "The patient can decide for themselves, so the consent for clinical_care, not given by the patient while able to decide, is not valid.",
+	"guide": "Obtaining consent to collect a clinical image",
+	"remedy": "Ask the patient for their own consent, explaining the purpose, use, who will see the image and how it is stored, and document it; a substitute decision-maker decides only while the patient lacks capacity.",
+}
+
+test_fail_decision_maker_for_a_competent_adult if {
+	competent_adult.deny == {finding} with input as capture("full", [consent("substitute_decision_maker")])
+}
+
+test_fail_parent_for_an_adult if {
+	competent_adult.deny == {finding} with input as capture("unknown", [consent("parent_guardian")])
+}
+
+test_fail_given_while_impaired_now_competent if {
+	competent_adult.deny == {finding} with input as capture("full", [object.union(consent("patient"), {"capacity_at_consent": "impaired"})])
+}
+
+test_fail_disclosure_relying_on_it if {
+	competent_adult.deny == {finding} with input as object.union(capture("full", [consent("substitute_decision_maker")]), {
+		"type": "disclosure", "purpose": "clinical_care", "legal_basis": "none",
+		"image": {"id": "img-1", "purposes": ["clinical_care"]},
+		"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "consulted"},
+	})
+}
+
+test_success_own_consent if {
+	competent_adult.deny == set() with input as capture("full", [consent("patient")])
+}
+
+test_success_own_consent_beside_a_decision_maker if {
+	competent_adult.deny == set() with input as capture("full", [consent("substitute_decision_maker"), consent("patient")])
+}
+
+test_success_patient_lacks_capacity if {
+	competent_adult.deny == set() with input as capture("impaired", [consent("substitute_decision_maker")])
+}
+
+test_success_child if {
+	competent_adult.deny == set() with input as object.union(capture("full", [consent("parent_guardian")]), {"patient": {"age_years": 9}})
+}
+
+test_success_legal_basis_disclosure if {
+	competent_adult.deny == set() with input as object.union(capture("full", [object.union(consent("substitute_decision_maker"), {"purposes": ["legal_proceedings"]})]), {
+		"type": "disclosure", "purpose": "legal_proceedings", "legal_basis": "court_order",
+		"recipient": {"id": "court-1", "kind": "court"},
+	})
+}

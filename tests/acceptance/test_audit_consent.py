@@ -1,0 +1,94 @@
+"""What the audit knows about consent over time (issue 15), through the real CLI: the capacity a
+consent was given with, and whether the phone still held the image it is said to have shown."""
+from __future__ import annotations
+
+import copy
+import json
+import pathlib
+from typing import Any
+
+import yaml
+
+from checker.cases import CASES_DIR
+from tests.conftest import run_cli
+
+BASES = yaml.safe_load((CASES_DIR / "bases.yaml").read_text())
+
+
+def _event(kind: str, event_id: str, at: str, **changes: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(BASES[kind])
+    doc.pop("consents", None)  # a log carries events only: the audit builds consents on file itself
+    doc.pop("lifecycle", None)
+    doc.update(event_id=event_id, occurred_at=at, **changes)
+    if kind == "disclosure":
+        doc["image"] = {"id": doc["image"]["id"]}
+    return doc
+
+
+def _audit(tmp_path: pathlib.Path, events: list[dict[str, Any]]) -> dict[str, Any]:
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in events))
+    result = run_cli("audit", str(log), "--format", "json")
+    assert result.code in (0, 1), result.err
+    return result.json()
+
+
+def _rules_of(report: dict[str, Any], event_id: str) -> list[str]:
+    return sorted(f["rule"] for f in report["findings"] if f["event_id"] == event_id)
+
+
+def test_consent_given_while_competent_covers_a_capture_under_anaesthetic(tmp_path: pathlib.Path) -> None:
+    anaesthetised = {"id": "pt-001", "age_years": 54, "capacity": "impaired_temporary"}
+    report = _audit(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-20T07:00:00+11:00"),  # pre-operatively, capacity full
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", patient=anaesthetised),
+    ])
+    assert _rules_of(report, "e-cap-1") == []
+
+
+def test_consent_given_while_impaired_is_not_valid(tmp_path: pathlib.Path) -> None:
+    impaired = {"id": "pt-001", "age_years": 54, "capacity": "impaired"}
+    report = _audit(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-20T07:00:00+11:00", patient=impaired),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", patient=impaired),
+    ])
+    assert _rules_of(report, "e-cap-1") == ["consent.substitute_decision_maker"]
+
+
+def test_consent_given_while_competent_survives_a_lasting_loss_of_capacity(tmp_path: pathlib.Path) -> None:
+    report = _audit(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-20T07:00:00+11:00"),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", patient={"id": "pt-001", "age_years": 54, "capacity": "impaired"}),
+    ])
+    assert _rules_of(report, "e-cap-1") == []
+
+
+def _shown_three_months_later(deleted: bool) -> list[dict[str, Any]]:
+    events = [
+        _event("consent", "e-con-1", "2026-08-20T08:55:00+10:00"),
+        _event("capture", "e-cap-1", "2026-08-20T09:00:00+10:00"),
+        _event("record_transfer", "e-rt-1", "2026-08-20T10:00:00+10:00"),
+    ]
+    if deleted:
+        events.append(_event("device_deletion", "e-dd-1", "2026-08-20T10:05:00+10:00"))
+    events.append(_event("disclosure", "e-dis-1", "2026-11-20T09:30:00+11:00", channel="in_person_display"))
+    return events
+
+
+def test_showing_after_the_phone_copy_was_deleted_is_not_shown_from_the_device(tmp_path: pathlib.Path) -> None:
+    assert "storage.shown_from_device" not in _rules_of(_audit(tmp_path, _shown_three_months_later(deleted=True)), "e-dis-1")
+
+
+def test_showing_from_the_phone_that_still_holds_it(tmp_path: pathlib.Path) -> None:
+    assert "storage.shown_from_device" in _rules_of(_audit(tmp_path, _shown_three_months_later(deleted=False)), "e-dis-1")
+
+
+def test_a_refusal_in_the_log_binds_a_later_disclosure(tmp_path: pathlib.Path) -> None:
+    refusal = {"status": "refused", "given_by": "patient", "purposes": [], "documented_in_record": True}
+    report = _audit(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-20T08:55:00+11:00"),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00"),
+        _event("consent", "e-con-2", "2026-11-20T09:10:00+11:00", consent=refusal),
+        _event("disclosure", "e-dis-1", "2026-11-20T09:30:00+11:00"),
+    ])
+    assert _rules_of(report, "e-dis-1") == ["disclosure.consent_refused"]
