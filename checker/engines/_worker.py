@@ -5,16 +5,18 @@ parent then re-decides that batch one input at a time, so a crash costs the one 
 it, reported as an engine error.
 
 Protocol on stdin/stdout, one JSON document a line. First the policy
-{"modules": [[path, source], …], "data": {…}, "cache": bool, "exact_keys": bool}, answered by
+{"modules": [[path, source], …], "data": {…}, "cache": bool}, answered by
 {"ready": true, …} or {"error": …, "problems": […]}. Then each line is a batch — a JSON array of
 inputs — answered by an array of {"ok": decision} / {"error": reason}, in order; or
 {"rules": [[input, [package, …]], …]}, answered likewise with {package: its value} per input,
 a package being "area.rule" (data.clinimg.rules.area.rule) or "basis" (lib.basis): for the
 per-rule cache, engines/rulecache.py.
 
-With "cache" the worker decides each distinct canonical fact set once (checker/engines/cached.py,
-the same cache an audit keeps in its own process) and maps the decision back to the real
-identifiers: for `serve`, that work happens here, in parallel across workers.
+With "cache" the worker keeps the cache an audit keeps in its own process (checker/engines/cached.py:
+whole fact sets, and per-rule results keyed on what each rule package reads, local ones included)
+and maps decisions back to the real identifiers: for `serve`, that work happens here, in parallel
+across workers. (serve's worker-side cache had kept the old whole-input keys, which sorted
+placeholder image ids for access.production's message in another order than the real ids.)
 """
 from __future__ import annotations
 
@@ -68,6 +70,9 @@ def main() -> int:
         def decide(self, inputs: list[Any]) -> list[Any]:
             return [decide(item) for item in inputs]
 
+        def evaluate_rules(self, requests: list[Any]) -> list[Any]:
+            return [packages(item, names) for item, names in requests]
+
         def close(self) -> None:
             pass
 
@@ -99,8 +104,13 @@ def main() -> int:
             return EngineFailure(f"evaluation failed: {_first_line(exc)}")
 
     engine: Any = Local()
-    if policy.get("cache"):  # the same fact-set cache an audit keeps in its own process
-        engine = CachedEngine(engine, deadline_thresholds=thresholds, exact_keys=bool(policy.get("exact_keys")))
+    if policy.get("cache"):  # the same fact-set and per-rule cache an audit keeps in its own process
+        from checker.engines.canon import Canonicalizer
+        from checker.engines.rulecache import RuleSet
+
+        rules = RuleSet([source for path, source in policy["modules"] if not path.endswith("_test.rego")], Canonicalizer(thresholds))
+        overlay = (policy["data"].get("clinimg", {}) or {}).get("config") or {}
+        engine = CachedEngine(engine, deadline_thresholds=thresholds, exact_keys=False, rules=rules, overlay=overlay)
 
     for line in stdin:
         batch = json.loads(line)

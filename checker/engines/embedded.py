@@ -24,7 +24,7 @@ _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 
 
 class _Worker:
-    def __init__(self, policy: PolicySet, cache: bool, exact_keys: bool) -> None:
+    def __init__(self, policy: PolicySet, cache: bool) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "checker.engines._worker"],
             stdin=subprocess.PIPE,
@@ -35,7 +35,7 @@ class _Worker:
             encoding="utf-8",
             bufsize=1 << 16,
         )
-        hello = {"modules": [[m.path, m.source] for m in policy.modules], "data": policy.data, "cache": cache, "exact_keys": exact_keys}
+        hello = {"modules": [[m.path, m.source] for m in policy.modules], "data": policy.data, "cache": cache}
         reply = self._roundtrip(json.dumps(hello))
         if reply is None:
             raise EngineError(f"embedded engine failed to start ({self.death()})")
@@ -89,9 +89,8 @@ class EmbeddedEngine:
     """regopy behind the engine interface.
 
     workers: how many interpreter processes decide in parallel (one per core is right).
-    cache:   each worker decides each distinct canonical fact set once (checker/engines/canon.py)
-             — for audits, where a million events hold far fewer distinct questions. With a
-             hospital's own Rego the key is the whole input, verbatim (it may read anything).
+    cache:   each worker keeps the fact-set and per-rule cache an audit keeps (engines/cached.py,
+             engines/rulecache.py: keys from what each rule package reads, local ones included).
     """
 
     name = "embedded"
@@ -101,15 +100,6 @@ class EmbeddedEngine:
         self.workers = max(1, workers)
         self._pool: list[_Worker | None] = [None] * self.workers
         self._cache = cache
-        # A hospital's own Rego may read any field, and waivers compare event and actor ids and
-        # times: then only identical inputs share a cache entry.
-        waivers = (policy.data.get("clinimg", {}).get("config", {}) or {}).get("waivers")
-        self._exact_keys = bool(waivers) or any(m.path.startswith("local") for m in policy.modules)
-
-    @property
-    def exact_keys(self) -> bool:
-        """Must a fact-set cache key be the whole input (local Rego or waivers in the policy)?"""
-        return self._exact_keys
 
     def deadline_thresholds(self) -> list[float]:
         """The overlay's deadlines (hours), as the policy computes them: a canonical key keeps
@@ -125,7 +115,7 @@ class EmbeddedEngine:
     def _get_worker(self, slot: int = 0) -> _Worker:
         worker = self._pool[slot]
         if worker is None:
-            worker = self._pool[slot] = _Worker(self.policy, self._cache, self._exact_keys)
+            worker = self._pool[slot] = _Worker(self.policy, self._cache)
         return worker
 
     def evaluate_rules(self, requests: list[tuple[dict[str, Any], list[str]]]) -> list[dict[str, Any] | EngineFailure]:
