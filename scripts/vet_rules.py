@@ -7,7 +7,8 @@ other images folded): see engines/rulecache.py. Run this only after reviewing wh
 definition must use ids only to compare them for equality, test membership or copy them whole
 into a finding's `event_id` (or into text, which is then not cached); hours only compared with a
 deadline (lib.deadline_hours); ages only compared with 18; consents only through lib's helpers that
-match them to the image. `--show-new` lists the definitions not yet in the list.
+match them to the image, read by field name. And decide.rego / entrypoint.rego: engines/rulecache.py's
+`combine` must do what they do (it is their logic in Python). `--show-new` lists the definitions not yet in the list.
 
     python scripts/vet_rules.py --show-new
     python scripts/vet_rules.py --write --exclude access.production --exclude retention.minimum_period
@@ -22,6 +23,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from checker.engines.reads import analyse, parse_module  # noqa: E402
+from checker.engines.rulecache import decide_fingerprint  # noqa: E402
 from checker.policy import load_modules  # noqa: E402
 
 # Not vetted, and why (the key of these packages keeps the real values):
@@ -53,7 +55,9 @@ def main() -> int:
     text = ('"""Fingerprints of the Rego definitions reviewed for engines/canon.py\'s abstractions\n'
             '(written by scripts/vet_rules.py; see engines/rulecache.py). Not vetted: '
             + "; ".join(f"{k} ({v})" for k, v in sorted(EXCLUDED.items())) + '."""\n\n'
-            "VETTED = frozenset({\n" + "".join(f'    "{p}",\n' for p in sorted(prints)) + "})\n")
+            "VETTED = frozenset({\n" + "".join(f'    "{p}",\n' for p in sorted(prints)) + "})\n\n"
+            "# decide.rego and the entry point as reviewed: engines/rulecache.combine is their logic.\n"
+            f'DECIDE = "{decide_fingerprint(sources)}"\n')
     if args.write:
         (ROOT / "checker" / "engines" / "vetted.py").write_text(text)
     else:

@@ -43,6 +43,8 @@ class CachedEngine:
         self.shared = shared
         self.name = inner.name
         self.canon = Canonicalizer(deadline_thresholds)
+        if rules is not None and not rules.decide_ok:  # an unreviewed decide.rego: exact keys
+            rules, exact_keys = None, True
         self.rules = rules
         self.rule_cache = RuleCache(rules) if rules is not None else None
         self.overlay = overlay or {}

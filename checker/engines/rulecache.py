@@ -29,14 +29,15 @@ without a rule, two findings sorting equal, …) makes it give up (None): the wh
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any, Iterable
 
 import orjson
 
 from .canon import Canonicalizer, restore
-from .reads import ROOT, RuleReads, analyse
-from .vetted import VETTED
+from .reads import ROOT, RuleReads, analyse, strip_comments
+from .vetted import DECIDE, VETTED
 
 EFFECTS = ("deny", "escalate", "warn")
 # Input positions engines/canon.py rewrites or drops (a path reading any of them, or a part of
@@ -80,6 +81,13 @@ def project(doc: Any, paths: Iterable[tuple[str, ...]]) -> dict[str, Any]:
     return out
 
 
+def decide_fingerprint(sources: Iterable[str]) -> str:
+    """The fingerprint of the packages combining the rules (clinimg.decide, clinimg)."""
+    texts = sorted(" ".join(strip_comments(s).split()) for s in sources
+                   if re.search(r"^package\s+clinimg(\.decide)?\s*$", s, re.M))
+    return hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
+
+
 def _named_fields(proj: dict[str, Any], paths: Iterable[tuple[str, ...]], names: frozenset[str]) -> dict[str, Any]:
     """A vetted package's projection with the objects it reads whole — or the objects in a list
     it reads whole (the consents) — cut to the fields its definitions name: vetted code reads
@@ -109,7 +117,12 @@ class RuleSet:
     """The policy's rule packages, what each reads and how its key is made."""
 
     def __init__(self, sources: Iterable[str], canon: Canonicalizer) -> None:
+        sources = list(sources)
         self.reads: dict[str, RuleReads] = analyse(sources)
+        # `combine` is decide.rego's logic in Python, and whole-input keys assume decide.rego
+        # reads no more than the rules (and the waivers' ids, decided apart): both hold for the
+        # reviewed text only. Another decide.rego (or entry point) turns the cache exact.
+        self.decide_ok = decide_fingerprint(sources) == DECIDE
         self.canon = canon
         self.mode: dict[str, str] = {}
         self.paths: dict[str, tuple[tuple[str, ...], ...]] = {}

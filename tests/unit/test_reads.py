@@ -71,3 +71,21 @@ def test_combine_follows_decide_rego() -> None:
     assert d["outcome"] == "escalate" and d["findings"] == [{**g, "effect": "escalate"}] and d["obligations"] == [{"id": "o", "x": 1}]
     assert combine({"a.b": {"deny": [{"message": "no rule"}]}}, {}) is None  # unknown shapes: the whole policy decides
     assert combine({"a.b": {"deny": [f, {**f, "guide": "other"}]}}, {}) is None  # two findings sorting equal
+
+
+def test_an_unreviewed_decide_rego_turns_the_cache_exact() -> None:
+    from checker.engines.cached import CachedEngine
+
+    modules = [m for m in load_modules() if not m.is_test]
+    rules = RuleSet([m.source for m in modules], Canonicalizer([24, 72]))
+    assert rules.decide_ok
+    changed = [m.source.replace('effects := ["deny", "escalate", "warn"]', 'effects := ["deny", "escalate", "warn", "info"]') for m in modules]
+    assert changed != [m.source for m in modules]
+    other = RuleSet(changed, Canonicalizer([24, 72]))
+    assert not other.decide_ok
+
+    class Inner:
+        name = "fake"
+
+    engine = CachedEngine(Inner(), deadline_thresholds=[24], exact_keys=False, rules=other, overlay={})
+    assert engine.exact_keys and engine.rules is None and not engine.shortcut_ok("capture", "e-1")
