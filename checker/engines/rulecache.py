@@ -177,7 +177,11 @@ class RuleCache:
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
-        self._cache: dict[tuple[str, str], Any] = {}
+        # (package, key) → result, by a 128-bit BLAKE2b digest of the key's exact text: keys
+        # of consent rules run to a kilobyte, and a million of them must fit in memory (two
+        # different keys share a digest with probability ~2^-128 a pair).
+        self._cache: dict[bytes, Any] = {}
+        self._results: dict[bytes, Any] = {}
         self.evaluations = 0
         self.evaluated_packages = 0
         # Packages reading the same paths the same way share one key computation.
@@ -229,7 +233,7 @@ class RuleCache:
         return outs
 
     def _lookup(self, name: str, key: str, originals: list[str], out: dict[str, Any]) -> bool:
-        hit = self._cache.get((name, key), _MISS)
+        hit = self._cache.get(_digest(name, key), _MISS)
         if hit is _MISS:
             return False
         out[name] = restore(hit, originals) if originals else hit
@@ -273,7 +277,10 @@ class RuleCache:
                     if len(self._cache) < self.MAX_ENTRIES:
                         stored = unrestore(value, originals)
                         if stored is not UNSAFE:
-                            self._cache[(name, key)] = stored
+                            # One object for equal results (most are "nothing found").
+                            text = orjson.dumps(stored)
+                            stored = self._results.setdefault(text, stored) if len(self._results) < self.MAX_ENTRIES else stored
+                            self._cache[_digest(name, key)] = stored
             wanted = []
             for i, todo in later:
                 out = outs[i]
@@ -286,6 +293,10 @@ class RuleCache:
 
 _MISS = object()
 UNSAFE = object()
+
+
+def _digest(name: str, key: str) -> bytes:
+    return hashlib.blake2b(f"{name}\0{key}".encode(), digest_size=16).digest()
 
 
 def unrestore(result: Any, originals: list[str]) -> Any:
