@@ -27,7 +27,7 @@ run: setup
 	$(BIN)/python scripts/run_examples.py
 
 test: setup-test
-	$(BIN)/clinimg policy test
+	$(BIN)/clinimg policy test --policy-dir examples/local_rules
 	$(BIN)/python -m pytest -q
 
 bench: setup-test

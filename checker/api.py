@@ -10,14 +10,20 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from . import schemas
 from .engines.base import Engine, EngineFailure
 from .errors import CheckerError, EngineError, ExitCode
-from .jsonload import JSONProblem, json_path, line_of_path, loads
+from .jsonload import MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads
+from .outputs import files_under, refuse_clobbering, write_atomically
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
+from .policylint import rule_ids
 
 if TYPE_CHECKING:  # pragma: no cover
     from .audit import AuditReport
 
 ENGINES = ("embedded", "opa")
+# A request larger than this is refused before it is parsed (`check --max-request-bytes`; the
+# same default as `serve --max-body-bytes`): real requests are a few KB, and parsing and
+# schema-checking 15 MB took 10 s and 2 GB.
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,8 +38,10 @@ class OpaSettings:
 
 
 def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> PolicySet:
-    config = load_overlay(policy_config) if policy_config else {}
-    return PolicySet.build(config, [pathlib.Path(d) for d in policy_dirs])
+    """The policy in force: shipped + own Rego, and the overlay, whose rule ids must be its rules'."""
+    modules = load_modules(list(policy_dirs))  # as given: messages name files under the user's spelling
+    config = load_overlay(policy_config, rule_ids=rule_ids(modules)) if policy_config else {}
+    return PolicySet.from_modules(modules, config)
 
 
 def make_engine(policy: PolicySet, engine: str = "embedded", opa: OpaSettings | None = None) -> Engine:
@@ -63,10 +71,12 @@ def make_engine(policy: PolicySet, engine: str = "embedded", opa: OpaSettings | 
 # Reading documents
 
 
-def read_text(source: str | pathlib.Path) -> tuple[str, str]:
-    """(display name, text) of a file or '-' for stdin."""
+def read_text(source: str | pathlib.Path, max_bytes: int | None = None) -> tuple[str, str]:
+    """(display name, text) of a file or '-' for stdin; with max_bytes, a larger input is refused
+    before it is parsed (and no more than max_bytes + 1 bytes of it are read)."""
+    limit = -1 if max_bytes is None else max_bytes + 1
     if str(source) == "-":
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(limit)
         name = "<stdin>"
     else:
         p = pathlib.Path(source)
@@ -74,11 +84,14 @@ def read_text(source: str | pathlib.Path) -> tuple[str, str]:
         try:
             if p.is_dir():
                 raise CheckerError(f"{name}: is a directory, not a JSON file")
-            data = p.read_bytes()
+            with open(p, "rb") as fh:
+                data = fh.read(limit)
         except CheckerError:
             raise
         except OSError as exc:
             raise CheckerError(f"{name}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise CheckerError(f"{name}: larger than {max_bytes:,} bytes; refused before parsing (--max-request-bytes)")
     try:
         return name, data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -91,9 +104,15 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
         document = loads(text)
     except JSONProblem as exc:
         raise CheckerError(f"{name}:{exc.line}: {exc.path}: {exc.reason}") from None
+    if holds_more_values(document):
+        raise CheckerError(f"{name}:1: $: holds more than {MAX_REQUEST_VALUES:,} JSON values; refused (a request holds about a hundred)")
     problems = schemas.problems(schema, document)
     if problems:
-        raise CheckerError("\n".join(f"{name}:{line_of_path(text, p.path)}: {json_path(p.path)}: {p.constraint}" for p in problems))
+        lines = lines_of_paths(text, [p.path for p in problems])
+        found = [f"{name}:{line}: {json_path(p.path)}: {p.constraint}" for p, line in zip(problems, lines)]
+        if len(problems) >= schemas.MAX_PROBLEMS:
+            found.append(f"{name}: (only the first {schemas.MAX_PROBLEMS} problems are listed)")
+        raise CheckerError("\n".join(found))
     return document
 
 
@@ -131,12 +150,14 @@ def check(
     engine: str = "embedded",
     opa: OpaSettings | None = None,
     image_file: str | pathlib.Path | None = None,
+    max_bytes: int | None = MAX_REQUEST_BYTES,
 ) -> CheckResult:
     """Decide one proposed capture or disclosure (SPEC §6 `clinimg check`).
 
     With `image_file`, or an `image.file` in the request (relative to the request's directory),
-    `image.metadata_present` is read from the file itself first (see attach_image_facts)."""
-    name, text = read_text(request)
+    `image.metadata_present` is read from the file itself first (see attach_image_facts). A
+    request over `max_bytes` is refused before it is parsed."""
+    name, text = read_text(request, max_bytes)
     document = parse_document(name, text, "request")
     base_dir = None if str(request) == "-" else pathlib.Path(request).parent
     document = attach_image_facts(document, image_file=image_file, base_dir=base_dir)
@@ -158,39 +179,80 @@ def _is_lines_file(name: str) -> bool:
     return name.endswith((".jsonl", ".ndjson"))
 
 
-def validate(paths: Iterable[str | pathlib.Path]) -> ValidationReport:
-    """Schema-check JSON requests/events, JSON Lines logs and YAML overlays; every error listed."""
+def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pathlib.Path] = ()) -> ValidationReport:
+    """Schema-check JSON requests/events, JSON Lines logs and YAML overlays; every error listed.
+    An overlay's rule ids are checked against the shipped rules plus those of policy_dirs."""
     report = ValidationReport()
+    known_ids: set[str] | None = None
     for source in paths:
         name = "<stdin>" if str(source) == "-" else str(source)
         if name.endswith((".yaml", ".yml")):
             report.checked += 1
             try:
-                load_overlay(source)
+                if known_ids is None:
+                    known_ids = rule_ids(load_modules(list(policy_dirs)))
+                load_overlay(source, rule_ids=known_ids)
             except CheckerError as exc:
                 report.errors.extend(str(exc).splitlines())
             continue
+        if _is_lines_file(name):
+            try:
+                for number, line in _log_lines(source):
+                    if not line.strip():
+                        continue
+                    report.checked += 1
+                    report.errors.extend(_line_problems(name, number, line))
+            except CheckerError as exc:
+                report.errors.append(str(exc))
+            continue
         try:
-            name, text = read_text(source)
+            name, text = read_text(source, MAX_REQUEST_BYTES)
         except CheckerError as exc:
             report.errors.append(str(exc))
             continue
-        if _is_lines_file(name):
-            for number, line in enumerate(text.split("\n"), start=1):
-                if not line.strip():
-                    continue
-                report.checked += 1
-                report.errors.extend(_line_problems(name, number, line))
-        else:
-            report.checked += 1
-            try:
-                parse_document(name, text, "request")
-            except CheckerError as exc:
-                report.errors.extend(str(exc).splitlines())
+        report.checked += 1
+        try:
+            parse_document(name, text, "request")
+        except CheckerError as exc:
+            report.errors.extend(str(exc).splitlines())
     return report
 
 
-def _line_problems(name: str, number: int, line: str) -> Iterator[str]:
+def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
+    """(number, raw line) of a JSON Lines file, streamed (a log can be any size), split and
+    stripped as the audit reads it: a BOM at the start of the file is not part of line 1."""
+    from .audit.reader import MAX_LINE_BYTES
+
+    try:
+        handle = sys.stdin.buffer if str(source) == "-" else open(source, "rb")
+    except OSError as exc:
+        raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    try:
+        for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 2), b""), start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.endswith(b"\n") and len(raw) > MAX_LINE_BYTES:  # the rest of an overlong line
+                while (more := handle.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):
+                    pass
+            yield number, raw.rstrip(b"\n").removesuffix(b"\r")
+    except OSError as exc:
+        raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
+
+
+def _line_problems(name: str, number: int, raw: bytes) -> Iterator[str]:
+    from .audit.reader import MAX_LINE_BYTES
+
+    if len(raw) > MAX_LINE_BYTES:
+        yield f"{name}:{number}: $: line longer than 1 MiB"
+        return
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        yield f"{name}:{number}: $: not UTF-8 (byte {exc.start})"
+        return
     try:
         document = loads(line)
     except JSONProblem as exc:
@@ -205,20 +267,42 @@ def _line_problems(name: str, number: int, line: str) -> Iterator[str]:
 
 
 def rules(policy_dirs: Iterable[str | pathlib.Path] = ()) -> list[RuleMeta]:
-    return catalogue(load_modules([pathlib.Path(d) for d in policy_dirs]))
+    return catalogue(load_modules(list(policy_dirs)))
 
 
-def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> tuple[int, str]:
+def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = (), force: bool = False) -> tuple[int, str]:
     """Write the OPA bundle of the policy set (SPEC §6 `clinimg policy bundle`); (bytes, revision).
-    Own Rego that does not compile is refused: a server must not start on a broken bundle."""
+    Own Rego that does not compile is refused: a server must not start on a broken bundle. An
+    output that is an input (the overlay, an own Rego file) or a symbolic link (unless `force`)
+    is refused before anything is written."""
     from .bundle import write_bundle
     from .policytasks import compile_check
 
+    policy_dirs = list(policy_dirs)
+    refuse_clobbering([("--output", str(output))], _policy_inputs(policy_config, policy_dirs), force=force)
     policy = build_policy(policy_config, policy_dirs)
     problems = compile_check([str(d) for d in policy_dirs])
     if problems:
         raise CheckerError("\n".join(problems + ["no bundle written: the policies do not compile"]))
     return write_bundle(policy, output), policy.digest
+
+
+def _policy_inputs(policy_config: str | pathlib.Path | None, policy_dirs: Iterable[str | pathlib.Path]) -> list[tuple[str, str | None]]:
+    """The policy files a run reads, by role (for refuse_clobbering)."""
+    found: list[tuple[str, str | None]] = [("--policy-config", str(policy_config) if policy_config else None)]
+    return found + [("a file of --policy-dir", path) for path in files_under(policy_dirs)]
+
+
+def refuse_decision_log_over_inputs(decision_log: str | None, policy_config: str | pathlib.Path | None, policy_dirs: Iterable[str | pathlib.Path]) -> None:
+    """`serve --decision-log` is appended to: refused when it is the overlay or an own Rego file
+    (a symbolic link is fine: appending destroys nothing)."""
+    refuse_clobbering([("--decision-log", decision_log)], _policy_inputs(policy_config, list(policy_dirs)), force=True)
+
+
+def write_output(path: str | pathlib.Path, text: str, option: str) -> None:
+    """Write a report (or any output) whole or not at all: a temporary file renamed into place.
+    Call refuse_clobbering first (api.audit does, for --output)."""
+    write_atomically(path, text.encode("utf-8"), option)
 
 
 def dumps_decision(decision: dict[str, Any]) -> str:
@@ -243,29 +327,37 @@ def audit(
     progress: bool = True,
     engine: str = "embedded",
     opa: OpaSettings | None = None,
+    report_output: str | pathlib.Path | None = None,
+    force: bool = False,
 ) -> "AuditReport":
-    """Decide every event of the logs and the open lifecycles (SPEC §5 `clinimg audit`)."""
-    import os
+    """Decide every event of the logs and the open lifecycles (SPEC §5 `clinimg audit`).
 
+    Before anything is opened for writing, the outputs — the state store, the quarantine file and
+    `report_output` (where the caller will write the report: only checked here) — are refused if
+    one is an input (a log, the overlay, an own Rego file) or another output, or a symbolic link
+    (unless `force`)."""
     from .audit import audit as run_audit
-    from .engines.embedded import EmbeddedEngine
 
+    paths = list(paths)
+    policy_dirs = list(policy_dirs)
+    refuse_clobbering(
+        [("--state", str(state) if state else None), ("--quarantine", str(quarantine) if quarantine else None),
+         ("--output", str(report_output) if report_output else None)],
+        [("an input log", p) for p in paths] + _policy_inputs(policy_config, policy_dirs),
+        force=force,
+    )
     policy = build_policy(policy_config, policy_dirs)
     if engine != "embedded":  # e.g. an OPA server: the report carries that engine's stamp
-        made: list[Engine] = []
         report = run_audit(
             list(paths),
             policy=policy,
-            engine_factory=lambda p: made.append(make_engine(p, engine, opa)) or made[-1],
+            engine_factory=lambda p: make_engine(p, engine, opa),
             as_of=as_of,
             state_path=state,
             quarantine=quarantine,
             progress=progress,
         )
-        if made and hasattr(made[0], "stamp"):
-            report.policy = made[0].stamp()
-        return report
-    paths = list(paths)
+        return report  # stamped by the server's bundle revision (audit/runner.py policy_stamp)
     return run_audit(
         paths,
         policy=policy,
@@ -330,6 +422,7 @@ def deidentify_image(source: str | pathlib.Path, output: str | pathlib.Path, *, 
     """A copy of an image, video or audio file without identifying metadata (SPEC: de-identification)."""
     from .imagefiles import deidentify
 
+    refuse_clobbering([("--output", str(output))], [("the input file", str(source))], force=force)
     return deidentify(source, output, force=force)
 
 

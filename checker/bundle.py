@@ -80,18 +80,10 @@ def build_bundle(policy: PolicySet) -> bytes:
 
 def write_bundle(policy: PolicySet, output: str | pathlib.Path) -> int:
     """Write the bundle (atomically: a temporary file renamed into place); its size in bytes."""
+    from .outputs import write_atomically
+
     data = build_bundle(policy)
-    target = pathlib.Path(output)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(target)
-    except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise CheckerError(f"{target}: cannot write the bundle ({exc.strerror or type(exc).__name__})") from None
+    write_atomically(output, data, "--output")
     return len(data)
 
 

@@ -52,7 +52,7 @@ class Case:
         got = sorted({f["rule"] for f in decision["findings"]})
         out = []
         if got != sorted(set(self.findings)):
-            out.append(f"findings {got} != expected {sorted(set(self.findings))}")
+            out.append(f"expected findings {sorted(set(self.findings))}, found {got}")
         if self.outcome is not None and decision["outcome"] != self.outcome:
             out.append(f"outcome {decision['outcome']} != expected {self.outcome}")
         if self.basis is not False and decision["basis"] != self.basis:
@@ -64,17 +64,30 @@ class Case:
         return out
 
 
-def load_cases(directory: pathlib.Path = CASES_DIR) -> list[Case]:
-    bases = yaml.safe_load((directory / "bases.yaml").read_text())
+def load_cases(directory: pathlib.Path = CASES_DIR, *, display: str | None = None) -> list[Case]:
+    """The cases of a directory's *.yaml files. A hospital's own cases (`<policy-dir>/cases/`)
+    start from the shipped bases.yaml unless their directory has its own. display: how to name
+    the files in failures (default: the file name alone)."""
+    from .errors import CheckerError
+
+    bases_file = directory / "bases.yaml"
+    bases = yaml.safe_load((bases_file if bases_file.exists() else CASES_DIR / "bases.yaml").read_text())
     cases = []
     for path in sorted(directory.glob("*.yaml")):
         if path.name == "bases.yaml":
             continue
-        for raw in yaml.safe_load(path.read_text()) or []:
+        shown = f"{display}/{path.name}" if display else path.name
+        try:
+            raws = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            raise CheckerError(f"{shown}: cannot read the cases (not UTF-8 YAML)") from None
+        for n, raw in enumerate(raws):
+            if not isinstance(raw, dict) or "name" not in raw or raw.get("base") not in bases:
+                raise CheckerError(f"{shown}: case {n + 1}: needs a `name` and a `base` of bases.yaml ({', '.join(sorted(bases))})")
             base = bases[raw["base"]]
             cases.append(
                 Case(
-                    file=path.name,
+                    file=shown,
                     name=raw["name"],
                     input=deep_merge(base, raw.get("patch") or {}),
                     config=raw.get("config") or {},

@@ -22,7 +22,7 @@ def _errors_as_lines(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except CheckerError as exc:
-            if ctx.find_root().params.get("traceback"):
+            if _traceback_wanted(ctx):
                 traceback.print_exc()
             for line in str(exc).splitlines():
                 click.echo(f"clinimg: {terminal_safe(line)}", err=True)
@@ -30,12 +30,31 @@ def _errors_as_lines(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
             raise
         except Exception as exc:  # a bug: still one line, unless asked for the traceback
-            if ctx.find_root().params.get("traceback"):
+            if _traceback_wanted(ctx):
                 traceback.print_exc()
             click.echo(f"clinimg: internal error ({type(exc).__name__}); re-run with --traceback for details", err=True)
             ctx.exit(int(ExitCode.USAGE))
 
     return wrapper
+
+
+def _traceback_wanted(ctx: click.Context) -> bool:
+    return bool(ctx.find_root().params.get("traceback") or ctx.meta.get("clinimg.traceback"))
+
+
+def _remember_traceback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["clinimg.traceback"] = True  # ctx.meta is shared by the whole command chain
+
+
+def _accept_traceback_everywhere(group: click.Group) -> None:
+    """`--traceback` after the subcommand too (`clinimg audit … --traceback`), not only before it."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_traceback_everywhere(command)
+        elif not any(p.name == "traceback" for p in command.params):
+            command.params.append(click.Option(["--traceback"], is_flag=True, expose_value=False, callback=_remember_traceback,
+                                               help="Show a Python traceback on errors (for bug reports)."))
 
 
 policy_config_option = click.option(
@@ -94,12 +113,13 @@ def main(traceback: bool) -> None:
 @policy_config_option
 @policy_dir_option
 @click.option("--format", "fmt", type=click.Choice(sorted(CHECK_REPORTER_BY_NAME)), default="text", show_default=True)
-@click.option("--image", "image_file", type=click.Path(dir_okay=False), default=None, help="Read image.metadata_present from this image/video/audio file (as an image.file in the request does).")
+@click.option("--image", "image_file", type=click.Path(), default=None, help="Read image.metadata_present from this image/video/audio file (as an image.file in the request does).")
+@click.option("--max-request-bytes", type=click.IntRange(1024, 64 * 1024 * 1024), default=api.MAX_REQUEST_BYTES, show_default=True, help="Refuse a larger request before parsing it (as serve's --max-body-bytes).")
 @_errors_as_lines
 @engine_options
-def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...], fmt: str, image_file: str | None, engine: str = "embedded", opa: Any = None) -> None:
+def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...], fmt: str, image_file: str | None, max_request_bytes: int, engine: str = "embedded", opa: Any = None) -> None:
     """Decide one proposed capture or disclosure. Exit 0 permit, 1 deny, 3 escalate, 2 bad input."""
-    result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs, image_file=image_file)
+    result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs, image_file=image_file, max_bytes=max_request_bytes)
     click.echo(CHECK_REPORTER_BY_NAME[fmt]().render(result.decision), nl=False)
     sys.exit(int(result.exit_code))
 
@@ -111,24 +131,26 @@ def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...],
 @click.option("--format", "fmt", type=click.Choice(sorted(AUDIT_REPORTER_BY_NAME)), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", help="Write the report here (default: stdout).")
 @click.option("--quarantine", type=click.Path(dir_okay=False), default=None, help="Write every invalid line here, verbatim.")
+@click.option("--force", is_flag=True, help="Write --output, --quarantine or --state through a symbolic link (refused otherwise).")
 @click.option("--workers", type=click.IntRange(1, 4), default=None, help="Processes deciding in parallel (1-4), each with its share of the patients (default: one per core, at most 4, for logs of 16 MB or more).")
 @click.option("--no-cache", is_flag=True, help="Decide every event afresh (slower; the same decisions).")
 @policy_config_option
 @policy_dir_option
 @_errors_as_lines
 @engine_options
-def audit(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str, output: str, quarantine: str | None, workers: int | None, no_cache: bool, policy_config: str | None, policy_dirs: tuple[str, ...], engine: str = "embedded", opa: Any = None) -> None:
-    """Audit event logs (JSON Lines, or - for stdin). Exit 0 no deny findings, 1 deny findings, 2 usage or policy error."""
-    report = api.audit(logs, engine=engine, opa=opa, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs, quarantine=quarantine, workers=workers, cache=not no_cache)
+def audit(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str, output: str, quarantine: str | None, force: bool, workers: int | None, no_cache: bool, policy_config: str | None, policy_dirs: tuple[str, ...], engine: str = "embedded", opa: Any = None) -> None:
+    """Audit event logs (JSON Lines, or - for stdin). Exit 0 no deny findings, 1 deny findings, 2 usage or policy error.
+    An output (--output, --quarantine, --state) that is an input or another output is refused before anything is written."""
+    report = api.audit(logs, engine=engine, opa=opa, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs,
+                       quarantine=quarantine, workers=workers, cache=not no_cache, report_output=output, force=force)
     text = AUDIT_REPORTER_BY_NAME[fmt]().render(report.as_dict())
+    previous = report.policy.get("previous_digest")
+    if previous:
+        click.echo(f"clinimg audit: the policy changed since the previous run on this state store: was {previous}, now {report.policy['digest']}", err=True)
     if output == "-":
         click.echo(text, nl=False)
     else:
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            raise CheckerError(f"{output}: cannot write the report ({exc.strerror})") from None
+        api.write_output(output, text, "--output")
         c = report.counts
         click.echo(f"clinimg audit: {len(report.findings)} finding(s), read {c['read']} = decided {c['decided']} + invalid {c['invalid']} + duplicate {c['duplicate']}; report written to {output}", err=True)
     sys.exit(int(ExitCode.DENY) if report.has_deny or report.engine_errors else 0)
@@ -136,10 +158,12 @@ def audit(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str,
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@policy_dir_option
 @_errors_as_lines
-def validate(files: tuple[str, ...]) -> None:
-    """Schema-check requests (JSON), event logs (JSON Lines) and overlays (YAML); every error with its path."""
-    report = api.validate(files)
+def validate(files: tuple[str, ...], policy_dirs: tuple[str, ...]) -> None:
+    """Schema-check requests (JSON), event logs (JSON Lines) and overlays (YAML); every error with its path.
+    An overlay's rule ids must be rules of the shipped policies or of --policy-dir."""
+    report = api.validate(files, policy_dirs=policy_dirs)
     for line in report.errors:
         click.echo(terminal_safe(line), err=True)
     if report.errors:
@@ -173,23 +197,28 @@ def policy() -> None:
 @policy.command("test")
 @policy_dir_option
 @click.option("-v", "--verbose", is_flag=True, help="List passing tests too.")
+@click.option("--only-local", is_flag=True, help="Only the hospital's own tests (_test.rego and cases/ of --policy-dir).")
+@click.option("-k", "pattern", default=None, metavar="PATTERN", help="Only tests and cases whose name (file::test) contains PATTERN.")
 @_errors_as_lines
-def policy_test(policy_dirs: tuple[str, ...], verbose: bool) -> None:
-    """Run the _test.rego tests on reference OPA and the data-driven rule cases on every engine."""
+def policy_test(policy_dirs: tuple[str, ...], verbose: bool, only_local: bool, pattern: str | None) -> None:
+    """Run the _test.rego tests on reference OPA and the data-driven rule cases on every engine
+    (tests/cases, and the cases/ folder of each --policy-dir). Failures name file and test."""
     from .policytasks import run_policy_tests
 
-    failed = run_policy_tests(policy_dirs, verbose=verbose, echo=click.echo)
+    failed = run_policy_tests(policy_dirs, verbose=verbose, echo=click.echo, only_local=only_local, pattern=pattern)
     sys.exit(int(ExitCode.DENY) if failed else 0)
 
 
 @policy.command("check")
 @policy_dir_option
+@policy_config_option
 @_errors_as_lines
-def policy_check(policy_dirs: tuple[str, ...]) -> None:
-    """Compile-check the shipped and own Rego; errors as file:line: message."""
+def policy_check(policy_dirs: tuple[str, ...], policy_config: str | None) -> None:
+    """Check own Rego against the local-rule contract and compile it (and the shipped Rego) on
+    every engine; with --policy-config, the overlay and its rule ids too. Errors as file:line: message."""
     from .policytasks import compile_check
 
-    problems = compile_check(policy_dirs)
+    problems = compile_check(policy_dirs, policy_config)
     for line in problems:
         click.echo(terminal_safe(line), err=True)
     if problems:
@@ -199,13 +228,14 @@ def policy_check(policy_dirs: tuple[str, ...]) -> None:
 
 @policy.command("bundle")
 @click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Where to write the bundle (.tar.gz).")
+@click.option("--force", is_flag=True, help="Write --output through a symbolic link (refused otherwise).")
 @policy_config_option
 @policy_dir_option
 @_errors_as_lines
-def policy_bundle(output: str, policy_config: str | None, policy_dirs: tuple[str, ...]) -> None:
+def policy_bundle(output: str, force: bool, policy_config: str | None, policy_dirs: tuple[str, ...]) -> None:
     """Build an OPA bundle (.tar.gz with .manifest; revision = the policy digest) that
     `opa run --server --bundle` serves unchanged. The same policies give the same bytes."""
-    size, revision = api.bundle(output, policy_config=policy_config, policy_dirs=policy_dirs)
+    size, revision = api.bundle(output, policy_config=policy_config, policy_dirs=policy_dirs, force=force)
     click.echo(f"wrote {output} ({size:,} bytes), revision {revision}")
 
 
@@ -216,12 +246,13 @@ def policy_bundle(output: str, policy_config: str | None, policy_dirs: tuple[str
 @policy_dir_option
 @click.option("--token", envvar="CLINIMG_SERVE_TOKEN", default=None, metavar="TOKEN", help="Require 'Authorization: Bearer TOKEN' (or env CLINIMG_SERVE_TOKEN).")
 @click.option("--max-body-bytes", type=click.IntRange(1024, 64 * 1024 * 1024), default=1024 * 1024, show_default=True, help="Refuse bodies larger than this (413).")
+@click.option("--body-timeout", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True, help="Seconds for a request's headers, and then its whole body, to arrive; slower ones are closed (a late body: 408).")
 @click.option("--decision-log", type=click.Path(dir_okay=False), default=None, help="Append one JSON line per decision here (ids masked).")
 @click.option("--log-unmasked", is_flag=True, help="Keep patient and actor ids in the decision log as they are.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Embedded engine worker processes (default: one per core, at most 4).")
 @click.option("--access-log", is_flag=True, help="Log every HTTP request line on stderr.")
 @_errors_as_lines
-def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[str, ...], token: str | None, max_body_bytes: int, decision_log: str | None, log_unmasked: bool, workers: int | None, access_log: bool) -> None:
+def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[str, ...], token: str | None, max_body_bytes: int, body_timeout: float, decision_log: str | None, log_unmasked: bool, workers: int | None, access_log: bool) -> None:
     """Decision service: POST /v1/check, OPA-compatible POST /v1/data/clinimg/decision (and the
     batch API), GET /health. Stop with Ctrl-C."""
     import os
@@ -230,8 +261,9 @@ def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[st
 
     if not server.is_loopback(host) and not token:
         click.echo(f"clinimg: WARNING: serving on {host} without --token: anyone who can reach it may ask for decisions", err=True)
+    api.refuse_decision_log_over_inputs(decision_log, policy_config, policy_dirs)
     policy = api.build_policy(policy_config, policy_dirs)
-    options = server.ServeOptions(token=token or None, max_body_bytes=max_body_bytes, decision_log=decision_log,
+    options = server.ServeOptions(token=token or None, max_body_bytes=max_body_bytes, body_timeout=body_timeout, decision_log=decision_log,
                                   log_unmasked=log_unmasked, workers=workers or min(4, os.cpu_count() or 1))
     service = server.DecisionService(policy, options)
     server.serve(service, host, port, access_log=access_log, announce=lambda line: click.echo(line, err=True))
@@ -271,6 +303,8 @@ def deidentify_command(source: str, output: str, force: bool, fmt: str) -> None:
     result = api.deidentify_image(source, output, force=force).as_dict()
     click.echo(report.deidentify_json(result) if fmt == "json" else report.deidentify_text(result), nl=False)
 
+
+_accept_traceback_everywhere(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

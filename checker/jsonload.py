@@ -1,11 +1,14 @@
 """Strict JSON reading: one clear error naming file, line and JSON path; never the value.
 
-Rejected: invalid JSON, duplicate keys, NaN/Infinity, nesting deeper than MAX_DEPTH, oversized
-documents. Every failure is a CheckerError (or, for a log line, an InputProblem) — no traceback.
+Rejected: invalid JSON, duplicate keys, NaN/Infinity and numbers too large to be finite (1e309),
+nesting deeper than MAX_DEPTH, oversized documents, and text no store or engine can take — a lone
+surrogate (a "\\udfff" escape: not Unicode, cannot be encoded as UTF-8) or a NUL character. Every
+failure is a CheckerError (or, for a log line, an InputProblem) naming the JSON path — no traceback.
 """
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -38,8 +41,116 @@ def _no_constants(name: str) -> Any:
     raise JSONProblem(f"{name} is not a JSON number")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise JSONProblem("number too large (not finite)")
+    return value
+
+
+# The strict decoder, also for the server's query text (checker/server.py).
+STRICT_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_float=_finite)
+_DECODER = STRICT_DECODER
+
+
+class _Duplicated(dict):  # type: ignore[type-arg]
+    """(Only when locating a problem) an object that had a key twice; `key` is the first repeat."""
+
+    key = ""
+
+
+_NOT_FINITE = object()
+
+
+def _marking_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    marked = _Duplicated(out)
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            marked.key = key
+            break
+        seen.add(key)
+    return marked
+
+
+def _marking_float(text: str) -> Any:
+    value = float(text)
+    return _NOT_FINITE if math.isinf(value) else value
+
+
+_LOCATING = json.JSONDecoder(object_pairs_hook=_marking_pairs, parse_constant=lambda name: _NOT_FINITE, parse_float=_marking_float)
+
+
+def _located(text: str, fallback: "JSONProblem") -> "JSONProblem":
+    """The problem a strict decode raised (a duplicate key or a number that is not finite), again
+    with the JSON path and line it is at: the text is decoded once more, marking what the strict
+    decoder refused, and the first mark found (in document order) is it. Only on the error path."""
+    try:
+        doc = _LOCATING.decode(text)
+    except ValueError:
+        return fallback
+    for path, value in _walk(doc, []):
+        if isinstance(value, _Duplicated):
+            return JSONProblem(f"duplicate key {safe_key(value.key)}", _line(text, path), json_path(path))
+        if value is _NOT_FINITE:
+            return JSONProblem(fallback.reason, _line(text, path), json_path(path))
+    return fallback
+
+
+def _walk(value: Any, path: list[Any]) -> Any:
+    """(path, value) of every value in document order, containers before what they hold."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(item, path + [key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _walk(item, path + [index])
+
+
+def _line(text: str, path: list[Any]) -> int:
+    return line_of_path(text, path) if "\n" in text else 1
+
+
+# A \u escape that may decode to a lone surrogate or NUL (or an escaped backslash before a "u":
+# then the search below finds nothing). Raw text cannot hold either: bytes that decode as UTF-8
+# hold no surrogates, and a raw NUL is not valid JSON.
+_RISKY_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)")
+
+
+def unusable_text(value: Any, path: list[Any] | None = None) -> tuple[list[Any], str] | None:
+    """(path, why) of the first string — key or value — that no store or engine can take: one
+    holding a lone surrogate (it cannot be encoded as UTF-8: SQLite, regopy and every report
+    would fail on it) or a NUL character (C strings end there); None when all are fine."""
+    for where, item in _walk(value, path or []):
+        if isinstance(item, dict):
+            for key in item:
+                why = _text_problem(key) if isinstance(key, str) else None
+                if why:
+                    return where + [key], "a key " + why
+        elif isinstance(item, str):
+            why = _text_problem(item)
+            if why:
+                return where, why
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "holds a NUL character (U+0000), which is not accepted"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return "holds text that is not valid Unicode (a lone surrogate escape), which is not accepted"
+    return None
+# Strings as an unrolled, possessive loop: `(?:[^"\\]|\\.)*` keeps a backtracking entry per
+# character (~170 MB for one 1 MB string).
+_STRING_TOKEN = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_BRACKETS = re.compile(_STRING_TOKEN + r'|[\[\]{}]')
 
 
 def nesting_depth_exceeds(text: str, limit: int = MAX_DEPTH) -> int | None:
@@ -66,14 +177,40 @@ def loads(text: str) -> Any:
     if deep is not None:
         raise JSONProblem(f"JSON nested deeper than {MAX_DEPTH} levels", deep)
     try:
-        return _DECODER.decode(text)
+        document = _DECODER.decode(text)
     except JSONProblem as exc:
-        raise exc
+        raise _located(text, exc) from None
     except json.JSONDecodeError as exc:
         # exc.msg is the parser's description ("Expecting ',' delimiter"); it never quotes the text.
         raise JSONProblem(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except (RecursionError, ValueError) as exc:  # ValueError: an integer with too many digits
         raise JSONProblem(f"not acceptable JSON ({type(exc).__name__})") from None
+    if "\\u" in text and _RISKY_ESCAPE.search(text):
+        found = unusable_text(document)
+        if found is not None:
+            raise JSONProblem(found[1], _line(text, found[0]), json_path(found[0]))
+    return document
+
+
+# At most this many JSON values in one request (check, serve): real ones hold about a hundred; the
+# engine's memory grows with them (20,000 values: +50 MB), and one `check` stays under ~100 MB.
+MAX_REQUEST_VALUES = 10_000
+
+
+def holds_more_values(value: Any, limit: int = MAX_REQUEST_VALUES) -> bool:
+    """Does `value` hold more than `limit` JSON values (itself, every member and item, nested)?"""
+    stack = [value]
+    count = 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def safe_key(key: str, limit: int = 40) -> str:
@@ -97,60 +234,62 @@ def json_path(parts: Any) -> str:
 # ---------------------------------------------------------------------------------------------
 # Locating a JSON path's line in a pretty-printed document (only used to report errors).
 
-_TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|([\[\]{}:,])|(-?[0-9][^,\]}\s]*|true|false|null))', re.S)
+_TOKEN = re.compile(r'\s*(?:(' + _STRING_TOKEN + r')|([\[\]{}:,])|(-?[0-9][^,\]}\s]*|true|false|null))', re.S)
 
 
 def line_of_path(text: str, path: list[Any]) -> int:
     """The 1-based line where the value at `path` starts (or its nearest existing parent)."""
-    stack: list[list[Any]] = []  # [container, key-or-index, expecting_key]
-    current: list[Any] = []
-    best = 1
+    return lines_of_paths(text, [path])[0]
+
+
+def lines_of_paths(text: str, paths: list[list[Any]]) -> list[int]:
+    """line_of_path for many paths in one pass over the text (a document with many problems
+    must not be scanned once per problem)."""
+    wanted = {tuple(path[:n]) for path in paths for n in range(len(path) + 1)}
+    starts: dict[tuple[Any, ...], int] = {}
+    # One entry per open container: [kind, path of the container, next index or pending key]
+    stack: list[list[Any]] = []
     pos = 0
-    pending_key: Any = None
-    target = list(path)
+    expecting_key = False
     try:
         while pos < len(text):
             m = _TOKEN.match(text, pos)
             if not m:
                 break
-            start = m.start(1) if m.group(1) else m.start(2) if m.group(2) else m.start(3)
-            pos = m.end()
-            line = text.count("\n", 0, start) + 1
             string, punct, scalar = m.groups()
-            if stack and stack[-1][0] == "{" and stack[-1][2] and string is not None:
-                pending_key = json.loads(string)
-                stack[-1][2] = False
+            start = m.start(1) if string is not None else m.start(2) if punct is not None else m.start(3)
+            pos = m.end()
+            if expecting_key and string is not None:
+                stack[-1][2] = json.loads(string)
+                expecting_key = False
                 continue
             if punct == ":":
-                current = current[: len(stack) - 1] + [pending_key]
-                if current == target[: len(current)]:
-                    best = line
                 continue
             if punct == ",":
                 if stack and stack[-1][0] == "{":
-                    stack[-1][2] = True
+                    expecting_key = True
                 elif stack:
-                    stack[-1][1] += 1
-                    current = current[: len(stack) - 1] + [stack[-1][1]]
-                    if current == target[: len(current)]:
-                        best = line
-                continue
-            if punct in ("{", "["):
-                if current == target:
-                    return line
-                stack.append([punct, 0, punct == "{"])
-                if punct == "[":
-                    current = current[: len(stack) - 1] + [0]
-                    if current == target[: len(current)]:
-                        best = line
+                    stack[-1][2] += 1
                 continue
             if punct in ("}", "]"):
                 stack.pop()
-                current = current[: len(stack)]
                 continue
-            # a scalar value
-            if current == target:
-                return line
+            # a value starts: a scalar, a string, or a container
+            where = tuple(stack[-1][1]) + (stack[-1][2],) if stack else ()
+            if where in wanted and where not in starts:
+                starts[where] = text.count("\n", 0, start) + 1
+            if punct in ("{", "["):
+                stack.append([punct, list(where), 0 if punct == "[" else None])
+                expecting_key = punct == "{"
     except Exception:
-        return best
-    return best
+        pass
+    out = []
+    for path in paths:
+        line = 1
+        for n in range(len(path) + 1):
+            found = starts.get(tuple(path[:n]))
+            if found is None:
+                break
+            line = found
+        out.append(line)
+    return out

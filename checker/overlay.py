@@ -6,25 +6,49 @@ refuses alias bombs; every schema error names the file, line and key path.
 from __future__ import annotations
 
 import datetime
+import difflib
+import math
 import pathlib
-from typing import Any
+from typing import Any, Collection, Iterator
 
 import yaml
 
 from . import schemas
 from .errors import CheckerError
-from .jsonload import json_path
+from .jsonload import json_path, safe_key, unusable_text
 
 MAX_OVERLAY_BYTES = 1024 * 1024
 MAX_ALIASES = 50  # a real overlay needs a handful; a billion-laughs file needs many
 MAX_NODES = 100_000  # after alias expansion: a real overlay has a few hundred values
+MAX_DEPTH = 32  # a real overlay nests 3 deep; PyYAML's scanner is quadratic in flow nesting
 
 
-def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
-    """Read, check and return the overlay as the data document's `clinimg.config`."""
+class _DepthError(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that stops at MAX_DEPTH levels of nesting, while scanning — before anything is
+    built, and before the scanner's cost (quadratic in nesting: 10,000 levels took over a
+    minute) adds up. Flow (`[[[…`) and block (indentation, `- - - …`) nesting both count."""
+
+    def fetch_more_tokens(self) -> None:
+        if self.flow_level + len(self.indents) > MAX_DEPTH:
+            raise _DepthError(self.line + 1)
+        super().fetch_more_tokens()
+
+
+def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = None) -> dict[str, Any]:
+    """Read, check and return the overlay as the data document's `clinimg.config`.
+
+    With rule_ids (every rule and obligation id of the policy in force), each id the overlay
+    names must be one of them: a misspelt id would otherwise be ignored and the rule keep firing."""
     p = pathlib.Path(path)
     try:
-        raw = p.read_bytes()
+        with open(p, "rb") as fh:  # never more than the limit (the overlay may be /dev/zero)
+            raw = fh.read(MAX_OVERLAY_BYTES + 1)
     except OSError as exc:
         raise CheckerError(f"{p}: cannot read the policy overlay ({exc.strerror or type(exc).__name__})") from None
     if len(raw) > MAX_OVERLAY_BYTES:
@@ -34,13 +58,16 @@ def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise CheckerError(f"{p}: the policy overlay is not UTF-8 (byte {exc.start})") from None
     try:
-        aliases = sum(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, Loader=yaml.SafeLoader))
+        aliases = sum(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, Loader=_BoundedLoader))
         if aliases > MAX_ALIASES:
             raise CheckerError(f"{p}: the policy overlay uses {aliases} YAML aliases (at most {MAX_ALIASES}): refused")
-        document = yaml.safe_load(text)
-        root_node = yaml.compose(text, Loader=yaml.SafeLoader)
+        root_node = yaml.compose(text, Loader=_BoundedLoader)
+        _refuse_duplicate_keys(p, root_node)
+        document = yaml.load(text, Loader=_BoundedLoader)
     except CheckerError:
         raise
+    except _DepthError as exc:
+        raise CheckerError(f"{p}:{exc.line}: $: the policy overlay nests deeper than {MAX_DEPTH} levels: refused") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -58,11 +85,73 @@ def load_overlay(path: str | pathlib.Path) -> dict[str, Any]:
         document = _plain(document)
     except CheckerError as exc:
         raise CheckerError(f"{p}: {exc}") from None
+    # What JSON refuses, YAML refuses too: numbers that are not finite (.inf, .nan, 1.0e+309) and
+    # text no engine can take (a "\udfff" escape, NUL).
+    bad = _non_finite(document, []) or unusable_text(document)
+    if bad is not None:
+        where, why = bad
+        raise CheckerError(f"{p}:{_line_of(root_node, where)}: {json_path(where)}: {why}")
     problems = schemas.problems("overlay", document)
     if problems:
         lines = [f"{p}:{_line_of(root_node, pr.path)}: {json_path(pr.path)}: {pr.constraint}" for pr in problems]
         raise CheckerError("\n".join(lines))
+    if rule_ids is not None:
+        unknown = [
+            f"{p}:{_line_of(root_node, where)}: {json_path(where)}: unknown rule id{_did_you_mean(named, rule_ids)}"
+            for where, named in named_rule_ids(document)
+            if named not in rule_ids
+        ]
+        if unknown:
+            raise CheckerError("\n".join(unknown))
     return document
+
+
+def _refuse_duplicate_keys(p: pathlib.Path, node: Any, path: list[Any] | None = None) -> None:
+    """A key twice in one mapping is an error naming its line (as JSON's duplicate keys are);
+    YAML itself would keep the last value and drop the first without a word."""
+    path = path or []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key != "<<":
+                if key in seen:
+                    raise CheckerError(f"{p}:{key_node.start_mark.line + 1}: {json_path(path)}: duplicate key {safe_key(str(key))}")
+                seen.add(key)
+            _refuse_duplicate_keys(p, value_node, path + [key])
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _refuse_duplicate_keys(p, item, path + [index])
+
+
+def _non_finite(value: Any, path: list[Any]) -> tuple[list[Any], str] | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, "a number that is not finite (.inf, .nan or too large) is not accepted"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _non_finite(item, path + [key])
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _non_finite(item, path + [index])
+            if found:
+                return found
+    return None
+def named_rule_ids(document: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:
+    """(path, id) for every rule id a (schema-valid) overlay names."""
+    rules = document.get("rules") or {}
+    for i, rule in enumerate(rules.get("disabled") or []):
+        yield ["rules", "disabled", i], rule
+    for rule in rules.get("effect_overrides") or {}:
+        yield ["rules", "effect_overrides", rule], rule
+    for i, waiver in enumerate(document.get("waivers") or []):
+        yield ["waivers", i, "rule"], waiver.get("rule")
+
+
+def _did_you_mean(named: Any, rule_ids: Collection[str]) -> str:
+    guess = difflib.get_close_matches(str(named), sorted(rule_ids), n=1, cutoff=0.6)
+    return f' (did you mean "{guess[0]}"?)' if guess else " (not a rule of the shipped policies or of --policy-dir: clinimg rules lists them)"
 
 
 def _plain(value: Any, budget: list[int] | None = None) -> Any:

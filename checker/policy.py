@@ -8,26 +8,28 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import pathlib
 import re
 from typing import Any, Iterable
 
-import yaml
-
 from .errors import CheckerError
+from .policylint import LOCAL_PACKAGE_PREFIX, lint, read_metadata
+
+__all__ = ["LOCAL_PACKAGE_PREFIX", "PolicySet", "RegoModule", "RuleMeta", "catalogue", "digest", "load_modules", "read_metadata", "with_origins"]
 
 SHIPPED_POLICY_DIR = pathlib.Path(__file__).resolve().parent.parent / "policies"
 # Installed as a wheel the policies ride inside the package (see pyproject's package data).
 if not SHIPPED_POLICY_DIR.is_dir():  # pragma: no cover - depends on the install layout
     SHIPPED_POLICY_DIR = pathlib.Path(__file__).resolve().parent / "policies"
 
-LOCAL_PACKAGE_PREFIX = "clinimg.rules.local."
-
 
 @dataclasses.dataclass(frozen=True)
 class RegoModule:
     path: str  # a stable name: relative to its root, prefixed "local/" for a hospital's own
     source: str
+    # The file as the user named it (`bad_rules/x.rego`), for messages; not part of the digest.
+    origin: str = dataclasses.field(default="", compare=False)
 
     @property
     def is_test(self) -> bool:
@@ -51,7 +53,8 @@ class RuleMeta:
     path: str
 
 
-def _read_dir(root: pathlib.Path, prefix: str) -> list[RegoModule]:
+def _read_dir(root: pathlib.Path, prefix: str, shown: str | None = None) -> list[RegoModule]:
+    """The directory's .rego files; shown: the directory as the user wrote it (for messages)."""
     if not root.is_dir():
         raise CheckerError(f"{root}: policy directory not found")
     modules = []
@@ -60,40 +63,34 @@ def _read_dir(root: pathlib.Path, prefix: str) -> list[RegoModule]:
             text = p.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CheckerError(f"{p}: cannot read Rego file ({type(exc).__name__})") from None
-        modules.append(RegoModule(prefix + p.relative_to(root).as_posix(), text))
+        relative = p.relative_to(root).as_posix()
+        modules.append(RegoModule(prefix + relative, text, os.path.join(shown, relative) if shown else str(p)))
     return modules
 
 
-def load_modules(local_dirs: Iterable[pathlib.Path] = (), *, include_tests: bool = False) -> list[RegoModule]:
-    """Shipped modules, then each local dir's. A local module must live under clinimg.rules.local."""
-    modules = _read_dir(SHIPPED_POLICY_DIR, "")
+def load_modules(local_dirs: Iterable[str | pathlib.Path] = (), *, include_tests: bool = False, check: bool = True) -> list[RegoModule]:
+    """Shipped modules, then each local dir's. A local module must live under clinimg.rules.local
+    and keep the local-rule contract (checker/policylint.py) — unless check=False (`policy check`
+    lists those problems itself, beside the compiler's)."""
+    modules = _read_dir(SHIPPED_POLICY_DIR, "", shown="policies")
+    local: list[RegoModule] = []
     for i, d in enumerate(local_dirs):
-        for m in _read_dir(pathlib.Path(d), f"local{i or ''}/"):
+        for m in _read_dir(pathlib.Path(d), f"local{i or ''}/", shown=str(d)):
             pkg = m.package
             if not (pkg + ".").startswith(LOCAL_PACKAGE_PREFIX) or pkg.count(".") < 3:
                 raise CheckerError(
-                    f"{d}/{m.path.split('/', 1)[1]}:1: package must be clinimg.rules.local.<rule> (own rules join through that namespace only)"
+                    f"{m.origin}:1: package must be clinimg.rules.local.<rule> (own rules join through that namespace only)"
                 )
             if {"input", "data"} & set(pkg.split(".")):
                 # regopy resolves `input` wrongly everywhere once a package path has such a segment.
-                raise CheckerError(f"{d}/{m.path.split('/', 1)[1]}:1: a package name may not contain the segment 'input' or 'data'")
-            modules.append(m)
+                raise CheckerError(f"{m.origin}:1: a package name may not contain the segment 'input' or 'data'")
+            local.append(m)
+    if check and local:
+        problems = lint(local)
+        if problems:
+            raise CheckerError("\n".join(str(p) for p in problems))
+    modules += local
     return [m for m in modules if include_tests or not m.is_test]
-
-
-_META_BLOCK = re.compile(r"^# METADATA\n((?:#.*\n)+)", re.M)
-
-
-def read_metadata(module: RegoModule) -> dict[str, Any] | None:
-    m = _META_BLOCK.search(module.source)
-    if not m:
-        return None
-    text = "\n".join(line[2:] if line.startswith("# ") else line[1:] for line in m.group(1).splitlines())
-    try:
-        meta = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise CheckerError(f"{module.path}: METADATA block is not valid YAML") from None
-    return meta if isinstance(meta, dict) else None
 
 
 def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
@@ -121,6 +118,15 @@ def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
     return sorted(rules, key=lambda r: r.id)
 
 
+def with_origins(text: str, modules: Iterable[RegoModule]) -> str:
+    """Engines name modules by their stable path (`local/x.rego`); messages name the file as the
+    user gave it (`bad_rules/x.rego`)."""
+    for m in modules:
+        if m.origin and m.origin != m.path:
+            text = text.replace(m.path + ":", m.origin + ":")
+    return text
+
+
 def digest(modules: Iterable[RegoModule], data: dict[str, Any]) -> str:
     """sha256 over every module (name and text) and the overlay data, canonically encoded."""
     h = hashlib.sha256()
@@ -141,9 +147,13 @@ class PolicySet:
 
     @classmethod
     def build(cls, config: dict[str, Any] | None = None, local_dirs: Iterable[pathlib.Path] = ()) -> "PolicySet":
+        return cls.from_modules(load_modules(local_dirs), config)
+
+    @classmethod
+    def from_modules(cls, modules: Iterable[RegoModule], config: dict[str, Any] | None = None) -> "PolicySet":
         from . import __version__
 
-        modules = tuple(load_modules(local_dirs))
+        modules = tuple(modules)
         data = {"clinimg": {"config": config or {}}}
         return cls(modules, data, __version__, digest(modules, data))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import itertools
 import re
 import json
 import pathlib
@@ -107,13 +108,21 @@ def _inline(node: Any, base: str, depth: int = 0) -> Any:
     return out
 
 
-def problems(name: str, document: Any) -> list[SchemaProblem]:
-    """Every schema error of `document`, sorted by path; leaf errors of combinators expanded."""
+# At most this many schema errors are gathered for one document: a 1 MiB request can hold 60,000
+# broken list items, and gathering (and locating) every one took minutes and much memory.
+MAX_PROBLEMS = 100
+
+
+def problems(name: str, document: Any, limit: int | None = MAX_PROBLEMS) -> list[SchemaProblem]:
+    """The schema errors of `document` (the first `limit` the validator finds), sorted by path;
+    leaf errors of combinators expanded."""
     out: list[SchemaProblem] = []
-    for error in validator(name).iter_errors(document):
+    errors = validator(name).iter_errors(document)
+    for error in itertools.islice(errors, limit) if limit is not None else errors:
         out.extend(_describe(error))
     unique = {(json.dumps(p.path), p.constraint): p for p in out}
-    return sorted(unique.values(), key=lambda p: (json.dumps(p.path), p.constraint))
+    found = sorted(unique.values(), key=lambda p: (json.dumps(p.path), p.constraint))
+    return found[:limit] if limit is not None else found  # (one error can be many problems: unknown keys)
 
 
 def _describe(error: jsonschema.ValidationError) -> list[SchemaProblem]:

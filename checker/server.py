@@ -19,8 +19,10 @@ Endpoints
 - Anything else → 404 JSON.
 
 Safety: bearer-token auth when a token is set (constant-time compare; 401 otherwise), the body
-is read as a stream and refused (413) past `max_body_bytes`, JSON is read strictly
-(checker.jsonload: duplicate keys, NaN, deep nesting refused), every input is schema-checked
+is read as a stream and refused (413) past `max_body_bytes` or (408, connection closed) when it
+has not fully arrived within `body_timeout` seconds, JSON is read strictly (checker.jsonload:
+duplicate keys, NaN and 1e309, deep nesting, lone surrogates and NUL refused with their path; a
+leading BOM accepted), every input is schema-checked (and held to MAX_REQUEST_VALUES values)
 before it is decided. The decision log (JSON Lines) holds decision id, time, path, outcome, rule
 ids and the policy digest; patient and actor ids are masked by a keyed hash unless
 `log_unmasked`; request bodies are never logged.
@@ -31,6 +33,7 @@ never share an interpreter.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import functools
@@ -53,16 +56,18 @@ from . import __version__, schemas
 from .audit.reader import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
-from .jsonload import JSONProblem, _no_constants, _no_duplicates, json_path, loads, nesting_depth_exceeds
+from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, loads, nesting_depth_exceeds, unusable_text
 from .policy import PolicySet
 
 DEFAULT_PORT = 8181
 DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_BODY_TIMEOUT = 10.0  # seconds for a request's whole body to arrive (a trickled body is refused)
 DECISION_PATH = "clinimg/decision"
 ENGINE_WAIT_SECONDS = 10.0
 MAX_BATCH_INPUTS = 10_000
 _MISSING = object()
-_STRICT = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)  # as checker.jsonload
+_STRICT = STRICT_DECODER  # as checker.jsonload: duplicate keys, NaN and 1e309 refused
+_BOM = b"\xef\xbb\xbf"
 
 
 class Problem(Exception):
@@ -217,6 +222,7 @@ class DecisionLog:
 class ServeOptions:
     token: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
     decision_log: str | None = None
     log_unmasked: bool = False
     workers: int = 2
@@ -259,6 +265,8 @@ class DecisionService:
 
     @staticmethod
     def parse_json(body: bytes) -> Any:
+        if body.startswith(_BOM):  # accepted at the start, as by `check`, `validate` and `audit`
+            body = body[len(_BOM):]
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -282,6 +290,8 @@ class DecisionService:
             if key in self._valid:
                 self._valid.move_to_end(key)
                 return []
+        if holds_more_values(document):  # the engine's memory grows with them
+            return [{"path": prefix, "constraint": f"holds more than {MAX_REQUEST_VALUES} JSON values"}]
         found = schemas.problems("request", document)
         if reviews and document.get("type") == "image_review":
             found = [p for p in found if list(p.path) != ["type"]]
@@ -422,6 +432,11 @@ class DecisionService:
                     value, pos = _STRICT.raw_decode(text, w.end())
                 except (JSONProblem, ValueError):
                     raise Problem(400, "invalid_parameter", f"{shape}; the input of {var} is not acceptable JSON") from None
+                unusable = unusable_text(value)
+                if unusable is not None:
+                    where, why = unusable
+                    raise Problem(400, "invalid_parameter", f"the input of {var} is not acceptable JSON",
+                                  [{"path": f"$.query.{var}" + json_path(where)[1:], "constraint": why}])
             elif body_input is _MISSING:
                 value = _MISSING
             else:
@@ -481,6 +496,7 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
     from starlette.routing import Route
 
     limit = service.options.max_body_bytes
+    body_timeout = service.options.body_timeout
 
     def answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
         return Response(_dumps(body), status_code=status, media_type="application/json", headers=headers)
@@ -497,11 +513,17 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
                 raise Problem(400, "invalid_parameter", "Content-Length is not a number") from None
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Problem(413, "request_too_large", f"the body is larger than {limit} bytes")
-            chunks.append(chunk)
+        # The whole body must arrive within body_timeout: a client trickling it byte by byte
+        # would otherwise hold a connection (and its buffers) for as long as it likes.
+        try:
+            async with asyncio.timeout(body_timeout):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise Problem(413, "request_too_large", f"the body is larger than {limit} bytes")
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise Problem(408, "request_timeout", f"the body did not arrive within {body_timeout:g} s") from None
         return b"".join(chunks)
 
     def guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
@@ -514,6 +536,8 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
                 headers = {"WWW-Authenticate": 'Bearer realm="clinimg"'} if p.status == 401 else None
                 if p.status == 503:
                     headers = {"Retry-After": "1"}
+                if p.status in (408, 413):  # the rest of the body is not read: the connection ends
+                    headers = {"Connection": "close"}
                 return answer(p.status, p.body(), headers)
             except Exception:  # a bug: a 500 without details, never a decision
                 return answer(500, {"code": "internal_error", "message": "internal error; no decision (fail closed)"})
@@ -589,11 +613,60 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def make_server(app: Any, *, access_log: bool = False) -> Any:
+def make_server(app: Any, *, access_log: bool = False, header_timeout: float = DEFAULT_BODY_TIMEOUT) -> Any:
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="warning", access_log=access_log, lifespan="on", timeout_graceful_shutdown=5, server_header=False)
+    config = uvicorn.Config(app, log_level="warning", access_log=access_log, lifespan="on", timeout_graceful_shutdown=5, server_header=False,
+                            http=_header_deadline_protocol(header_timeout))
     return uvicorn.Server(config)
+
+
+def _header_deadline_protocol(seconds: float) -> Any:
+    """uvicorn's httptools protocol, closing a connection whose request headers have not all
+    arrived within `seconds` of its start (or of the last response): the body has its own
+    deadline (read_body), and without this a client trickling headers held a connection for as
+    long as it liked. Without httptools, uvicorn's default (and no header deadline)."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # pragma: no cover - httptools ships with uvicorn[standard]
+        return "auto"
+
+    class HeaderDeadlineProtocol(HttpToolsProtocol):  # type: ignore[misc]
+        _deadline: Any = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(seconds, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _headers_too_slow(self) -> None:
+            self._deadline = None
+            busy = (self.cycle is not None and not self.cycle.response_complete) or self.pipeline
+            if not busy and not self.transport.is_closing():  # a request being answered is never cut
+                self.transport.close()
+
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return HeaderDeadlineProtocol
 
 
 def is_loopback(host: str) -> bool:
@@ -603,7 +676,7 @@ def is_loopback(host: str) -> bool:
 def serve(service: DecisionService, host: str, port: int, *, access_log: bool = False, announce: Callable[[str], None] | None = None) -> None:
     sock = bind(host, port)
     actual = sock.getsockname()[1]
-    server = make_server(create_app(service), access_log=access_log)
+    server = make_server(create_app(service), access_log=access_log, header_timeout=service.options.body_timeout)
     if announce:
         shown = f"[{host}]" if ":" in host else host
         announce(f"clinimg serve: listening on http://{shown}:{actual} (policy {service.stamp['digest']}, {service.pool.size} engine worker(s), pid {os.getpid()})")

@@ -8,7 +8,7 @@ case fails (or the policy no longer evaluates), *survives* otherwise; mutants th
 are not counted. Survivors known to be equivalent (no input can tell them from the original) are
 listed in scripts/mutate_equivalent.txt with a reason, one per line:
 
-    <file>:<line>:<operator>:<mutated line, stripped>  # why it is equivalent
+    <file>:<rule>:<operator>:<line, stripped> => <mutated line, stripped, or <deleted>>  # why it is equivalent
 
 Score = killed / (compiling mutants - listed equivalents). Exit 0 when the score reaches
 --threshold (default 95%), 1 otherwise. `--files` limits the run (substring match on paths).
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from checker.cases import load_cases  # noqa: E402
 from checker.engines.reference import new_opa  # noqa: E402
 from checker.policy import PolicySet, RegoModule, load_modules  # noqa: E402
-from checker.policytest import discover  # noqa: E402
+from checker.policytest import discover, run_rego_tests  # noqa: E402
 
 EQUIVALENT = ROOT / "scripts" / "mutate_equivalent.txt"
 
@@ -45,11 +45,15 @@ class Mutant:
     path: str
     line: int  # 1-based
     operator: str
+    old_line: str
     new_line: str | None  # None: the line is deleted
+    head: str = ""  # the rule the line belongs to (its first line, at column 0)
 
     def key(self) -> str:
-        shown = "<deleted>" if self.new_line is None else self.new_line.strip()
-        return f"{self.path}:{self.line}:{self.operator}:{shown}"
+        """How the equivalents list names it: file, rule, operator, the line before and after (no
+        line number, so that editing elsewhere in the file keeps the list valid)."""
+        after = "<deleted>" if self.new_line is None else self.new_line.strip()
+        return f"{self.path}:{self.head}:{self.operator}:{self.old_line.strip()} => {after}"
 
 
 def _body_lines(source: str) -> Iterator[tuple[int, str]]:
@@ -64,37 +68,46 @@ def _body_lines(source: str) -> Iterator[tuple[int, str]]:
 
 
 def mutants_of(module: RegoModule) -> Iterator[Mutant]:
+    head = ""
     for i, line in _body_lines(module.source):
-        stripped = line.strip()
-        # 1. Delete a condition of a rule body (one tab deep, a statement of its own).
-        if line.startswith("\t") and not line.startswith("\t\t") and stripped not in ("}", "]", ")") \
-                and not stripped.endswith(("{", "[", "(", ",")) and not stripped.startswith('"'):
-            yield Mutant(module.path, i + 1, "delete", None)
-        # 2. Negate a comparison, or a `not`.
-        for old, new in NEGATIONS:
-            if old in line and not stripped.startswith('"'):
-                yield Mutant(module.path, i + 1, f"negate {old.strip()}", line.replace(old, new, 1))
-        if stripped.startswith("not "):
-            yield Mutant(module.path, i + 1, "drop not", line.replace("not ", "", 1))
-        # 3. Flip a boolean default (a `default` rule, or object.get's fallback).
-        for old, new in ((":= true", ":= false"), (":= false", ":= true"), (", true)", ", false)"), (", false)", ", true)")):
-            if old in line and (old.startswith(",") or stripped.startswith("default ")):
-                yield Mutant(module.path, i + 1, "flip default", line.replace(old, new, 1))
-        # 4. Move a number in a comparison or a table by one.
-        for m in re.finditer(r"(?<![\w.\"-])(\d+)(?![\w.\"])", line):
-            if stripped.startswith('"') and ":" not in stripped:
-                continue
-            value = int(m.group(1))
-            for moved in (value - 1, value + 1):
-                if moved >= 0:
-                    yield Mutant(module.path, i + 1, "move number", line[:m.start()] + str(moved) + line[m.end():])
-        # 5. Drop a member of a literal set or array of strings.
-        for m in STRING_LIST.finditer(line):
-            members = re.findall(r'"[^"]*"', m.group(0))
-            for k in range(len(members)):
-                kept = members[:k] + members[k + 1:]
-                literal = m.group(0)[0] + ", ".join(kept) + m.group(0)[-1]
-                yield Mutant(module.path, i + 1, "drop member", line[:m.start()] + literal + line[m.end():])
+        if not line[0].isspace() and line.strip() not in ("}", "]", ")"):
+            head = re.split(r"\s+(?:if|:=|contains|=)\b|\(|\s*\{", line.strip(), maxsplit=1)[0]
+        for mutant in _mutants_of_line(module.path, i, line):
+            yield dataclasses.replace(mutant, head=head)
+
+
+def _mutants_of_line(path: str, i: int, line: str) -> Iterator[Mutant]:
+    module = RegoModule(path, "")  # only its path is read
+    stripped = line.strip()
+    # 1. Delete a condition of a rule body (one tab deep, a statement of its own).
+    if line.startswith("\t") and not line.startswith("\t\t") and stripped not in ("}", "]", ")") \
+            and not stripped.endswith(("{", "[", "(", ",")) and not stripped.startswith('"'):
+        yield Mutant(module.path, i + 1, "delete", line, None)
+    # 2. Negate a comparison, or a `not`.
+    for old, new in NEGATIONS:
+        if old in line and not stripped.startswith('"'):
+            yield Mutant(module.path, i + 1, f"negate {old.strip()}", line, line.replace(old, new, 1))
+    if stripped.startswith("not "):
+        yield Mutant(module.path, i + 1, "drop not", line, line.replace("not ", "", 1))
+    # 3. Flip a boolean default (a `default` rule, or object.get's fallback).
+    for old, new in ((":= true", ":= false"), (":= false", ":= true"), (", true)", ", false)"), (", false)", ", true)")):
+        if old in line and (old.startswith(",") or stripped.startswith("default ")):
+            yield Mutant(module.path, i + 1, "flip default", line, line.replace(old, new, 1))
+    # 4. Move a number in a comparison or a table by one.
+    for m in re.finditer(r"(?<![\w.\"-])(\d+)(?![\w.\"])", line):
+        if stripped.startswith('"') and ":" not in stripped:
+            continue
+        value = int(m.group(1))
+        for moved in (value - 1, value + 1):
+            if moved >= 0:
+                yield Mutant(module.path, i + 1, "move number", line, line[:m.start()] + str(moved) + line[m.end():])
+    # 5. Drop a member of a literal set or array of strings.
+    for m in STRING_LIST.finditer(line):
+        members = re.findall(r'"[^"]*"', m.group(0))
+        for k in range(len(members)):
+            kept = members[:k] + members[k + 1:]
+            literal = m.group(0)[0] + ", ".join(kept) + m.group(0)[-1]
+            yield Mutant(module.path, i + 1, "drop member", line, line[:m.start()] + literal + line[m.end():])
 
 
 def apply(module: RegoModule, mutant: Mutant) -> RegoModule:
@@ -112,8 +125,9 @@ class Runner:
     def __init__(self) -> None:
         self.modules = load_modules([], include_tests=True)
         self.tests: dict[str, set[str]] = {}
-        for package, rule in discover(self.modules):
-            self.tests.setdefault(package, set()).add(rule)
+        self.all_tests = discover(self.modules)
+        for test in self.all_tests:
+            self.tests.setdefault(test.package, set()).add(test.rule)
         self.cases = load_cases()
         self.configs: dict[str, tuple[dict[str, Any], list[Any]]] = {}
         for case in self.cases:
@@ -135,22 +149,18 @@ class Runner:
         except Exception as exc:  # a compile error: not a mutant that counts
             raise SyntaxError(str(exc).splitlines()[0] if str(exc) else "compile") from None
         try:
-            packages = self._test_packages_for(path)
-            # Its own unit tests first (most mutants die here), then the data cases, then the rest.
-            for package in packages[:1]:
+            # Its own unit tests first (most mutants die here), then the data cases, then every test.
+            for package in self._test_packages_for(path)[:1]:
                 why = self._package(opa, package)
                 if why:
                     return why
-            why = self._cases(policy_modules)
-            if why:
-                return why
-            for package in packages[1:]:
-                why = self._package(opa, package)
-                if why:
-                    return why
-            return None
         finally:
             opa.close()
+        why = self._cases(policy_modules)
+        if why:
+            return why
+        failed = [r for r in run_rego_tests(modules, self.all_tests) if not r.passed]
+        return failed[0].name if failed else None
 
     def _package(self, opa: Any, package: str) -> str | None:
         try:

@@ -30,6 +30,7 @@ import dataclasses
 import json
 import os
 import queue
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -38,11 +39,12 @@ from typing import Any, Callable
 
 from ..api import embedded_audit_engine
 from ..errors import CheckerError, EngineError
+from ..outputs import describe_oserror
 from ..policy import PolicySet, RegoModule
 from .reader import LogSet, partition_of
 from .runner import Decided, decide_in_order, tune_gc
 from .state import State
-from .store import PartitionStore, Store, merge_events, merge_state, undo_merge
+from .store import PartitionStore, Store, describe_store_error, merge_events, merge_state, undo_merge
 
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -103,7 +105,7 @@ def run_partitions(
                 "events": base + ".events.sqlite",
                 "spool": child.spool,
                 "report": child.report,
-                "modules": [[m.path, m.source] for m in policy.modules],
+                "modules": [[m.path, m.source, m.origin] for m in policy.modules],
                 "data": policy.data,
                 "version": policy.version,
                 "digest": policy.digest,
@@ -235,7 +237,7 @@ def main() -> int:
     k, n = config["partition"]
     store = engine = logs = None
     try:
-        policy = PolicySet(tuple(RegoModule(p, s) for p, s in config["modules"]), config["data"], config["version"], config["digest"])
+        policy = PolicySet(tuple(RegoModule(p, s, o) for p, s, o in config["modules"]), config["data"], config["version"], config["digest"])
 
         def owns(patient_id: str) -> bool:
             return partition_of(patient_id, n) == k
@@ -274,6 +276,12 @@ def main() -> int:
         return 0
     except (CheckerError, EngineError) as exc:
         send({"error": str(exc)})
+        return 2
+    except sqlite3.OperationalError as exc:  # its scratch databases (TMPDIR): a full disk, say
+        send({"error": f"the audit's temporary store (TMPDIR): {describe_store_error(exc)}; nothing was kept"})
+        return 2
+    except OSError as exc:  # reading a log, or its invalid-line spool (TMPDIR)
+        send({"error": f"audit: {describe_oserror(exc)} (reading a log, or writing temporary files in TMPDIR); nothing was kept"})
         return 2
     except Exception as exc:  # a bug: the parent reports it as one line; the detail goes to stderr
         traceback.print_exc()

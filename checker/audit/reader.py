@@ -9,6 +9,7 @@ schema-checks each one. Memory holds a key per file, never the events.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import heapq
 import json
 import os
@@ -35,6 +36,26 @@ _EVENT_ID = re.compile(rb'"event_id"\s*:\s*"((?:[^"\\]|\\.){0,200})"')
 # answer.
 _PATIENT = re.compile(rb'"patient"\s*:\s*\{[^{}]*?"id"\s*:\s*"([^"\\]{1,200})"')
 MAX_LINE_BYTES = 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+
+
+_READ_LIMIT = MAX_LINE_BYTES + 2  # enough to tell a line of MAX_LINE_BYTES (and \r\n) from a longer one
+
+
+def _physical_lines(handle: Any) -> Iterator[tuple[bytes, int]]:
+    """(line, the bytes it takes in the file) of a binary file from where it stands. A line longer
+    than MAX_LINE_BYTES is given as its first _READ_LIMIT bytes (invalid: too long) and the rest
+    is skipped, never held: a log of one 2 GB line (or /dev/zero) does not take 2 GB."""
+    for raw in iter(functools.partial(handle.readline, _READ_LIMIT), b""):
+        if len(raw) < _READ_LIMIT or raw[-1] == 10:  # (10: b"\n")
+            yield raw, len(raw)
+            continue
+        size = len(raw)
+        while more := handle.readline(_READ_LIMIT):
+            size += len(more)
+            if more[-1] == 10:
+                break
+        yield raw, size
 
 
 class OutOfOrder(Exception):
@@ -112,6 +133,15 @@ def _eid(raw: bytes) -> str:
     return e.group(1).decode("utf-8", "replace") if e else ""
 
 
+def _spooled(stream: Any) -> Any:
+    """A temporary file holding what `stream` gives (it cannot be read twice)."""
+    spool = tempfile.NamedTemporaryFile(prefix="clinimg-stdin-")
+    while chunk := stream.read(1 << 20):
+        spool.write(chunk)
+    spool.flush()
+    return spool
+
+
 class LogSet:
     """The input files; stdin is spooled to a temporary file first (it cannot be re-read).
 
@@ -133,10 +163,7 @@ class LogSet:
         self._files: list[Any] = []
         for index, path in enumerate(paths):
             if path == "-":
-                spool = tempfile.NamedTemporaryFile(prefix="clinimg-stdin-")
-                while chunk := sys.stdin.buffer.read(1 << 20):
-                    spool.write(chunk)
-                spool.flush()
+                spool = _spooled(sys.stdin.buffer)
                 handle, name, real = spool, "<stdin>", spool.name
             else:
                 p = pathlib.Path(path)
@@ -144,9 +171,15 @@ class LogSet:
                     if p.is_dir():
                         raise CheckerError(f"{p}: is a directory, not an event log")
                     handle = open(p, "rb")
+                    if not handle.seekable():  # a pipe (`<(zcat log.gz)`): read twice, so spooled like stdin
+                        with handle:
+                            handle = _spooled(handle)
+                        real = handle.name
+                    else:
+                        real = str(p)
                 except OSError as exc:
                     raise CheckerError(f"{p}: cannot read ({exc.strerror or type(exc).__name__})") from None
-                name, real = str(p), str(p)
+                name = str(p)
             self._files.append(handle)
             self.names.append(names[index] if names else name)
             self.paths.append(real)
@@ -159,11 +192,14 @@ class LogSet:
         """(line number, byte offset, raw line without its newline) of one file, from the start."""
         handle = self._files[index]
         handle.seek(0)
-        offset = 0
+        # A UTF-8 byte order mark opens some files (as `check` and `validate` accept): not part of
+        # the first line.
+        offset = len(_BOM) if handle.read(len(_BOM)) == _BOM else 0
+        handle.seek(offset)
         if self.partition is None:
-            for number, raw in enumerate(handle, start=1):
+            for number, (raw, size) in enumerate(_physical_lines(handle), start=1):
                 yield number, offset, raw.rstrip(b"\n")
-                offset += len(raw)
+                offset += size
             return
         mine, partitions = self.partition
         # The first pass routes every line and remembers which are this partition's (a byte a
@@ -171,18 +207,18 @@ class LogSet:
         routed = self._routed.get(index)
         if routed is None:
             routed = bytearray()
-            for number, raw in enumerate(handle, start=1):
+            for number, (raw, size) in enumerate(_physical_lines(handle), start=1):
                 part = _routed_partition(raw, partitions)
                 routed.append(part)
                 if part == mine:
                     yield number, offset, raw.rstrip(b"\n")
-                offset += len(raw)
+                offset += size
             self._routed[index] = routed
             return
-        for number, raw in enumerate(handle, start=1):
+        for number, (raw, size) in enumerate(_physical_lines(handle), start=1):
             if routed[number - 1] == mine:
                 yield number, offset, raw.rstrip(b"\n")
-            offset += len(raw)
+            offset += size
 
     def ordered(self, *, sort: bool = False) -> Iterator[LogLine]:
         """Every line of every file, in (occurred_at, event_id) order.

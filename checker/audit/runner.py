@@ -10,6 +10,7 @@ import dataclasses
 import gc
 import os
 import pathlib
+import sqlite3
 import sys
 import tempfile
 import time
@@ -17,10 +18,11 @@ from typing import Any, Callable, Iterable
 
 from ..engines.base import EngineFailure
 from ..errors import CheckerError
+from ..outputs import atomic_output, describe_oserror
 from ..policy import PolicySet
 from .reader import Event, EventParser, InputProblem, LogSet, OutOfOrder
 from .state import State, iso, parse_ns
-from .store import Store
+from .store import Store, describe_store_error
 
 BATCH = 4096
 
@@ -302,16 +304,11 @@ def audit(
     one_off = state_path is None  # no --state: the store lives as long as the run
     if state_path is None:
         state_path = os.path.join(scratch.name, "state.sqlite")
-    store = Store(state_path)
+    store_role = "the audit's temporary store (TMPDIR)" if one_off else "--state"
+    store = Store(state_path, role=store_role)
     engine = None
     bar = _Progress(progress)
     try:
-        if quarantine is not None:
-            try:
-                open(quarantine, "wb").close()
-            except OSError as exc:
-                raise CheckerError(f"{quarantine}: cannot write the quarantine file ({exc.strerror})") from None
-
         def resolve(latest: int | None) -> int:
             if as_of_ns is not None:
                 return as_of_ns
@@ -357,13 +354,18 @@ def audit(
             invalid=decided.invalid,
             duplicates=decided.duplicates,
             engine_errors=decided.engine_errors,
-            policy=policy.stamp(),
+            policy=policy_stamp(policy, engine, store.previous_policy_digest()),
             run_id=store.run_id,
             state=None if one_off else str(state_path),
         )
-        store.finish(report.as_of, {"counts": decided.counts})
+        store.finish(report.as_of, {"counts": decided.counts, "policy_digest": report.policy["digest"]})
         store = None  # committed
         return report
+    except sqlite3.OperationalError as exc:  # a full disk, a read-only store: one line, rolled back
+        raise CheckerError(f"{store_role}: {describe_store_error(exc)}; the run was rolled back and the store left as it was") from None
+    except OSError as exc:  # the invalid-line spool (TMPDIR) full, a log that fails mid-read
+        raise CheckerError(f"audit: {describe_oserror(exc)} (reading a log, or writing temporary files in TMPDIR); "
+                           "the run was rolled back and the store left as it was") from None
     finally:
         if store is not None:
             store.abandon()
@@ -371,6 +373,16 @@ def audit(
             engine.close()
         logs.close()
         scratch.cleanup()
+
+
+def policy_stamp(policy: PolicySet, engine: Any, previous_digest: str | None) -> dict[str, str]:
+    """The policy that decided (an OPA server's engine knows its bundle's revision), and — when
+    it differs from the one the previous run on this state store recorded — that one too, so
+    every report says the policy changed between the two runs."""
+    stamp = dict(engine.stamp() if engine is not None and hasattr(engine, "stamp") else policy.stamp())
+    if previous_digest is not None and previous_digest != stamp.get("digest"):
+        stamp["previous_digest"] = previous_digest
+    return stamp
 
 
 # Below this much log a second process costs more than it saves (starting it and its engine).
@@ -392,15 +404,14 @@ def tune_gc() -> None:
 
 
 def _write_quarantine(path: str | pathlib.Path, invalid: list[dict[str, Any]], spools: list[str]) -> None:
-    """The invalid lines, verbatim, in file and line order (copied from the spools)."""
+    """The invalid lines, verbatim, in file and line order (copied from the spools), written whole
+    or not at all (a temporary file renamed into place: never truncated before it is written)."""
     handles = [open(p, "rb") for p in spools]
     try:
-        with open(path, "wb") as out:
+        with atomic_output(path, "--quarantine") as out:
             for entry in invalid:
                 which, offset, length = entry["_q"]
                 out.write(os.pread(handles[which].fileno(), length, offset))
-    except OSError as exc:
-        raise CheckerError(f"{path}: cannot write the quarantine file ({exc.strerror})") from None
     finally:
         for h in handles:
             h.close()

@@ -32,27 +32,55 @@ CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, as_of TEXT, summary
 """
 
 
+# How long a run waits for another process's lock on the store before saying so (then, inside its
+# own transaction, it waits up to BUSY_WAIT_SECONDS for the readers of a parallel audit).
+LOCK_WAIT_SECONDS = 2.0
+BUSY_WAIT_SECONDS = 30.0
+
+
+def describe_store_error(exc: sqlite3.Error) -> str:
+    """What went wrong with a store, in words a person can act on (never a path)."""
+    text = str(exc).lower()
+    if "full" in text:
+        return "no space left on device"
+    if "locked" in text or "busy" in text:
+        return "the store is locked by another process (another audit still running?)"
+    if "readonly" in text or "read-only" in text:
+        return "cannot write: the store or its directory is read-only (or not ours to write)"
+    if "unable to open" in text:
+        return "cannot open or create the store (a read-only directory, or no permission)"
+    if "disk i/o" in text:
+        return "disk I/O error"
+    return _why(exc)
+
+
 class Store:
-    def __init__(self, path: str | pathlib.Path) -> None:
+    def __init__(self, path: str | pathlib.Path, role: str | None = None) -> None:
+        """role: what errors call the store (the option that named it, e.g. --state)."""
         self.path = str(path)
+        self.role = role or self.path
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction a run.
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=LOCK_WAIT_SECONDS)
             self.db.execute("PRAGMA journal_mode=DELETE")
             # A run is one transaction: give it room, or SQLite spills dirty pages on every write.
             self.db.execute("PRAGMA cache_size=-131072")
             version = self._existing_version()
+        except sqlite3.OperationalError as exc:  # locked, read-only, cannot be created, disk full
+            raise CheckerError(f"{self.role}: {describe_store_error(exc)}; the store was left untouched") from None
         except sqlite3.DatabaseError as exc:
-            raise CheckerError(f"{self.path}: the state file is not a usable clinimg state store ({_why(exc)}); it was left untouched") from None
+            raise CheckerError(f"{self.role}: the state file is not a usable clinimg state store ({_why(exc)}); it was left untouched") from None
         if version is not None and version != SCHEMA_VERSION:
-            raise CheckerError(f"{self.path}: state store version {version} is not supported (expected {SCHEMA_VERSION}); it was left untouched")
+            raise CheckerError(f"{self.role}: state store version {version} is not supported (expected {SCHEMA_VERSION}); it was left untouched")
         try:
             self.db.execute("BEGIN IMMEDIATE")
+            for statement in _TABLES.strip().split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
         except sqlite3.OperationalError as exc:
-            raise CheckerError(f"{self.path}: the state store is in use by another run ({_why(exc)})") from None
-        for statement in _TABLES.strip().split(";"):
-            if statement.strip():
-                self.db.execute(statement)
+            self.abandon()
+            raise CheckerError(f"{self.role}: {describe_store_error(exc)}; the store was left untouched") from None
+        self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_WAIT_SECONDS * 1000)}")
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
         row = self.db.execute("SELECT COALESCE(MAX(run_id), 0) + 1 FROM runs").fetchone()
         self.run_id: int = row[0]
@@ -122,7 +150,20 @@ class Store:
     def undo(self) -> None:
         self.db.execute("ROLLBACK TO clinimg_pass")
 
+    def previous_policy_digest(self) -> str | None:
+        """The policy digest the last finished run recorded (in its summary), if any."""
+        row = self.db.execute("SELECT summary FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        if row is None:
+            return None
+        try:
+            summary = json.loads(row[0] or "{}")
+        except ValueError:
+            return None
+        digest = summary.get("policy_digest") if isinstance(summary, dict) else None
+        return digest if isinstance(digest, str) else None
+
     def finish(self, as_of: str, summary: dict[str, Any]) -> None:
+        """Commit the run; summary (its counts and policy_digest) is what the next run reads."""
         self.db.execute("INSERT INTO runs VALUES (?,?,?)", (self.run_id, as_of, json.dumps(summary, sort_keys=True)))
         self.db.execute("COMMIT")
         self.db.close()

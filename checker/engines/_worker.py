@@ -20,17 +20,25 @@ placeholder image ids for access.production's message in another order than the 
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import sys
+import types
 from typing import Any
 
 
 def main() -> int:
     import regopy
+    import regopy.output
 
-    from checker.engines.base import EngineFailure
+    # regopy writes the control characters of the input (an id holding ESC or a newline, which a
+    # finding may quote) raw inside the JSON of its output, then parses that strictly itself:
+    # the decision failed. Its parser is made to take them, as ours below does.
+    regopy.output.json = types.SimpleNamespace(loads=functools.partial(json.loads, strict=False))
+
+    from checker.engines.base import EngineFailure, contract_failure
     from checker.engines.cached import CachedEngine
 
     # The protocol gets a private copy of stdout; fd 1 goes to stderr, because rego-cpp prints
@@ -99,7 +107,10 @@ def main() -> int:
             decision = out.binding("decision") if out.ok() else None
             if decision is None:
                 return EngineFailure("the policy gave no decision (data.clinimg.decision is undefined)")
-            return json.loads(decision.json())
+            # strict=False: regopy writes control characters of the input (an id holding ESC or a
+            # newline, which findings may quote) raw inside its JSON strings.
+            answer = json.loads(decision.json(), strict=False)
+            return contract_failure(answer) or answer
         except Exception as exc:
             return EngineFailure(f"evaluation failed: {_first_line(exc)}")
 

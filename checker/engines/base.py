@@ -15,6 +15,23 @@ class EngineFailure:
 Decision = dict[str, Any]
 
 
+def contract_failure(decision: Decision) -> EngineFailure | None:
+    """Fail closed on a decision that cannot be explained: the policy's own contract check
+    (decide.rego's contract_violations, which names the rule) or — whatever the engine — a deny
+    or escalate without a finding of that effect. Every engine passes its decisions through here."""
+    violations = decision.get("contract_violations")
+    if violations:
+        named = "; ".join(str(v) for v in violations) if isinstance(violations, list) else "unnamed"
+        return EngineFailure(f"a hospital rule breaks the local-rule contract (run clinimg policy check): {named}")
+    outcome = decision.get("outcome")
+    findings = decision.get("findings")
+    if outcome in ("deny", "escalate") and not (
+        isinstance(findings, list) and any(isinstance(f, dict) and f.get("effect") == outcome for f in findings)
+    ):
+        return EngineFailure(f"the policy answered {outcome} without a finding that says why")
+    return None
+
+
 class Engine(Protocol):
     name: str
 

@@ -16,7 +16,8 @@ import sys
 from typing import Any
 
 from ..errors import EngineError
-from ..policy import PolicySet
+from ..policy import PolicySet, RegoModule, with_origins
+from ..policylint import statements
 from .base import Decision, EngineFailure, run_in_threads
 
 BATCH = 256
@@ -38,7 +39,7 @@ class _Worker:
         hello = {"modules": [[m.path, m.source] for m in policy.modules], "data": policy.data, "cache": cache}
         reply = self._roundtrip(json.dumps(hello))
         if reply is None:
-            raise EngineError(f"embedded engine failed to start ({self.death()})")
+            raise StartCrash(self.death())
         if "error" in reply:
             self.close()
             problems = reply.get("problems") or []
@@ -85,6 +86,49 @@ class _Worker:
                 self.proc.kill()
 
 
+class StartCrash(EngineError):
+    """regopy died while compiling the policy (a crash, not a compile error)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"embedded engine failed to start ({why})")
+        self.why = why
+
+
+def _crashes(policy: PolicySet) -> bool:
+    """Does compiling this policy kill regopy? (In a child process: it may.)"""
+    try:
+        _Worker(policy, False).close()
+    except StartCrash:
+        return True
+    except EngineError:  # an ordinary compile error is not what we look for
+        return False
+    return False
+
+
+def find_start_crash(policy: PolicySet) -> list[str]:
+    """`file:line: why` for each of the hospital's own modules that kills regopy when compiled with
+    the shipped policies, module by module, then rule by rule (each try in a child process)."""
+    shipped = [m for m in policy.modules if not m.path.startswith("local")]
+    found = []
+    for module in (m for m in policy.modules if m.path.startswith("local")):
+        if not _crashes(PolicySet.from_modules(shipped + [module])):
+            continue
+        line = 1
+        starts = statements(module.source)
+        lines = module.source.splitlines(keepends=True)
+        for k, start in enumerate(starts[:40]):  # the first prefix of its rules that crashes
+            end = starts[k + 1] - 1 if k + 1 < len(starts) else len(lines)
+            prefix = RegoModule(module.path, "".join(lines[:end]), module.origin)
+            if _crashes(PolicySet.from_modules(shipped + [prefix])):
+                line = start
+                break
+        found.append(
+            f"{module.origin or module.path}:{line}: the embedded engine (regopy) aborts while compiling this rule; "
+            "rewrite the rule (avoid `with`, and constructs regopy does not support), or decide this policy on OPA with `--engine opa`"
+        )
+    return found
+
+
 class EmbeddedEngine:
     """regopy behind the engine interface.
 
@@ -115,7 +159,17 @@ class EmbeddedEngine:
     def _get_worker(self, slot: int = 0) -> _Worker:
         worker = self._pool[slot]
         if worker is None:
-            worker = self._pool[slot] = _Worker(self.policy, self._cache)
+            try:
+                worker = self._pool[slot] = _Worker(self.policy, self._cache)
+            except StartCrash as exc:
+                # Never just "regopy crashed": name the hospital's file and rule that does it.
+                culprits = find_start_crash(self.policy) or [
+                    "no one module of the hospital's own rules does it alone: remove them one at a time to find the combination, "
+                    "or decide this policy on OPA with `--engine opa`"
+                ]
+                raise EngineError("\n".join([f"embedded engine failed to start: regopy crashed ({exc.why}) compiling the policy"] + culprits)) from None
+            except EngineError as exc:
+                raise EngineError(with_origins(str(exc), self.policy.modules)) from None
         return worker
 
     def evaluate_rules(self, requests: list[tuple[dict[str, Any], list[str]]]) -> list[dict[str, Any] | EngineFailure]:
@@ -135,12 +189,21 @@ class EmbeddedEngine:
                 return [EngineFailure(f"the embedded engine crashed on this input: {why}")]
             # Find the input(s) that crash it: each alone, on a fresh worker.
             return [r for item in items for r in self._run_batch(slot, [item], rules)]
-        return [r["ok"] if "ok" in r else EngineFailure(r.get("error", "unknown engine error")) for r in replies]
+        return [r["ok"] if "ok" in r else EngineFailure(with_origins(r.get("error", "unknown engine error"), self.policy.modules)) for r in replies]
 
     def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
         encoded = [json.dumps(item, ensure_ascii=False) for item in inputs]
-        chunks = [list(range(i, min(i + BATCH, len(encoded)))) for i in range(0, len(encoded), BATCH)]
         results: list[Decision | EngineFailure | None] = [None] * len(encoded)
+        # Text that cannot be encoded (a lone surrogate: the readers refuse it, but a library
+        # caller may not) would fail the write to the worker and look like a hung worker: it is
+        # that input's engine error at once, and never reaches the worker.
+        unsendable = [i for i, text in enumerate(encoded) if not text.isascii() and not _encodable(text)]
+        for i in unsendable:
+            results[i] = EngineFailure("the input holds text that is not valid Unicode (a lone surrogate); not decided")
+            encoded[i] = "null"
+        chunks = [list(range(i, min(i + BATCH, len(encoded)))) for i in range(0, len(encoded), BATCH) ]
+        chunks = [[i for i in chunk if results[i] is None] for chunk in chunks]
+        chunks = [chunk for chunk in chunks if chunk]
         if self.workers == 1 or len(chunks) < 2:
             for chunk in chunks:
                 for i, r in zip(chunk, self._run_batch(0, [encoded[i] for i in chunk])):
@@ -168,3 +231,11 @@ class EmbeddedEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -25,7 +25,7 @@ import urllib.parse
 from typing import Any
 
 from ..errors import CheckerError, EngineError
-from .base import Decision, EngineFailure
+from .base import Decision, EngineFailure, contract_failure
 
 PACKAGE = "clinimg"
 RULE = "decision"
@@ -211,7 +211,7 @@ class OpaServerEngine:
         result = body["result"]
         if not isinstance(result, dict) or result.get("outcome") not in ("permit", "deny", "escalate"):
             return EngineFailure("OPA server's result is not a clinimg decision")
-        return result
+        return contract_failure(result) or result
 
     # -- many inputs -----------------------------------------------------------------------
 

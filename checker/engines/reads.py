@@ -86,6 +86,9 @@ class RuleReads:
     # Every name the definitions it reaches spell: after a dot, or as a string literal. An
     # object's field read by name is among them (engines/rulecache.py, vetted keys).
     names: frozenset[str] = frozenset()
+    # Every effect set is defined as a partial set (`deny contains …`): decide.rego's contract
+    # for a hospital's rules (an array there is a violation JSON cannot tell from a set).
+    sets_ok: bool = True
 
     def inert_for(self, kind: object) -> bool:
         return self.guard_types is not None and isinstance(kind, str) and kind not in self.guard_types
@@ -264,8 +267,9 @@ def analyse(sources: Iterable[str], opaque: Iterable[str] = OPAQUE) -> dict[str,
                 guard_types = None
                 continue
             guard_types |= g
+        sets_ok = all(re.match(rf"{d.name}\s+contains\b", d.masked) for d in effects)
         out[f"{parts[2]}.{parts[3]}"] = RuleReads(parts[2], parts[3], minimal(paths), frozenset(prints),
-                                                  None if guard_types is None else frozenset(guard_types), frozenset(uses), frozenset(names))
+                                                  None if guard_types is None else frozenset(guard_types), frozenset(uses), frozenset(names), sets_ok)
     basis = lib_by_name.get("basis", [])
     paths, prints, uses, names = closure(basis, lib) if basis else ({ROOT}, set(), set(), set())
     if uses:  # (an opaque value computed from another: not supported, read everything)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import CheckerError
 from ..policy import PolicySet, RegoModule
-from .base import Decision, EngineFailure
+from .base import Decision, EngineFailure, contract_failure
 
 INSTALL_HINT = (
     "the reference OPA engine is not installed: "
@@ -51,7 +51,8 @@ class ReferenceEngine:
         out: list[Decision | EngineFailure] = []
         for item in inputs:
             try:
-                out.append(self._opa.eval_document("clinimg.decision", item))
+                decision = self._opa.eval_document("clinimg.decision", item)
+                out.append(contract_failure(decision) or decision if isinstance(decision, dict) else EngineFailure("reference OPA: no decision"))
             except OpaError as exc:
                 out.append(EngineFailure(f"reference OPA: {exc.code}: {str(exc.message).splitlines()[0][:200] if exc.message else ''}"))
         return out

@@ -122,7 +122,7 @@ class RuleSet:
         # `combine` is decide.rego's logic in Python, and whole-input keys assume decide.rego
         # reads no more than the rules (and the waivers' ids, decided apart): both hold for the
         # reviewed text only. Another decide.rego (or entry point) turns the cache exact.
-        self.decide_ok = decide_fingerprint(sources) == DECIDE
+        self.decide_ok = decide_fingerprint(sources) == DECIDE and all(r.sets_ok for n, r in self.reads.items() if n.startswith("local."))
         self.canon = canon
         self.mode: dict[str, str] = {}
         self.paths: dict[str, tuple[tuple[str, ...], ...]] = {}
@@ -348,6 +348,7 @@ def combine(results: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any] 
             if result is None:
                 continue
             return None
+        local = name.startswith("local.")
         for effect in EFFECTS:
             found = result.get(effect)
             if found is None:
@@ -357,6 +358,8 @@ def combine(results: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any] 
             for f in found:
                 if not isinstance(f, dict) or not isinstance(f.get("rule"), str) or not isinstance(f.get("message"), str):
                     return None
+                if local and not (isinstance(f.get("guide"), str) and isinstance(f.get("remedy"), str)):
+                    return None  # decide.rego's contract for a hospital's rules: the whole policy says
                 if "event_id" in f and not isinstance(f["event_id"], str):
                     return None
                 if f["rule"] in disabled:
@@ -370,7 +373,7 @@ def combine(results: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any] 
             if not isinstance(found, list):
                 return None
             for o in found:
-                if not isinstance(o, dict) or not isinstance(o.get("id"), str):
+                if not isinstance(o, dict) or not isinstance(o.get("id"), str) or (local and not isinstance(o.get("text"), str)):
                     return None
                 if o["id"] not in disabled:
                     obligations[_text(o)] = o

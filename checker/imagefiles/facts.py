@@ -27,7 +27,7 @@ def image_path(document: dict[str, Any], image_file: str | None, base_dir: pathl
     if "://" in ref or ref.startswith("file:"):
         parsed = urllib.parse.urlparse(ref)
         if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
-            raise CheckerError(f"image.file: only local files can be read (a path or a file: URI, not {parsed.scheme!r})")
+            raise CheckerError("$.image.file: only local files can be read (a path or a file: URI)")
         path = pathlib.Path(urllib.parse.unquote(parsed.path))
     else:
         path = pathlib.Path(ref)
@@ -43,7 +43,12 @@ def attach(document: dict[str, Any], *, image_file: str | None = None, base_dir:
         return document
     if not isinstance(document.get("image"), dict):
         raise CheckerError("--image: the request has no image object to fill in (add \"image\": {\"id\": …})")
-    found = inspect(path)
+    try:
+        found = inspect(path)
+    except CheckerError as exc:
+        # Named by its role, never by the path: a path may carry a patient's name.
+        role = "--image" if image_file else "$.image.file"
+        raise CheckerError(str(exc).replace(str(path), role)) from None
     out = copy.deepcopy(document)
     image = out["image"]
     if "metadata_present" in image:

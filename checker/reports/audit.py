@@ -3,12 +3,37 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape, quoteattr
+from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
 
 import orjson
 
 from .check import terminal_safe
+
+# Characters XML 1.0 cannot hold at all, even escaped (C0 controls but tab and newlines, U+FFFE,
+# U+FFFF): shown as visible escapes, so a log line holding one still gives a well-formed report.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100 else "\\u%04x" % ord(m.group()), text)
+
+
+def xml_escape(text: str) -> str:
+    return _escape(_xml_text(text))
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(_xml_text(text))
+
+
+def policy_changed_line(report: dict[str, Any]) -> str | None:
+    """One line when this run's policy differs from the previous run's on the same state store."""
+    previous = report["policy"].get("previous_digest")
+    if not previous:
+        return None
+    return f"The policy changed since the previous run on this state store: was {previous}, now {report['policy']['digest']}"
 
 
 def _counts_line(report: dict[str, Any]) -> str:
@@ -23,6 +48,9 @@ class TextAuditReporter:
     def render(self, report: dict[str, Any]) -> str:
         s = terminal_safe
         out = [f"clinimg audit as of {report['as_of']}: {len(report['findings'])} finding(s); {_counts_line(report)}"]
+        changed = policy_changed_line(report)
+        if changed:
+            out.append(changed)
         if report["engine_errors"]:
             out.append(f"ENGINE ERRORS: {len(report['engine_errors'])} event(s) could not be decided (not permitted — re-run or investigate)")
         summary = report["summary"]
@@ -79,6 +107,12 @@ class JUnitAuditReporter:
         by_rule: dict[str, list[dict[str, Any]]] = {}
         for f in report["findings"]:
             by_rule.setdefault(f["rule"], []).append(f)
+        # The policy that decided, as properties of every suite (where JUnit keeps them).
+        props = "".join(
+            f"<property name={quoteattr('policy.' + key)} value={quoteattr(str(report['policy'][key]))}/>"
+            for key in ("version", "digest", "previous_digest") if key in report["policy"]
+        )
+        properties = f"    <properties>{props}</properties>\n"
         suites = []
         total_failures = 0
         for rule in sorted(by_rule):
@@ -93,11 +127,15 @@ class JUnitAuditReporter:
                     failures += 1
                     cases.append(f"    <testcase classname={quoteattr(rule)} name={name}><failure type={quoteattr(f['effect'])} message={quoteattr(f['message'])}>{body}</failure></testcase>")
             total_failures += failures
-            suites.append(f"  <testsuite name={quoteattr(rule)} tests=\"{len(cases)}\" failures=\"{failures}\" errors=\"0\">\n" + "\n".join(cases) + "\n  </testsuite>")
+            suites.append(f"  <testsuite name={quoteattr(rule)} tests=\"{len(cases)}\" failures=\"{failures}\" errors=\"0\">\n" + properties + "\n".join(cases) + "\n  </testsuite>")
         if report["engine_errors"]:
             cases = [f"    <testcase classname=\"engine_error\" name={quoteattr(e['event_id'])}><error message={quoteattr(e['reason'])}/></testcase>" for e in report["engine_errors"]]
-            suites.append(f"  <testsuite name=\"engine_error\" tests=\"{len(cases)}\" failures=\"0\" errors=\"{len(cases)}\">\n" + "\n".join(cases) + "\n  </testsuite>")
-        tests = len(report["findings"]) + len(report["engine_errors"])
+            suites.append(f"  <testsuite name=\"engine_error\" tests=\"{len(cases)}\" failures=\"0\" errors=\"{len(cases)}\">\n" + properties + "\n".join(cases) + "\n  </testsuite>")
+        changed = policy_changed_line(report)
+        if changed:  # said even when nothing was found: a passing case in a suite of its own
+            suites.append(f"  <testsuite name=\"policy.changed\" tests=\"1\" failures=\"0\" errors=\"0\">\n{properties}"
+                          f"    <testcase classname=\"policy.changed\" name=\"policy\"><system-out>{xml_escape(changed)}</system-out></testcase>\n  </testsuite>")
+        tests = len(report["findings"]) + len(report["engine_errors"]) + (1 if changed else 0)
         head = f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="clinimg audit" tests="{tests}" failures="{total_failures}" errors="{len(report["engine_errors"])}">'
         return head + "\n" + "\n".join(suites) + ("\n" if suites else "") + "</testsuites>\n"
 
@@ -138,6 +176,7 @@ class HtmlAuditReporter:
 <style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:.5em 0 1.5em}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}
 tr.deny td:first-child{{color:#a00;font-weight:bold}}tr.escalate td:first-child{{color:#a60}}tr.warn td:first-child{{color:#666}}small{{color:#555}}</style></head>
 <body><h1>clinimg audit — as of {e(report['as_of'])}</h1>
+{f"<p><strong>{e(policy_changed_line(report))}</strong></p>" if policy_changed_line(report) else ""}
 <p>Lines read {c['read']} = decided {c['decided']} + invalid {c['invalid']} + duplicate {c['duplicate']}. Findings: {len(report['findings'])} ({effects}). Engine errors: {len(report['engine_errors'])}.</p>
 <h2>Summary by rule</h2><table><thead><tr><th>rule</th><th>findings</th></tr></thead><tbody>{rows}</tbody></table>
 {''.join(sections)}

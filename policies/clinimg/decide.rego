@@ -26,6 +26,7 @@ raised contains object.union(finding, {"effect": effect}) if {
 	some area, rule
 	some effect in effects
 	some finding in all_rules[area][rule][effect]
+	is_object(finding) # anything else breaks the contract (contract_violations, below)
 }
 
 # A hospital may switch a rule off or change its effect (RULES.md).
@@ -92,3 +93,43 @@ obligations := [o | some id in sort({o.id | some o in raised_obligations}); some
 waiver_key(w) := concat("\u0000", [w.rule, w.event_id, w.approved_by])
 
 waivers := [w | some key in sort({waiver_key(v) | some v in matching_waivers}); some w in matching_waivers; waiver_key(w) == key]
+
+# The local-rule contract (README "Write your own rule"), checked on every decision: each finding
+# of a hospital's own rule is an object whose rule, message, guide and remedy are strings, each
+# obligation has an id and a text, and deny/escalate/warn/obligation are sets. A finding that
+# breaks it would vanish from `findings` (sorting reads its rule and message) while still
+# deciding the outcome: a denial nobody could explain. Each breach is named here, and the
+# entry point answers no ordinary decision while there is one (Python makes it an engine error).
+contract_sets := ["deny", "escalate", "warn", "obligation"]
+
+finding_keys := ["rule", "message", "guide", "remedy"]
+
+obligation_keys := ["id", "text"]
+
+missing_keys(item, keys) := [k | some k in keys; not is_string(object.get(item, k, null))]
+
+item_problem(item, keys) := "is not an object" if {
+	not is_object(item)
+} else := concat("", ["lacks ", concat(", ", missing_keys(item, keys)), " (as text)"]) if {
+	count(missing_keys(item, keys)) > 0
+}
+
+contract_violations contains concat("", ["clinimg.rules.local.", rule, ": ", name, " is not a set"]) if {
+	some rule
+	some name in contract_sets
+	value := all_rules.local[rule][name]
+	not is_set(value)
+}
+
+contract_violations contains concat("", ["clinimg.rules.local.", rule, ": a ", effect, " finding ", problem]) if {
+	some rule
+	some effect in effects
+	some finding in all_rules.local[rule][effect]
+	problem := item_problem(finding, finding_keys)
+}
+
+contract_violations contains concat("", ["clinimg.rules.local.", rule, ": an obligation ", problem]) if {
+	some rule
+	some obligation in all_rules.local[rule].obligation
+	problem := item_problem(obligation, obligation_keys)
+}

@@ -218,7 +218,9 @@ def _flaky_app(fail_first: int, delay: float = 0.0):
             await asyncio.sleep(delay)
         if calls["n"] <= fail_first:
             return JSONResponse({"code": "unavailable", "message": "busy"}, status_code=503)
-        return JSONResponse({"decision_id": "x", "result": {"outcome": "deny", "basis": None, "findings": [], "obligations": [], "waivers": []}})
+        # A deny carries the finding that denies: a deny without one is an engine error (fail closed).
+        finding = {"rule": "disclosure.non_professional", "effect": "deny", "message": "m", "guide": "g", "remedy": "r"}
+        return JSONResponse({"decision_id": "x", "result": {"outcome": "deny", "basis": None, "findings": [finding], "obligations": [], "waivers": []}})
 
     return Starlette(routes=[Route("/v1/data/{path:path}", data, methods=["POST"])]), calls
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import pathlib
 
+import pytest
 import yaml
 
 from checker.cases import CASES_DIR
@@ -39,11 +40,28 @@ def test_check_reports_an_engine_crash_as_exit_2(tmp_path: pathlib.Path) -> None
     assert "Traceback" not in result.err
 
 
-def test_policy_that_crashes_the_compiler_is_a_clear_engine_error() -> None:
+def test_policy_that_crashes_the_compiler_is_found_before_use() -> None:
+    # `with` is found lexically when the policy loads: no engine is started at all.
     result = run_cli("check", str(EXAMPLES / "requests" / "allowed_capture_wound_for_care.json"), "--policy-dir", str(FIXTURES / "crash_at_compile"))
     assert result.code == 2
-    assert "embedded engine failed to start (regopy crashed (SIGABRT))" in result.err
+    assert f"{FIXTURES / 'crash_at_compile' / 'crash.rego'}:12: `with` is not supported by the embedded engine" in result.err
+    assert "regopy crashed" not in result.err
     assert "Traceback" not in result.err and result.out == ""
+
+
+def test_a_compile_crash_is_traced_to_its_file_and_rule() -> None:
+    # Past the lexical check (here: skipped), regopy really aborts; the engine then compiles the
+    # hospital's modules one by one in child processes and names the file and the rule.
+    from checker.errors import EngineError
+    from checker.policy import load_modules
+
+    policy = PolicySet.from_modules(load_modules([FIXTURES / "crash_at_compile"], check=False))
+    with pytest.raises(EngineError) as caught:
+        EmbeddedEngine(policy).start()
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("embedded engine failed to start: regopy crashed (")
+    assert lines[1].startswith(f"{FIXTURES / 'crash_at_compile' / 'crash.rego'}:10: the embedded engine (regopy) aborts while compiling this rule")
+    assert "--engine opa" in lines[1]
 
 
 def test_engine_failure_is_never_a_permit() -> None:

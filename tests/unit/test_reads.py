@@ -89,3 +89,18 @@ def test_an_unreviewed_decide_rego_turns_the_cache_exact() -> None:
 
     engine = CachedEngine(Inner(), deadline_thresholds=[24], exact_keys=False, rules=other, overlay={})
     assert engine.exact_keys and engine.rules is None and not engine.shortcut_ok("capture", "e-1")
+
+
+def test_a_hospital_rule_breaking_the_contract_is_left_to_the_whole_policy() -> None:
+    # decide.rego answers a contract violation (a local finding without text guide/remedy, an
+    # obligation without text, an effect that is not a set): combine gives up, and a local
+    # package whose effect is not a partial set turns combining off altogether.
+    f = {"rule": "local.x", "message": "m", "guide": "g", "remedy": "r"}
+    assert combine({"local.x": {"warn": [f]}}, {}) is not None
+    assert combine({"local.x": {"warn": [{**f, "remedy": 1}]}}, {}) is None
+    assert combine({"local.x": {"obligation": [{"id": "o"}]}}, {}) is None
+    assert combine({"a.b": {"obligation": [{"id": "o"}]}}, {}) is not None  # the contract is for local rules
+    sources = [m.source for m in load_modules() if not m.is_test]
+    as_array = _rule('deny := [{"rule": "local.x", "message": "m", "guide": "g", "remedy": "r"}]')
+    assert not RuleSet(sources + [as_array], Canonicalizer([24])).decide_ok
+    assert RuleSet(sources + [_rule("deny contains f if {\n\tinput.x\n\tf := {}\n}")], Canonicalizer([24])).decide_ok

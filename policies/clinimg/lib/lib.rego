@@ -199,6 +199,14 @@ competent_when_given(c) if {
 valid_giver(c) if {
 	is_mature_minor
 	c.given_by == "patient"
+	competent_when_given(c)
+}
+
+# A mature minor who now lacks capacity: their parents or another decision-maker decide for them.
+valid_giver(c) if {
+	is_mature_minor
+	lacks_capacity
+	c.given_by in {"parent_guardian", "substitute_decision_maker"}
 }
 
 valid_giver(c) if {
@@ -421,14 +429,6 @@ recipient_not_covered if {
 	input.type == "disclosure"
 	some c in on_file_for(input.purpose)
 	not covers_recipient(c, input.purpose)
-}
-
-# A consent on file covers purpose, image and recipient but nobody able to consent gave it.
-covered_by_invalid_consent if {
-	input.type == "disclosure"
-	some c in on_file_for(input.purpose)
-	covers_recipient(c, input.purpose)
-	not valid_giver(c)
 }
 
 consent_basis if {

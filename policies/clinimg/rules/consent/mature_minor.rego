@@ -22,6 +22,7 @@ import data.clinimg.lib
 
 deny contains finding if {
 	lib.is_mature_minor
+	not lib.lacks_capacity
 	count(lib.invalid_consents) > 0
 	finding := {
 		"rule": "consent.mature_minor",

@@ -17,9 +17,10 @@ package clinimg.rules.consent.parental_input
 
 import data.clinimg.lib
 
-given_by(who) if {
-	some c in lib.relied_consents
-	c.given_by == who
+# The young person's own valid consent to a purpose of the capture.
+young_person_consented if {
+	some purpose in lib.capture_purposes
+	lib.own_consent_for(purpose)
 }
 
 # The parents' input: a parent's consent on file for a purpose of the capture (not itself what
@@ -33,7 +34,7 @@ parent_involved if {
 warn contains finding if {
 	input.type == "capture"
 	lib.is_mature_minor
-	given_by("patient")
+	young_person_consented
 	not parent_involved
 	finding := {
 		"rule": "consent.parental_input",

@@ -21,9 +21,15 @@ package clinimg.rules.consent.substitute_decision_maker
 
 import data.clinimg.lib
 
+# An adult, or a young person assessed as mature: someone whose own consent would count if they
+# had capacity (a younger child's consent is consent.child_guardian's).
+decides_for_themselves if not lib.is_child
+
+decides_for_themselves if lib.is_mature_minor
+
 deny contains finding if {
-	not lib.is_child
 	lib.lacks_capacity
+	decides_for_themselves
 	count(lib.invalid_consents) > 0
 	finding := {
 		"rule": "consent.substitute_decision_maker",

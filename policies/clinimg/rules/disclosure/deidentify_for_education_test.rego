@@ -79,3 +79,17 @@ test_success_identifiable_use_by_an_invalid_giver_is_left_to_consent_rules if {
 test_success_clinical_care if {
 	deidentify_for_education.deny == set() with input as object.union(disclosure, {"purpose": "clinical_care"})
 }
+
+test_fail_marked_identifiable_and_deidentified_without_features if {
+	# No features listed: nothing contradicts `identifiable: true`, the plain message.
+	deidentify_for_education.deny == {finding("teaching")} with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": true, "deidentified": true, "identifying_features": []}})
+}
+
+test_fail_identifiable_features_not_deidentified if {
+	# Flags that agree with the features (identifiable, not de-identified): the plain message.
+	deidentify_for_education.deny == {finding("teaching")} with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": true, "deidentified": false, "identifying_features": ["face"]}})
+}
+
+test_fail_deidentified_flag_contradicts_features if {
+	deidentify_for_education.deny == {object.union(finding("teaching"), {"message": "The image is marked as not identifiable, but it shows identifying features (face, tattoo), so it is identifiable and is to be used for teaching without the patient's consent to identifiable use: de-identify it first."})} with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": true, "deidentified": true, "identifying_features": ["tattoo", "face"]}})
+}
