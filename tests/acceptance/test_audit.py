@@ -320,7 +320,10 @@ def test_sigkill_of_a_parallel_run_loses_nothing_and_leaves_no_process(tmp_path:
     nights = _nights(tmp_path, 2)
     # A log long enough to be still running when killed (a repeated night was only duplicates and
     # finished within the second); the store must be unchanged whatever it held.
-    big = _log(tmp_path, "big.jsonl", list(Generator(7, patients=400, staff=80).lines(120_000, span_days=3.0)))
+    # Its own image and event ids: a generator numbers them from 1, and the nights' images under
+    # other patients sent the run to one process after ~1 s (then the kill found one child).
+    lines = Generator(7, patients=400, staff=80).lines(120_000, span_days=3.0)
+    big = _log(tmp_path, "big.jsonl", [line.replace('"img-', '"bigimg-').replace('"ev-', '"bigev-') for line in lines])
     state = str(tmp_path / "state.sqlite")
     _audit_json(nights[0], "--state", state, "--workers", "2")
     before = sqlite3.connect(state).execute("SELECT COUNT(*), (SELECT COUNT(*) FROM findings) FROM events").fetchone()
