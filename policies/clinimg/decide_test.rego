@@ -78,8 +78,8 @@ test_success_a_string_finding_never_reaches_the_findings if {
 test_success_good_local_rule_joins_the_decision if {
 	d := data.clinimg.decision with data.clinimg.rules.local as {"x": {"deny": {finding}, "escalate": {object.union(finding, {"message": "e"})}, "warn": set(), "obligation": {{"id": "local.x", "text": "t"}}}}
 		with input as capture
-	# A helper set of the hospital's own package is no finding.
-	decide.contract_violations == set() with data.clinimg.rules.local as {"x": {"deny": {finding}, "labels": {"a", "b"}}}
+	# A helper set or value of the hospital's own package is no finding and no breach.
+	decide.contract_violations == set() with data.clinimg.rules.local as {"x": {"deny": {finding}, "labels": {"a", "b"}, "threshold": 3}}
 		with input as capture
 	"local.x" in {f.rule | some f in d.findings}
 	not d.contract_violations

@@ -316,24 +316,36 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _partitions(pid: int) -> list[int]:
+    found = []
+    for child in _children(pid):
+        try:
+            if b"checker.audit.partition" in pathlib.Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:
+            continue
+    return found
+
+
 def test_sigkill_of_a_parallel_run_loses_nothing_and_leaves_no_process(tmp_path: pathlib.Path) -> None:
     nights = _nights(tmp_path, 2)
     # A log long enough to be still running when killed (a repeated night was only duplicates and
     # finished within the second); the store must be unchanged whatever it held.
-    # Its own image and event ids: a generator numbers them from 1, and the nights' images under
-    # other patients sent the run to one process after ~1 s (then the kill found one child).
-    lines = Generator(7, patients=400, staff=80).lines(120_000, span_days=3.0)
-    big = _log(tmp_path, "big.jsonl", [line.replace('"img-', '"bigimg-').replace('"ev-', '"bigev-') for line in lines])
+    gen = Generator(7, patients=400, staff=80)
+    gen.serial = 50_000_000  # ids of its own: an id shared with the store's night would tie the partitions (a one-process rerun)
+    big = _log(tmp_path, "big.jsonl", list(gen.lines(120_000, span_days=3.0)))
     state = str(tmp_path / "state.sqlite")
     _audit_json(nights[0], "--state", state, "--workers", "2")
     before = sqlite3.connect(state).execute("SELECT COUNT(*), (SELECT COUNT(*) FROM findings) FROM events").fetchone()
     proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "audit", big, "--state", state, "--workers", "2"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+    # Wait for the two partition processes (other children, such as a policy compile check, may
+    # come and go first), then let them work a moment before the kill.
+    deadline = time.monotonic() + 120
+    while len(_partitions(proc.pid)) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     time.sleep(1.0)
-    partitions = _children(proc.pid)
+    partitions = _partitions(proc.pid)
     assert proc.poll() is None and len(partitions) == 2, "the run finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -76,3 +76,16 @@ test_success_disclosure_on_primary_purpose if {
 		"consents": [consent(["clinical_care"], false)],
 	}
 }
+
+test_fail_consent_naming_no_purpose_is_the_consent if {
+	# A grant that covers publication by its flag alone names no purpose: "the consent".
+	documented.deny == {{
+		"rule": "consent.documented",
+		"message": "You are relying on the consent, but it is not documented in the health record.",
+		"guide": "Documenting the consent process",
+		"remedy": "Document the consent process in the health record, including its scope and details (what the image is for, how it will be used, who will see it).",
+	}} with input as {
+		"type": "capture", "event_id": "e-1", "image": {"id": "img-1"}, "purposes": ["publication"],
+		"consents": [{"status": "granted", "given_by": "patient", "purposes": [], "publication": true, "documented_in_record": false}],
+	}
+}
