@@ -51,3 +51,11 @@ test_success_no_images_on_file if {
 	inp := object.union(object.remove(request(true, []), ["lifecycle"]), {"lifecycle": {"patient_image_ids": []}})
 	production.deny == set() with input as inp
 }
+
+test_fail_images_produced_null if {
+	# null is no count and no list: a missing answer never satisfies the request.
+	count(production.deny) == 1 with input as {
+		"type": "access_request", "produced": true, "images_produced": null,
+		"lifecycle": {"patient_image_ids": ["img-1"]},
+	}
+}

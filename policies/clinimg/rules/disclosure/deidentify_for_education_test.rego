@@ -93,3 +93,13 @@ test_fail_identifiable_features_not_deidentified if {
 test_fail_deidentified_flag_contradicts_features if {
 	deidentify_for_education.deny == {object.union(finding("teaching"), {"message": "The image is marked as not identifiable, but it shows identifying features (face, tattoo), so it is identifiable and is to be used for teaching without the patient's consent to identifiable use: de-identify it first."})} with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": true, "deidentified": true, "identifying_features": ["tattoo", "face"]}})
 }
+
+contradiction(features) := object.union(finding("teaching"), {"message": concat("", ["The image is marked as not identifiable, but it shows identifying features (", features, "), so it is identifiable and is to be used for teaching without the patient's consent to identifiable use: de-identify it first."])})
+
+test_fail_not_identifiable_flag_contradicts_one_feature if {
+	deidentify_for_education.deny == {contradiction("tattoo")} with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": false, "deidentified": false, "identifying_features": ["tattoo"]}})
+}
+
+test_fail_deidentified_flag_contradicts_one_feature if {
+	deidentify_for_education.deny == {contradiction("birthmark")} with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": true, "deidentified": true, "identifying_features": ["birthmark"]}})
+}

@@ -75,3 +75,12 @@ test_success_shorter_hospital_retention if {
 test_success_not_a_deletion if {
 	minimum_period.deny == set() with input as object.union(deletion(54, {"years_in_record": 1}), {"type": "record_transfer"})
 }
+
+test_success_age_at_capture_null_worked_out_as_adult if {
+	# null is no age: the age at capture is worked out from today's age (24 - 3 = 21, an adult).
+	minimum_period.deny == set() with input as {
+		"type": "record_deletion", "event_id": "e-1", "patient": {"id": "pt-1", "age_years": 24},
+		"lifecycle": {"years_in_record": 3, "age_at_capture": null},
+	}
+		with data.clinimg.config as {"retention": {"adult_years": 3, "minor_until_age": 25}}
+}
