@@ -438,13 +438,21 @@ def embedded_audit_engine(policy: PolicySet, cache: bool, shared_decisions: str 
     """One regopy worker; with the cache, each distinct fact set is decided once, in this process
     (and, with shared_decisions, once for all the processes of a parallel audit)."""
     from .engines.cached import CachedEngine, SharedDecisions
+    from .engines.canon import Canonicalizer
     from .engines.embedded import EmbeddedEngine
+
+    from .engines.rulecache import RuleSet
 
     inner = EmbeddedEngine(policy, workers=1, cache=False)
     if not cache:
         return inner
-    shared = SharedDecisions(shared_decisions) if shared_decisions and not inner.exact_keys else None
-    return CachedEngine(inner, deadline_thresholds=inner.deadline_thresholds(), exact_keys=inner.exact_keys, shared=shared)
+    thresholds = inner.deadline_thresholds()
+    # What each rule package reads, from the Rego (shipped and local alike): whole inputs are
+    # cached where every active rule allows canonical keys, and misses are decided per rule.
+    rules = RuleSet([m.source for m in policy.modules if not m.is_test], Canonicalizer(thresholds))
+    overlay = (policy.data.get("clinimg", {}) or {}).get("config") or {}
+    shared = SharedDecisions(shared_decisions) if shared_decisions else None
+    return CachedEngine(inner, deadline_thresholds=thresholds, exact_keys=False, shared=shared, rules=rules, overlay=overlay)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -314,6 +314,11 @@ class LogSet:
         return LogLine(self.names[i], number, raw)
 
 
+# The only dates the timestamp pattern accepts that a calendar may not have (the pattern allows
+# 29 February in any year; schemas.is_date_time checks it): lines holding it are checked whole.
+_MAYBE_NO_SUCH_DAY = b"-02-29"
+
+
 class EventParser:
     """Parse and schema-check one log line. A line is an Event or an InputProblem, never lost.
 
@@ -336,6 +341,11 @@ class EventParser:
             return InputProblem(line.file, line.line, "line longer than 1 MiB", raw)
         fast = self._shapes.read(raw)
         shape = fast[0] if fast is not None else None
+        if shape is not None and _MAYBE_NO_SUCH_DAY in raw:
+            # A time blanked in the shape passed the schema's pattern, which lets 29 February
+            # through in every year: only this line's full check can tell (the format check) —
+            # the shape's verdict, either way, is not this line's.
+            shape = None
         doc = None
         if shape is not None and shape in self._valid_shapes:
             # A line of a shape already proven valid — strict JSON (no duplicate keys, NaN or deep
@@ -384,8 +394,12 @@ class EventParser:
 
 _DEFS = json.loads((schemas.SCHEMA_DIR / "defs.schema.json").read_text(encoding="utf-8"))["$defs"]
 # The schema's own timestamp pattern, unanchored, so the shortcut accepts exactly what it accepts.
+# (every other month's days are exact in the pattern: February's 29 is the one a calendar decides)
+assert "|02-(0[1-9]|1[0-9]|2[0-9]))T" in _DEFS["timestamp"]["pattern"]
 _TS = _DEFS["timestamp"]["pattern"].removeprefix("^").removesuffix("$(?!\\n)").removesuffix("$").encode()
-_ID = rb'"[^"\\]{1,200}"'  # an id: 1-200 characters (no escapes, so raw length = length)
+# An id: 1-200 characters (no escapes, so raw length = length), one of them a letter or digit — a
+# blank one stays in the shape (canon keeps blank capture_record values: capture_details sees them).
+_ID = rb'"(?=[^"]*[0-9A-Za-z])[^"\\]{1,200}"'
 
 
 assert _DEFS["patient"]["properties"]["age_years"] == {"type": "number", "minimum": 0, "maximum": 130}

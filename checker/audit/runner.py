@@ -188,7 +188,8 @@ def decide_logs(
     def review(img: dict[str, Any], as_of_ns: int) -> None:
         """Queue the image's lifecycle review — unless the same facts were reviewed before and
         nothing was found (a fast key, State.review_key, finds that out without building it)."""
-        key = State.review_key(img, as_of_ns, engine.canon.hours) if fast_keys is not None else None
+        ok = fast_keys is not None and engine.shortcut_ok("image_review", img.get("capture_event_id") or f"image:{img['id']}")
+        key = State.review_key(img, as_of_ns, engine.canon.hours) if ok else None
         if key is not None:
             known = engine.known(key)
             if known is not None and not known["findings"]:
@@ -228,7 +229,7 @@ def decide_logs(
             if latest is None or parsed.occurred_ns > latest:
                 latest = parsed.occurred_ns
             kind = parsed.doc["type"]
-            if fast_keys is not None and parsed.fast is not None:
+            if fast_keys is not None and parsed.fast is not None and engine.shortcut_ok(kind, event_id):
                 # The state adds only the consents on file to most inputs, and the key reads them
                 # from their signature: the input is built when it is needed (a new fact set).
                 doc = state.input_for(parsed.doc, parsed.occurred_ns) if kind in State.ADDS_MORE_THAN_CONSENTS else None

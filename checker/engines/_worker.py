@@ -5,13 +5,18 @@ parent then re-decides that batch one input at a time, so a crash costs the one 
 it, reported as an engine error.
 
 Protocol on stdin/stdout, one JSON document a line. First the policy
-{"modules": [[path, source], …], "data": {…}, "cache": bool, "exact_keys": bool}, answered by
+{"modules": [[path, source], …], "data": {…}, "cache": bool}, answered by
 {"ready": true, …} or {"error": …, "problems": […]}. Then each line is a batch — a JSON array of
-inputs — answered by an array of {"ok": decision} / {"error": reason}, in order.
+inputs — answered by an array of {"ok": decision} / {"error": reason}, in order; or
+{"rules": [[input, [package, …]], …]}, answered likewise with {package: its value} per input,
+a package being "area.rule" (data.clinimg.rules.area.rule) or "basis" (lib.basis): for the
+per-rule cache, engines/rulecache.py.
 
-With "cache" the worker decides each distinct canonical fact set once (checker/engines/cached.py,
-the same cache an audit keeps in its own process) and maps the decision back to the real
-identifiers: for `serve`, that work happens here, in parallel across workers.
+With "cache" the worker keeps the cache an audit keeps in its own process (checker/engines/cached.py:
+whole fact sets, and per-rule results keyed on what each rule package reads, local ones included)
+and maps decisions back to the real identifiers: for `serve`, that work happens here, in parallel
+across workers. (serve's worker-side cache had kept the old whole-input keys, which sorted
+placeholder image ids for access.production's message in another order than the real ids.)
 """
 from __future__ import annotations
 
@@ -52,7 +57,10 @@ def main() -> int:
         thresholds_out = interpreter.query("x = data.clinimg.lib.deadline_thresholds")
         thresholds = json.loads(thresholds_out.binding("x").json()) if thresholds_out.ok() else []
         # Compiled once per process: a bundle with a plan for the entry point.
-        bundle = interpreter.build("decision = data.clinimg.decision", [])
+        # With an entry point per rule package and for lib.basis: the per-rule cache
+        # (engines/rulecache.py) evaluates only the packages whose key is new.
+        entrypoints = {name: path for name, path in rule_entrypoints(policy["modules"])}
+        bundle = interpreter.build("decision = data.clinimg.decision", list(entrypoints.values()))
     except Exception as exc:  # a compile error: report it, then stop
         stdout.write(json.dumps({"error": "policy does not compile", "problems": rego_problems(exc, sources)}) + "\n")
         stdout.flush()
@@ -70,8 +78,27 @@ def main() -> int:
         def decide(self, inputs: list[Any]) -> list[Any]:
             return [decide(item) for item in inputs]
 
+        def evaluate_rules(self, requests: list[Any]) -> list[Any]:
+            return [packages(item, names) for item, names in requests]
+
         def close(self) -> None:
             pass
+
+    def packages(item: Any, names: list[str]) -> Any:
+        """{name: the package's value (or lib.basis)} for one input."""
+        try:
+            runner.set_input(item)
+            found = {}
+            for name in names:
+                out = runner.query_bundle_entrypoint(bundle, entrypoints[name])
+                if not out.ok():
+                    return EngineFailure(f"evaluation of {name} failed: {_first_line(Exception(str(out)))}")
+                found[name] = json.loads(out.expressions().json())[0]
+            return found
+        except KeyError as exc:
+            return EngineFailure(f"no such rule package: {exc}")
+        except Exception as exc:
+            return EngineFailure(f"evaluation failed: {_first_line(exc)}")
 
     def decide(item: Any) -> Any:
         try:
@@ -88,14 +115,37 @@ def main() -> int:
             return EngineFailure(f"evaluation failed: {_first_line(exc)}")
 
     engine: Any = Local()
-    if policy.get("cache"):  # the same fact-set cache an audit keeps in its own process
-        engine = CachedEngine(engine, deadline_thresholds=thresholds, exact_keys=bool(policy.get("exact_keys")))
+    if policy.get("cache"):  # the same fact-set and per-rule cache an audit keeps in its own process
+        from checker.engines.canon import Canonicalizer
+        from checker.engines.rulecache import RuleSet
+
+        rules = RuleSet([source for path, source in policy["modules"] if not path.endswith("_test.rego")], Canonicalizer(thresholds))
+        overlay = (policy["data"].get("clinimg", {}) or {}).get("config") or {}
+        engine = CachedEngine(engine, deadline_thresholds=thresholds, exact_keys=False, rules=rules, overlay=overlay)
 
     for line in stdin:
-        results = [{"error": r.reason} if isinstance(r, EngineFailure) else {"ok": r} for r in engine.decide(json.loads(line))]
+        batch = json.loads(line)
+        if isinstance(batch, dict):  # {"rules": [[input, [package, …]], …]}: package results, uncached
+            found = [packages(item, names) for item, names in batch["rules"]]
+        else:
+            found = engine.decide(batch)
+        results = [{"error": r.reason} if isinstance(r, EngineFailure) else {"ok": r} for r in found]
         stdout.write(json.dumps(results, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
+
+
+def rule_entrypoints(modules: list[list[str]]) -> list[tuple[str, str]]:
+    """(name, entry point) of every rule package clinimg.rules.<area>.<rule> ("area.rule") and
+    of lib.basis ("basis")."""
+    found = {"basis": "clinimg/lib/basis"}
+    for path, source in modules:
+        if path.endswith("_test.rego"):
+            continue
+        m = re.search(r"^package\s+clinimg\.rules\.(\w+)\.(\w+)\s*$", source, re.M)
+        if m:
+            found[f"{m.group(1)}.{m.group(2)}"] = f"clinimg/rules/{m.group(1)}/{m.group(2)}"
+    return sorted(found.items())
 
 
 _ERROR = re.compile(r"\(error \d+:([^|]*)\|(\d+)\|\d+\s*\(errormsg \d+:([^)]*)\)")

@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from .base import Decision, EngineFailure
 from .canon import Canonicalizer, restore
+from .rulecache import UNSAFE, RuleCache, RuleSet, combine, unrestore
 
 MAX_ENTRIES = 500_000
 _MARK = "\u27e6"
@@ -24,22 +27,45 @@ def _entry(decision: Decision) -> tuple[Decision, bool]:
 
 
 class CachedEngine:
-    """An engine in front of another: identical decisions, each distinct fact set decided once."""
+    """An engine in front of another: identical decisions, each distinct fact set decided once.
 
-    def __init__(self, inner: Any, *, deadline_thresholds: list[float], exact_keys: bool, shared: "SharedDecisions | None" = None) -> None:
+    With `rules` (engines/rulecache.py; the inner engine then has `evaluate_rules`) a whole
+    input's key is canonical only for input types whose active rule packages all allow it
+    (RuleSet.whole_key_ok), exact otherwise; a whole-input miss is decided from per-rule results
+    (cached on what each package reads), combined as decide.rego does; an input a waiver names
+    (`waived_events`) — as the decided event or as the event a finding blames — is decided by
+    the whole policy, uncached. Without `rules`, `exact_keys`
+    says whether keys are the whole input (the worker-side cache of `serve`)."""
+
+    def __init__(self, inner: Any, *, deadline_thresholds: list[float], exact_keys: bool, shared: "SharedDecisions | None" = None,
+                 rules: RuleSet | None = None, overlay: dict[str, Any] | None = None) -> None:
         self.inner = inner
         self.shared = shared
         self.name = inner.name
-        self.exact_keys = exact_keys
         self.canon = Canonicalizer(deadline_thresholds)
+        if rules is not None and not rules.decide_ok:  # an unreviewed decide.rego: exact keys
+            rules, exact_keys = None, True
+        self.rules = rules
+        self.rule_cache = RuleCache(rules) if rules is not None else None
+        self.overlay = overlay or {}
+        self.waived_events = frozenset(w.get("event_id") for w in self.overlay.get("waivers") or [] if isinstance(w, dict))
+        # A waiver naming a placeholder-like id could match a canonical input: then no shortcuts.
+        self.exact_keys = exact_keys if rules is None else any(_MARK in str(e) for e in self.waived_events)
         # key → (decision for the canonical input, whether it holds placeholders to restore)
         self._cache: dict[str, tuple[Decision, bool]] = {}
         self._fast: dict[Any, tuple[Decision, bool]] = {}
         self.misses = 0
 
+    def shortcut_ok(self, kind: Any, event_id: Any) -> bool:
+        """May an input of this type and event id be answered from a fast key (`known`)? Not
+        when it is decided uncached (a waiver names it) or its whole key must be exact."""
+        if self.exact_keys or self._waived(event_id):
+            return False
+        return self.rules is None or self.rules.whole_key_ok(kind)
+
     def _key(self, item: dict[str, Any]) -> tuple[str, list[str]]:
-        if self.exact_keys:
-            return json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":")), []
+        if self.exact_keys or (self.rules is not None and not self.rules.whole_key_ok(item.get("type"))):
+            return "=" + json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":")), []
         return self.canon.canonical(item)
 
     def decide(self, inputs: list[dict[str, Any]], fast_keys: list[Any] | None = None) -> list[Decision | EngineFailure]:
@@ -50,7 +76,15 @@ class CachedEngine:
             fast_keys = [None] * len(inputs)
         out: list[Decision | EngineFailure | None] = [None] * len(inputs)
         slow: list[tuple[int, str, list[str]]] = []
+        if self.rules is not None:
+            direct = [i for i, item in enumerate(inputs) if self._waived(item.get("event_id")) or _MARK in _text(item)]
+            if direct:
+                for i, result in zip(direct, self.inner.decide([inputs[i] for i in direct])):
+                    out[i] = result
+                    fast_keys[i] = None
         for i, (item, fast) in enumerate(zip(inputs, fast_keys)):
+            if out[i] is not None:
+                continue
             hit = self._fast.get(fast) if fast is not None else None
             if hit is not None:
                 decision, has_placeholders = hit
@@ -72,30 +106,90 @@ class CachedEngine:
                 del missing[key]
         if missing:
             self.misses += len(missing)
-            decided = self.inner.decide(list(missing.values()))
+            decided = self._decide_missing(missing, slow, inputs) if self.rules is not None else self.inner.decide(list(missing.values()))
             if self.shared is not None:
-                self.shared.put_many([(key, result) for key, result in zip(missing, decided) if not isinstance(result, EngineFailure)])
+                self.shared.put_many([(key, result) for key, result in zip(missing, decided) if not isinstance(result, (EngineFailure, _PerInput))])
             for key, result in zip(missing, decided):
-                # An EngineFailure is not cached: the next input with this key tries again.
-                fresh[key] = result if isinstance(result, EngineFailure) else _entry(result)
-                if not isinstance(result, EngineFailure) and len(self._cache) < MAX_ENTRIES:
+                # An EngineFailure is not cached: the next input with this key tries again; nor
+                # is a decision naming an id where no placeholder can stand (_PerInput).
+                fresh[key] = result if isinstance(result, (EngineFailure, _PerInput)) else _entry(result)
+                if not isinstance(result, (EngineFailure, _PerInput)) and len(self._cache) < MAX_ENTRIES:
                     self._cache[key] = fresh[key]  # type: ignore[assignment]
         for i, key, originals in slow:
             entry = self._cache.get(key) or fresh[key]
             if isinstance(entry, EngineFailure):
                 out[i] = entry
                 continue
+            if isinstance(entry, _PerInput):
+                out[i] = entry.decision if entry.item_index_is(i, slow, key) else self._decide_real([inputs[i]])[0]
+                continue
             if fast_keys[i] is not None and len(self._fast) < MAX_ENTRIES:
                 self._fast[fast_keys[i]] = entry
             decision, has_placeholders = entry
             out[i] = restore(decision, originals) if has_placeholders else decision
+        if self.waived_events:
+            # A waiver names the event a finding blames (its own `event_id`, or the input's): a
+            # decision with a finding on a waived event is the whole policy's, uncached.
+            again = [i for i, d in enumerate(out) if isinstance(d, dict) and self._names_waived(d)]
+            for i, result in zip(again, self.inner.decide([inputs[i] for i in again]) if again else []):
+                out[i] = result
+        return out  # type: ignore[return-value]
+
+    def _names_waived(self, decision: Decision) -> bool:
+        return any(isinstance(f, dict) and self._waived(f.get("event_id")) for f in decision.get("findings") or [])
+
+    def _waived(self, event_id: Any) -> bool:
+        return isinstance(event_id, str) and event_id in self.waived_events
+
+    def _decide_missing(self, missing: dict[str, dict[str, Any]], slow: list[tuple[int, str, list[str]]], inputs: list[dict[str, Any]]) -> list[Any]:
+        """Decisions for the missing whole-input keys, from per-rule results: for each key, its
+        first input (the real one) is decided and the decision stored with placeholders in the
+        key's numbering — or, when it names an id where that cannot be done safely, kept as the
+        answer of that first input only (_PerInput: the key's other inputs are decided alone)."""
+        first: dict[str, tuple[int, list[str]]] = {}
+        for i, key, originals in slow:
+            first.setdefault(key, (i, originals))
+        decided = self._decide_real([inputs[first[key][0]] for key in missing])
+        out: list[Any] = []
+        for key, decision in zip(missing, decided):
+            if isinstance(decision, EngineFailure):
+                out.append(decision)
+                continue
+            stored = unrestore(decision, first[key][1])
+            out.append(stored if stored is not UNSAFE else _PerInput(decision))
+        return out
+
+    def _decide_real(self, items: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
+        """Decisions of real inputs from per-rule results (engines/rulecache.py), combined as
+        decide.rego does; the whole policy decides what `combine` does not recognise."""
+        assert self.rule_cache is not None
+        failures: dict[int, EngineFailure] = {}
+        requests_of: list[int] = []
+
+        def evaluate(requests: list[tuple[dict[str, Any], list[str]]]) -> list[Any]:
+            found = self.inner.evaluate_rules(requests)
+            return [None if isinstance(r, EngineFailure) else r for r in found] if found else []
+
+        results = self.rule_cache.results(items, evaluate)
+        out: list[Decision | EngineFailure | None] = []
+        whole: list[int] = []
+        for i, result in enumerate(results):
+            decision = combine(result, self.overlay) if result is not None else None
+            if decision is None:  # an engine failure, or something combine does not know
+                whole.append(i)
+            out.append(decision)
+        if whole:  # the whole policy decides (and says why it fails, if it does)
+            for i, decision in zip(whole, self.inner.decide([items[i] for i in whole])):
+                out[i] = decision
         return out  # type: ignore[return-value]
 
     def known(self, fast_key: Any) -> Decision | None:
         """The decision of an input with this fast key, if one was decided before and the
         decision names no identifiers to map back (then the input itself is not needed)."""
         entry = self._fast.get(fast_key)
-        return entry[0] if entry is not None and not entry[1] else None
+        if entry is None or entry[1] or (self.waived_events and self._names_waived(entry[0])):
+            return None
+        return entry[0]
 
     def close(self) -> None:
         self.inner.close()
@@ -107,6 +201,24 @@ class CachedEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _PerInput:
+    """A decision made for the first input of a key that cannot serve the key's other inputs."""
+
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+
+    @staticmethod
+    def item_index_is(i: int, slow: list[tuple[int, str, list[str]]], key: str) -> bool:
+        return next(j for j, k, _ in slow if k == key) == i
+
+
+def _text(item: Any) -> str:
+    try:
+        return orjson.dumps(item).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(item, ensure_ascii=False)
 
 
 class SharedDecisions:

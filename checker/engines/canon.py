@@ -40,6 +40,15 @@ def fact_text(value: Any) -> str:
         return "r" + repr(value)
 
 
+_VISIBLE = re.compile(r"[0-9A-Za-z]")
+
+
+def _not_blank(value: Any) -> bool:
+    """A string no whitespace trimming (Go's or Python's) can make empty: it holds a letter or
+    digit. Anything else stays as it is in the key."""
+    return isinstance(value, str) and _VISIBLE.search(value) is not None
+
+
 def with_file(image: Any, ph: Any) -> Any:
     """An image with its file (a path or URI, unique per image) as a placeholder: no shipped
     rule reads it, and kept verbatim it made every image a fact set of its own."""
@@ -90,7 +99,7 @@ class Canonicalizer:
                 doc = {**doc, "patient": {**patient, "age_years": 17 if age < 18 else 18}}
         return doc
 
-    def canonical(self, doc: dict[str, Any]) -> tuple[str, list[str]]:
+    def canonical(self, doc: dict[str, Any], *, drop: bool = True) -> tuple[str, list[str]]:
         """(cache key, placeholder number → original string).
 
         Identifiers are replaced at the places the event vocabulary puts them (docs/input.md),
@@ -115,7 +124,7 @@ class Canonicalizer:
                 return {**obj, "id": ph(obj["id"])}
             return obj
 
-        out = {k: v for k, v in self.relevant(doc).items() if k not in DROP_KEYS}
+        out = {k: v for k, v in self.relevant(doc).items() if not drop or k not in DROP_KEYS}
         for key in ("event_id", "related_event_id", "reported_to"):
             if key in out:
                 out[key] = ph(out[key])
@@ -142,7 +151,9 @@ class Canonicalizer:
             out["intended_recipient"] = ph(intended) if isinstance(intended, str) else with_id(intended)
         record = out.get("capture_record")
         if isinstance(record, dict):
-            out["capture_record"] = {k: ph(v) if k in ("who", "when", "mode") else v for k, v in record.items()}
+            # Only values that are not blank: collection.capture_details tells a blank one
+            # (trim_space) from a given one, and a placeholder is never blank.
+            out["capture_record"] = {k: ph(v) if k in ("who", "when", "mode") and _not_blank(v) else v for k, v in record.items()}
         if isinstance(out.get("images_produced"), list):
             out["images_produced"] = [ph(x) for x in out["images_produced"]]
         consents = out.get("consents")

@@ -25,7 +25,7 @@ _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 
 
 class _Worker:
-    def __init__(self, policy: PolicySet, cache: bool, exact_keys: bool) -> None:
+    def __init__(self, policy: PolicySet, cache: bool) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "checker.engines._worker"],
             stdin=subprocess.PIPE,
@@ -36,7 +36,7 @@ class _Worker:
             encoding="utf-8",
             bufsize=1 << 16,
         )
-        hello = {"modules": [[m.path, m.source] for m in policy.modules], "data": policy.data, "cache": cache, "exact_keys": exact_keys}
+        hello = {"modules": [[m.path, m.source] for m in policy.modules], "data": policy.data, "cache": cache}
         reply = self._roundtrip(json.dumps(hello))
         if reply is None:
             raise StartCrash(self.death())
@@ -97,7 +97,7 @@ class StartCrash(EngineError):
 def _crashes(policy: PolicySet) -> bool:
     """Does compiling this policy kill regopy? (In a child process: it may.)"""
     try:
-        _Worker(policy, False, True).close()
+        _Worker(policy, False).close()
     except StartCrash:
         return True
     except EngineError:  # an ordinary compile error is not what we look for
@@ -133,9 +133,8 @@ class EmbeddedEngine:
     """regopy behind the engine interface.
 
     workers: how many interpreter processes decide in parallel (one per core is right).
-    cache:   each worker decides each distinct canonical fact set once (checker/engines/canon.py)
-             — for audits, where a million events hold far fewer distinct questions. With a
-             hospital's own Rego the key is the whole input, verbatim (it may read anything).
+    cache:   each worker keeps the fact-set and per-rule cache an audit keeps (engines/cached.py,
+             engines/rulecache.py: keys from what each rule package reads, local ones included).
     """
 
     name = "embedded"
@@ -145,15 +144,6 @@ class EmbeddedEngine:
         self.workers = max(1, workers)
         self._pool: list[_Worker | None] = [None] * self.workers
         self._cache = cache
-        # A hospital's own Rego may read any field, and waivers compare event and actor ids and
-        # times: then only identical inputs share a cache entry.
-        waivers = (policy.data.get("clinimg", {}).get("config", {}) or {}).get("waivers")
-        self._exact_keys = bool(waivers) or any(m.path.startswith("local") for m in policy.modules)
-
-    @property
-    def exact_keys(self) -> bool:
-        """Must a fact-set cache key be the whole input (local Rego or waivers in the policy)?"""
-        return self._exact_keys
 
     def deadline_thresholds(self) -> list[float]:
         """The overlay's deadlines (hours), as the policy computes them: a canonical key keeps
@@ -170,7 +160,7 @@ class EmbeddedEngine:
         worker = self._pool[slot]
         if worker is None:
             try:
-                worker = self._pool[slot] = _Worker(self.policy, self._cache, self._exact_keys)
+                worker = self._pool[slot] = _Worker(self.policy, self._cache)
             except StartCrash as exc:
                 # Never just "regopy crashed": name the hospital's file and rule that does it.
                 culprits = find_start_crash(self.policy) or [
@@ -182,16 +172,23 @@ class EmbeddedEngine:
                 raise EngineError(with_origins(str(exc), self.policy.modules)) from None
         return worker
 
-    def _run_batch(self, slot: int, items: list[str]) -> list[Decision | EngineFailure]:
+    def evaluate_rules(self, requests: list[tuple[dict[str, Any], list[str]]]) -> list[dict[str, Any] | EngineFailure]:
+        """For each (input, packages): {package: its value} — "area.rule" for
+        data.clinimg.rules.area.rule, "basis" for lib.basis — on the first worker, never cached
+        there (engines/rulecache.py caches them)."""
+        return self._run_batch(0, [json.dumps([item, names], ensure_ascii=False) for item, names in requests], rules=True)
+
+    def _run_batch(self, slot: int, items: list[str], rules: bool = False) -> list[Decision | EngineFailure]:
         worker = self._get_worker(slot)
-        replies = worker.decide("[" + ",".join(items) + "]")
+        batch = "[" + ",".join(items) + "]"
+        replies = worker.decide('{"rules":' + batch + "}" if rules else batch)
         if replies is None:
             self._pool[slot] = None
             why = worker.death()
             if len(items) == 1:
                 return [EngineFailure(f"the embedded engine crashed on this input: {why}")]
             # Find the input(s) that crash it: each alone, on a fresh worker.
-            return [r for item in items for r in self._run_batch(slot, [item])]
+            return [r for item in items for r in self._run_batch(slot, [item], rules)]
         return [r["ok"] if "ok" in r else EngineFailure(with_origins(r.get("error", "unknown engine error"), self.policy.modules)) for r in replies]
 
     def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:

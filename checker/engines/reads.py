@@ -1,0 +1,278 @@
+"""What each rule package reads, derived from its Rego text: the basis of the per-rule cache.
+
+The decision of an event is the combination (decide.rego) of every rule package's result, and a
+rule package's result depends only on the parts of the input it reads. This module finds those
+parts lexically — shipped rules and a hospital's own alike, with nobody keeping a list:
+
+- `input.a.b`, `input["a"]`, `object.get(input, "a", …)` and `object.get(input, ["a", "b"], …)`
+  read the value at that path (all of it: anything below may be looked at);
+- any other use of `input` (`object.keys(input)`, `input[x]`, `walk(input)`, …) reads everything;
+- a reference to another definition of the package, or to `lib.<name>` / `data.clinimg.lib.<name>`,
+  reads what that definition reads, transitively; any other `data.` reference except the overlay
+  (`data.clinimg.config`, the same for the whole run) reads everything.
+
+Over-approximation is safe (a larger key, fewer hits); missing a read is not, which is why the
+analysis gives up to "everything" on whatever form it does not know.
+
+It also finds each package's *type guards*: when every definition of its effect sets (deny,
+escalate, warn, obligation) requires `input.type == "x"` (or `input.type in {…}`) at the top of
+its body, the package raises nothing for inputs of other types and is not even looked at for them.
+
+Which reads may be abstracted (ids as placeholders, hours as their interval, ages as child or
+adult — engines/canon.py) is decided per package in engines/rulecache.py from these reads and
+from the fingerprints of definitions reviewed for it (`fingerprint`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from typing import Iterable
+
+EFFECT_SETS = ("deny", "escalate", "warn", "obligation")
+ROOT: tuple[str, ...] = ()
+
+_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`')
+_HEAD = re.compile(r"^(?:default\s+)?([A-Za-z_][A-Za-z0-9_]*)", re.M)
+_KEYWORDS = {"package", "import", "else"}
+_IDENT = re.compile(r"(?<![\w.])([A-Za-z_][A-Za-z0-9_]*)\b")
+_INPUT = re.compile(r"(?<![\w.])input\b")
+_GET = re.compile(r"object\.get\(\s*input\s*,\s*")
+_DOT_PATH = re.compile(r"((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\s*\"[^\"\\]*\"\s*\])+)")
+_PATH_PART = re.compile(r'\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*"([^"\\]*)"\s*\]')
+_LITERAL = re.compile(r'"([^"\\]*)"')
+_LIST_OF_LITERALS = re.compile(r'\[\s*("[^"\\]*"(?:\s*,\s*"[^"\\]*")*)\s*\]')
+_DATA = re.compile(r"(?<![\w.])data((?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+_GUARD = re.compile(r'^input\.type\s*(?:==\s*"([^"\\]*)"|in\s*\{([^{}]*)\})\s*$')
+
+
+@dataclasses.dataclass
+class Definition:
+    """One top-level chunk of a module (a rule head and its body, `else` branches included)."""
+
+    package: str
+    name: str
+    text: str  # comments removed
+    masked: str  # string contents blanked, for finding syntax outside strings
+    paths: set[tuple[str, ...]]
+    local_refs: set[str]
+    lib_refs: set[str]
+
+    def names(self) -> set[str]:
+        return set(re.findall(r"\.([A-Za-z_][A-Za-z0-9_]*)", self.masked)) | set(_LITERAL.findall(self.text))
+
+    def fingerprint(self) -> str:
+        normal = " ".join(self.text.split())
+        return hashlib.sha256(f"{self.package}\0{normal}".encode()).hexdigest()[:16]
+
+
+@dataclasses.dataclass
+class Package:
+    name: str
+    definitions: list[Definition]
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleReads:
+    """What one rule package (`clinimg.rules.<area>.<rule>`) reads, all definitions it reaches
+    included."""
+
+    area: str
+    rule: str
+    paths: frozenset[tuple[str, ...]]  # minimal: no path is a prefix of another
+    fingerprints: frozenset[str]  # of every definition it reaches (its own and lib's)
+    guard_types: frozenset[str] | None  # the input types it can raise anything for; None: any
+    uses: frozenset[str] = frozenset()  # opaque lib values it reads (their value, not their reads)
+    # Every name the definitions it reaches spell: after a dot, or as a string literal. An
+    # object's field read by name is among them (engines/rulecache.py, vetted keys).
+    names: frozenset[str] = frozenset()
+    # Every effect set is defined as a partial set (`deny contains …`): decide.rego's contract
+    # for a hospital's rules (an array there is a violation JSON cannot tell from a set).
+    sets_ok: bool = True
+
+    def inert_for(self, kind: object) -> bool:
+        return self.guard_types is not None and isinstance(kind, str) and kind not in self.guard_types
+
+
+def strip_comments(source: str) -> str:
+    out, i = [], 0
+    for m in re.finditer(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|#[^\n]*', source):
+        out.append(source[i:m.start()])
+        out.append("" if m.group().startswith("#") else m.group())
+        i = m.end()
+    out.append(source[i:])
+    return "".join(out)
+
+
+def _mask(text: str) -> str:
+    return _STRING.sub(lambda m: m.group()[0] + "s" * (len(m.group()) - 2) + m.group()[-1], text)
+
+
+def _input_paths(text: str, masked: str) -> set[tuple[str, ...]]:
+    paths: set[tuple[str, ...]] = set()
+    consumed: set[int] = set()
+    for m in _GET.finditer(masked):
+        start = m.end()
+        consumed.add(masked.index("input", m.start()))
+        lit = _LITERAL.match(text, start)
+        lst = _LIST_OF_LITERALS.match(text, start)
+        if lit and masked[lit.end():].lstrip().startswith(","):
+            paths.add((lit.group(1),))
+        elif lst and masked[lst.end():].lstrip().startswith(","):
+            paths.add(tuple(_LITERAL.findall(lst.group(1))))
+        else:
+            paths.add(ROOT)
+    for m in _INPUT.finditer(masked):
+        if m.start() in consumed:
+            continue
+        tail = _DOT_PATH.match(text, m.end())
+        if not tail:
+            paths.add(ROOT)
+            continue
+        paths.add(tuple(a or b for a, b in _PATH_PART.findall(tail.group(1))))
+    return paths
+
+
+def parse_module(source: str) -> Package:
+    text = strip_comments(source)
+    masked = _mask(text)
+    package = re.search(r"^package\s+([\w.]+)", masked, re.M)
+    name = package.group(1) if package else ""
+    aliases: dict[str, str] = {}
+    for m in re.finditer(r"^import\s+([\w.]+)(?:\s+as\s+(\w+))?", masked, re.M):
+        target = m.group(1)
+        aliases[m.group(2) or target.rsplit(".", 1)[-1]] = target
+    starts = [m for m in _HEAD.finditer(masked) if m.group(1) not in _KEYWORDS]
+    definitions = []
+    for n, m in enumerate(starts):
+        end = starts[n + 1].start() if n + 1 < len(starts) else len(text)
+        chunk, chunk_masked = text[m.start():end], masked[m.start():end]
+        paths = _input_paths(chunk, chunk_masked)
+        lib_refs: set[str] = set()
+        for alias, target in aliases.items():
+            if target == "data.clinimg.lib":
+                lib_refs |= set(re.findall(rf"(?<![\w.]){alias}\.([A-Za-z_]\w*)", chunk_masked))
+                if re.search(rf"(?<![\w.]){alias}\b(?!\.[A-Za-z_])", chunk_masked):
+                    paths.add(ROOT)  # the lib package as a whole: everything
+            elif target.startswith("data.") and target != "data.clinimg.config" and re.search(rf"(?<![\w.]){alias}\b", chunk_masked):
+                paths.add(ROOT)  # another package (a rule's results, …): anything
+        for d in _DATA.finditer(chunk_masked):
+            ref = d.group(1)
+            if ref.startswith(".clinimg.lib."):
+                lib_refs.add(ref.split(".")[3])
+            elif not (ref == ".clinimg.config" or ref.startswith(".clinimg.config.")):
+                paths.add(ROOT)
+        local_refs = set(_IDENT.findall(chunk_masked))
+        definitions.append(Definition(name, m.group(1), chunk, chunk_masked, paths, local_refs, lib_refs))
+    return Package(name, definitions)
+
+
+def minimal(paths: Iterable[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
+    """The paths, without any that another one is a prefix of (its read covers them)."""
+    out: list[tuple[str, ...]] = []
+    for p in sorted(set(paths), key=len):
+        if not any(p[: len(q)] == q for q in out):
+            out.append(p)
+    return frozenset(out)
+
+
+def _guards(definition: Definition) -> set[str] | None:
+    """The types a body requires at its top level (`input.type == "x"`), or None."""
+    masked = definition.masked
+    if re.search(r"(?<![\w.])else\b", masked) or "{" not in masked.split("\n", 1)[0]:
+        return None
+    depth, line_start, found = 0, 0, None
+    for i, ch in enumerate(masked + "\n"):
+        if ch == "\n":
+            if depth == 1:
+                statement = definition.text[line_start:i].strip()
+                g = _GUARD.match(statement)
+                if g:
+                    types = {g.group(1)} if g.group(1) is not None else set(_LITERAL.findall(g.group(2)))
+                    found = types if found is None else found & types
+            line_start = i + 1
+        elif ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth -= 1
+    return found
+
+
+OPAQUE = ("basis",)
+
+
+def analyse(sources: Iterable[str], opaque: Iterable[str] = OPAQUE) -> dict[str, RuleReads]:
+    """Rule packages (by "area.rule") and what each reads, from the policy's module sources
+    (tests excluded), the lib's definitions followed through. "basis" is lib.basis, which the
+    decision also carries.
+
+    `opaque` lib values are not followed: a package reaching one reads its *value* (`uses`),
+    which is one of a few, where what it is computed from varies a lot (lib.basis reads the
+    purpose, recipient, channel, legal basis and consents of a disclosure)."""
+    opaque = frozenset(opaque)
+    packages: dict[str, list[Definition]] = {}
+    for source in sources:
+        parsed = parse_module(source)
+        packages.setdefault(parsed.name, []).extend(parsed.definitions)
+    lib = packages.get("clinimg.lib", [])
+    lib_by_name: dict[str, list[Definition]] = {}
+    for d in lib:
+        lib_by_name.setdefault(d.name, []).append(d)
+
+    def closure(roots: list[Definition], own: list[Definition]) -> tuple[set[tuple[str, ...]], set[str], set[str], set[str]]:
+        own_by_name: dict[str, list[Definition]] = {}
+        for d in own:
+            own_by_name.setdefault(d.name, []).append(d)
+        seen: set[int] = set()
+        todo = list(roots)
+        paths: set[tuple[str, ...]] = set()
+        prints: set[str] = set()
+        uses: set[str] = set()
+        names: set[str] = set()
+        while todo:
+            d = todo.pop()
+            if id(d) in seen:
+                continue
+            seen.add(id(d))
+            paths |= d.paths
+            prints.add(d.fingerprint())
+            names |= d.names()
+            in_lib = d.package == "clinimg.lib"
+            scope = lib_by_name if in_lib else own_by_name
+            for name in d.local_refs:
+                if in_lib and name in opaque and scope.get(name) and d.name != name:
+                    uses.add(name)
+                    continue
+                todo.extend(scope.get(name, []))
+            for name in d.lib_refs:
+                if name not in lib_by_name:
+                    paths.add(ROOT)  # an unknown lib name: do not guess
+                elif name in opaque:
+                    uses.add(name)
+                    continue
+                todo.extend(lib_by_name.get(name, []))
+        return paths, prints, uses, names
+
+    out: dict[str, RuleReads] = {}
+    for name, definitions in packages.items():
+        parts = name.split(".")
+        if len(parts) != 4 or parts[:2] != ["clinimg", "rules"]:
+            continue  # decide.rego reads data.clinimg.rules[area][rule] only
+        paths, prints, uses, names = closure(definitions, definitions)
+        effects = [d for d in definitions if d.name in EFFECT_SETS]
+        guard_types: set[str] | None = set()
+        for d in effects:
+            g = _guards(d)
+            if g is None or guard_types is None:
+                guard_types = None
+                continue
+            guard_types |= g
+        sets_ok = all(re.match(rf"{d.name}\s+contains\b", d.masked) for d in effects)
+        out[f"{parts[2]}.{parts[3]}"] = RuleReads(parts[2], parts[3], minimal(paths), frozenset(prints),
+                                                  None if guard_types is None else frozenset(guard_types), frozenset(uses), frozenset(names), sets_ok)
+    basis = lib_by_name.get("basis", [])
+    paths, prints, uses, names = closure(basis, lib) if basis else ({ROOT}, set(), set(), set())
+    if uses:  # (an opaque value computed from another: not supported, read everything)
+        paths.add(ROOT)
+    out["basis"] = RuleReads("", "basis", minimal(paths), frozenset(prints), None, frozenset(), frozenset(names))
+    return out
