@@ -103,16 +103,17 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
     try:
         document = loads(text)
     except JSONProblem as exc:
-        raise CheckerError(f"{name}:{exc.line}: {exc.path}: {exc.reason}") from None
+        raise CheckerError(f"{name}:{exc.line}: {exc.path}: {exc.reason}", problems=[{"path": exc.path, "constraint": exc.reason, "line": exc.line}]) from None
     if holds_more_values(document):
-        raise CheckerError(f"{name}:1: $: holds more than {MAX_REQUEST_VALUES:,} JSON values; refused (a request holds about a hundred)")
+        raise CheckerError(f"{name}:1: $: holds more than {MAX_REQUEST_VALUES:,} JSON values; refused (a request holds about a hundred)",
+                           problems=[{"path": "$", "constraint": f"holds more than {MAX_REQUEST_VALUES:,} JSON values", "line": 1}])
     problems = schemas.problems(schema, document)
     if problems:
         lines = lines_of_paths(text, [p.path for p in problems])
         found = [f"{name}:{line}: {json_path(p.path)}: {p.constraint}" for p, line in zip(problems, lines)]
         if len(problems) >= schemas.MAX_PROBLEMS:
             found.append(f"{name}: (only the first {schemas.MAX_PROBLEMS} problems are listed)")
-        raise CheckerError("\n".join(found))
+        raise CheckerError("\n".join(found), problems=[{"path": json_path(p.path), "constraint": p.constraint, "line": line} for p, line in zip(problems, lines)])
     return document
 
 
@@ -303,6 +304,13 @@ def write_output(path: str | pathlib.Path, text: str, option: str) -> None:
     """Write a report (or any output) whole or not at all: a temporary file renamed into place.
     Call refuse_clobbering first (api.audit does, for --output)."""
     write_atomically(path, text.encode("utf-8"), option)
+
+
+def error_document(exc: CheckerError) -> str:
+    """A CheckerError as JSON for apps: the message (its first line), the exit code, and the
+    structured problems (JSON path, broken constraint, line) — values never echoed."""
+    message = str(exc).splitlines()[0] if str(exc) else "error"
+    return json.dumps({"error": message, "exit_code": int(exc.exit_code), "problems": exc.problems}, sort_keys=True, ensure_ascii=False)
 
 
 def dumps_decision(decision: dict[str, Any]) -> str:

@@ -118,8 +118,14 @@ def main(traceback: bool) -> None:
 @_errors_as_lines
 @engine_options
 def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...], fmt: str, image_file: str | None, max_request_bytes: int, engine: str = "embedded", opa: Any = None) -> None:
-    """Decide one proposed capture or disclosure. Exit 0 permit, 1 deny, 3 escalate, 2 bad input."""
-    result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs, image_file=image_file, max_bytes=max_request_bytes)
+    """Decide one proposed capture or disclosure. Exit 0 permit, 1 deny, 3 escalate, 2 bad input.
+    With --format json, an error is also a JSON document on stdout: {"error", "exit_code", "problems": [{"path", "constraint", "line"}]}."""
+    try:
+        result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs, image_file=image_file, max_bytes=max_request_bytes)
+    except CheckerError as exc:
+        if fmt == "json":  # an app piping JSON gets JSON to show, as well as the line on stderr
+            click.echo(api.error_document(exc))
+        raise
     click.echo(CHECK_REPORTER_BY_NAME[fmt]().render(result.decision), nl=False)
     sys.exit(int(result.exit_code))
 

@@ -18,9 +18,12 @@ class CheckerError(Exception):
     value: it may be patient data.
     """
 
-    def __init__(self, message: str, exit_code: ExitCode = ExitCode.USAGE) -> None:
+    def __init__(self, message: str, exit_code: ExitCode = ExitCode.USAGE, problems: list[dict[str, str]] | None = None) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        # Bad input, structured for apps (`check --format json`): each a JSON path and the broken
+        # constraint — never the offending value.
+        self.problems = problems or []
 
 
 class EngineError(CheckerError):
