@@ -140,12 +140,18 @@ def test_syntax_error_is_reported_under_the_users_path() -> None:
     assert r.code == 2 and "tests/fixtures/bad_rules/syntax_error/broken.rego:6: " in r.err and "local/" not in r.err
 
 
+def _no_decision(out: str) -> bool:
+    """`check --format json` answered no decision: only the JSON error document for apps."""
+    doc = json.loads(out)
+    return "outcome" not in doc and "engine error" in doc["error"] and doc["exit_code"] == 2
+
+
 def test_a_finding_that_breaks_the_contract_at_decision_time_is_an_engine_error(tmp_path: pathlib.Path) -> None:
     # object.union hides the missing `message` from any static check: the decision catches it.
     r = run_cli("policy", "check", "--policy-dir", str(BAD_RULES / "dynamic_msg"))
     assert r.code == 0
     r = run_cli("check", _sms_request(tmp_path), "--policy-dir", str(BAD_RULES / "dynamic_msg"), "--format", "json")
-    assert r.code == 2 and r.out == ""
+    assert r.code == 2 and _no_decision(r.out)
     assert "engine error" in r.err and "fail closed" in r.err
     assert "clinimg.rules.local.dynamic_msg: a deny finding lacks message" in r.err
     # Where the rule does not fire, decisions go on as before.
@@ -179,7 +185,7 @@ def test_decision_time_contract_on_opa(tmp_path: pathlib.Path) -> None:
     policy = _unlinted(BAD_RULES / "dynamic_msg")
     with running_app(opa_stub_app(build_bundle(policy))) as opa:
         r = run_cli("check", _sms_request(tmp_path), "--engine", "opa", "--opa-url", opa.url, "--format", "json")
-        assert r.code == 2 and r.out == ""
+        assert r.code == 2 and _no_decision(r.out)
         assert "clinimg.rules.local.dynamic_msg: a deny finding lacks message" in r.err
         r = run_cli("check", PERMIT_REQUEST, "--engine", "opa", "--opa-url", opa.url)
         assert r.code == 0, r.err
