@@ -3,6 +3,9 @@ port, stopped at the end."""
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import subprocess
 import dataclasses
 import json
 import threading
@@ -116,3 +119,15 @@ def opa_stub_app(bundle: bytes, *, token: str | None = None) -> Any:
         Route("/v1/query", query, methods=["POST"]),
         Route("/v1/batch/data/{path:path}", not_found, methods=["POST"]),
     ])
+
+
+def stop_serve_process(proc: "subprocess.Popen[Any]") -> None:
+    """Stop a `clinimg serve` started as a process: SIGTERM (a graceful shutdown), then kill
+    if it has not ended within 20 s; its stderr pipe is closed either way."""
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stderr.close()

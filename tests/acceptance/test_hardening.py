@@ -23,7 +23,7 @@ from checker.errors import CheckerError
 from checker.outputs import atomic_output
 from tests import images_corpus as C
 from tests.conftest import EXAMPLES, ROOT, run_cli
-from tests.serving import running_server
+from tests.serving import running_server, stop_serve_process
 
 WEEK = EXAMPLES / "logs" / "week.jsonl"
 REQUEST = EXAMPLES / "requests" / "allowed_capture_wound_for_care.json"
@@ -288,13 +288,7 @@ def test_serve_closes_a_request_whose_body_trickles(tmp_path: pathlib.Path) -> N
             for _ in range(2):
                 assert session.post(f"http://127.0.0.1:{port}/v1/check", data=body, timeout=30).status_code == 200
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.stderr.close()
+        stop_serve_process(proc)
 
 
 # --- 4. errors people can act on ------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 import concurrent.futures
 import http.client
 import json
-import os
 import re
 import signal
 import subprocess
@@ -24,7 +23,7 @@ from checker.engines.embedded import EmbeddedEngine
 from checker.policy import PolicySet
 from checker.server import DecisionService, EnginePool, ServeOptions, create_app
 from tests.conftest import EXAMPLES, ROOT
-from tests.serving import running_app, running_server
+from tests.serving import running_app, running_server, stop_serve_process
 
 REQUESTS = sorted((EXAMPLES / "requests").glob("*.json"))
 TOKEN = "s3cret-token-for-tests"
@@ -397,13 +396,7 @@ def test_serve_command_runs_and_stops(tmp_path):
         r = requests.post(url + "/v1/check", data=REQUESTS[0].read_bytes(), timeout=30)
         assert r.status_code == 200
     finally:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.stderr.close()
+        stop_serve_process(proc)
     assert proc.returncode in (0, -signal.SIGTERM)  # uvicorn shuts down gracefully, then re-raises the signal
     assert len(log.read_text().splitlines()) == 1
 
