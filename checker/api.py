@@ -117,6 +117,26 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
     return document
 
 
+def parse_request(name: str, text: str) -> dict[str, Any]:
+    """A request: clinimg's JSON, or a FHIR R4 Bundle holding one proposed capture or disclosure
+    with the patient and their consents (checker/fhir; docs/fhir.md)."""
+    if '"resourceType"' in text:
+        try:
+            document = loads(text)
+        except JSONProblem:
+            document = None
+        if isinstance(document, dict) and "resourceType" in document:
+            from .fhir import request_from_fhir
+
+            request = request_from_fhir(name, document)
+            problems = schemas.problems("request", request)
+            if problems:
+                raise CheckerError("\n".join(f"{name}: the request the FHIR resources map to: {json_path(p.path)}: {p.constraint}" for p in problems),
+                                   problems=[{"path": json_path(p.path), "constraint": p.constraint, "line": 1} for p in problems])
+            return request
+    return parse_document(name, text, "request")
+
+
 # ---------------------------------------------------------------------------------------------
 # check
 
@@ -159,7 +179,7 @@ def check(
     `image.metadata_present` is read from the file itself first (see attach_image_facts). A
     request over `max_bytes` is refused before it is parsed."""
     name, text = read_text(request, max_bytes)
-    document = parse_document(name, text, "request")
+    document = parse_request(name, text)
     base_dir = None if str(request) == "-" else pathlib.Path(request).parent
     document = attach_image_facts(document, image_file=image_file, base_dir=base_dir)
     policy = build_policy(policy_config, policy_dirs)
@@ -344,8 +364,6 @@ def audit(
     `report_output` (where the caller will write the report: only checked here) — are refused if
     one is an input (a log, the overlay, an own Rego file) or another output, or a symbolic link
     (unless `force`)."""
-    from .audit import audit as run_audit
-
     paths = list(paths)
     policy_dirs = list(policy_dirs)
     refuse_clobbering(
@@ -355,8 +373,32 @@ def audit(
         force=force,
     )
     policy = build_policy(policy_config, policy_dirs)
+    from .fhir import looks_like_fhir
+
+    fhir_paths = [p for p in paths if looks_like_fhir(p)]
+    if not fhir_paths:
+        return _run_audit(paths, policy, engine=engine, opa=opa, as_of=as_of, state=state, quarantine=quarantine,
+                          progress=progress, workers=workers, cache=cache)
+    # FHIR R4 (a Bundle, or Bulk Data NDJSON): mapped to clinimg events (checker/fhir), audited as
+    # one more log, and the report amended to speak of the FHIR files and every unmapped resource.
+    import tempfile
+
+    from .fhir.logs import FhirLogs
+
+    with tempfile.TemporaryDirectory(prefix="clinimg-fhir-") as scratch:
+        fhir_logs = FhirLogs(fhir_paths, scratch)
+        logs = [p for p in paths if p not in fhir_paths] + [fhir_logs.path]
+        return _run_audit(logs, policy, engine=engine, opa=opa, as_of=as_of, state=state, quarantine=quarantine,
+                          progress=progress, workers=workers, cache=cache, amend_report=fhir_logs.amend)
+
+
+def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSettings | None, as_of: str | None,
+               state: str | pathlib.Path | None, quarantine: str | pathlib.Path | None, progress: bool, workers: int | None,
+               cache: bool, amend_report: Any = None) -> "AuditReport":
+    from .audit import audit as run_audit
+
     if engine != "embedded":  # e.g. an OPA server: the report carries that engine's stamp
-        report = run_audit(
+        return run_audit(
             list(paths),
             policy=policy,
             engine_factory=lambda p: make_engine(p, engine, opa),
@@ -364,8 +406,8 @@ def audit(
             state_path=state,
             quarantine=quarantine,
             progress=progress,
-        )
-        return report  # stamped by the server's bundle revision (audit/runner.py policy_stamp)
+            amend_report=amend_report,
+        )  # stamped by the server's bundle revision (audit/runner.py policy_stamp)
     return run_audit(
         paths,
         policy=policy,
@@ -376,6 +418,7 @@ def audit(
         progress=progress,
         partitions=workers,
         partition_cache=cache,
+        amend_report=amend_report,
     )
 
 

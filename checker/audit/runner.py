@@ -48,6 +48,8 @@ class AuditReport:
     timezone: str | None = None
     period: dict[str, str] = dataclasses.field(default_factory=dict)  # first and last event decided
     trend: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # FHIR input (checker/fhir): resources read per type and each one not mapped to an event.
+    fhir: dict[str, Any] | None = None
 
     @property
     def has_deny(self) -> bool:
@@ -72,6 +74,7 @@ class AuditReport:
             "engine_errors": self.engine_errors,
             "policy": self.policy,
             "rules": self.rules,
+            **({"fhir": self.fhir} if self.fhir is not None else {}),
         }
 
     def document(self) -> dict[str, Any]:
@@ -298,6 +301,7 @@ def audit(
     progress: bool = True,
     partitions: int | None = 1,
     partition_cache: bool = True,
+    amend_report: Callable[[AuditReport], None] | None = None,
 ) -> AuditReport:
     """Audit the logs. partitions None: one per core (at most 4) for logs of PARTITION_MIN_BYTES
     or more, else one. partitions > 1: that many processes, each deciding the events of its share
@@ -377,14 +381,16 @@ def audit(
             started=started,
             timezone=(policy.data.get("clinimg") or {}).get("config", {}).get("timezone"),
         )
+        if amend_report is not None:  # e.g. FHIR input: the report speaks of the FHIR files (checker/fhir/logs.py)
+            amend_report(report)
         first_ns, last_ns = store.run_period()
         if first_ns is not None:
             report.period = {"from": iso(first_ns), "to": iso(last_ns)}
         summary = report.summary()
         report.trend = store.trend() + [{"run": store.run_id, "as_of": report.as_of, "by_rule_effect": _by_rule_effect(report.findings)}]
-        store.save_run_report(started=started, as_of=report.as_of, digest=report.policy.get("digest", ""), counts=decided.counts,
+        store.save_run_report(started=started, as_of=report.as_of, digest=report.policy.get("digest", ""), counts=report.counts,
                               by_effect=summary["by_effect"], by_rule_effect=report.trend[-1]["by_rule_effect"], document=report.document())
-        store.finish(report.as_of, {"counts": decided.counts, "policy_digest": report.policy["digest"]})
+        store.finish(report.as_of, {"counts": report.counts, "policy_digest": report.policy["digest"]})
         store = None  # committed
         return report
     except sqlite3.OperationalError as exc:  # a full disk, a read-only store: one line, rolled back
