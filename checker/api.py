@@ -128,7 +128,7 @@ def parse_request(name: str, text: str) -> dict[str, Any]:
         if isinstance(document, dict) and "resourceType" in document:
             from .fhir import request_from_fhir
 
-            request = request_from_fhir(name, document)
+            request = request_from_fhir(name, document, text)
             problems = schemas.problems("request", request)
             if problems:
                 raise CheckerError("\n".join(f"{name}: the request the FHIR resources map to: {json_path(p.path)}: {p.constraint}" for p in problems),
@@ -281,6 +281,44 @@ def _line_problems(name: str, number: int, raw: bytes) -> Iterator[str]:
         return
     for p in schemas.problems("event", document):
         yield f"{name}:{number}: {json_path(p.path)}: {p.constraint}"
+
+
+# ---------------------------------------------------------------------------------------------
+# FHIR export
+
+
+def fhir_export(paths: Iterable[str | pathlib.Path]) -> dict[str, Any]:
+    """Events of JSON Lines logs as one FHIR R4 `collection` Bundle (checker/fhir/outbound.py;
+    docs/fhir.md). Every line must be a valid event: an invalid one is an error naming file,
+    line and JSON path, and nothing is written (an export that silently drops events is a loss)."""
+    from .fhir.outbound import events_bundle
+
+    docs: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for source in paths:
+        name = "<stdin>" if str(source) == "-" else str(source)
+        for number, line in _log_lines(source):
+            if not line.strip():
+                continue
+            found = list(_line_problems(name, number, line))
+            if found:
+                errors.extend(found)
+                continue
+            docs.append(loads(line.decode("utf-8")))
+    if errors:
+        raise CheckerError("\n".join(errors[:100] + [f"{len(errors)} invalid line(s); nothing exported"]))
+    if not docs:
+        raise CheckerError(f"{', '.join(str(p) for p in paths)}: no event to export")
+    return events_bundle(docs)
+
+
+def fhir_bulk_files(bundle: dict[str, Any]) -> dict[str, bytes]:
+    """A Bundle's resources as Bulk Data NDJSON: {"<Type>.ndjson": lines}."""
+    files: dict[str, list[str]] = {}
+    for entry in bundle.get("entry", []):
+        resource = entry["resource"]
+        files.setdefault(f"{resource['resourceType']}.ndjson", []).append(json.dumps(resource, sort_keys=True, ensure_ascii=False))
+    return {name: ("\n".join(lines) + "\n").encode("utf-8") for name, lines in sorted(files.items())}
 
 
 # ---------------------------------------------------------------------------------------------

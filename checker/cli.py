@@ -351,6 +351,38 @@ def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[st
     server.serve(service, host, port, access_log=access_log, announce=lambda line: click.echo(line, err=True))
 
 
+@main.group()
+def fhir() -> None:
+    """HL7 FHIR R4: `audit` and `check` read FHIR Bundles and Bulk Data NDJSON themselves; this writes events as FHIR."""
+
+
+@fhir.command("export")
+@click.argument("logs", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-", help="Write the Bundle here (default: stdout).")
+@click.option("--bulk", "bulk_dir", type=click.Path(file_okay=False), default=None, help="Instead, write Bulk Data NDJSON here: one <Type>.ndjson per resource type.")
+@click.option("--force", is_flag=True, help="Write --output through a symbolic link (refused otherwise).")
+@_errors_as_lines
+def fhir_export(logs: tuple[str, ...], output: str, bulk_dir: str | None, force: bool) -> None:
+    """Write the events of JSON Lines logs as FHIR R4 (a collection Bundle, or Bulk Data NDJSON):
+    Media, Consent, AuditEvent, Provenance — docs/fhir.md. `clinimg audit` reads either back."""
+    import json
+    import os
+
+    if output != "-":
+        api.refuse_clobbering([("--output", output)], [("an input log", p) for p in logs], force=force)
+    bundle = api.fhir_export(logs)
+    if bulk_dir:
+        os.makedirs(bulk_dir, exist_ok=True)
+        files = api.fhir_bulk_files(bundle)
+        targets = [(f"--bulk {name}", os.path.join(bulk_dir, name)) for name in files]
+        api.refuse_clobbering(targets, [("an input log", p) for p in logs], force=force)
+        for (role, path), data in zip(targets, files.values()):
+            api.write_output(path, data.decode("utf-8"), role)
+        click.echo(f"clinimg fhir export: {len(bundle['entry'])} resource(s) in {len(files)} file(s) under {bulk_dir}", err=True)
+        return
+    _write_report(json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2) + "\n", output)
+
+
 @main.command("inspect")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -25,6 +25,9 @@ CONTEXT_TYPES = ("Patient", "Practitioner", "PractitionerRole", "RelatedPerson",
                  "Encounter", "Binary", "Group")
 EVENT_TYPES = ("Media", "DocumentReference", "AuditEvent", "Provenance", "Consent")
 MAX_NDJSON_LINE = 16 * 1024 * 1024
+# clinimg event types with no FHIR resource of their own: an AuditEvent with the code of
+# codes.EVENT_TYPE_SYSTEM, every fact a field extension.
+OTHER_AUDIT_KINDS = ("device_posture", "access_request", "breach_report", "patient_provided")
 
 
 class NotMapped(Exception):
@@ -281,9 +284,12 @@ class Index:
 
 
 def clinimg_id(identifiers: Any) -> str | None:
-    for ident in identifiers or []:
-        if getattr(ident, "system", None) in (codes.ID_SYSTEM, codes.EVENT_ID_SYSTEM) and getattr(ident, "value", None):
-            return str(ident.value)
+    """The clinimg id among identifiers: an ID_SYSTEM one (an image's, a person's), else an
+    EVENT_ID_SYSTEM one."""
+    for system in (codes.ID_SYSTEM, codes.EVENT_ID_SYSTEM):
+        for ident in identifiers or []:
+            if getattr(ident, "system", None) == system and getattr(ident, "value", None):
+                return str(ident.value)
     return None
 
 
@@ -521,8 +527,8 @@ class Mapper:
             for dotted, value in field_extensions(target.model.extension, path).items():
                 if dotted.startswith("device."):
                     set_field(device, dotted[len("device."):], value)
-        if "owner" not in device:
-            raise NotMapped(path, "the device's owner is not stated (Device.owner, or the clinimg extension device.owner: personal | hospital)")
+        # No owner stated: the event's schema check names $.….device.owner (after field extensions,
+        # which may state it, are applied).
         return device
 
     def patient(self, ref: Any, within: _Res, path: str, when: str) -> dict[str, Any]:
@@ -635,8 +641,8 @@ class Mapper:
         own = {str(c.code) for c in _codings(m.subtype) + _codings(m.type) if str(c.system or "") == codes.EVENT_TYPE_SYSTEM}
         if own:
             return sorted(own)[0]
-        if m.action == "D" and not found - {"deletion"}:
-            found.add("deletion")
+        if m.action == "D" and (not found or "deletion" in found):
+            found = {"deletion"}  # a delete action decides between an export code and a destroy
         if len(found) != 1:
             what = "no" if not found else "conflicting"
             raise NotMapped("AuditEvent.type", f"{what} disclosure, receipt or deletion code (DICOM 110106 Export / 110107 Import, ISO 21089 disclose / receive / destroy, action D; see docs/fhir.md)")
@@ -682,6 +688,8 @@ class Mapper:
         site = getattr(m.source, "site", None) if m.source is not None else None
         etype = {"display": "disclosure", "deletion": "device_deletion"}.get(kind, kind)
         doc = self._envelope(res, etype, when, "AuditEvent.recorded", str(site) if site else None)
+        if kind in OTHER_AUDIT_KINDS:
+            return [self._other_audit(res, doc, when)]
         image_id, entity = self._audit_image(res)
         doc["image"] = {"id": image_id}
         doc["patient"] = self._audit_patient(res, entity, when)
@@ -722,6 +730,21 @@ class Mapper:
                 doc["type"] = "record_deletion"
         return [self._finish(res, doc)]
 
+    def _other_audit(self, res: _Res, doc: dict[str, Any], when: str) -> dict[str, Any]:
+        """An event type FHIR has no resource for (device_posture, access_request, breach_report,
+        patient_provided): an AuditEvent with clinimg's event-type code, facts as field extensions."""
+        m = res.model
+        agent = next((a for a in m.agent or [] if ref_type(a.who, self.index, res) != "Device"), None)
+        if agent is not None:
+            doc["actor"] = self.person(agent.who, res, "AuditEvent.agent.who", agent.role)
+        for entity in m.entity or []:
+            kind = ref_type(entity.what, self.index, res)
+            if kind == "Patient":
+                doc["patient"] = self.patient(entity.what, res, "AuditEvent.entity.what", when)
+            elif kind in ("Media", "DocumentReference"):
+                doc["image"] = {"id": ref_key(entity.what, self.index, res)}
+        return self._finish(res, doc)
+
     def _recipient(self, agent: Any, res: _Res) -> dict[str, Any]:
         recipient: dict[str, Any] = {"id": self.person(agent.who, res, "AuditEvent.agent.who").get("id") or ""}
         kind = ref_type(agent.who, self.index, res)
@@ -744,7 +767,7 @@ class Mapper:
             raise NotMapped("Provenance.target", "no target names the image (a Media or DocumentReference)")
         doc["image"] = {"id": ref_key(target, self.index, res)}
         image = self.index.resolve(target, res)
-        patient_ref = image.model.subject if image is not None else None
+        patient_ref = getattr(image.model, "subject", None) if image is not None else None
         if patient_ref is None:
             patient_ext = field_extensions(m.extension, "Provenance").get("patient.id")
             if not patient_ext:
@@ -839,10 +862,11 @@ def read_fhir(paths: Iterable[str]) -> FhirRead:
     return _map_items(paths, items, problems)
 
 
-def read_fhir_document(name: str, doc: Any) -> FhirRead:
-    """read_fhir for one document already in memory (a Bundle, or a resource)."""
+def read_fhir_document(name: str, doc: Any, text: str | None = None) -> FhirRead:
+    """read_fhir for one document already in memory (a Bundle, or a resource); with its text,
+    problems name their lines."""
     problems: list[Unmapped] = []
-    items = list(_resources(name, None, doc, [], 1, problems))
+    items = list(_resources(name, text, doc, [], 1, problems))
     return _map_items([name], items, problems)
 
 
@@ -890,11 +914,11 @@ def _map_items(files: list[str], items: list[_Raw], problems: list[Unmapped]) ->
     return result
 
 
-def request_from_fhir(path: str, doc: dict[str, Any] | None = None) -> dict[str, Any]:
+def request_from_fhir(path: str, doc: dict[str, Any] | None = None, text: str | None = None) -> dict[str, Any]:
     """A disclosure request (for `check`) from a FHIR Bundle: its one capture or disclosure, the
     patient's consents, and for a disclosure the image as captured (from its Media in the Bundle).
     Anything unmapped is an error (a dropped refusal could turn a deny into a permit)."""
-    read = read_fhir([path]) if doc is None else read_fhir_document(path, doc)
+    read = read_fhir([path]) if doc is None else read_fhir_document(path, doc, text)
     if read.unmapped:
         lines = [u.line_text() for u in sorted(read.unmapped, key=lambda u: (u.line, u.path))]
         raise CheckerError("\n".join(lines + [f"{path}: {len(read.unmapped)} FHIR resource(s) not mapped; nothing decided"]),

@@ -10,6 +10,7 @@ import orjson
 
 from .audit_html import HtmlAuditReporter, policy_changed_line
 from .check import terminal_safe
+from .fhir import FhirAuditReporter
 
 # Characters XML 1.0 cannot hold at all, even escaped (C0 controls but tab and newlines, U+FFFE,
 # U+FFFF): shown as visible escapes, so a log line holding one still gives a well-formed report.
@@ -160,4 +161,4 @@ class JUnitAuditReporter:
         )
 
 
-AUDIT_REPORTER_BY_NAME = {cls.name: cls for cls in (TextAuditReporter, JsonAuditReporter, JUnitAuditReporter, HtmlAuditReporter)}
+AUDIT_REPORTER_BY_NAME = {cls.name: cls for cls in (TextAuditReporter, JsonAuditReporter, JUnitAuditReporter, HtmlAuditReporter, FhirAuditReporter)}

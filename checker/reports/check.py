@@ -62,4 +62,6 @@ class JsonCheckReporter:
         return json.dumps(decision, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
 
 
-CHECK_REPORTER_BY_NAME = {cls.name: cls for cls in (TextCheckReporter, JsonCheckReporter)}
+from .fhir import FhirCheckReporter  # noqa: E402 (the registry below names it)
+
+CHECK_REPORTER_BY_NAME = {cls.name: cls for cls in (TextCheckReporter, JsonCheckReporter, FhirCheckReporter)}

@@ -1,0 +1,30 @@
+"""`--format fhir`: findings as a FHIR R4 Bundle (checker/fhir/outbound.py), for audit and check."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+class FhirAuditReporter:
+    """The audit's findings as DetectedIssue resources, and an AuditEvent recording the run."""
+
+    name = "fhir"
+    binary = False
+
+    def render(self, report: dict[str, Any]) -> str:
+        from ..fhir.outbound import findings_bundle
+
+        bundle = findings_bundle(report["findings"], policy=report.get("policy") or {}, when=report["as_of"], counts=report.get("counts"))
+        return json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+
+
+class FhirCheckReporter:
+    """One decision's findings as DetectedIssue resources (no time: the same decision, the same bytes)."""
+
+    name = "fhir"
+
+    def render(self, decision: dict[str, Any]) -> str:
+        from ..fhir.outbound import findings_bundle
+
+        bundle = findings_bundle(decision.get("findings", []), policy=decision.get("policy") or {}, when=None, outcome=decision.get("outcome"))
+        return json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
