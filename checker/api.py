@@ -295,6 +295,7 @@ def fhir_export(paths: Iterable[str | pathlib.Path]) -> dict[str, Any]:
 
     docs: list[dict[str, Any]] = []
     errors: list[str] = []
+    bad_lines = 0
     for source in paths:
         name = "<stdin>" if str(source) == "-" else str(source)
         for number, line in _log_lines(source):
@@ -303,10 +304,11 @@ def fhir_export(paths: Iterable[str | pathlib.Path]) -> dict[str, Any]:
             found = list(_line_problems(name, number, line))
             if found:
                 errors.extend(found)
+                bad_lines += 1
                 continue
             docs.append(loads(line.decode("utf-8")))
     if errors:
-        raise CheckerError("\n".join(errors[:100] + [f"{len(errors)} invalid line(s); nothing exported"]))
+        raise CheckerError("\n".join(errors[:100] + [f"{bad_lines} invalid line(s); nothing exported"]))
     if not docs:
         raise CheckerError(f"{', '.join(str(p) for p in paths)}: no event to export")
     return events_bundle(docs)

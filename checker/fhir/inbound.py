@@ -807,6 +807,8 @@ class Mapper:
         docs: list[dict[str, Any]] = []
 
         def consent_from(provision: Any, path: str, status_here: str, extensions: Any, suffix: str) -> None:
+            if provision is not None:
+                _mappable_provision(provision, path)
             consent: dict[str, Any] = {"status": status_here, "given_by": given_by,
                                        "purposes": purposes_of(provision.purpose if provision is not None else None, f"{path}.purpose")}
             images = [ref_key(d.reference, self.index, res) for d in (provision.data or [])] if provision is not None else []
@@ -825,7 +827,10 @@ class Mapper:
                     recipients.append(codes.RECIPIENT_KIND_BY_RESOURCE[kind])
             if recipients:
                 consent["recipients"] = sorted(set(recipients))
-            if given_at:
+            start = _as_event_time(_raw_time(raw, *_provision_path(path), "period", "start"), dates=True) if provision is not None else None
+            if start and given_at and start > given_at and status_here == "granted":
+                consent["given_at"] = start  # in force from the period's start (compared as text: both RFC 3339 as written)
+            elif given_at:
                 consent["given_at"] = given_at
             if m.sourceAttachment is not None or m.sourceReference is not None:
                 consent["written_form"] = True
@@ -833,10 +838,20 @@ class Mapper:
             for dotted, value in field_extensions(extensions, path).items():
                 set_field(doc, dotted, value)
             docs.append(doc)
+            # A grant's period that ends: the consent lapses then, as a withdrawal of what it granted.
+            end = _as_event_time(_raw_time(raw, *_provision_path(path), "period", "end"), dates=True) if provision is not None else None
+            if end and status_here == "granted":
+                lapse = {"status": "withdrawn", "given_by": consent["given_by"], "purposes": consent["purposes"] or list(codes.PURPOSES)}
+                for key in ("image_ids", "recipients"):
+                    if key in consent:
+                        lapse[key] = consent[key]
+                docs.append({**base, "event_id": base["event_id"] + suffix + "#end", "occurred_at": end, "consent": lapse})
 
         root = m.provision
         root_status = status
-        if status == "granted" and root is not None and root.type == "deny":
+        opt_out = {str(c.code) for c in _codings(m.policyRule)} & {"OPTOUT", "OPTOUTE"}
+        root_type = root.type if root is not None and root.type else ("deny" if opt_out else "permit")
+        if status == "granted" and root_type == "deny":
             root_status = "refused"
         consent_from(root, "Consent.provision", root_status, m.extension, "")
         # Nested provisions are exceptions to the root: a deny inside a permit is a refusal of
@@ -847,6 +862,33 @@ class Mapper:
             consent_from(nested, f"Consent.provision.provision[{n - 1}]", "refused" if nested.type == "deny" else "granted",
                          list(m.extension or []) + list(nested.extension or []), f"#{n}")
         return docs
+
+
+def _provision_path(path: str) -> list[Any]:
+    """The raw JSON path of a provision from its FHIR path (Consent.provision.provision[1])."""
+    out: list[Any] = []
+    for part in path.split(".")[1:]:
+        m = re.fullmatch(r"(\w+)(?:\[(\d+)\])?", part)
+        if m:
+            out.append(m.group(1))
+            if m.group(2) is not None:
+                out.append(int(m.group(2)))
+    return out
+
+
+_ALL_ACTIONS = {"collect", "use", "disclose"}
+
+
+def _mappable_provision(provision: Any, path: str) -> None:
+    """A provision clinimg's consent object can say: by purpose, image (data), recipient (actor)
+    and time (period). One narrowed by what else FHIR allows is not mapped rather than widened
+    (a wider grant could permit, a wider refusal deny, what the patient never said)."""
+    for name in ("securityLabel", "class_fhir", "code", "dataPeriod"):
+        if getattr(provision, name, None):
+            raise NotMapped(f"{path}.{name.removesuffix('_fhir')}", f"a provision restricted by {name.removesuffix('_fhir')} cannot be mapped to a clinimg consent (by purpose, image, recipient and period only)")
+    actions = {str(c.code) for c in _codings(provision.action)}
+    if actions and not _ALL_ACTIONS <= actions:
+        raise NotMapped(f"{path}.action", "a provision for some actions only (a clinimg consent covers capture, use and disclosure together: collect, use and disclose)")
 
 
 # ---------------------------------------------------------------------------------------------
