@@ -15,7 +15,10 @@ Endpoints
   response then has `http_status_code`), 500 none decided. `clinimg check --engine opa` uses it.
 - `POST /v1/query` — OPA's Query API for one shape only, `r0 := data.clinimg.decision with input
   as {…}; r1 := …` (what opa-python-client's bulk_query_rule sends) → `{"result": [{"r0": …}]}`.
-- `GET /health` → 200 `{}` (no token needed: it says nothing but "up").
+- `GET /health` → 200 `{"status", "policy": {version, digest}, "workers": {size, idle, busy, alive}}`
+  (no token needed).
+- `GET /metrics` (Prometheus), `GET /openapi.json`, `GET /v1/policies` (OPA's policy list):
+  checker/platform.py; CDS Hooks (`GET /cds-services`, `POST /cds-services/{id}`): checker/cds.py.
 - Anything else → 404 JSON.
 
 Safety: bearer-token auth when a token is set (constant-time compare; 401 otherwise), the body
@@ -103,6 +106,7 @@ class EnginePool:
         self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
         self._all: list[Any] = []
         self._closed = False
+        self._last_stats: dict[int, dict[str, int]] = {}
         for _ in range(self.size):
             engine = self._factory(policy)
             self._all.append(engine)
@@ -150,6 +154,27 @@ class EnginePool:
 
         run_in_threads([functools.partial(run, i) for i in range(len(chunks))])
         return [r for part in results for r in (part or [])]
+
+    def snapshot(self) -> dict[str, int]:
+        """The workers' state for /health and /metrics: size, idle, busy, alive, and the cache's
+        lookups and misses summed over every worker process. Idle engines are borrowed for a
+        moment to ask their workers; a busy one counts with what it said last time."""
+        taken: list[Any] = []
+        with contextlib.suppress(queue.Empty):
+            while len(taken) < self.size:
+                taken.append(self._idle.get_nowait())
+        alive = self.size - len(taken)  # busy engines are deciding: alive
+        try:
+            for engine in taken:
+                stats = engine.cache_stats() if hasattr(engine, "cache_stats") else {"lookups": 0, "misses": 0, "alive": 1}
+                self._last_stats[id(engine)] = stats
+                alive += 1 if stats.get("alive", 1) else 0
+        finally:
+            for engine in taken:
+                self._idle.put(engine)
+        known = list(self._last_stats.values())
+        return {"size": self.size, "idle": len(taken), "busy": self.size - len(taken), "alive": alive,
+                "cache_lookups": sum(s.get("lookups", 0) for s in known), "cache_misses": sum(s.get("misses", 0) for s in known)}
 
     def close(self) -> None:
         self._closed = True
@@ -241,6 +266,9 @@ class DecisionService:
             self.log.close()
             raise
         self._token = options.token.encode("utf-8") if options.token else None
+        from .metrics import Metrics
+
+        self.metrics = Metrics(self)
         # Schema verdicts for bodies seen before (keyed by a hash of the exact bytes, bounded).
         self._valid: OrderedDict[bytes, None] = OrderedDict()
         self._valid_lock = threading.Lock()
@@ -248,6 +276,13 @@ class DecisionService:
     def close(self) -> None:
         self.pool.close()
         self.log.close()
+
+    def health(self) -> dict[str, Any]:
+        """GET /health: up, the policy in force (its digest), and the engine workers' state."""
+        workers = self.pool.snapshot()
+        status = "ok" if workers["alive"] == workers["size"] else "degraded"
+        return {"status": status, "policy": self.stamp,
+                "workers": {k: workers[k] for k in ("size", "idle", "busy", "alive")}}
 
     # -- auth ------------------------------------------------------------------------------
 
@@ -307,7 +342,16 @@ class DecisionService:
 
     # -- deciding --------------------------------------------------------------------------
 
+    def decide(self, path: str, request: dict[str, Any]) -> tuple[str, Any]:
+        """One schema-checked request decided, logged and counted → (decision id, decision or
+        EngineFailure). For endpoints outside this class (CDS Hooks, checker/cds.py)."""
+        decision_id = str(uuid.uuid4())
+        [result] = self.pool.decide([request])
+        self._log(decision_id, path, request, result)
+        return decision_id, result
+
     def _log(self, decision_id: str, path: str, request: Any, result: Any) -> None:
+        self.metrics.decided(path, result)
         if isinstance(result, EngineFailure):
             self.log.write(decision_id=decision_id, path=path, outcome="error", request=request, rules=[], digest=self.stamp["digest"], reason="engine error")
         else:
@@ -568,13 +612,14 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
         return answer(status, out)
 
     async def health(request: Request) -> Response:
-        return answer(200, {})
+        return answer(200, await run_in_threadpool(service.health))
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
         if status == 405:
-            return answer(405, {"code": "method_not_allowed", "message": "method not allowed here"})
-        return answer(404, {"code": "resource_not_found", "message": "no such endpoint (POST /v1/check, POST /v1/data/clinimg/decision, POST /v1/batch/data/clinimg/decision, POST /v1/query, GET /health)"})
+            return answer(405, {"code": "method_not_allowed", "message": "method not allowed here"}, getattr(exc, "headers", None))
+        return answer(404, {"code": "resource_not_found", "message": "no such endpoint (POST /v1/check, POST /v1/data/clinimg/decision, POST /v1/batch/data/clinimg/decision, "
+                                                                     "POST /v1/query, GET /health, GET /metrics, GET /openapi.json, GET /v1/policies, GET /cds-services)"})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
@@ -591,7 +636,13 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
         Route("/v1/batch/data/{path:path}", guarded(batch), methods=["POST"]),
         Route("/v1/query", guarded(query), methods=["POST"]),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: not_found}, lifespan=lifespan)
+    # Platform (metrics, OpenAPI, OPA's policy list) and CDS Hooks: their own modules.
+    from .cds import cds_routes
+    from .platform import platform_routes
+
+    routes += platform_routes(service, guarded=guarded, answer=answer) + cds_routes(service, guarded=guarded, answer=answer, read_body=read_body)
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found}, lifespan=lifespan)
+    return service.metrics.middleware(app)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ Protocol on stdin/stdout, one JSON document a line. First the policy
 {"ready": true, …} or {"error": …, "problems": […]}. Then each line is a batch — a JSON array of
 inputs — answered by an array of {"ok": decision} / {"error": reason}, in order; or
 {"rules": [[input, [package, …]], …]}, answered likewise with {package: its value} per input,
+or {"stats": true}, answered by {"lookups", "misses"} of its cache (zeros without one),
 a package being "area.rule" (data.clinimg.rules.area.rule) or "basis" (lib.basis): for the
 per-rule cache, engines/rulecache.py.
 
@@ -125,6 +126,10 @@ def main() -> int:
 
     for line in stdin:
         batch = json.loads(line)
+        if isinstance(batch, dict) and batch.get("stats"):  # {"stats": true}: this worker's cache counts (serve's /metrics)
+            stdout.write(json.dumps({"lookups": getattr(engine, "lookups", 0), "misses": getattr(engine, "misses", 0)}) + "\n")
+            stdout.flush()
+            continue
         if isinstance(batch, dict):  # {"rules": [[input, [package, …]], …]}: package results, uncached
             found = [packages(item, names) for item, names in batch["rules"]]
         else:

@@ -55,6 +55,7 @@ class CachedEngine:
         self._cache: dict[str, tuple[Decision, bool]] = {}
         self._fast: dict[Any, tuple[Decision, bool]] = {}
         self.misses = 0
+        self.lookups = 0  # inputs asked for (serve's /metrics: hit ratio = 1 - misses / lookups)
 
     def shortcut_ok(self, kind: Any, event_id: Any) -> bool:
         """May an input of this type and event id be answered from a fast key (`known`)? Not
@@ -72,6 +73,7 @@ class CachedEngine:
         """fast_keys: per input, a cheaper key with the same meaning (Canonicalizer.fast_key), or
         None; an input whose fast key was seen skips building its canonical key, unless its
         decision names identifiers that must be mapped back."""
+        self.lookups += len(inputs)
         if fast_keys is None or self.exact_keys:
             fast_keys = [None] * len(inputs)
         out: list[Decision | EngineFailure | None] = [None] * len(inputs)

@@ -220,6 +220,20 @@ class EmbeddedEngine:
             run_in_threads([functools.partial(run, slot) for slot in range(self.workers)])
         return [r if r is not None else EngineFailure("not decided") for r in results]
 
+    def cache_stats(self) -> dict[str, int]:
+        """{"lookups", "misses", "alive"} summed over this engine's started workers. Call only while
+        no decision is running on this engine (the pool lends it out for this)."""
+        total = {"lookups": 0, "misses": 0, "alive": 0}
+        for worker in self._pool:
+            if worker is None or worker.proc.poll() is not None:
+                continue
+            reply = worker.decide('{"stats":true}')
+            if isinstance(reply, dict):
+                total["lookups"] += int(reply.get("lookups", 0))
+                total["misses"] += int(reply.get("misses", 0))
+                total["alive"] += 1
+        return total
+
     def close(self) -> None:
         for slot, worker in enumerate(self._pool):
             if worker is not None:
