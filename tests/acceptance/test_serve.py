@@ -151,12 +151,13 @@ def test_missing_input_gives_no_decision(server):
 
 
 def test_unknown_paths_are_404_json(server):
-    for path in ["/v1/data/clinimg", "/v1/data/clinimg/config", "/v1/data/other/thing", "/v1/batch/data/clinimg", "/nope", "/v1/policies"]:
+    for path in ["/v1/data/clinimg", "/v1/data/clinimg/config", "/v1/data/other/thing", "/v1/batch/data/clinimg", "/nope", "/v1/compile"]:
         r = post(server, path, {"input": load(REQUESTS[0])})
         assert r.status_code == 404, path
         assert r.json()["code"] == "resource_not_found"
     r = requests.get(server.url + "/v1/check", timeout=10)
-    assert r.status_code == 405 and r.json()["code"] == "method_not_allowed"
+    assert r.status_code == 405 and r.json()["code"] == "method_not_allowed" and r.headers["Allow"] == "POST"
+    assert post(server, "/v1/policies", {}).status_code == 405  # OPA's policy list is GET (test_serve_platform.py)
 
 
 # ---------------------------------------------------------------------------------------------
