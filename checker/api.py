@@ -216,6 +216,13 @@ def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pa
             except CheckerError as exc:
                 report.errors.extend(str(exc).splitlines())
             continue
+        from .fhir import looks_like_fhir, read_fhir
+
+        if looks_like_fhir(name):  # FHIR R4 (a Bundle, Bulk NDJSON): every resource that would not map
+            read = read_fhir([name])
+            report.checked += sum(row["read"] for row in read.by_type.values())
+            report.errors.extend(f"{u.file}:{u.line}: {u.resource}: {u.path}: {u.reason}" for u in read.unmapped)
+            continue
         if _is_lines_file(name):
             try:
                 for number, line in _log_lines(source):

@@ -243,7 +243,8 @@ def audit_report(state: str, run_id: int | None, last: bool, fmt: str, output: s
 @policy_dir_option
 @_errors_as_lines
 def validate(files: tuple[str, ...], policy_dirs: tuple[str, ...]) -> None:
-    """Schema-check requests (JSON), event logs (JSON Lines) and overlays (YAML); every error with its path.
+    """Schema-check requests (JSON), event logs (JSON Lines), overlays (YAML) and FHIR R4 files
+    (every resource that would not map to an event); every error with its path.
     An overlay's rule ids must be rules of the shipped policies or of --policy-dir."""
     report = api.validate(files, policy_dirs=policy_dirs)
     for line in report.errors:
@@ -336,7 +337,8 @@ def policy_bundle(output: str, force: bool, policy_config: str | None, policy_di
 @_errors_as_lines
 def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[str, ...], token: str | None, max_body_bytes: int, body_timeout: float, decision_log: str | None, log_unmasked: bool, workers: int | None, access_log: bool) -> None:
     """Decision service: POST /v1/check, OPA-compatible POST /v1/data/clinimg/decision (and the
-    batch API), GET /health. Stop with Ctrl-C."""
+    batch API, GET /v1/policies), CDS Hooks (GET /cds-services), GET /metrics, GET /openapi.json,
+    GET /health. Stop with Ctrl-C."""
     import os
 
     from . import server

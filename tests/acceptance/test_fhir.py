@@ -181,3 +181,21 @@ def test_invalid_fhir_names_the_path_never_the_value(resource: dict, path: str) 
     [u] = read.unmapped
     assert u.path == path and u.reason.startswith("not valid FHIR R4")
     assert "Jane" not in u.reason and "2026-13-45" not in u.reason
+
+
+def test_validate_lists_what_would_not_map() -> None:
+    result = run_cli("validate", str(WEEK_BUNDLE))
+    assert result.code == 2 and f"{WEEK_BUNDLE}:205: Observation/bp: Observation: resource type Observation is not mapped" in result.err
+    assert run_cli("validate", str(FHIR / "disclosure-request.json")).code == 0
+
+
+def test_a_single_pretty_printed_resource_file(tmp_path: pathlib.Path) -> None:
+    """A resource file as HL7 publishes it (pretty JSON, one resource): read as FHIR, accounted."""
+    line = (FHIR / "hl7-bulk" / "Media.ndjson").read_text().splitlines()[0]
+    path = tmp_path / "media-example.json"
+    path.write_text(json.dumps(json.loads(line), indent=2))
+    code, report = _audit(str(path))
+    _balanced(report)
+    assert code == 2  # nothing decided: the one resource is listed, not guessed
+    [u] = report["fhir"]["unmapped"]
+    assert u["resource"] == "Media/example" and u["line"] == 1
