@@ -169,7 +169,7 @@ def cds_routes(service: Any, *, guarded: Callable[..., Any], answer: Callable[..
     from starlette.routing import Route
 
     from .engines.base import EngineFailure
-    from .server import Problem
+    from .httpproblem import Problem
 
     def call(service_id: str, body: bytes) -> tuple[int, dict[str, Any], str | None]:
         document = service.parse_json(body)

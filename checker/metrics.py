@@ -21,17 +21,15 @@ from typing import Any
 ENDPOINTS = ("/v1/check", "/v1/data", "/v1/batch", "/v1/query", "/cds-services", "/health", "/metrics", "/openapi.json", "/v1/policies")
 
 
-def endpoint_of(path: str) -> str:
+def endpoint_of(path: str, cds_services: tuple[str, ...] = ()) -> str:
     """A bounded label for a request path (unknown paths are one label, "other")."""
     if path.startswith("/v1/batch/data/"):
         return "/v1/batch"
     if path.startswith("/v1/data/"):
         return "/v1/data"
     if path.startswith("/cds-services/"):
-        from .cds import SERVICES
-
         service_id = path[len("/cds-services/"):]
-        return f"/cds-services/{service_id}" if service_id in SERVICES else "other"
+        return f"/cds-services/{service_id}" if service_id in cds_services else "other"
     path = path.rstrip("/") or "/"
     return path if path in ENDPOINTS or path == "/" else "other"
 
@@ -58,9 +56,10 @@ class _PoolCollector:
 
 
 class Metrics:
-    def __init__(self, service: Any) -> None:
+    def __init__(self, service: Any, *, cds_services: tuple[str, ...] = ()) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+        self.cds_services = cds_services
         self.registry = CollectorRegistry(auto_describe=True)
         self.decisions = Counter("clinimg_decisions", "Decisions by outcome and endpoint.", ["endpoint", "outcome"], registry=self.registry)
         self.engine_errors = Counter("clinimg_engine_errors", "Inputs the engine could not decide (answered as errors, never permits).", ["endpoint"], registry=self.registry)
@@ -72,7 +71,7 @@ class Metrics:
         self.registry.register(_PoolCollector(service))
 
     def decided(self, path: str, result: Any) -> None:
-        endpoint = endpoint_of(path)
+        endpoint = endpoint_of(path, self.cds_services)
         outcome = result.get("outcome", "error") if isinstance(result, dict) else "error"
         self.decisions.labels(endpoint=endpoint, outcome=str(outcome)).inc()
         if not isinstance(result, dict):
@@ -102,7 +101,7 @@ class Metrics:
             try:
                 await app(scope, receive, sending)
             finally:
-                endpoint = endpoint_of(str(scope.get("path", "")))
+                endpoint = endpoint_of(str(scope.get("path", "")), metrics.cds_services)
                 metrics.requests.labels(endpoint=endpoint, status=str(status["code"])).inc()
                 metrics.latency.labels(endpoint=endpoint).observe(time.perf_counter() - start)
 

@@ -56,9 +56,10 @@ from collections import OrderedDict
 from typing import Any, AsyncIterator, Callable
 
 from . import __version__, schemas
-from .audit.reader import event_shape
+from .audit import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
+from .httpproblem import Problem
 from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, loads, nesting_depth_exceeds, unusable_text
 from .policy import PolicySet
 
@@ -71,23 +72,6 @@ MAX_BATCH_INPUTS = 10_000
 _MISSING = object()
 _STRICT = STRICT_DECODER  # as checker.jsonload: duplicate keys, NaN and 1e309 refused
 _BOM = b"\xef\xbb\xbf"
-
-
-class Problem(Exception):
-    """An HTTP error answer: status, OPA-style code and message, optional schema problems."""
-
-    def __init__(self, status: int, code: str, message: str, problems: list[dict[str, str]] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.problems = problems
-
-    def body(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.problems is not None:
-            out["problems"] = self.problems
-        return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,9 +250,10 @@ class DecisionService:
             self.log.close()
             raise
         self._token = options.token.encode("utf-8") if options.token else None
+        from .cds import SERVICES
         from .metrics import Metrics
 
-        self.metrics = Metrics(self)
+        self.metrics = Metrics(self, cds_services=tuple(SERVICES))
         # Schema verdicts for bodies seen before (keyed by a hash of the exact bytes, bounded).
         self._valid: OrderedDict[bytes, None] = OrderedDict()
         self._valid_lock = threading.Lock()

@@ -108,14 +108,14 @@ def looks_like_fhir(path: str) -> bool:
 
 
 @dataclasses.dataclass
-class _Raw:
+class RawResource:
     file: str
     line: int
     raw: dict[str, Any]
     full_url: str | None = None
 
 
-def _read_file(path: str, problems: list[Unmapped]) -> Iterator[_Raw]:
+def _read_file(path: str, problems: list[Unmapped]) -> Iterator[RawResource]:
     try:
         data = pathlib.Path(path).read_bytes()
     except OSError as exc:
@@ -156,13 +156,13 @@ def _read_file(path: str, problems: list[Unmapped]) -> Iterator[_Raw]:
         yield from _resources(path, None, doc, [], number, problems)
 
 
-def _resources(path: str, text: str | None, doc: Any, at: list[Any], line: int, problems: list[Unmapped]) -> Iterator[_Raw]:
+def _resources(path: str, text: str | None, doc: Any, at: list[Any], line: int, problems: list[Unmapped]) -> Iterator[RawResource]:
     """The resources of one document: itself, or a Bundle's entries (each with its own line)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("resourceType"), str):
         problems.append(Unmapped(path, line, "?", json_path(at) + ".resourceType", "not a FHIR resource (no resourceType)"))
         return
     if doc["resourceType"] != "Bundle":
-        yield _Raw(path, line, doc)
+        yield RawResource(path, line, doc)
         return
     entries = doc.get("entry") or []
     if not isinstance(entries, list):
@@ -181,7 +181,7 @@ def _resources(path: str, text: str | None, doc: Any, at: list[Any], line: int, 
             yield from _resources(path, text, resource, at + ["entry", i, "resource"], lines[i], problems)
             continue
         full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
-        yield _Raw(path, lines[i], resource, full_url)
+        yield RawResource(path, lines[i], resource, full_url)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def _fhir_path(rtype: str, loc: Iterable[Any]) -> str:
     return out
 
 
-def _validated(item: _Raw) -> tuple[Any, list[tuple[str, str]]]:
+def validated(item: RawResource) -> tuple[Any, list[tuple[str, str]]]:
     """(model, []) or (None, [(FHIR path, why)…]). Pydantic's messages state the constraint; one
     that would quote the value is replaced by the error type."""
     from pydantic import ValidationError
@@ -236,10 +236,10 @@ def _validated(item: _Raw) -> tuple[Any, list[tuple[str, str]]]:
 
 
 @dataclasses.dataclass
-class _Res:
+class Resource:
     model: Any
     raw: dict[str, Any]
-    item: _Raw
+    item: RawResource
 
     @property
     def type(self) -> str:
@@ -256,16 +256,16 @@ _LITERAL = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_histo
 
 class Index:
     def __init__(self) -> None:
-        self._by: dict[str, _Res] = {}
+        self._by: dict[str, Resource] = {}
 
-    def add(self, res: _Res) -> None:
+    def add(self, res: Resource) -> None:
         if res.item.full_url:
             self._by.setdefault(res.item.full_url, res)
         rid = res.raw.get("id")
         if isinstance(rid, str):
             self._by.setdefault(f"{res.type}/{rid}", res)
 
-    def resolve(self, ref: Any, within: _Res | None) -> _Res | None:
+    def resolve(self, ref: Any, within: Resource | None) -> Resource | None:
         text = getattr(ref, "reference", None) if ref is not None else None
         if not text:
             return None
@@ -273,7 +273,7 @@ class Index:
             for i, contained in enumerate(within.model.contained or []):
                 if getattr(contained, "id", None) == text[1:]:
                     raw = (within.raw.get("contained") or [])[i]
-                    return _Res(contained, raw, within.item)
+                    return Resource(contained, raw, within.item)
             return None
         if text in self._by:
             return self._by[text]
@@ -293,7 +293,7 @@ def clinimg_id(identifiers: Any) -> str | None:
     return None
 
 
-def key_of(res: _Res) -> str:
+def key_of(res: Resource) -> str:
     """A resource's clinimg id: its clinimg identifier, else `Type/id`, else its fullUrl."""
     ident = getattr(res.model, "identifier", None)
     if ident is not None and not isinstance(ident, list):
@@ -306,7 +306,7 @@ def key_of(res: _Res) -> str:
     return res.item.full_url or res.type
 
 
-def ref_type(ref: Any, index: Index, within: _Res | None) -> str | None:
+def ref_type(ref: Any, index: Index, within: Resource | None) -> str | None:
     target = index.resolve(ref, within)
     if target is not None:
         return target.type
@@ -316,7 +316,7 @@ def ref_type(ref: Any, index: Index, within: _Res | None) -> str | None:
     return m.group(1) if m else None
 
 
-def ref_key(ref: Any, index: Index, within: _Res | None) -> str | None:
+def ref_key(ref: Any, index: Index, within: Resource | None) -> str | None:
     """The clinimg id a Reference names: its clinimg identifier, the resource it resolves to, or
     the literal `Type/id` (a `urn:uuid:` that resolves to nothing: itself)."""
     if ref is None:
@@ -490,7 +490,7 @@ class Mapper:
 
     # -- people, devices -------------------------------------------------------------------
 
-    def person(self, ref: Any, within: _Res, path: str, extra_roles: Any = None) -> dict[str, Any]:
+    def person(self, ref: Any, within: Resource, path: str, extra_roles: Any = None) -> dict[str, Any]:
         """{id, role?} of who a Reference names (Practitioner, PractitionerRole, …)."""
         target = self.index.resolve(ref, within)
         pid = ref_key(ref, self.index, within)
@@ -516,7 +516,7 @@ class Mapper:
                     person["role"] = value
         return person
 
-    def device(self, ref: Any, within: _Res, path: str) -> dict[str, Any] | None:
+    def device(self, ref: Any, within: Resource, path: str) -> dict[str, Any] | None:
         if ref is None:
             return None
         target = self.index.resolve(ref, within)
@@ -531,7 +531,7 @@ class Mapper:
         # which may state it, are applied).
         return device
 
-    def patient(self, ref: Any, within: _Res, path: str, when: str) -> dict[str, Any]:
+    def patient(self, ref: Any, within: Resource, path: str, when: str) -> dict[str, Any]:
         if ref is None:
             raise NotMapped(path, "no patient")
         kind = ref_type(ref, self.index, within)
@@ -554,9 +554,13 @@ class Mapper:
 
     # -- per resource ----------------------------------------------------------------------
 
-    def events(self, res: _Res) -> list[dict[str, Any]]:
-        handler = getattr(self, "_" + res.type.lower())
-        docs = handler(res)
+    def map(self, res: Resource) -> list[dict[str, Any]]:
+        """The events of one Media, DocumentReference, AuditEvent, Provenance or Consent, before
+        their schema check (raises NotMapped)."""
+        return getattr(self, "_" + res.type.lower())(res)
+
+    def events(self, res: Resource) -> list[dict[str, Any]]:
+        docs = self.map(res)
         for doc in docs:
             problems = schemas.problems("event", doc)
             if problems:
@@ -564,7 +568,7 @@ class Mapper:
                 raise NotMapped(res.type, f"the event it maps to is not valid: {json_path(p.path)}: {p.constraint} (see docs/fhir.md for the element or extension that gives it)")
         return docs
 
-    def _envelope(self, res: _Res, etype: str, when: str | None, time_path: str, facility: str | None) -> dict[str, Any]:
+    def _envelope(self, res: Resource, etype: str, when: str | None, time_path: str, facility: str | None) -> dict[str, Any]:
         if not when:
             raise NotMapped(time_path, "no date-time with a time and zone to place the event (see docs/fhir.md)")
         ident = getattr(res.model, "identifier", None)
@@ -582,15 +586,15 @@ class Mapper:
         return {"schema_version": "1", "event_id": event_id, "type": etype, "occurred_at": when,
                 "facility": facility or (str(source) if source else "unknown")}
 
-    def _finish(self, res: _Res, doc: dict[str, Any], extensions: Any = None) -> dict[str, Any]:
+    def _finish(self, res: Resource, doc: dict[str, Any], extensions: Any = None) -> dict[str, Any]:
         for dotted, value in field_extensions(res.model.extension if extensions is None else extensions, res.type).items():
             set_field(doc, dotted, value)
         return doc
 
-    def _image_of(self, ref: Any, within: _Res) -> str | None:
+    def _image_of(self, ref: Any, within: Resource) -> str | None:
         return ref_key(ref, self.index, within)
 
-    def _media(self, res: _Res) -> list[dict[str, Any]]:
+    def _media(self, res: Resource) -> list[dict[str, Any]]:
         m, raw = res.model, res.raw
         when = _as_event_time(_raw_time(raw, "createdDateTime")) or _as_event_time(_raw_time(raw, "createdPeriod", "start")) \
             or _as_event_time(_raw_time(raw, "issued")) or _as_event_time(_raw_time(raw, "content", "creation"))
@@ -617,7 +621,7 @@ class Mapper:
         doc["capture_record"] = {k: v for k, v in (("who", doc["actor"].get("id")), ("when", when), ("mode", m.deviceName)) if v}
         return [self._finish(res, doc)]
 
-    def _documentreference(self, res: _Res) -> list[dict[str, Any]]:
+    def _documentreference(self, res: Resource) -> list[dict[str, Any]]:
         m, raw = res.model, res.raw
         when = _as_event_time(_raw_time(raw, "context", "period", "start")) or _as_event_time(_raw_time(raw, "date"))
         facility = ref_key(m.custodian, self.index, res) if m.custodian is not None else None
@@ -635,7 +639,7 @@ class Mapper:
         doc["capture_record"] = {k: v for k, v in (("who", doc["actor"].get("id")), ("when", when)) if v}
         return [self._finish(res, doc)]
 
-    def _audit_kind(self, res: _Res) -> str:
+    def _audit_kind(self, res: Resource) -> str:
         m = res.model
         found = {codes.AUDIT_TYPE[p] for p in _pairs(m.type) | _pairs(m.subtype) if p in codes.AUDIT_TYPE}
         own = {str(c.code) for c in _codings(m.subtype) + _codings(m.type) if str(c.system or "") == codes.EVENT_TYPE_SYSTEM}
@@ -648,7 +652,7 @@ class Mapper:
             raise NotMapped("AuditEvent.type", f"{what} disclosure, receipt or deletion code (DICOM 110106 Export / 110107 Import, ISO 21089 disclose / receive / destroy, action D; see docs/fhir.md)")
         return found.pop()
 
-    def _agents(self, res: _Res) -> tuple[Any, Any, Any]:
+    def _agents(self, res: Resource) -> tuple[Any, Any, Any]:
         """(source agent, destination agent, device agent) of an AuditEvent."""
         source = destination = device = None
         for agent in res.model.agent or []:
@@ -664,14 +668,14 @@ class Mapper:
             source = next((a for a in res.model.agent or [] if a.requestor and a is not destination and a is not device), None)
         return source, destination, device
 
-    def _audit_image(self, res: _Res) -> tuple[str, Any]:
+    def _audit_image(self, res: Resource) -> tuple[str, Any]:
         for i, entity in enumerate(res.model.entity or []):
             kind = ref_type(entity.what, self.index, res)
             if kind in ("Media", "DocumentReference"):
                 return self._image_of(entity.what, res) or "", entity
         raise NotMapped("AuditEvent.entity.what", "no entity names the image (a Media or DocumentReference)")
 
-    def _audit_patient(self, res: _Res, image_entity: Any, when: str) -> dict[str, Any]:
+    def _audit_patient(self, res: Resource, image_entity: Any, when: str) -> dict[str, Any]:
         for entity in res.model.entity or []:
             if ref_type(entity.what, self.index, res) == "Patient":
                 return self.patient(entity.what, res, "AuditEvent.entity.what", when)
@@ -681,7 +685,7 @@ class Mapper:
             return self.patient(subject, image, f"{image.type}.subject", when)
         raise NotMapped("AuditEvent.entity", "no entity names the patient (a Patient, or the image's subject)")
 
-    def _auditevent(self, res: _Res) -> list[dict[str, Any]]:
+    def _auditevent(self, res: Resource) -> list[dict[str, Any]]:
         m, raw = res.model, res.raw
         kind = self._audit_kind(res)
         when = _as_event_time(_raw_time(raw, "period", "start")) or _as_event_time(_raw_time(raw, "recorded"))
@@ -730,7 +734,7 @@ class Mapper:
                 doc["type"] = "record_deletion"
         return [self._finish(res, doc)]
 
-    def _other_audit(self, res: _Res, doc: dict[str, Any], when: str) -> dict[str, Any]:
+    def _other_audit(self, res: Resource, doc: dict[str, Any], when: str) -> dict[str, Any]:
         """An event type FHIR has no resource for (device_posture, access_request, breach_report,
         patient_provided): an AuditEvent with clinimg's event-type code, facts as field extensions."""
         m = res.model
@@ -745,7 +749,7 @@ class Mapper:
                 doc["image"] = {"id": ref_key(entity.what, self.index, res)}
         return self._finish(res, doc)
 
-    def _recipient(self, agent: Any, res: _Res) -> dict[str, Any]:
+    def _recipient(self, agent: Any, res: Resource) -> dict[str, Any]:
         recipient: dict[str, Any] = {"id": self.person(agent.who, res, "AuditEvent.agent.who").get("id") or ""}
         kind = ref_type(agent.who, self.index, res)
         if kind == "CareTeam":
@@ -757,7 +761,7 @@ class Mapper:
                 set_field(recipient, dotted[len("recipient."):], value)
         return recipient
 
-    def _provenance(self, res: _Res) -> list[dict[str, Any]]:
+    def _provenance(self, res: Resource) -> list[dict[str, Any]]:
         m, raw = res.model, res.raw
         when = _as_event_time(_raw_time(raw, "occurredDateTime")) or _as_event_time(_raw_time(raw, "occurredPeriod", "start")) or _as_event_time(_raw_time(raw, "recorded"))
         facility = ref_key(m.location, self.index, res) if m.location is not None else None
@@ -779,7 +783,7 @@ class Mapper:
         doc["actor"] = self.person(agent.who, res, "Provenance.agent.who", agent.role)
         return [self._finish(res, doc)]
 
-    def _consent(self, res: _Res) -> list[dict[str, Any]]:
+    def _consent(self, res: Resource) -> list[dict[str, Any]]:
         m, raw = res.model, res.raw
         status = codes.CONSENT_STATUS.get(str(m.status))
         if status is None:
@@ -912,10 +916,10 @@ def read_fhir_document(name: str, doc: Any, text: str | None = None) -> FhirRead
     return _map_items([name], items, problems)
 
 
-def _map_items(files: list[str], items: list[_Raw], problems: list[Unmapped]) -> FhirRead:
+def _map_items(files: list[str], items: list[RawResource], problems: list[Unmapped]) -> FhirRead:
     result = FhirRead(files=files)
     index = Index()
-    resources: list[_Res] = []
+    resources: list[Resource] = []
     for p in problems:  # unreadable lines and entries: read, and not mapped
         result.unmapped.append(p)
         kind = "(unreadable)" if p.resource == "?" else p.resource
@@ -924,7 +928,7 @@ def _map_items(files: list[str], items: list[_Raw], problems: list[Unmapped]) ->
     for item in items:
         rtype = str(item.raw.get("resourceType"))
         result.count(rtype, "read")
-        model, why = _validated(item)
+        model, why = validated(item)
         if model is None:
             label = f"{rtype}/{item.raw['id']}" if isinstance(item.raw.get("id"), str) else rtype
             fpath, reason = why[0]
@@ -932,7 +936,7 @@ def _map_items(files: list[str], items: list[_Raw], problems: list[Unmapped]) ->
             result.unmapped.append(Unmapped(item.file, item.line, label, fpath, f"not valid FHIR R4: {reason}{more}"))
             result.count(rtype, "unmapped")
             continue
-        res = _Res(model, item.raw, item)
+        res = Resource(model, item.raw, item)
         index.add(res)
         resources.append(res)
     mapper = Mapper(index)

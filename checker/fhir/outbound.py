@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from ..errors import CheckerError
 from . import codes
-from .inbound import Index, Mapper, NotMapped, _Raw, _Res, _validated
+from .inbound import Index, Mapper, NotMapped, RawResource, Resource, validated
 
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
@@ -166,15 +166,15 @@ def _extension(dotted: str, value: Any) -> dict[str, Any]:
 
 
 def _read_back(resource: dict[str, Any]) -> dict[str, Any] | None:
-    item = _Raw("<export>", 1, resource)
-    model, why = _validated(item)
+    item = RawResource("<export>", 1, resource)
+    model, why = validated(item)
     if model is None:
         raise CheckerError(f"internal: an exported {resource['resourceType']} is not valid FHIR: {why[0][0]}: {why[0][1]}")
-    res = _Res(model, resource, item)
+    res = Resource(model, resource, item)
     index = Index()
     index.add(res)
     try:
-        docs = getattr(Mapper(index), "_" + res.type.lower())(res)
+        docs = Mapper(index).map(res)
     except NotMapped:
         return None
     return docs[0] if docs else None

@@ -371,9 +371,21 @@ recipient_descriptors contains input.recipient.relationship if {
 }
 
 # Clinical management: the people caring for the patient — treating and consulted clinicians,
-# the health record, the patient and their representative. Not family, the public, or a clinician
-# with no part in the care.
-care_recipients := {"health_record", "patient", "patient_representative", "treating_team", "consulted"}
+# the health record, the patient, and the representative of a patient who cannot decide alone.
+# Not family, the public, or a clinician with no part in the care.
+care_recipients := {"health_record", "patient", "treating_team", "consulted"} | representative_recipients
+
+# A representative speaks for a patient who cannot decide alone: a child (the parents or guardians
+# who consent for them; a mature minor's parents are "encouraged" to give input — Children), or an
+# adult lacking capacity (the substitute decision-maker). A competent adult's representative is
+# not part of their care: the image goes to them only under a consent that names them.
+representative_recipients := {"patient_representative"} if patient_represented
+
+else := set()
+
+patient_represented if is_child
+
+patient_represented if lacks_capacity
 
 # Who a consent for a purpose lets see the image when it names no `recipients` ("make sure the
 # patient understands … to whom it will be shown"): the audience that purpose implies.
