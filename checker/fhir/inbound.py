@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import os
 import pathlib
 import re
+import stat
 from typing import Any, Iterable, Iterator
 
 from .. import schemas
@@ -91,10 +93,13 @@ class FhirRead:
 
 def looks_like_fhir(path: str) -> bool:
     """A file holding FHIR resources (a Bundle or Bulk Data NDJSON) rather than clinimg events:
-    its first JSON object has a `resourceType` (clinimg events never do). stdin is never sniffed."""
+    its first JSON object has a `resourceType` (clinimg events never do). stdin and pipes are never
+    sniffed (what is read from them is gone): only regular files are."""
     if path == "-":
         return False
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with open(path, "rb") as handle:
             head = handle.read(65536)
     except OSError:
