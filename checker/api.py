@@ -11,7 +11,7 @@ from . import schemas
 from .engines.base import Engine, EngineFailure
 from .engines.factory import ENGINES, OpaSettings, embedded_audit_engine, make_engine
 from .errors import CheckerError, EngineError, ExitCode
-from .jsonload import MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads
+from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads
 from .outputs import files_under, refuse_clobbering, write_atomically
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
@@ -285,6 +285,10 @@ def fhir_export(paths: Iterable[str | pathlib.Path]) -> dict[str, Any]:
     if not docs:
         raise CheckerError(f"{', '.join(str(p) for p in paths)}: no event to export")
     return events_bundle(docs)
+
+
+# A Bundle file is read whole (checker.jsonload's document limit); Bulk NDJSON has no such limit.
+MAX_FHIR_BUNDLE_BYTES = MAX_DOCUMENT_BYTES
 
 
 def fhir_bulk_files(bundle: dict[str, Any]) -> dict[str, bytes]:

@@ -412,7 +412,11 @@ def fhir_export(logs: tuple[str, ...], output: str, bulk_dir: str | None, force:
             api.write_output(path, data.decode("utf-8"), role)
         click.echo(f"clinimg fhir export: {len(bundle['entry'])} resource(s) in {len(files)} file(s) under {bulk_dir}", err=True)
         return
-    _write_report(json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2) + "\n", output)
+    text = json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    if len(text.encode("utf-8")) > api.MAX_FHIR_BUNDLE_BYTES:
+        raise CheckerError(f"the Bundle would be {len(text.encode('utf-8')) / 1048576:.0f} MiB, more than the "
+                           f"{api.MAX_FHIR_BUNDLE_BYTES // 1048576} MiB a Bundle file may hold for `clinimg audit`; nothing written: use --bulk DIR (NDJSON)")
+    _write_report(text, output)
 
 
 @main.command("inspect")

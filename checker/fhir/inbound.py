@@ -16,11 +16,11 @@ import os
 import pathlib
 import re
 import stat
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .. import schemas
 from ..errors import CheckerError
-from ..jsonload import JSONProblem, json_path, lines_of_paths, loads
+from ..jsonload import MAX_DOCUMENT_BYTES, JSONProblem, json_path, lines_of_paths, loads
 from . import codes
 
 CONTEXT_TYPES = ("Patient", "Practitioner", "PractitionerRole", "RelatedPerson", "Device", "Organization", "Location", "CareTeam",
@@ -121,40 +121,69 @@ class RawResource:
 
 
 def _read_file(path: str, problems: list[Unmapped]) -> Iterator[RawResource]:
+    """The resources of one file, in file order. NDJSON is streamed line by line (an export can
+    be any size); a Bundle (or one resource) is read whole, up to the strict reader's limit."""
     try:
-        data = pathlib.Path(path).read_bytes()
+        handle = open(path, "rb")
     except OSError as exc:
         raise CheckerError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    data = data.removeprefix(b"\xef\xbb\xbf")
+    with handle:
+        try:
+            head = handle.read(1 << 20)
+            if _is_ndjson(head):
+                handle.seek(0)
+                yield from _ndjson(path, handle, problems)
+                return
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_DOCUMENT_BYTES + 3:
+                problems.append(Unmapped(path, 1, "?", "$", f"document larger than {MAX_DOCUMENT_BYTES // 1048576} MiB "
+                                                            "(a Bulk Data NDJSON export has no such limit)"))
+                return
+            data = (head + handle.read()).removeprefix(b"\xef\xbb\xbf")
+        except OSError as exc:
+            raise CheckerError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(Unmapped(path, line, "?", "$", f"not UTF-8 (byte {exc.start})"))
+        problems.append(Unmapped(path, data[: exc.start].count(b"\n") + 1, "?", "$", f"not UTF-8 (byte {exc.start})"))
         return
-    first = text.lstrip().split("\n", 1)[0]
-    ndjson = False
     try:
-        json.loads(first)
-        ndjson = first.strip() != text.strip()  # one compact document on one line is not NDJSON
-    except ValueError:
-        pass
-    if not ndjson:
-        try:
-            doc = loads(text)
-        except JSONProblem as exc:
-            problems.append(Unmapped(path, exc.line, "?", exc.path, exc.reason))
-            return
-        yield from _resources(path, text, doc, [], 1, problems)
+        doc = loads(text)
+    except JSONProblem as exc:
+        problems.append(Unmapped(path, exc.line, "?", exc.path, exc.reason))
         return
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        if len(line) > MAX_NDJSON_LINE:
+    yield from _resources(path, text, doc, [], 1, problems)
+
+
+def _is_ndjson(head: bytes) -> bool:
+    """One JSON object on the first line and more after it: NDJSON (a compact one-line document
+    alone is read as a document, the same resources either way)."""
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    first, newline, rest = head.partition(b"\n")
+    if not newline or not rest.strip():
+        return False
+    try:
+        return isinstance(json.loads(first), dict)
+    except ValueError:
+        return False
+
+
+def _ndjson(path: str, handle: Any, problems: list[Unmapped]) -> Iterator[RawResource]:
+    for number, raw in enumerate(iter(lambda: handle.readline(MAX_NDJSON_LINE + 2), b""), start=1):
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        if not raw.endswith(b"\n") and len(raw) > MAX_NDJSON_LINE:
+            while (more := handle.readline(MAX_NDJSON_LINE)) and not more.endswith(b"\n"):
+                pass
             problems.append(Unmapped(path, number, "?", "$", "line longer than 16 MiB"))
             continue
+        if not raw.strip():
+            continue
         try:
-            doc = loads(line)
+            doc = loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            problems.append(Unmapped(path, number, "?", "$", f"not UTF-8 (byte {exc.start})"))
+            continue
         except JSONProblem as exc:
             problems.append(Unmapped(path, number, "?", exc.path, exc.reason))
             continue
@@ -904,64 +933,98 @@ def _mappable_provision(provision: Any, path: str) -> None:
 # The entry points
 
 
-def read_fhir(paths: Iterable[str]) -> FhirRead:
+def read_fhir(paths: Iterable[str], on_event: Callable[[FhirEvent], None] | None = None) -> FhirRead:
     """Every resource of the files, mapped (or listed as unmapped). References resolve across
-    all the files (Bulk Data writes one file per resource type)."""
+    all the files (Bulk Data writes one file per resource type). With `on_event`, events are
+    handed over as they are made, not kept (an audit's export can be any size)."""
     paths = list(paths)
     problems: list[Unmapped] = []
-    items = [item for path in paths for item in _read_file(path, problems)]
-    return _map_items(paths, items, problems)
+
+    def items() -> Iterator[RawResource]:
+        for path in paths:
+            yield from _read_file(path, problems)
+
+    return _map_items(paths, items, problems, on_event)
 
 
 def read_fhir_document(name: str, doc: Any, text: str | None = None) -> FhirRead:
     """read_fhir for one document already in memory (a Bundle, or a resource); with its text,
     problems name their lines."""
     problems: list[Unmapped] = []
-    items = list(_resources(name, text, doc, [], 1, problems))
-    return _map_items([name], items, problems)
+    found = list(_resources(name, text, doc, [], 1, problems))
+    return _map_items([name], lambda: iter(found), problems, None)
 
 
-def _map_items(files: list[str], items: list[RawResource], problems: list[Unmapped]) -> FhirRead:
+# Resources kept (validated) between the two passes: what events refer to. Every other
+# resource is validated, mapped and dropped in the second pass, so memory holds the context,
+# never the events.
+_KEPT = CONTEXT_TYPES + ("Media", "DocumentReference")
+
+
+def _map_items(files: list[str], items: Callable[[], Iterator[RawResource]], problems: list[Unmapped],
+               on_event: Callable[[FhirEvent], None] | None) -> FhirRead:
     result = FhirRead(files=files)
     index = Index()
-    resources: list[Resource] = []
+    kept: dict[int, Resource | None] = {}  # position → the validated resource (None: invalid)
+
+    def invalid(item: RawResource, rtype: str, why: list[tuple[str, str]]) -> None:
+        label = f"{rtype}/{item.raw['id']}" if isinstance(item.raw.get("id"), str) else rtype
+        fpath, reason = why[0]
+        more = f" (and {len(why) - 1} more)" if len(why) > 1 else ""
+        result.unmapped.append(Unmapped(item.file, item.line, label, fpath, f"not valid FHIR R4: {reason}{more}"))
+        result.count(rtype, "unmapped")
+
+    for position, item in enumerate(items()):  # pass 1: count, validate and index the context
+        rtype = str(item.raw.get("resourceType"))
+        result.count(rtype, "read")
+        if rtype in _KEPT:
+            model, why = validated(item)
+            if model is None:
+                invalid(item, rtype, why)
+                kept[position] = None
+                continue
+            res = Resource(model, item.raw, item)
+            index.add(res)
+            kept[position] = res
     for p in problems:  # unreadable lines and entries: read, and not mapped
         result.unmapped.append(p)
         kind = "(unreadable)" if p.resource == "?" else p.resource
         result.count(kind, "read")
         result.count(kind, "unmapped")
-    for item in items:
-        rtype = str(item.raw.get("resourceType"))
-        result.count(rtype, "read")
-        model, why = validated(item)
-        if model is None:
-            label = f"{rtype}/{item.raw['id']}" if isinstance(item.raw.get("id"), str) else rtype
-            fpath, reason = why[0]
-            more = f" (and {len(why) - 1} more)" if len(why) > 1 else ""
-            result.unmapped.append(Unmapped(item.file, item.line, label, fpath, f"not valid FHIR R4: {reason}{more}"))
-            result.count(rtype, "unmapped")
-            continue
-        res = Resource(model, item.raw, item)
-        index.add(res)
-        resources.append(res)
+    problems.clear()  # the second reading finds them again: already counted
     mapper = Mapper(index)
-    for res in resources:
+    for position, item in enumerate(items()):  # pass 2: every event, made and handed over
+        rtype = str(item.raw.get("resourceType"))
+        if position in kept:
+            res = kept[position]
+            if res is None:
+                continue
+        else:
+            model, why = validated(item)
+            if model is None:
+                invalid(item, rtype, why)
+                continue
+            res = Resource(model, item.raw, item)
         if res.type in CONTEXT_TYPES:
             result.count(res.type, "context")
             continue
         if res.type not in EVENT_TYPES:
-            result.unmapped.append(Unmapped(res.item.file, res.item.line, res.label, res.type, f"resource type {res.type} is not mapped to a clinimg event (see docs/fhir.md)"))
+            result.unmapped.append(Unmapped(item.file, item.line, res.label, res.type, f"resource type {res.type} is not mapped to a clinimg event (see docs/fhir.md)"))
             result.count(res.type, "unmapped")
             continue
         try:
             docs = mapper.events(res)
         except NotMapped as exc:
-            result.unmapped.append(Unmapped(res.item.file, res.item.line, res.label, exc.path, exc.reason))
+            result.unmapped.append(Unmapped(item.file, item.line, res.label, exc.path, exc.reason))
             result.count(res.type, "unmapped")
             continue
         result.count(res.type, "events", len(docs))
         for doc in docs:
-            result.events.append(FhirEvent(res.item.file, res.item.line, res.label, doc))
+            event = FhirEvent(item.file, item.line, res.label, doc)
+            if on_event is None:
+                result.events.append(event)
+            else:
+                on_event(event)
     return result
 
 

@@ -8,22 +8,24 @@ from typing import Any
 
 import orjson
 
-from ..audit.state import parse_ns
-from .inbound import FhirRead, read_fhir
+from .inbound import FhirEvent, FhirRead, read_fhir
 
 
 class FhirLogs:
     """The events of FHIR files, written to `<scratch>/fhir-events.jsonl` in time order."""
 
     def __init__(self, paths: list[str], scratch_dir: str) -> None:
-        self.read: FhirRead = read_fhir(paths)
         self.path = os.path.join(scratch_dir, "fhir-events.jsonl")
-        events = sorted(self.read.events, key=lambda e: (parse_ns(e.doc["occurred_at"]), e.doc["event_id"]))
-        # line of the scratch log → where the event came from
-        self.origins: list[tuple[str, int, str]] = [(e.file, e.line, e.resource) for e in events]
+        # line of the scratch log → where the event came from. Events are written as they are
+        # made (memory holds the FHIR context, never the events): in the files' order, which the
+        # audit's reader puts in time order on disk when it is not.
+        self.origins: list[tuple[str, int, str]] = []
         with open(self.path, "wb") as out:
-            for e in events:
-                out.write(orjson.dumps(e.doc) + b"\n")
+            def write(event: FhirEvent) -> None:
+                self.origins.append((event.file, event.line, event.resource))
+                out.write(orjson.dumps(event.doc) + b"\n")
+
+            self.read: FhirRead = read_fhir(paths, on_event=write)
 
     def _origin(self, entry: dict[str, Any]) -> dict[str, Any]:
         if entry.get("file") != self.path or not 1 <= int(entry.get("line", 0)) <= len(self.origins):
