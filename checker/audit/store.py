@@ -283,7 +283,10 @@ class PartitionStore:
                 self.main.close()
                 self.main = None
         self.db = sqlite3.connect(str(scratch_path), isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=OFF")
+        # MEMORY, not OFF: with no journal, ROLLBACK TO (the undo of a pass that found its log out
+        # of order) is undefined once pages spill to disk — a log out of order after a few
+        # thousand lines came back with its events counted as duplicates and wrong findings.
+        self.db.execute("PRAGMA journal_mode=MEMORY")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("PRAGMA cache_size=-65536")
         self.db.execute("BEGIN")
@@ -293,7 +296,7 @@ class PartitionStore:
         # The events decided go to a file of their own, sealed (committed) once the pass over the
         # logs ends, so the parent can merge them while this partition judges open lifecycles.
         self.events_db = sqlite3.connect(str(events_path), isolation_level=None, timeout=120)
-        self.events_db.execute("PRAGMA journal_mode=OFF")
+        self.events_db.execute("PRAGMA journal_mode=MEMORY")  # (as above: undo must work)
         self.events_db.execute("PRAGMA synchronous=OFF")
         self.events_db.execute("PRAGMA cache_size=-16384")  # appended to, read back rarely
         self.events_db.execute("BEGIN")
