@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from ..audit.state import parse_ns
 from .inbound import FhirEvent, FhirRead, read_fhir
 
 
@@ -16,16 +17,25 @@ class FhirLogs:
 
     def __init__(self, paths: list[str], scratch_dir: str) -> None:
         self.path = os.path.join(scratch_dir, "fhir-events.jsonl")
-        # line of the scratch log → where the event came from. Events are written as they are
-        # made (memory holds the FHIR context, never the events): in the files' order, which the
-        # audit's reader puts in time order on disk when it is not.
-        self.origins: list[tuple[str, int, str]] = []
-        with open(self.path, "wb") as out:
+        unsorted = os.path.join(scratch_dir, "fhir-events.unsorted.jsonl")
+        # Events are written as they are made (memory holds the FHIR context, never the events),
+        # then put in time order by their keys alone: a Bulk export comes grouped by resource
+        # type, and a log out of order would be decided twice by the audit.
+        keys: list[tuple[int, str, int, int, tuple[str, int, str]]] = []
+        with open(unsorted, "wb") as out:
             def write(event: FhirEvent) -> None:
-                self.origins.append((event.file, event.line, event.resource))
-                out.write(orjson.dumps(event.doc) + b"\n")
+                line = orjson.dumps(event.doc) + b"\n"
+                keys.append((parse_ns(event.doc["occurred_at"]), str(event.doc["event_id"]), out.tell(), len(line), (event.file, event.line, event.resource)))
+                out.write(line)
 
             self.read: FhirRead = read_fhir(paths, on_event=write)
+        keys.sort(key=lambda k: (k[0], k[1], k[2]))
+        # line of the scratch log → where the event came from
+        self.origins: list[tuple[str, int, str]] = [k[4] for k in keys]
+        with open(unsorted, "rb") as source, open(self.path, "wb") as out:
+            for _, _, offset, length, _ in keys:
+                out.write(os.pread(source.fileno(), length, offset))
+        os.unlink(unsorted)
 
     def _origin(self, entry: dict[str, Any]) -> dict[str, Any]:
         if entry.get("file") != self.path or not 1 <= int(entry.get("line", 0)) <= len(self.origins):
