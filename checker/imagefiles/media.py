@@ -43,46 +43,106 @@ def _check_boxes(path: pathlib.Path, fmt: Format) -> Any:
     return atoms
 
 
+class Box:
+    """One ISO-BMFF/QuickTime box: name, where its body starts and ends, its parent's name."""
+
+    __slots__ = ("name", "body", "end", "parent")
+
+    def __init__(self, name: bytes, body: int, end: int, parent: bytes) -> None:
+        self.name, self.body, self.end, self.parent = name, body, end, parent
+
+
+_CONTAINER_BOXES = {b"moov", b"trak", b"mdia", b"minf", b"udta", b"meta", b"rmra", b"rmda", b"edts", b"dinf",
+                    b"mvex", b"moof", b"traf", b"tref"}
+
+
+def walk_boxes(fh: Any, start: int, end: int, parent: bytes = b"", depth: int = 0) -> Any:
+    """Every box below `start`..`end` (containers opened, at most 12 deep), framing only. A QuickTime
+    'meta' has no version field where an MP4 'meta' has one: told apart by what follows."""
+    pos = start
+    while pos + 8 <= end and depth < 12:
+        fh.seek(pos)
+        head = fh.read(16)
+        if len(head) < 8:
+            return
+        size, name = int.from_bytes(head[:4], "big"), head[4:8]
+        header = 8
+        if size == 1 and len(head) >= 16:
+            size, header = int.from_bytes(head[8:16], "big"), 16
+        elif size == 0:
+            size = end - pos
+        if size < header or pos + size > end:
+            return
+        box = Box(name, pos + header, pos + size, parent)
+        yield box
+        if name in _CONTAINER_BOXES:
+            inner = box.body
+            if name == b"meta":
+                fh.seek(inner)
+                peek = fh.read(8)
+                if peek[4:8] not in (b"hdlr", b"keys", b"ilst", b"iinf", b"pitm"):
+                    inner += 4  # MP4 full box: version and flags
+            yield from walk_boxes(fh, inner, box.end, name, depth + 1)
+        pos += size
+
+
 def _boxes(path: pathlib.Path, fmt: Format, atoms: Any, c: Collector) -> None:
-    """Vendor boxes FFmpeg does not expose: user-data boxes other than the ©-named ones and the
-    metadata box (FFmpeg and mutagen read those), and top-level uuid boxes (XMP, vendor data)."""
+    """Boxes FFmpeg does not expose: user-data boxes other than the ©-named ones and the metadata
+    box (FFmpeg and mutagen read those), XMP wherever it is ('uuid' boxes at any level, 'XMP_' in
+    user data), thumbnails ('thmb', 'PRVW'), and the pointers of a reference movie ('rmra')."""
     from . import classify
 
-    def walk(atom: Any) -> Any:
-        yield atom
-        for child in getattr(atom, "children", None) or []:
-            yield from walk(child)
+    del atoms
+    size = path.stat().st_size
+
+    def read(box: Box) -> bytes:
+        if box.end - box.body > _BOX_READ_LIMIT:
+            return b""
+        fh.seek(box.body)
+        return fh.read(box.end - box.body)
 
     with open(path, "rb") as fh:
-        for top in atoms.atoms:
-            if top.name == b"uuid":
-                try:
-                    ok, data = top.read(fh)
-                except Exception:
-                    ok, data = False, b""
-                if ok and data[:16] == _XMP_UUID:
+        for box in walk_boxes(fh, 0, size):
+            name = box.name
+            if name == b"uuid":
+                data = read(box)
+                if data[:16] == _XMP_UUID:
                     classify.xmp(c, data[16:], f"{fmt.name} XMP")
                 else:
                     c.add("other", f"{fmt.name} uuid box")
-            if top.name != b"moov":
-                continue
-            for atom in walk(top):
-                if atom.name != b"udta":
+            elif name in _THUMBNAIL_BOXES and box.parent != b"ilst":
+                c.add("thumbnail", f"{fmt.name} '{name.decode('latin-1')}' box (an embedded picture)", f"<{box.end - box.body} bytes>")
+            elif name == b"rmra":
+                c.add("other", f"{fmt.name} reference movie (points to other movie files)")
+            elif name == b"rdrf":
+                for url in re.findall(rb"[\x20-\x7e]{6,}", read(box)):
+                    c.add("comment", f"{fmt.name} reference movie address", url)
+            elif box.parent == b"udta":
+                if name == b"meta" or name[:1] == b"\xa9" or name in _UDTA_BENIGN:
                     continue
-                for child in atom.children or []:
-                    name = child.name
-                    if name == b"meta" or name[:1] == b"\xa9" or name in _UDTA_BENIGN:
-                        continue
-                    c.add(_UDTA.get(name, "other"), f"{fmt.name} user-data box '{name.decode('latin-1')}'")
+                if name == b"XMP_":
+                    classify.xmp(c, read(box), f"{fmt.name} user-data XMP")
+                    continue
+                c.add(_UDTA.get(name, "other"), f"{fmt.name} user-data box '{name.decode('latin-1')}'")
 
 
+_BOX_READ_LIMIT = 16 << 20
+_THUMBNAIL_BOXES = {b"thmb", b"PRVW", b"THMB", b"CNTH"}
 _XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 _UDTA_BENIGN = {b"hnti", b"hinf", b"name", b"ptv ", b"tsel", b"kind", b"AllF", b"SelO", b"WLOC", b"free", b"skip"}
 _UDTA = {b"FIRM": "software", b"CAME": "unique_id", b"MUID": "unique_id", b"LENS": "device_model",
          b"smta": "other", b"SDLN": "software", b"Xtra": "other", b"GPMF": "other", b"auth": "owner_name",
          b"cprt": "owner_name", b"titl": "comment", b"dscp": "comment", b"loci": "gps", b"date": "timestamp",
          b"albm": "comment", b"kywd": "comment", b"perf": "owner_name", b"gnre": "comment", b"yrrc": "timestamp",
-         b"rtng": "other", b"clsf": "other"}
+         b"rtng": "other", b"clsf": "other",
+         # vendor 'TAGS' (Pentax, Kodak, Sanyo …) start with the camera's make and model
+         b"TAGS": "device_model", b"manu": "device_model", b"modl": "device_model", b"CNCV": "software",
+         b"CNMN": "device_model", b"CNFV": "software"}
+
+
+def _is_reference(path: pathlib.Path) -> bool:
+    with open(path, "rb") as fh:
+        return any(box.name == b"rmra" for box in walk_boxes(fh, 0, path.stat().st_size))
 
 
 def _open(path: pathlib.Path, fmt: Format) -> Any:
@@ -117,7 +177,17 @@ def _codec_tag(stream: Any) -> str:
 
 def inspect_media(path: pathlib.Path, fmt: Format, c: Collector) -> dict[str, Any]:
     atoms = _check_boxes(path, fmt)
-    container = _open(path, fmt)
+    try:
+        container = _open(path, fmt)
+    except CheckerError as exc:
+        if not _is_reference(path):
+            raise
+        # A reference movie (only pointers to other files) has no tracks FFmpeg can open; its
+        # metadata boxes are whole and are read all the same.
+        c.add("other", f"{fmt.name} movie whose tracks FFmpeg cannot open ({str(exc).rpartition('(')[2].rstrip(')')})")
+        _ilst(path, fmt, c)
+        _boxes(path, fmt, atoms, c)
+        return {"modality": "video"}
     try:
         has_video = has_audio = False
         for key, value in dict(container.metadata).items():

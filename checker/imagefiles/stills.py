@@ -12,7 +12,7 @@ from typing import IO, Any, Iterator
 from PIL import Image, ImageOps, IptcImagePlugin, PngImagePlugin, UnidentifiedImageError
 
 from ..errors import CheckerError
-from . import classify, jpeg
+from . import classify, jpeg, vendor
 from . import kinds as K
 from .found import Collector
 
@@ -93,7 +93,17 @@ def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
             except Exception:
                 iptc_info = None
         orientation = None
-        for seg in jpeg.iter_app(layout):
+        segments = list(jpeg.iter_app(layout))
+        flir = [seg.payload for seg in segments if seg.marker == jpeg.APP1 and seg.payload.startswith(b"FLIR\x00")]
+        if flir:
+            vendor.flir(c, vendor.flir_join(flir))
+        extended = [seg.payload[len(jpeg.XMP_EXT_ID):] for seg in segments
+                    if seg.marker == jpeg.APP1 and seg.payload.startswith(jpeg.XMP_EXT_ID)]
+        for packet in vendor.extended_xmp(extended):
+            # Google's depth maps and original photos (GDepth:Data, GImage:Data) live here.
+            c.add("other", "XMP extension (extended XMP)")
+            classify.xmp(c, packet, "XMP extension")
+        for seg in segments:
             p = seg.payload
             where = seg.name + (" (after the first scan)" if seg.after_scan else "")
             if seg.marker == jpeg.COM:
@@ -112,8 +122,20 @@ def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
                 orientation = orientation or o
             elif seg.marker == jpeg.APP1 and p.startswith(jpeg.XMP_ID):
                 classify.xmp(c, p[len(jpeg.XMP_ID) :], "XMP")
-            elif seg.marker == jpeg.APP1 and p.startswith(jpeg.XMP_EXT_ID):
-                c.add("other", "XMP extension (extended XMP, often embedded depth maps or images)")
+            elif seg.marker == jpeg.APP1 and (p.startswith(jpeg.XMP_EXT_ID) or p.startswith(b"FLIR\x00")):
+                continue  # read above, all pieces together
+            elif seg.marker == jpeg.APP1 and (p.startswith(b"<?xpacket") or p.startswith(b"<x:xmpmeta")):
+                classify.xmp(c, p, f"{where} XMP (without its identifier)")
+            elif seg.marker == 0xE6 and p.startswith(b"GoPro\x00"):
+                c.add("other", f"{where} GoPro GPMF")
+                vendor.gpmf(c, p[6:], f"{where} GoPro")
+            elif seg.marker == 0xEC and b"[picture info]" in p[:64]:
+                vendor.picture_info(c, p, f"{where} picture info")
+            elif seg.marker == 0xEC and p.startswith(b"Ducky"):
+                c.add("other", f"{where} Ducky (Photoshop 'Save for Web')")
+                vendor.ducky(c, p, f"{where} Ducky")
+            elif seg.marker == 0xE9 and p.startswith(b"infisense"):
+                vendor.infisense(c, p, f"{where} InfiRay")
             elif seg.marker == jpeg.APP2 and p.startswith(jpeg.ICC_ID):
                 continue  # colour profile
             elif seg.marker == jpeg.APP2 and p.startswith(jpeg.MPF_ID):
@@ -139,6 +161,11 @@ def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
                 c.add("thumbnail", "data after the end of the image (an appended video, e.g. a motion photo)")
             elif layout.trailing > 16 or tail.strip(b"\x00"):
                 c.add("other", f"data after the end of the image ({layout.trailing} bytes)")
+            if layout.trailing <= 1 << 24:
+                # AFCP and FotoStation keep IPTC records in a trailer
+                trailer_iptc = vendor.iim(bytes(mm[layout.eoi :]))
+                if trailer_iptc:
+                    classify.iptc(c, trailer_iptc, "IPTC after the end of the image")
     return {"size": size, "orientation": orientation}
 
 
