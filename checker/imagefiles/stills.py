@@ -6,13 +6,14 @@ import contextlib
 import io
 import mmap
 import pathlib
+import struct
 import warnings
 from typing import IO, Any, Iterator
 
 from PIL import Image, ImageOps, IptcImagePlugin, PngImagePlugin, UnidentifiedImageError
 
 from ..errors import CheckerError
-from . import classify, jpeg, vendor
+from . import classify, heif, jpeg, vendor
 from . import kinds as K
 from .found import Collector
 
@@ -21,7 +22,10 @@ warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 # Pillow warns ("Corrupt EXIF data …") on damaged tags; those tags are reported as found or not.
 warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.(TiffImagePlugin|Image|JpegImagePlugin|PngImagePlugin)")
 
-HEIF_QUALITY = 95
+# Re-encoding (only when the container cannot be rewritten): the first of these qualities whose
+# output is within HEIF_SIZE_FACTOR × the input is kept.
+HEIF_QUALITIES = (90, 80, 70, 60, 50)
+HEIF_SIZE_FACTOR = 1.3
 _HEIF_ALPHA_AUX = ("urn:mpeg:hevc:2015:auxid:1", "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha")
 _heif_registered = False
 
@@ -366,6 +370,21 @@ def inspect_heif(path: pathlib.Path, c: Collector) -> dict[str, Any]:
 
 
 def strip_heif(path: pathlib.Path, out: IO[bytes], orientation: int | None) -> str:
+    """Without re-encoding where the structure allows (heif.strip: the primary image's coded bytes
+    copied, every other item left out); otherwise re-encoded no larger than 1.3× the input."""
+    data = path.read_bytes()
+    try:
+        clean, left_out = heif.strip(data)
+    except (heif.Unsupported, struct.error, IndexError, ValueError) as exc:
+        return _reencode_heif(path, out, len(data), str(exc) if isinstance(exc, heif.Unsupported) else "an unexpected box layout")
+    out.write(clean)
+    note = "lossless: the coded image is copied unchanged (not re-encoded); metadata items removed from the HEIF container"
+    if left_out:
+        note += " (" + ", ".join(left_out) + ")"
+    return note
+
+
+def _reencode_heif(path: pathlib.Path, out: IO[bytes], input_size: int, why: str) -> str:
     with open_still(path, ["HEIF"]) as im:
         try:
             im.load()
@@ -378,8 +397,12 @@ def strip_heif(path: pathlib.Path, out: IO[bytes], orientation: int | None) -> s
             params["chroma"] = im.info["chroma"]
         clean = im.copy()  # pillow-heif decodes upright (its transforms applied)
     clean.info = {}
-    buf = io.BytesIO()
-    clean.save(buf, "HEIF", quality=HEIF_QUALITY, exif=None, xmp=None, **params)
+    # The highest quality whose file is within 1.3× the input (phones encode at about 50–80).
+    for quality in HEIF_QUALITIES:
+        buf = io.BytesIO()
+        clean.save(buf, "HEIF", quality=quality, exif=None, xmp=None, **params)
+        if buf.tell() <= HEIF_SIZE_FACTOR * input_size:
+            break
     out.write(buf.getvalue())
-    return (f"re-encoded (HEIC at quality {HEIF_QUALITY}): HEIF metadata cannot be removed without re-encoding, "
-            "so the pixels may differ slightly from the original; only the primary image is kept")
+    return (f"re-encoded (HEIC at quality {quality}; {why}, so the metadata could not be cut out of the container): "
+            "the pixels may differ slightly from the original; only the primary image is kept")
