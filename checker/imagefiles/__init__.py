@@ -115,14 +115,16 @@ def deidentify(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, forc
     if (target.exists() or target.is_symlink()) and not force:
         raise CheckerError(f"{target}: already exists (use --force to overwrite it)")
     suffix = target.suffix.lower()
-    if suffix and suffix in _ALL_EXTENSIONS and suffix not in fmt.extensions:
+    if suffix and suffix in _ALL_EXTENSIONS and suffix not in fmt.extensions and not (
+            fmt in detect.MP4_FAMILY and suffix in detect.MP4_FAMILY_EXTENSIONS):
+        family = " or another name of its family" if fmt in detect.MP4_FAMILY else ""
         raise CheckerError(f"{target}: the output name ends in {suffix} but the input is {fmt.name}; "
-                           f"the copy keeps the input's format (use {fmt.extensions[0]})")
+                           f"the copy keeps the input's format (use {fmt.extensions[0]}{family})")
     directory = target.parent if str(target.parent) else pathlib.Path(".")
     if not directory.is_dir():
         raise CheckerError(f"{target}: cannot write (no such directory)")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".clinimg-", suffix=fmt.extensions[0], dir=directory)
+        fd, tmp_name = tempfile.mkstemp(prefix=".clinimg-", suffix=suffix if suffix in _ALL_EXTENSIONS else fmt.extensions[0], dir=directory)
     except OSError as exc:
         raise CheckerError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
     tmp = pathlib.Path(tmp_name)

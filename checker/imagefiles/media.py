@@ -262,14 +262,42 @@ def _ilst(path: pathlib.Path, fmt: Format, c: Collector) -> None:
 
 
 def remux(path: pathlib.Path, fmt: Format, out_path: pathlib.Path) -> str:
+    """Copy the video and audio packets into a new file of the same family. The input's own muxer
+    first; a muxer that refuses the codecs (3GP allows only the 3GPP ones) is followed by the
+    general MP4, then QuickTime one — the container family and the name stay, the reason is said."""
     import av
 
     _check_boxes(path, fmt)
+    muxers = list(dict.fromkeys([fmt.muxer, "mp4", "mov"]))
+    refusals: list[str] = []
+    for muxer in muxers:
+        try:
+            dropped = _remux_with(path, fmt, out_path, muxer)
+        except _MuxerRefused as exc:
+            refusals.append(f"{muxer}: {exc}")
+            continue
+        note = "remuxed: the video and audio are copied unchanged (not re-encoded); every metadata box is left out"
+        if muxer != fmt.muxer:
+            note += f"; written with the {muxer.upper()} box layout, as the {fmt.name} writer refused these tracks ({refusals[0].split(': ', 1)[1]})"
+        if dropped:
+            note += "; also left out: " + ", ".join(sorted(set(dropped)))
+        return note
+    del av
+    raise CheckerError(f"cannot rewrite the {fmt.name} file: no writer of its family accepts its tracks ({'; '.join(refusals)})")
+
+
+class _MuxerRefused(Exception):
+    pass
+
+
+def _remux_with(path: pathlib.Path, fmt: Format, out_path: pathlib.Path, muxer: str) -> list[str]:
+    import av
+
     source = _open(path, fmt)
     dropped: list[str] = []
     try:
         try:
-            target = av.open(str(out_path), "w", format=fmt.muxer, options={"fflags": "+bitexact"})
+            target = av.open(str(out_path), "w", format=muxer, options={"fflags": "+bitexact"})
         except (av.FFmpegError, OSError, ValueError) as exc:
             raise CheckerError(f"cannot write the {fmt.name} copy ({_reason(exc)})") from None
         try:
@@ -280,16 +308,17 @@ def remux(path: pathlib.Path, fmt: Format, out_path: pathlib.Path) -> str:
                 else:
                     dropped.append("cover art" if _is_attached_pic(stream) else f"{stream.type} track")
             if not mapping:
-                raise CheckerError(f"the {fmt.name} file has no video or audio track to keep")
+                raise CheckerError(f"the {fmt.name} file has no video or audio track to keep (a reference movie only points to other files: de-identify those)")
             for packet in source.demux(*[source.streams[i] for i in mapping]):
                 if packet.dts is None:
                     continue
                 packet.stream = mapping[packet.stream.index]
                 target.mux(packet)
+            target.close()
         except CheckerError:
             raise
         except (av.FFmpegError, ValueError, OSError, EOFError) as exc:
-            raise CheckerError(f"cannot rewrite the {fmt.name} file ({_reason(exc)})") from None
+            raise _MuxerRefused(_reason(exc)) from None
         finally:
             try:
                 target.close()
@@ -297,7 +326,4 @@ def remux(path: pathlib.Path, fmt: Format, out_path: pathlib.Path) -> str:
                 pass
     finally:
         source.close()
-    note = "remuxed: the video and audio are copied unchanged (not re-encoded); every metadata box is left out"
-    if dropped:
-        note += "; also left out: " + ", ".join(sorted(set(dropped)))
-    return note
+    return dropped
