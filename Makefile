@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OPA_REF := opa-golib-python-bindings==0.4.4
 
-.PHONY: run test bench mutate setup setup-test browser clean
+.PHONY: run test bench mutate setup setup-test browser exiftool clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,21 @@ $(VENV)/.installed-test: $(VENV)/.installed
 setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
 
-run: setup
+run: setup exiftool
 	$(BIN)/python scripts/run_examples.py
+
+# ExifTool (Debian's libimage-exiftool-perl): a second reader of image files whose findings
+# clinimg adds, and the independent reader the recall test measures clinimg against. Installed
+# here when missing and we may (root with apt-get); else clinimg reads files alone and the
+# recall test falls back to exiv2 (pyexiv2) and says so.
+exiftool:
+	@if ! command -v exiftool >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y --no-install-recommends libimage-exiftool-perl >/dev/null 2>&1 \
+	    || (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends libimage-exiftool-perl >/dev/null 2>&1) \
+	    || echo "make: exiftool could not be installed: clinimg reads image files alone; the recall test uses exiv2"; \
+	  else echo "make: exiftool missing (and not root): clinimg reads image files alone; the recall test uses exiv2"; fi; \
+	fi
 
 # The HTML audit report is tested in headless Chromium (Selenium + Debian's chromium and
 # chromium-driver): installed here when missing and we may (root with apt-get); else those tests
@@ -38,7 +51,7 @@ browser:
 	  else echo "make: chromium/chromedriver missing (and not root): the HTML report's browser tests will be skipped"; fi; \
 	fi
 
-test: setup-test browser
+test: setup-test browser exiftool
 	$(BIN)/clinimg policy test --policy-dir examples/local_rules
 	$(BIN)/python -m pytest -q
 

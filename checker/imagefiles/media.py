@@ -309,11 +309,16 @@ def _remux_with(path: pathlib.Path, fmt: Format, out_path: pathlib.Path, muxer: 
                     dropped.append("cover art" if _is_attached_pic(stream) else f"{stream.type} track")
             if not mapping:
                 raise CheckerError(f"the {fmt.name} file has no video or audio track to keep (a reference movie only points to other files: de-identify those)")
+            copied = 0
             for packet in source.demux(*[source.streams[i] for i in mapping]):
                 if packet.dts is None:
                     continue
                 packet.stream = mapping[packet.stream.index]
                 target.mux(packet)
+                copied += 1
+            if not copied:
+                raise CheckerError(f"the {fmt.name} file holds no video or audio data to copy (its tracks are empty: "
+                                   "the media data box is missing or cut off)")
             target.close()
         except CheckerError:
             raise
