@@ -1,82 +1,48 @@
 #!/usr/bin/env python3
-"""Recall of clinimg's own reader against ExifTool: of the identifying kinds ExifTool finds in each
-file (its tags mapped by checker.imagefiles.exiftool.kind_of), how many clinimg's inspect finds
-without ExifTool's help (CLINIMG_EXIFTOOL=off). Counted per kind per file; 'other' is not counted
-(every unmapped ExifTool tag would be one).
+"""Recall of clinimg's own reader against ExifTool (and exiv2): of the identifying kinds the other
+reader finds in each file (ExifTool's tags mapped by checker.imagefiles.exiftool.kind_of), how many
+clinimg's inspect finds without ExifTool's help. Per kind per file; 'other' is not counted.
 
-    .venv/bin/python scripts/image_recall.py tests/fixtures/images/real [more files or dirs] [-v]
+    .venv/bin/python scripts/image_recall.py [files or directories …] [-v]
 
-Prints the recall and, with -v, each miss (file, kind, the ExifTool tags behind it). Exit 0.
+Default: the real corpus in tests/fixtures/images/real. -v lists each miss. Exit 0.
 """
 from __future__ import annotations
 
-import os
 import pathlib
 import sys
-
-os.environ["CLINIMG_EXIFTOOL"] = "off"  # measure clinimg's own reader
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker import imagefiles  # noqa: E402
-from checker.errors import CheckerError  # noqa: E402
-from checker.imagefiles import exiftool  # noqa: E402
-
-MEDIA = {".jpg", ".jpeg", ".png", ".heic", ".heif", ".hif", ".mov", ".mp4", ".m4a", ".m4v", ".3gp", ".m4b"}
+from tests import images_recall as R  # noqa: E402
 
 
 def files(args: list[str]) -> list[pathlib.Path]:
-    out = []
+    out: list[pathlib.Path] = []
     for arg in args:
         p = pathlib.Path(arg)
-        if p.is_dir():
-            out += sorted(q for q in p.rglob("*") if q.suffix.lower() in MEDIA)
-        else:
-            out.append(p)
+        out += sorted(q for q in p.rglob("*") if q.suffix.lower() in R.MEDIA) if p.is_dir() else [p]
     return out
-
-
-def measure(paths: list[pathlib.Path], exe: str) -> tuple[int, int, list[tuple[str, str, list[str]]], list[str]]:
-    expected = found = 0
-    misses: list[tuple[str, str, list[str]]] = []
-    errors: list[str] = []
-    for path in paths:
-        tags = exiftool.read(str(path), exe)
-        theirs: dict[str, list[str]] = {}
-        for kind, key, _value in exiftool.findings(tags):
-            if kind != "other":
-                theirs.setdefault(kind, []).append(key)
-        try:
-            ours = set(imagefiles.inspect(path).kinds)
-        except CheckerError as exc:
-            errors.append(str(exc))
-            ours = set()
-        for kind, keys in sorted(theirs.items()):
-            expected += 1
-            if kind in ours:
-                found += 1
-            else:
-                misses.append((path.name, kind, keys))
-    return expected, found, misses, errors
 
 
 def main(argv: list[str]) -> int:
     verbose = "-v" in argv
-    args = [a for a in argv if a != "-v"]
-    exe = exiftool.program() or exiftool._which("exiftool")
-    if exe is None:
-        print("ExifTool is not installed (apt-get install libimage-exiftool-perl)")
-        return 0
-    paths = files(args or [str(ROOT / "tests" / "fixtures" / "images" / "real")])
-    expected, found, misses, errors = measure(paths, exe)
-    print(f"{len(paths)} files, ExifTool {exiftool.version(exe)}: clinimg found {found} of the {expected} identifying kinds "
-          f"ExifTool finds (per kind per file): recall {100 * found / max(expected, 1):.1f}%; {len(errors)} files refused")
-    if verbose:
-        for name, kind, keys in misses:
-            print(f"  miss {name}: {kind} ({', '.join(keys[:6])})")
-        for err in errors:
-            print(f"  error {err}")
+    paths = files([a for a in argv if a != "-v"]) or R.real_files()
+    readers = []
+    if R.exiftool_program():
+        readers.append(("exiftool", paths))
+    else:
+        print("ExifTool is not installed (apt-get install libimage-exiftool-perl): exiv2 only")
+    readers.append(("exiv2", [p for p in paths if p.suffix.lower() in R.EXIV2_MEDIA]))
+    for reader, chosen in readers:
+        result = R.measure(chosen, reader)
+        print(result.line())
+        if verbose:
+            for name, kind, keys in result.misses:
+                print(f"  miss {name}: {kind} ({', '.join(keys[:6])})")
+            for err in result.errors:
+                print(f"  error {err}")
     return 0
 
 

@@ -36,7 +36,7 @@ def sort_kinds(kinds: set[str] | list[str]) -> list[str]:
 NAME_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("thumbnail", re.compile(r"(Thumbnail|Preview)(Image|TIFF|PNG|JXL|Video)$|^JpgFromRaw$|^OtherImage$|CoverArt$|^Picture$"
                              r"|^(Depth|Confidence|GainMap|Matte|Portrait|Embedded|Extra)\w*Image$|^ImageData$|^DepthMap\w*$"
-                             r"|^EmbeddedVideo\w*$|^MotionPhotoVideo$|^RawThermalImage$|^EmbeddedImage$|^(Main|Thumb)Image$")),
+                             r"|^EmbeddedVideo\w*$|^MotionPhotoVideo$|^RawThermalImage$|^EmbeddedImage$|^(Main|Thumb)Image$|ScreenNail$")),
     ("serial_number", re.compile(r"Serial(Number|No)?(?!Format)\w*$|SerialNumber$")),
     ("unique_id", re.compile(r"UUID|UniqueID|ImageUID|DocumentID$|InstanceID$|ContentIdentifier$|PhotoIdentifier$"
                              r"|ImageCaptureRe(q|qu)estID$|^Identifier$|Identifier$|TransmissionReference$|^ImageNumber$"

@@ -219,6 +219,8 @@ def classify(c: Collector, tiff: bytes, label: str, make: str) -> bool:
         order = _tiff_order(note, 4) or order
     elif relative == "fuji":
         data, base, dir_offset, order = note, 0, at, "<"
+    if relative == "tiff":
+        base = _fixed_base(data, dir_offset, base, order, start, start + length)
     entries = ifd(data, dir_offset, base, order, lenient=vendor == "Motorola")
     if not entries and vendor in ("Other", "Sony", "Samsung", "Motorola", "Kyocera", "Minolta"):
         return True
@@ -234,6 +236,37 @@ def classify(c: Collector, tiff: bytes, label: str, make: str) -> bool:
             for child in sub:
                 _entry(c, where, vendor, tags, child, order)
     return True
+
+
+def _fixed_base(data: bytes, dir_offset: int, base: int, order: str, note_start: int, note_end: int) -> int:
+    """The base its value offsets really count from. An editor that moved the maker note without
+    rewriting it (GIMP, many others) leaves them pointing at the old place; the values follow the
+    directory, so the smallest offset should land just after it (ExifTool's FixBase idea). The
+    shifted base is taken only when it makes more of the text entries readable text."""
+    raw = list(_raw_entries(data, dir_offset, order))
+    pointers = [pointer for _tag, type_, n, pointer in raw if _TYPE_SIZES.get(type_, 0) * n > 4]
+    if not pointers:
+        return base
+    directory_end = dir_offset + 2 + 12 * len(raw)
+    lowest = min(pointers) + base
+    if lowest in (directory_end, directory_end + 4):
+        return base
+
+    def readable(candidate: int) -> int:
+        score = 0
+        for _tag, type_, n, pointer in raw:
+            if type_ == 2 and n > 4:
+                start = candidate + pointer
+                text = data[start : start + n].split(b"\x00", 1)[0] if 0 <= start and start + n <= len(data) else b""
+                score += len(text) >= 2 and all(32 <= ch < 127 for ch in text)
+        return score
+
+    best, best_score = base, readable(base)
+    for expected in (directory_end + 4, directory_end):  # after the next-directory link, or without one
+        shifted = base + expected - lowest
+        if all(note_start <= p + shifted < note_end for p in pointers) and readable(shifted) > best_score:
+            best, best_score = shifted, readable(shifted)
+    return best
 
 
 def ifd_from_bytes(block: bytes, order: str) -> list[Entry]:

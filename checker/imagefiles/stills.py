@@ -107,6 +107,9 @@ def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
             # Google's depth maps and original photos (GDepth:Data, GImage:Data) live here.
             c.add("other", "XMP extension (extended XMP)")
             classify.xmp(c, packet, "XMP extension")
+        fpxr = [seg.payload for seg in segments if seg.marker == jpeg.APP2 and seg.payload.startswith(b"FPXR\x00")]
+        if fpxr:
+            vendor.flashpix(c, fpxr, "APP2")
         for seg in segments:
             p = seg.payload
             where = seg.name + (" (after the first scan)" if seg.after_scan else "")
@@ -140,6 +143,12 @@ def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
                 vendor.ducky(c, p, f"{where} Ducky")
             elif seg.marker == 0xE9 and p.startswith(b"infisense"):
                 vendor.infisense(c, p, f"{where} InfiRay")
+            elif seg.marker == jpeg.APP2 and p.startswith(b"FPXR\x00"):
+                continue  # read above, all pieces together
+            elif seg.marker == 0xE3 and p.startswith(b"_JPSJPS_"):
+                vendor.jps(c, p, f"{where} JPS")
+            elif seg.marker == jpeg.APP1 and p.startswith(b"QVCI\x00"):
+                vendor.casio_qvci(c, p, f"{where} Casio QVCI")
             elif seg.marker == jpeg.APP2 and p.startswith(jpeg.ICC_ID):
                 continue  # colour profile
             elif seg.marker == jpeg.APP2 and p.startswith(jpeg.MPF_ID):

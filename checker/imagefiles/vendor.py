@@ -130,6 +130,41 @@ def ducky(c: Collector, data: bytes, label: str) -> None:
         pos += 4 + length
 
 
+def jps(c: Collector, data: bytes, label: str) -> None:
+    """A stereo JPEG's APP3 '_JPSJPS_': a descriptor block, then comment blocks (length, text)."""
+    c.add("other", f"{label} stereo descriptor")
+    if len(data) < 10:
+        return
+    pos = 10 + struct.unpack_from(">H", data, 8)[0]
+    while pos + 2 <= len(data):
+        length = struct.unpack_from(">H", data, pos)[0]
+        text = data[pos + 2 : pos + 2 + length]
+        if text.strip(b"\x00 "):
+            c.add("comment", f"{label} comment", text)
+        pos += 2 + length
+
+
+def casio_qvci(c: Collector, data: bytes, label: str) -> None:
+    """Casio QV cameras' APP1 'QVCI': binary, with the time of capture as 'YYYY.MM.DD.hh.mm.ss'."""
+    c.add("other", f"{label} camera records")
+    if re.search(rb"(19|20)\d\d[.:/-]\d\d[.:/-]\d\d", data):
+        c.add("timestamp", f"{label} date of capture")
+
+
+def flashpix(c: Collector, payloads: list[bytes], label: str) -> None:
+    """FlashPix extensions split over APP2 'FPXR' segments (Kodak, HP, Digita cameras): a
+    'screen nail' (a preview image), audio annotations (a voice note) and their descriptions."""
+    c.add("other", f"{label} FlashPix extensions")
+    joined = b"".join(payloads)
+    text = joined.replace(b"\x00", b"").lower()
+    if b"screen nail" in text or b"screennail" in text:
+        c.add("thumbnail", f"{label} FlashPix screen nail (a preview image)")
+    if b"audio" in text:
+        c.add("comment", f"{label} FlashPix audio annotation (a voice note)")
+    if b"description" in text or b"for lcd" in text:
+        c.add("comment", f"{label} FlashPix extension description")
+
+
 def infisense(c: Collector, data: bytes, label: str) -> None:
     """InfiRay thermal cameras (APP9 'infisense'): sensor serial numbers and firmware versions as
     NUL-terminated text among binary calibration data."""
