@@ -17,6 +17,7 @@ _XMP_PREFIX = {
     K.NS_STEVT: "stEvt", K.NS_STREF: "stRef", K.NS_XMPGIMG: "xmpGImg", K.NS_DC: "dc", K.NS_PS: "photoshop",
     K.NS_IPTC_CORE: "Iptc4xmpCore", K.NS_IPTC_EXT: "Iptc4xmpExt", K.NS_AUX: "aux", K.NS_MWG_RS: "mwg-rs",
     K.NS_XMPRIGHTS: "xmpRights", K.NS_GIMAGE: "GImage", K.NS_GDEPTH: "GDepth", K.NS_GCAMERA: "GCamera",
+    K.NS_PDF: "pdf", K.NS_CRS: "crs",
 }
 
 

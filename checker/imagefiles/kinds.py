@@ -76,6 +76,7 @@ def kind_by_name(name: str, text: str = "x", binary: bool = False) -> str | None
     owner_name), or None for settings and layout. `text` is the value as text (a date-named
     setting without a digit is not a time); `binary` says the value is data, not text (only then
     is an '…Image' name an embedded picture)."""
+    name = name[:1].upper() + name[1:]  # XMP's lowerCamel ('creator') as ExifTool spells it
     if NOT_IDENTIFYING_NAMES.match(name):
         return None
     for kind, pattern in NAME_RULES:
@@ -165,6 +166,8 @@ NS_XMPRIGHTS = "http://ns.adobe.com/xap/1.0/rights/"
 NS_GIMAGE = "http://ns.google.com/photos/1.0/image/"
 NS_GDEPTH = "http://ns.google.com/photos/1.0/depthmap/"
 NS_GCAMERA = "http://ns.google.com/photos/1.0/camera/"
+NS_PDF = "http://ns.adobe.com/pdf/1.3/"
+NS_CRS = "http://ns.adobe.com/camera-raw-settings/1.0/"
 NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 NS_X = "adobe:ns:meta/"
 

@@ -133,7 +133,9 @@ _TAGS: dict[str, dict[int, tuple[str, str]]] = {
     "Motorola": {0x5501: ("serial_number", "SerialNumber"), 0x6420: ("software", "CustomRendered")},
     "Leica": {0x0303: ("device_model", "LensModel"), 0x0305: ("serial_number", "SerialNumber"),
               0x0320: ("software", "FirmwareVersion")},
-    "Apple": {},
+    "Apple": {0x000B: ("unique_id", "BurstUUID"), 0x0011: ("unique_id", "MediaGroupUUID"),
+              0x0020: ("unique_id", "ImageCaptureRequestID"), 0x002B: ("unique_id", "PhotoIdentifier"),
+              0x0015: ("unique_id", "ImageUniqueID")},
     "DJI": {},
     "Google": {},
     "Minolta": {},
@@ -300,5 +302,5 @@ def _entry(c: Collector, where: str, vendor: str, tags: dict[int, tuple[str, str
                 c.add(kind, f"{where} {name}", values if len(values) > 1 else values[0])
         return
     # Not in the table: a UUID-shaped or 'SerialNumber' text is still what it looks like.
-    if entry.type == 2 and _UUID.match(text):
+    if entry.type == 2 and _UUID.match(text) and text.strip("0-"):
         c.add("unique_id", f"{where} 0x{entry.tag:04X}", text)
