@@ -165,6 +165,48 @@ def flashpix(c: Collector, payloads: list[bytes], label: str) -> None:
         c.add("comment", f"{label} FlashPix extension description")
 
 
+# Canon's CIFF heap (CRW files; in a JPEG's APP0 'II\x1a\0\0\0HEAPJPGM' on PowerShot cameras):
+# tag id (low 14 bits) -> (kind, ExifTool's name).
+_CIFF = {0x080A: ("device_model", "CanonRawMakeModel"), 0x080B: ("software", "CanonFirmwareVersion"),
+         0x0810: ("owner_name", "OwnerName"), 0x0805: ("comment", "UserComment"), 0x0815: ("comment", "CanonFileDescription"),
+         0x0816: ("comment", "OriginalFileName"), 0x0817: ("comment", "ThumbnailFileName"), 0x180E: ("timestamp", "TimeStamp"),
+         0x183B: ("serial_number", "SerialNumber"), 0x2007: ("thumbnail", "JpgFromRaw"), 0x2008: ("thumbnail", "ThumbnailImage")}
+
+
+def ciff(c: Collector, data: bytes, label: str) -> None:
+    c.add("other", f"{label} Canon CIFF records")
+    order = "<" if data[:2] == b"II" else ">"
+    if len(data) < 14:
+        return
+    header = struct.unpack_from(order + "I", data, 2)[0]
+    _ciff_heap(c, data, header, len(data), order, label, 0)
+
+
+def _ciff_heap(c: Collector, data: bytes, start: int, end: int, order: str, label: str, depth: int) -> None:
+    if depth > 6 or end - start < 6 or end > len(data):
+        return
+    table = start + struct.unpack_from(order + "I", data, end - 4)[0]
+    if not start <= table < end - 2:
+        return
+    count = struct.unpack_from(order + "H", data, table)[0]
+    for i in range(min(count, (end - table - 2) // 10)):
+        tag, size, offset = struct.unpack_from(order + "HII", data, table + 2 + 10 * i)
+        kind_bits, ident = tag & 0x3800, tag & 0x3FFF
+        if tag & 0xC000 == 0x4000:
+            value = data[table + 2 + 10 * i + 2 : table + 2 + 10 * i + 10]
+        else:
+            if start + offset + size > end:
+                continue
+            value = data[start + offset : start + offset + size]
+            if kind_bits in (0x2800, 0x3000):
+                _ciff_heap(c, data, start + offset, start + offset + size, order, label, depth + 1)
+                continue
+        if ident in _CIFF and value.strip(b"\x00 "):
+            kind, name = _CIFF[ident]
+            shown = value.split(b"\x00")[0] if kind_bits == 0x0800 else None
+            c.add(kind, f"{label} {name}", shown)
+
+
 def infisense(c: Collector, data: bytes, label: str) -> None:
     """InfiRay thermal cameras (APP9 'infisense'): sensor serial numbers and firmware versions as
     NUL-terminated text among binary calibration data."""
