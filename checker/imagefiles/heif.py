@@ -191,7 +191,15 @@ def _aux_type(prop: bytes) -> bytes:
 
 def strip(data: bytes) -> tuple[bytes, list[str]]:
     """A copy of a HEIF file with only the primary image (and its tiles and alpha plane).
-    Returns (bytes, what was left out, in plain words). Raises Unsupported."""
+    Returns (bytes, what was left out, in plain words). Raises Unsupported (also for a box too
+    damaged to rewrite)."""
+    try:
+        return _strip(data)
+    except (IndexError, struct.error, ValueError, KeyError) as exc:
+        raise Unsupported(f"a damaged box ({type(exc).__name__})") from None
+
+
+def _strip(data: bytes) -> tuple[bytes, list[str]]:
     top = list(boxes(data))
     for b in top:
         if b.kind not in _TOP_LEVEL_KEPT:

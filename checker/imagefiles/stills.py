@@ -103,16 +103,16 @@ def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
         segments = list(jpeg.iter_app(layout))
         flir = [seg.payload for seg in segments if seg.marker == jpeg.APP1 and seg.payload.startswith(b"FLIR\x00")]
         if flir:
-            vendor.flir(c, vendor.flir_join(flir))
+            _guarded(c, "FLIR APP1", vendor.flir, c, vendor.flir_join(flir))
         extended = [seg.payload[len(jpeg.XMP_EXT_ID):] for seg in segments
                     if seg.marker == jpeg.APP1 and seg.payload.startswith(jpeg.XMP_EXT_ID)]
-        for packet in vendor.extended_xmp(extended):
+        for packet in _guarded(c, "XMP extension", vendor.extended_xmp, extended) or []:
             # Google's depth maps and original photos (GDepth:Data, GImage:Data) live here.
             c.add("other", "XMP extension (extended XMP)")
             classify.xmp(c, packet, "XMP extension")
         fpxr = [seg.payload for seg in segments if seg.marker == jpeg.APP2 and seg.payload.startswith(b"FPXR\x00")]
         if fpxr:
-            vendor.flashpix(c, fpxr, "APP2")
+            _guarded(c, "APP2 FlashPix", vendor.flashpix, c, fpxr, "APP2")
         for seg in segments:
             p = seg.payload
             where = seg.name + (" (after the first scan)" if seg.after_scan else "")
@@ -126,7 +126,7 @@ def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
                 elif p.startswith(jpeg.JFXX_ID):
                     c.add("thumbnail", f"{where} JFXX thumbnail")
                 elif p[6:14] == b"HEAPJPGM":
-                    vendor.ciff(c, p, f"{where}")
+                    _guarded(c, f"{where} Canon CIFF", vendor.ciff, c, p, f"{where}")
                 else:
                     c.add("other", f"{where} segment")
             elif seg.marker == jpeg.APP1 and p.startswith(jpeg.EXIF_ID):
@@ -140,20 +140,20 @@ def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
                 classify.xmp(c, p, f"{where} XMP (without its identifier)")
             elif seg.marker == 0xE6 and p.startswith(b"GoPro\x00"):
                 c.add("other", f"{where} GoPro GPMF")
-                vendor.gpmf(c, p[6:], f"{where} GoPro")
+                _guarded(c, f"{where} GoPro", vendor.gpmf, c, p[6:], f"{where} GoPro")
             elif seg.marker == 0xEC and b"[picture info]" in p[:64]:
-                vendor.picture_info(c, p, f"{where} picture info")
+                _guarded(c, f"{where} picture info", vendor.picture_info, c, p, f"{where} picture info")
             elif seg.marker == 0xEC and p.startswith(b"Ducky"):
                 c.add("other", f"{where} Ducky (Photoshop 'Save for Web')")
-                vendor.ducky(c, p, f"{where} Ducky")
+                _guarded(c, f"{where} Ducky", vendor.ducky, c, p, f"{where} Ducky")
             elif seg.marker == 0xE9 and p.startswith(b"infisense"):
-                vendor.infisense(c, p, f"{where} InfiRay")
+                _guarded(c, f"{where} InfiRay", vendor.infisense, c, p, f"{where} InfiRay")
             elif seg.marker == jpeg.APP2 and p.startswith(b"FPXR\x00"):
                 continue  # read above, all pieces together
             elif seg.marker == 0xE3 and p.startswith(b"_JPSJPS_"):
-                vendor.jps(c, p, f"{where} JPS")
+                _guarded(c, f"{where} JPS", vendor.jps, c, p, f"{where} JPS")
             elif seg.marker == jpeg.APP1 and p.startswith(b"QVCI\x00"):
-                vendor.casio_qvci(c, p, f"{where} Casio QVCI")
+                _guarded(c, f"{where} Casio QVCI", vendor.casio_qvci, c, p, f"{where} Casio QVCI")
             elif seg.marker == jpeg.APP2 and p.startswith(jpeg.ICC_ID):
                 continue  # colour profile
             elif seg.marker == jpeg.APP2 and p.startswith(jpeg.MPF_ID):
@@ -181,10 +181,20 @@ def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
                 c.add("other", f"data after the end of the image ({layout.trailing} bytes)")
             if layout.trailing <= 1 << 24:
                 # AFCP and FotoStation keep IPTC records in a trailer
-                trailer_iptc = vendor.iim(bytes(mm[layout.eoi :]))
+                trailer_iptc = _guarded(c, "data after the end of the image", vendor.iim, bytes(mm[layout.eoi :]))
                 if trailer_iptc:
                     classify.iptc(c, trailer_iptc, "IPTC after the end of the image")
     return {"size": size, "orientation": orientation}
+
+
+def _guarded(c: Collector, where: str, read: Any, *args: Any) -> Any:
+    """A vendor block read by clinimg's own walker: damage in it is that block 'unreadable'
+    (still metadata, still removed by deidentify), never a crash of the whole inspection."""
+    try:
+        return read(*args)
+    except (struct.error, ValueError, IndexError, KeyError, UnicodeError, OverflowError, RecursionError):
+        c.add("other", f"{where} (unreadable)")
+        return None
 
 
 def strip_jpeg(path: pathlib.Path, out: IO[bytes], orientation: int | None) -> str:
@@ -389,8 +399,8 @@ def strip_heif(path: pathlib.Path, out: IO[bytes], orientation: int | None) -> s
     data = path.read_bytes()
     try:
         clean, left_out = heif.strip(data)
-    except (heif.Unsupported, struct.error, IndexError, ValueError) as exc:
-        return _reencode_heif(path, out, len(data), str(exc) if isinstance(exc, heif.Unsupported) else "an unexpected box layout")
+    except heif.Unsupported as exc:
+        return _reencode_heif(path, out, len(data), str(exc))
     out.write(clean)
     note = "lossless: the coded image is copied unchanged (not re-encoded); metadata items removed from the HEIF container"
     if left_out:

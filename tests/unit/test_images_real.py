@@ -404,3 +404,39 @@ def test_exiftool_tag_names_map_to_kinds() -> None:
     assert kind("Composite", "GPSPosition", "1, 2") is None
     assert kind("ExifIFD", "ExposureTime", "1/250") is None
     assert kind("IFD0", "Make", "") is None
+
+
+# ---------------------------------------------------------------------------------------------
+# damaged vendor blocks: named, never a crash
+
+
+def test_a_damaged_vendor_block_is_unreadable_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.imagefiles import vendor
+
+    def broken(*args: object) -> None:
+        raise struct.error("unpack requires a buffer of 4 bytes")
+
+    monkeypatch.setattr(vendor, "flir", broken)
+    found = _found(REAL / "FLIR.jpg")
+    assert ("other", "FLIR APP1 (unreadable)") in found and ("serial_number", "FLIR APP1 CameraSerialNumber") not in found
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow's notes on damaged EXIF tags
+def test_mutated_real_files_give_an_answer_or_one_error(tmp_path: pathlib.Path) -> None:
+    """Seeded byte flips in the first 4 KiB (where the segments, maker notes and boxes are)."""
+    import random
+
+    rng = random.Random(20261130)
+    sources = [p for p in R.real_files() if p.stat().st_size < 200_000]
+    for i in range(300):
+        source = rng.choice(sources)
+        data = bytearray(source.read_bytes())
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(min(len(data), 4096))] = rng.randrange(256)
+        path = tmp_path / f"m{i}{source.suffix}"
+        path.write_bytes(bytes(data))
+        for action in (lambda: imagefiles.inspect(path, values=True), lambda: imagefiles.deidentify(path, tmp_path / f"o{i}{source.suffix}")):
+            try:
+                action()
+            except CheckerError as exc:
+                assert "\n" not in str(exc)
