@@ -201,9 +201,12 @@ def strip(data: bytes) -> tuple[bytes, list[str]]:
 
 def _strip(data: bytes) -> tuple[bytes, list[str]]:
     top = list(boxes(data))
+    vendor_boxes = []
     for b in top:
+        if b.kind in (b"moov", b"moof"):
+            raise Unsupported(f"top-level box '{b.kind.decode('latin-1')}' (an image sequence)")
         if b.kind not in _TOP_LEVEL_KEPT:
-            raise Unsupported(f"top-level box '{b.kind.decode('latin-1')}' (an image sequence or vendor data)")
+            vendor_boxes.append(f"top-level '{b.kind.decode('latin-1')}' box")  # not part of the image: left out
     ftyp = [b for b in top if b.kind == b"ftyp"]
     metas = [b for b in top if b.kind == b"meta"]
     if len(ftyp) != 1 or len(metas) != 1 or top[0].kind != b"ftyp":
@@ -387,8 +390,39 @@ def _strip(data: bytes) -> tuple[bytes, list[str]]:
         raise Unsupported("the item locations changed size")
     mdat_body = b"".join(mdat_parts)
     mdat = (struct.pack(">I4sQ", 1, b"mdat", len(mdat_body) + 16) if big else struct.pack(">I4s", len(mdat_body) + 8, b"mdat")) + mdat_body
-    left_out = [f"{label} ×{count}" if count > 1 else label for label, count in sorted(dropped_types.items())]
+    left_out = [f"{label} ×{count}" if count > 1 else label for label, count in sorted(dropped_types.items())] + vendor_boxes
     return ftyp_bytes + final_meta + mdat, left_out
+
+
+_META_KNOWN = {b"hdlr", b"pitm", b"iinf", b"iloc", b"iref", b"iprp", b"idat", b"dinf", b"grpl"}
+
+
+def extras(data: bytes) -> list[tuple[str, str]]:
+    """(kind, where) for what pillow-heif does not expose: boxes beside the image structure
+    (vendor 'uuid', an image sequence's 'moov', XML in 'meta') and user descriptions ('udes')."""
+    out: list[tuple[str, str]] = []
+    try:
+        for top in boxes(data):
+            if top.kind not in _TOP_LEVEL_KEPT:
+                out.append(("other", f"HEIF top-level '{top.kind.decode('latin-1')}' box"))
+            if top.kind != b"meta":
+                continue
+            for child in boxes(data, top.body + 4, top.end):
+                if child.kind in (b"xml ", b"bxml"):
+                    out.append(("other", "HEIF XML box in the metadata"))
+                elif child.kind not in _META_KNOWN:
+                    out.append(("other", f"HEIF metadata box '{child.kind.decode('latin-1')}'"))
+                if child.kind != b"iprp":
+                    continue
+                for prop in boxes(data, child.body, child.end):
+                    if prop.kind != b"ipco":
+                        continue
+                    for p in boxes(data, prop.body, prop.end):
+                        if p.kind == b"udes" and data[p.body + 4 : p.end].strip(b"\x00"):
+                            out.append(("comment", "HEIF user description property 'udes'"))
+    except Unsupported:
+        out.append(("other", "HEIF boxes after the image structure (unreadable)"))
+    return out
 
 
 def _describe(item_type: bytes, content_type: bytes, item: int, refs: list[tuple[bytes, int, list[int]]], urn: bytes | None) -> str:

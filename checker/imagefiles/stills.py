@@ -363,8 +363,8 @@ def inspect_heif(path: pathlib.Path, c: Collector) -> dict[str, Any]:
     with open_still(path, ["HEIF"]) as im:
         size = im.size
     try:
-        heif = pillow_heif.open_heif(path, convert_hdr_to_8bit=False)
-        images = list(heif)
+        heif_file = pillow_heif.open_heif(path, convert_hdr_to_8bit=False)
+        images = list(heif_file)
     except (ValueError, RuntimeError, OSError, EOFError, SyntaxError) as exc:
         raise CheckerError(f"corrupt or truncated HEIF file ({_reason(exc)})") from None
     if len(images) > 1:
@@ -390,6 +390,9 @@ def inspect_heif(path: pathlib.Path, c: Collector) -> dict[str, Any]:
         for urn in (info.get("aux") or {}):
             if urn not in _HEIF_ALPHA_AUX:
                 c.add("thumbnail", f"{label} auxiliary image '{str(urn)[:60]}'")
+    with open(path, "rb") as fh:
+        for kind, where in heif.extras(fh.read()):
+            c.add(kind, where)
     return {"size": size, "orientation": None}
 
 

@@ -314,9 +314,19 @@ def test_iphone_heic_deidentified_without_reencoding(tmp_path: pathlib.Path) -> 
         assert a.tobytes() == b.tobytes(), "pixels identical: the coded tiles are copied"
 
 
+def test_heic_vendor_box_found_and_left_out(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "vendor.heic"
+    path.write_bytes((REAL / "L_xmp.heif").read_bytes() + _box(b"uuid", b"\x11" * 16 + C.CANARY_SERIAL.encode()))
+    assert ("other", "HEIF top-level 'uuid' box") in _found(path)
+    out = tmp_path / "vendor-clean.heic"
+    result = imagefiles.deidentify(path, out)
+    assert result.method.startswith("lossless") and "top-level 'uuid' box" in result.method
+    assert C.CANARY_SERIAL.encode() not in out.read_bytes()
+
+
 def test_heif_strip_refuses_what_it_does_not_know(tmp_path: pathlib.Path) -> None:
     data = (REAL / "pug.heic").read_bytes()
-    with pytest.raises(heif.Unsupported, match="top-level box 'moov'"):
+    with pytest.raises(heif.Unsupported, match="top-level box 'moov' \\(an image sequence\\)"):
         heif.strip(data + _box(b"moov", b""))
     with pytest.raises(heif.Unsupported):
         heif.strip(data[:5000])
