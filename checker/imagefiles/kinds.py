@@ -232,7 +232,9 @@ XMP_NAMES: dict[str, dict[str, str]] = {
 # GPS* names in the exif namespace are all place of capture (GPSTimeStamp above is a time).
 XMP_GPS_PREFIX_NS = {NS_EXIF, NS_EXIFEX}
 # Namespaces whose other names are settings or structure, not identifying.
-XMP_BENIGN_NS = set(XMP_NAMES) | {
+# IPTC's schemas are about people, places, artwork and rights: a name of theirs no rule knows is
+# 'other', never nothing.
+XMP_BENIGN_NS = (set(XMP_NAMES) - {NS_IPTC_CORE, NS_IPTC_EXT}) | {
     NS_RDF, NS_X, "http://ns.adobe.com/camera-raw-settings/1.0/", "http://ns.adobe.com/hdr-gain-map/1.0/",
     "http://ns.adobe.com/xap/1.0/sType/Dimensions#", "http://ns.adobe.com/xap/1.0/sType/Area#",
     "http://www.w3.org/XML/1998/namespace", "http://ns.apple.com/HDRGainMap/1.0/", "http://ns.apple.com/pixeldatainfo/1.0/",

@@ -115,15 +115,19 @@ def _xmp(body: str, namespaces: str) -> bytes:
 
 
 def test_xmp_artwork_caption_and_creator(tmp_path: pathlib.Path) -> None:
+    # ExifTool's ArtworkContentDescription / ArtworkCreator: AOContentDescription / AOCreator in the packet
     packet = _xmp(f'<Iptc4xmpExt:ArtworkOrObject><rdf:Bag><rdf:li rdf:parseType="Resource">'
-                  f'<Iptc4xmpExt:ArtworkContentDescription>{C.CANARY_NOTE}</Iptc4xmpExt:ArtworkContentDescription>'
-                  f'<Iptc4xmpExt:ArtworkCreator><rdf:Seq><rdf:li>{C.CANARY_NAME}</rdf:li></rdf:Seq></Iptc4xmpExt:ArtworkCreator>'
+                  f'<Iptc4xmpExt:AOContentDescription><rdf:Alt><rdf:li xml:lang="x-default">{C.CANARY_NOTE}</rdf:li></rdf:Alt>'
+                  f'</Iptc4xmpExt:AOContentDescription>'
+                  f'<Iptc4xmpExt:AOCreator><rdf:Seq><rdf:li>{C.CANARY_NAME}</rdf:li></rdf:Seq></Iptc4xmpExt:AOCreator>'
+                  f'<Iptc4xmpExt:AOStylePeriod><rdf:Bag><rdf:li>modern</rdf:li></rdf:Bag></Iptc4xmpExt:AOStylePeriod>'
                   f'</rdf:li></rdf:Bag></Iptc4xmpExt:ArtworkOrObject>',
                   'xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/"')
     path = _jpeg_with_app(tmp_path, "artwork.jpg", (0xE1, jpeg.XMP_ID + packet))
     found = _found(path)
-    assert ("owner_name", "XMP Iptc4xmpExt:ArtworkCreator") in found
-    assert ("comment", "XMP Iptc4xmpExt:ArtworkContentDescription") in found
+    assert ("owner_name", "XMP Iptc4xmpExt:AOCreator") in found
+    assert ("comment", "XMP Iptc4xmpExt:AOContentDescription") in found
+    assert ("other", "XMP Iptc4xmpExt:AOStylePeriod") in found  # IPTC's people/places schema: never nothing
     from checker.imagefiles import report
 
     assert "no identifying metadata found" not in report.inspect_text([imagefiles.inspect(path)])
