@@ -42,7 +42,8 @@ def exif(c: Collector, data: bytes, label: str = "EXIF") -> int | None:
         return None
     orientation = ifd0.get(K.ORIENTATION_TAG)
     for tag, value in ifd0.items():
-        kind = K.EXIF_IFD0.get(tag)
+        # a tag of the Exif directory written into IFD0 (some cameras and editors do) is still itself
+        kind = K.EXIF_IFD0.get(tag) or (K.EXIF_SUB.get(tag) if tag != 0x927C else "other")
         if tag == 0x02BC and value:
             xmp(c, value if isinstance(value, bytes) else str(value).encode(), f"{label} XMP")
             continue

@@ -65,7 +65,7 @@ NAME_RULES: list[tuple[str, re.Pattern[str]]] = [
                            r"|(Description|Title|Comment|Caption|Keywords|Headline)$")),
 ]
 # Names that match a rule above but are settings, not identifying data.
-NOT_IDENTIFYING_NAMES = re.compile(r"^(DateStampMode|DateDisplayFormat|DateTimeStamp|TimeZoneCity|SerialNumberFormat"
+NOT_IDENTIFYING_NAMES = re.compile(r"^(HandlerDescription|SampleGroupDescription|DateStampMode|DateDisplayFormat|DateTimeStamp|TimeZoneCity|SerialNumberFormat"
                               r"|GPSVersionID|LensInfo|CopyrightFlag|DateFormat|TimeStampMode|ExifVersion)$")
 
 

@@ -112,7 +112,8 @@ _TAGS: dict[str, dict[int, tuple[str, str]]] = {
                 0x0102: ("serial_number", "InternalSerialNumber"), 0x0104: ("software", "BodyFirmwareVersion"),
                 0x0202: ("serial_number", "LensSerialNumber"), 0x0204: ("software", "LensFirmwareVersion"),
                 0x0302: ("serial_number", "ExtenderSerialNumber"), 0x1003: ("serial_number", "FlashSerialNumber"),
-                0x0201: ("device_model", "LensType"), 0x0203: ("device_model", "LensModel")},
+                0x0201: ("device_model", "LensType"), 0x0203: ("device_model", "LensModel"),
+                0x101A: ("serial_number", "SerialNumber")},
     "Panasonic": {0x0002: ("software", "FirmwareVersion"), 0x0025: ("serial_number", "InternalSerialNumber"),
                   0x0051: ("device_model", "LensType"), 0x0052: ("serial_number", "LensSerialNumber"),
                   0x0054: ("serial_number", "AccessorySerialNumber"), 0x0066: ("owner_name", "BabyName"),
@@ -198,6 +199,11 @@ def classify(c: Collector, tiff: bytes, label: str, make: str) -> bool:
         return False
     start, length, order = found
     note = tiff[start : start + length]
+    if note.startswith((b"Rv", b"Rev")) and make.lower().startswith("ricoh"):
+        # old Ricoh cameras: 'Rv0103;Rg80;…' text, the firmware revision first
+        c.add("other", f"{label} MakerNote (Ricoh)")
+        c.add("software", f"{label} MakerNote (Ricoh) FirmwareVersion", note[:6])
+        return True
     vendor, at, relative = _vendor(note, make)
     where = f"{label} MakerNote ({vendor if vendor != 'Other' else (make or 'unknown maker')[:30]})"
     c.add("other", where)
@@ -221,6 +227,7 @@ def classify(c: Collector, tiff: bytes, label: str, make: str) -> bool:
         order = _tiff_order(note, 4) or order
     elif relative == "fuji":
         data, base, dir_offset, order = note, 0, at, "<"
+    order = _plausible_order(data, dir_offset, order)
     if relative == "tiff":
         base = _fixed_base(data, dir_offset, base, order, start, start + length)
     entries = ifd(data, dir_offset, base, order, lenient=vendor == "Motorola")
@@ -238,6 +245,18 @@ def classify(c: Collector, tiff: bytes, label: str, make: str) -> bool:
             for child in sub:
                 _entry(c, where, vendor, tags, child, order)
     return True
+
+
+def _plausible_order(data: bytes, offset: int, order: str) -> str:
+    """A maker note keeps the byte order its camera wrote, even when an editor rewrote the EXIF
+    around it in the other one: the entry count tells (a few dozen entries, not thousands)."""
+    if offset + 2 > len(data):
+        return order
+    for candidate in (order, "<" if order == ">" else ">"):
+        (count,) = struct.unpack_from(candidate + "H", data, offset)
+        if 0 < count <= 512 and offset + 2 + 12 * count <= len(data):
+            return candidate
+    return order
 
 
 def _fixed_base(data: bytes, dir_offset: int, base: int, order: str, note_start: int, note_end: int) -> int:

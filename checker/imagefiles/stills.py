@@ -11,6 +11,7 @@ import warnings
 from typing import IO, Any, Iterator
 
 from PIL import Image, ImageOps, IptcImagePlugin, PngImagePlugin, UnidentifiedImageError
+from PIL import MpoImagePlugin  # noqa: F401  JPEGs with an MPF segment (phones' previews) open as MPO: it must be registered
 
 from ..errors import CheckerError
 from . import classify, heif, jpeg, vendor
@@ -92,13 +93,20 @@ def _reason(exc: BaseException) -> str:
 def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
     with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         layout = jpeg.parse(mm)
-        with open_still(path, ["JPEG", "MPO"]) as im:
-            size = im.size
-            photoshop = dict(im.info.get("photoshop") or {})
-            try:
-                iptc_info = IptcImagePlugin.getiptcinfo(im) or {}
-            except Exception:
-                iptc_info = None
+        try:
+            with open_still(path, ["JPEG"]) as im:  # Pillow's JPEG opener also adopts MPO files
+                size = im.size
+                photoshop = dict(im.info.get("photoshop") or {})
+                try:
+                    iptc_info = IptcImagePlugin.getiptcinfo(im) or {}
+                except Exception:
+                    iptc_info = None
+        except CheckerError as exc:
+            if "header cannot be read" not in str(exc):
+                raise
+            # Pillow gives up on some damaged segments (a malformed MPF index) that the segment
+            # walk read whole: the size from the frame header, IPTC from the Photoshop block.
+            size, photoshop, iptc_info = _jpeg_without_pillow(layout, c)
         orientation = None
         segments = list(jpeg.iter_app(layout))
         flir = [seg.payload for seg in segments if seg.marker == jpeg.APP1 and seg.payload.startswith(b"FLIR\x00")]
@@ -185,6 +193,19 @@ def inspect_jpeg(path: pathlib.Path, c: Collector) -> dict[str, Any]:
                 if trailer_iptc:
                     classify.iptc(c, trailer_iptc, "IPTC after the end of the image")
     return {"size": size, "orientation": orientation}
+
+
+def _jpeg_without_pillow(layout: jpeg.Layout, c: Collector) -> tuple[tuple[int, int], dict[int, bytes], dict[tuple[int, int], Any]]:
+    frame = next((seg for seg in layout.segments if 0xC0 <= seg.marker <= 0xCF and seg.marker not in (0xC4, 0xC8, 0xCC)), None)
+    if frame is None or len(frame.payload) < 5:
+        raise CheckerError("corrupt JPEG file (no frame header)")
+    height, width = struct.unpack_from(">HH", frame.payload, 1)
+    _check_pixels(width, height)
+    iptc_info: dict[tuple[int, int], Any] = {}
+    for seg in layout.segments:
+        if seg.marker == jpeg.APP13 and seg.payload.startswith(jpeg.PHOTOSHOP_ID):
+            iptc_info.update(_guarded(c, "APP13 Photoshop", vendor.iim, seg.payload) or {})
+    return (width, height), {}, iptc_info
 
 
 def _guarded(c: Collector, where: str, read: Any, *args: Any) -> Any:

@@ -134,6 +134,16 @@ def test_deidentify_mp4_family_names(tmp_path: pathlib.Path, name: str) -> None:
     assert "(M4A)" in result.out and run_cli("inspect", str(out)).code == 0
 
 
+def test_mpf_jpeg_in_a_fresh_process(tmp_path: pathlib.Path) -> None:
+    """A JPEG with an MPF segment opens as MPO in Pillow, whose plugin a fresh process has not loaded."""
+    source = C.jpeg_mpo(tmp_path)
+    result = run_cli("inspect", str(source))
+    assert result.code == 1, result.err
+    assert "MPF" in result.out
+    out = tmp_path / "preview-clean.jpg"
+    assert run_cli("deidentify", str(source), "-o", str(out)).code == 0 and run_cli("inspect", str(out)).code == 0
+
+
 def test_deidentify_other_family_name_refused(tmp_path: pathlib.Path) -> None:
     result = run_cli("deidentify", str(C.m4a_tagged(tmp_path)), "-o", str(tmp_path / "memo.png"))
     _clean_failure(result, "ends in .png but the input is M4A", "use .m4a or another name of its family")
