@@ -290,6 +290,45 @@ class _MuxerRefused(Exception):
     pass
 
 
+# AMR speech (3GPP phones): a sample in the file may hold several 20 ms frames, but FFmpeg's 3GP
+# writer takes one frame per packet. Frame sizes by mode (the ToC byte's bits 3–6), header included.
+_AMR = {"amr_nb": (8000, 160, (13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1)),
+        "amrnb": (8000, 160, (13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1)),
+        "amr_wb": (16000, 320, (18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1)),
+        "amrwb": (16000, 320, (18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1))}
+
+
+def _codec_name(stream: Any) -> str:
+    ctx = getattr(stream, "codec_context", None)
+    return str(getattr(ctx, "name", "") or "")
+
+
+def amr_frames(packet: Any, codec: str) -> list[Any]:
+    """One packet per AMR frame, each stamped 20 ms after the one before (copied, not decoded)."""
+    import av
+
+    rate, samples, sizes = _AMR[codec]
+    data = bytes(packet)
+    frames: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        size = sizes[(data[pos] >> 3) & 0x0F]
+        frames.append(data[pos : pos + size])
+        pos += size
+    if len(frames) <= 1:
+        return [packet]
+    step = int(round(samples / rate / packet.time_base)) if packet.time_base else samples
+    out = []
+    for i, frame in enumerate(frames):
+        piece = av.Packet(frame)
+        piece.time_base = packet.time_base
+        piece.pts = None if packet.pts is None else packet.pts + i * step
+        piece.dts = packet.dts + i * step
+        piece.duration = step
+        out.append(piece)
+    return out
+
+
 def _remux_with(path: pathlib.Path, fmt: Format, out_path: pathlib.Path, muxer: str) -> list[str]:
     import av
 
@@ -313,9 +352,12 @@ def _remux_with(path: pathlib.Path, fmt: Format, out_path: pathlib.Path, muxer: 
             for packet in source.demux(*[source.streams[i] for i in mapping]):
                 if packet.dts is None:
                     continue
-                packet.stream = mapping[packet.stream.index]
-                target.mux(packet)
-                copied += 1
+                out_stream = mapping[packet.stream.index]
+                codec = _codec_name(packet.stream)
+                for piece in amr_frames(packet, codec) if codec in _AMR else [packet]:
+                    piece.stream = out_stream
+                    target.mux(piece)
+                    copied += 1
             if not copied:
                 raise CheckerError(f"the {fmt.name} file holds no video or audio data to copy (its tracks are empty: "
                                    "the media data box is missing or cut off)")

@@ -87,6 +87,11 @@ def test_recall_against_exiv2() -> None:
     ("L_xmp.heif", "serial_number", "HEIF XMP aux:SerialNumber"),
     ("QuickTime.mov", "owner_name", "MOV user-data XMP dc:creator"),  # XMP_ box after a QuickTime meta
     ("QuickTime.mov", "device_model", "MOV user-data box 'TAGS'"),
+    ("with-gps.mov", "gps", "MOV metadata 'com.apple.quicktime.location.ISO6709'"),
+    ("with-gps.mov", "device_model", "MOV metadata 'com.apple.quicktime.model'"),
+    ("with-gps.mp4", "gps", "MP4 metadata 'location'"),
+    ("xmp480qt.mov", "unique_id", "MOV user-data XMP xmpMM:DocumentID"),
+    ("sample.3gp", "timestamp", "3GP metadata 'creation_time'"),
 ])
 def test_vendor_blocks_classified(name: str, kind: str, where: str) -> None:
     assert (kind, where) in _found(REAL / name)
@@ -285,6 +290,41 @@ def test_3gp_is_rewritten(tmp_path: pathlib.Path) -> None:
     result = imagefiles.deidentify(source, out)
     assert result.method.startswith("remuxed") and imagefiles.inspect(out).found == []
     assert out.read_bytes()[8:11] == b"3gp", "still a 3GP file"
+
+
+def test_real_3gp_rewritten_packet_for_packet(tmp_path: pathlib.Path) -> None:
+    import av
+
+    source, out = REAL / "sample.3gp", tmp_path / "sample-clean.3gp"
+    result = imagefiles.deidentify(source, out)
+    assert result.format == "3GP" and result.method.startswith("remuxed")
+
+    def payload(path: pathlib.Path, kind: str) -> bytes:
+        with av.open(str(path)) as container:
+            stream = next(s for s in container.streams if s.type == kind)
+            return b"".join(bytes(p) for p in container.demux(stream) if p.size)
+
+    for kind in ("audio", "video"):
+        assert payload(source, kind) == payload(out, kind), kind
+
+
+def test_amr_samples_split_into_frames() -> None:
+    """3GP files store several AMR frames per sample; FFmpeg's 3GP writer takes one per packet
+    (a phone's sample.3gp was refused: 'input is not a single packet')."""
+    from fractions import Fraction
+
+    import av
+
+    frame = bytes([7 << 3 | 0x04]) + bytes(range(31))  # mode 7 (12.2 kbit/s): 32 bytes
+    sid = bytes([8 << 3 | 0x04]) + b"\x01\x02\x03\x04\x05"  # comfort noise: 6 bytes
+    packet = av.Packet(frame + frame + sid)
+    packet.time_base, packet.pts, packet.dts = Fraction(1, 8000), 800, 800
+    pieces = media.amr_frames(packet, "amr_nb")
+    assert [bytes(p) for p in pieces] == [frame, frame, sid]
+    assert [p.dts for p in pieces] == [800, 960, 1120] and [p.pts for p in pieces] == [800, 960, 1120]
+    single = av.Packet(frame)
+    single.time_base, single.pts, single.dts = Fraction(1, 8000), 0, 0
+    assert media.amr_frames(single, "amr_nb") == [single]
 
 
 def test_a_muxer_that_refuses_is_followed_by_the_next_of_the_family(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
