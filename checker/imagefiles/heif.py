@@ -289,6 +289,10 @@ def _strip(data: bytes) -> tuple[bytes, list[str]]:
             if length == 0:
                 raise Unsupported("an extent running to the end of the file")
 
+    kept_bytes = sum(length for loc in kept_locations for _offset, length in loc.extents)
+    if kept_bytes > len(data):
+        # honest files never share bytes between images; a crafted one could make the copy explode
+        raise Unsupported("item extents that overlap")
     # idat: only the kept items' bytes; mdat: likewise, in item order.
     idat_src = data[named[b"idat"].body : named[b"idat"].end] if b"idat" in named else b""
     idat_parts: list[bytes] = []

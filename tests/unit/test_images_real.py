@@ -376,6 +376,22 @@ def test_heif_strip_refuses_what_it_does_not_know(tmp_path: pathlib.Path) -> Non
         heif.strip(data[:5000])
 
 
+def test_heif_strip_refuses_overlapping_extents() -> None:
+    """A crafted file whose every item points at half the file would make the copy explode."""
+    data = (REAL / "pug.heic").read_bytes()
+    meta = next(b for b in heif.boxes(data) if b.kind == b"meta")
+    children = list(heif.boxes(data, meta.body + 4, meta.end))
+    iloc = next(c for c in children if c.kind == b"iloc")
+    _version, locations = heif._parse_iloc(data[iloc.body : iloc.end])
+    crafted = struct.pack(">IBBH", 1 << 24, 0x44, 0x00, len(locations)) + b"".join(
+        struct.pack(">HHHHII", loc.item, 0, 0, 1, 0, len(data) // 2) for loc in locations)
+    parts = [data[meta.body : meta.body + 4]] + [
+        heif._box(b"iloc", crafted) if c.kind == b"iloc" else data[c.start : c.end] for c in children]
+    hostile = data[: meta.start] + heif._box(b"meta", b"".join(parts)) + data[meta.end :]
+    with pytest.raises(heif.Unsupported, match="overlap"):
+        heif.strip(hostile)
+
+
 # ---------------------------------------------------------------------------------------------
 # de-identified copies: nothing left, for any reader
 
