@@ -97,6 +97,22 @@ def test_vendor_blocks_classified(name: str, kind: str, where: str) -> None:
     assert (kind, where) in _found(REAL / name)
 
 
+def test_apple_media_group_uuid(tmp_path: pathlib.Path) -> None:
+    """An iPhone's maker note (big-endian, offsets from the note): the Live Photo's MediaGroupUUID
+    links the still to its video — a unique id, not just 'other'."""
+    from PIL import ExifTags
+
+    uuid = b"7A6B3C2D-1E0F-4A5B-8C7D-6E5F4A3B2C1D\x00"
+    directory = struct.pack(">H", 1) + struct.pack(">HHII", 0x0011, 2, len(uuid), 14 + 2 + 12 + 4) + b"\x00" * 4
+    note = b"Apple iOS\x00" + b"\x00\x01" + b"MM" + directory + uuid
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"
+    exif.get_ifd(ExifTags.IFD.Exif)[0x927C] = note
+    path = tmp_path / "live.jpg"
+    C.picture().save(path, "JPEG", exif=exif)
+    assert ("unique_id", "EXIF MakerNote (Apple) MediaGroupUUID") in _found(path)
+
+
 def test_all_zero_ids_are_not_ids() -> None:
     wheres = [w for k, w in _found(REAL / "FLIR.jpg") if k == "unique_id"]
     assert not any("MakerNote" in w for w in wheres), wheres  # FLIR's 0x0007/0x0008 are all zeros
