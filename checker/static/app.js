@@ -346,7 +346,7 @@
       if (el.type === "radio" || el.type === "checkbox") {
         question = group.querySelector("legend").textContent;
         var chosen = controls(el.name).filter(function (c) { return c.checked; }).map(labelText);
-        answer = chosen.length ? chosen.join("; ") : "none";
+        answer = chosen.length ? chosen.join("; ") : "nothing ticked";
       } else if (el.tagName === "SELECT") {
         if (el.name === "since_unit") return; // read with its amount
         question = labelText(el);
@@ -359,8 +359,9 @@
         question = labelText(el);
         answer = el.value;
       }
-      question = question.replace(/^\s*\d+\s*/, "").replace(/\s+/g, " ").trim();
-      lines.push("- " + question + " " + answer);
+      // "3 What…" (a step number) and "Tick …" instructions are not part of the question.
+      question = question.replace(/^\s*\d+\s*/, "").replace(/\s*Tick [^?]*\.\s*$/, "").replace(/\s+/g, " ").trim();
+      lines.push("- " + question + " \u2014 " + answer);
     });
     return lines;
   }
