@@ -464,6 +464,7 @@
     document.getElementById("request-json").textContent = JSON.stringify(request, null, 2);
 
     document.getElementById("error").hidden = true;
+    document.getElementById("waiting").hidden = true;
     result.hidden = false;
     announce(outcome.textContent);
     outcome.focus();
@@ -557,6 +558,7 @@
     var result = document.getElementById("result");
     if (!result.hidden) {
       result.hidden = true;
+      document.getElementById("waiting").hidden = false;
       announce("Answers changed: check again for a new answer.");
     }
   }
@@ -568,6 +570,7 @@
       update();
       document.getElementById("result").hidden = true;
       document.getElementById("error").hidden = true;
+      document.getElementById("waiting").hidden = false;
       var first = form.querySelector('input[name="action"]');
       if (first) first.focus();
     }, 0);
