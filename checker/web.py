@@ -14,6 +14,7 @@ question matters (`written_consent_required`, `personal_devices`) — put in `<m
 """
 from __future__ import annotations
 
+import gzip
 import html
 import importlib.resources
 import json
@@ -69,19 +70,31 @@ def routes(config: dict[str, Any]) -> list[Any]:
     from starlette.responses import Response
     from starlette.routing import Route
 
-    index = render_index(config).encode("utf-8")
-    files = {name: (static_text(name).encode("utf-8"), media) for name, media in STATIC_TYPES.items()}
+    def both(body: bytes) -> tuple[bytes, bytes]:
+        # Compressed once, here (mtime=0: the same bytes every start): ~63 KB → ~17 KB on a phone.
+        return body, gzip.compress(body, compresslevel=9, mtime=0)
+
+    index = both(render_index(config).encode("utf-8"))
+    files = {name: (both(static_text(name).encode("utf-8")), media) for name, media in STATIC_TYPES.items()}
+
+    def send(request: Any, bodies: tuple[bytes, bytes], media: str, cache: str) -> Response:
+        headers = {**SECURITY_HEADERS, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+        accepted = request.headers.get("accept-encoding", "")
+        if any(part.split(";")[0].strip() == "gzip" for part in accepted.split(",")):
+            headers["Content-Encoding"] = "gzip"
+            return Response(bodies[1], media_type=media, headers=headers)
+        return Response(bodies[0], media_type=media, headers=headers)
 
     async def page(request: Any) -> Response:
-        # no-store: the page is tiny, and a cached copy would outlive an overlay change.
-        return Response(index, media_type="text/html; charset=utf-8", headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+        # no-store: the page is small, and a cached copy would outlive an overlay change.
+        return send(request, index, "text/html; charset=utf-8", "no-store")
 
     async def static(request: Any) -> Response:
         found = files.get(request.path_params["name"])
         if found is None:
             return Response(b'{"code":"resource_not_found","message":"no such file"}', status_code=404,
                             media_type="application/json", headers=SECURITY_HEADERS)
-        body, media = found
-        return Response(body, media_type=media, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+        bodies, media = found
+        return send(request, bodies, media, "no-cache")
 
     return [Route("/", page, methods=["GET"]), Route("/static/{name}", static, methods=["GET"])]

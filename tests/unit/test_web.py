@@ -58,3 +58,21 @@ def test_every_static_file_is_served_and_ships_as_package_data() -> None:
     globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["checker"]
     for name in files:
         assert any(fnmatch.fnmatch(f"static/{name}", g) for g in globs), f"{name} would not ship in the wheel"
+
+
+def test_files_are_sent_compressed_when_the_browser_takes_gzip() -> None:
+    import gzip
+
+    import requests
+    from starlette.applications import Starlette
+
+    from tests.serving import running_app
+
+    original = (STATIC / "app.js").read_bytes()
+    with running_app(Starlette(routes=web.routes({}))) as server:
+        plain = requests.get(server.url + "/static/app.js", headers={"Accept-Encoding": "identity"}, timeout=10)
+        assert "content-encoding" not in plain.headers and plain.content == original
+        packed = requests.get(server.url + "/static/app.js", headers={"Accept-Encoding": "br, gzip;q=0.8"}, stream=True, timeout=10)
+        assert packed.headers["content-encoding"] == "gzip" and packed.headers["vary"] == "Accept-Encoding"
+        body = packed.raw.read(decode_content=False)
+        assert len(body) < len(original) / 2 and gzip.decompress(body) == original
