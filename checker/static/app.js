@@ -175,8 +175,9 @@
     var n = 0;
     Array.prototype.forEach.call(form.querySelectorAll(".card"), function (card) {
       var step = card.querySelector(":scope > legend .step");
+      if (!step) return; // a follow-up question belongs to the step before it
       if (!card.hidden) n += 1;
-      if (step) step.textContent = String(n);
+      step.textContent = String(n);
     });
   }
 

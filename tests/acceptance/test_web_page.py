@@ -140,7 +140,26 @@ def test_questions_appear_as_the_answers_make_them_matter(browser, server) -> No
     assert {"q-share", "q-features"} <= _shown(browser) and "q-take" not in _shown(browser)
     answer(browser, [("purpose", "research")])
     assert "q-deidentified" in _shown(browser)
+    steps = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#ask .card > legend .step") if e.is_displayed()]
+    assert steps == [str(n) for n in range(1, len(steps) + 1)]  # the steps shown are numbered 1, 2, 3 …
     assert console_problems(browser) == []
+
+
+def test_no_decision_is_never_shown_as_one(browser, server) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server)
+    answer(browser, CASES["allowed_case6_copy_with_agreement.json"])
+    for status, body in ((500, '{"code":"internal_error"}'), (200, '{"outcome":"maybe"}'), (200, "not json")):
+        # the service failing (or answering nonsense): the page says there is no decision
+        browser.execute_script(
+            "window.fetch = function () { return Promise.resolve(new Response(arguments[1], {status: arguments[0]})); }".replace("arguments[1]", repr(body)).replace("arguments[0]", str(status)))
+        browser.execute_script("document.getElementById('error').hidden = true")
+        browser.find_element(By.ID, "check").click()
+        _wait_shown(browser, "error")
+        assert browser.find_element(By.ID, "error").text.startswith("No decision"), (status, body)
+        assert not browser.find_element(By.ID, "result").is_displayed()
+        assert browser.switch_to.active_element.get_attribute("id") == "error"
 
 
 def test_case_studies_through_the_page_decide_as_the_cli(browser, server, tmp_path: pathlib.Path) -> None:
