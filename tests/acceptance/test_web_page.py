@@ -251,3 +251,21 @@ def test_no_accessibility_violations_at_phone_and_desktop_widths(browser, server
             assert violations() == [], (size, "capture")
     finally:
         desktop(browser)
+
+
+def test_behind_a_proxy_that_adds_the_header_nobody_signs_in(browser, server) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(browser, server, signed_in=False)
+    # what the intranet proxy does (README): every request reaches serve with the bearer token
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Bearer {TOKEN}"}})
+    try:
+        answer(browser, CASES["disallowed_case6_copy_without_agreement.json"])
+        got = _check(browser)
+        assert got["outcome"].startswith("DENY") and got["rules"] == ["patient_provided.owner_agreement"]
+        assert not browser.find_element(By.ID, "signin").is_displayed()
+        assert browser.execute_script("return sessionStorage.getItem('clinimg.token')") is None
+    finally:
+        browser.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {}})
+        browser.execute_cdp_cmd("Network.disable", {})
