@@ -23,7 +23,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
     # Case Study Two: an intern shows the images from the phone to ward doctors three months later.
     "disallowed_case2_show_from_phone.json": [
         ("action", "show"), ("role", "intern"), ("modality", "photo"), ("subject", "wound"), ("intimate", "no"),
-        ("taken_for", "clinical_care"), ("purpose", "teaching"), ("deidentified", "no"), ("recipient", "clinician_none"),
+        ("taken_for", "clinical_care"), ("purpose", "teaching"), ("deidentified", "no"), ("metadata_removed", "yes"),
+        ("recipient", "clinician_none"),
         ("channel", "in_person_display"), ("shown_from", "actor_device"), ("age", "38"), ("capacity", "full"),
         ("consent", "granted"), ("given_by", "patient"), ("consent_purposes", "clinical_care"), ("documented", "yes"),
         *EXPLAINED_ALL, ("in_record", "yes"), ("since_amount", "3"), ("since_unit", "728"), *SAFE_PHONE,
@@ -61,4 +62,13 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("consent_purposes", "teaching"), ("identifiable_use", "no"), ("documented", "yes"),
         *[a for a in EXPLAINED_ALL if a[1] != "sharing"],
     ],
+}
+
+# Variants answered on the page, with the findings `clinimg check` gives on the same facts (checked
+# on the page's own request by the test): Case Study Two with the phone's metadata still in the file.
+VARIANTS: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
+    "case 2, metadata left in the file": (
+        [("metadata_removed", "no") if a == ("metadata_removed", "yes") else a for a in CASES["disallowed_case2_show_from_phone.json"]],
+        ["deidentification.metadata", "disclosure.consent_scope", "storage.shown_from_device"],
+    ),
 }
