@@ -19,6 +19,7 @@ Endpoints
   (no token needed).
 - `GET /metrics` (Prometheus), `GET /openapi.json`, `GET /v1/policies` (OPA's policy list):
   checker/platform.py; CDS Hooks (`GET /cds-services`, `POST /cds-services/{id}`): checker/cds.py.
+- `GET /` — the clinician's page (checker/web.py), which asks through `POST /v1/check`.
 - Anything else → 404 JSON.
 
 Safety: bearer-token auth when a token is set (constant-time compare; 401 otherwise), the body
@@ -55,7 +56,7 @@ import uuid
 from collections import OrderedDict
 from typing import Any, AsyncIterator, Callable
 
-from . import __version__, schemas
+from . import __version__, schemas, web
 from .audit import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
@@ -604,7 +605,7 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
         if status == 405:
             return answer(405, {"code": "method_not_allowed", "message": "method not allowed here"}, getattr(exc, "headers", None))
         return answer(404, {"code": "resource_not_found", "message": "no such endpoint (POST /v1/check, POST /v1/data/clinimg/decision, POST /v1/batch/data/clinimg/decision, "
-                                                                     "POST /v1/query, GET /health, GET /metrics, GET /openapi.json, GET /v1/policies, GET /cds-services)"})
+                                                                     "POST /v1/query, GET /health, GET /metrics, GET /openapi.json, GET /v1/policies, GET /cds-services, GET /)"})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
@@ -621,6 +622,7 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
         Route("/v1/batch/data/{path:path}", guarded(batch), methods=["POST"]),
         Route("/v1/query", guarded(query), methods=["POST"]),
     ]
+    routes += web.routes(service.policy.data["clinimg"]["config"])  # the clinician's page: GET /, /static/…
     # Platform (metrics, OpenAPI, OPA's policy list) and CDS Hooks: their own modules.
     from .cds import cds_routes
     from .platform import platform_routes

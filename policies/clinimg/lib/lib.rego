@@ -69,6 +69,12 @@ education_purposes := {"teaching", "training", "research"}
 # Uses that the guide wants de-identified where possible.
 deidentified_use_purposes := {"teaching", "training", "research", "publication"}
 
+# A valid consent in force for the disclosure's purpose allows identifiable use.
+identifiable_use_consented if {
+	some c in consents_in_force_for(input.purpose)
+	c.identifiable_use == true
+}
+
 capture_purposes := {p | some p in object.get(input, "purposes", [])}
 
 # What the patient was told when the image was collected: the primary purposes.
@@ -396,8 +402,12 @@ purpose_audience := {
 	"research": {"researcher"},
 	"publication": {"publisher"},
 	"legal_proceedings": {"court", "law_enforcement"},
-	"patient_access": {"patient", "patient_representative"},
+	"patient_access": patient_access_recipients,
 }
+
+# The patient's own access to their record: the patient, or the representative of a patient who
+# cannot decide alone (a competent adult's representative needs the patient's consent naming them).
+patient_access_recipients := {"patient"} | representative_recipients
 
 consent_audience(c, purpose) := {r | some r in c.recipients} if count(object.get(c, "recipients", [])) > 0
 else := object.get(purpose_audience, purpose, set())
@@ -471,7 +481,7 @@ secondary_purpose if {
 	not non_professional
 	not negated_for_disclosure
 	input.purpose == "patient_access"
-	patient_side_recipient
+	input.recipient.kind in patient_access_recipients
 }
 
 basis := "primary_purpose" if {
