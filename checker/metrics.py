@@ -30,6 +30,8 @@ def endpoint_of(path: str, cds_services: tuple[str, ...] = ()) -> str:
     if path.startswith("/cds-services/"):
         service_id = path[len("/cds-services/"):]
         return f"/cds-services/{service_id}" if service_id in cds_services else "other"
+    if path.startswith("/static/"):
+        return "/static"
     path = path.rstrip("/") or "/"
     return path if path in ENDPOINTS or path == "/" else "other"
 

@@ -35,6 +35,12 @@ def _errors(*codes: int) -> dict[str, Any]:
 _POST_ERRORS = (400, 401, 404, 405, 408, 413, 415, 500, 503)
 
 
+def _static_types() -> list[str]:
+    from .web import STATIC_TYPES
+
+    return sorted(set(STATIC_TYPES.values()))
+
+
 def openapi_document(service: Any) -> dict[str, Any]:
     security = [{"bearer": []}] if service.options.token else []
     decision = {"$ref": "#/components/schemas/Decision"}
@@ -75,6 +81,12 @@ def openapi_document(service: Any) -> dict[str, Any]:
         "/metrics": {"get": {"summary": "Prometheus metrics (text exposition format)", "security": security,
                              "responses": {"200": {"description": "metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}, **_errors(401)}}},
         "/openapi.json": {"get": {"summary": "This document", "responses": {"200": _json(_JSON_OBJECT, "OpenAPI 3.1")}}},
+        "/": {"get": {"summary": "The clinician's page (checker/web.py; no token to load it, it asks through POST /v1/check)",
+                      "responses": {"200": {"description": "the page", "content": {"text/html": {"schema": {"type": "string"}}}}}}},
+        "/static/{name}": {"get": {"summary": "The page's script and style sheet",
+                                   "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                                   "responses": {"200": {"description": "the file", "content": {media.split(";")[0]: {"schema": {"type": "string"}} for media in _static_types()}},
+                                                 **_errors(404)}}},
         "/cds-services": {"get": {"summary": "CDS Hooks discovery", "security": security,
                                   "responses": {"200": _json({"type": "object", "required": ["services"], "properties": {"services": {"type": "array", "items": {
                                       "type": "object", "required": ["hook", "id", "description"]}}}}, "the CDS services"), **_errors(401)}}},
