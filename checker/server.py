@@ -113,13 +113,11 @@ class EnginePool:
         """Start (and so compile the policy in) every worker now: a policy that does not compile
         stops `serve` at once, and the first requests do not pay for the compile."""
         for engine in self._all:
-            start = getattr(engine, "start", None)
-            if start is not None:
-                try:
-                    start()
-                except CheckerError:
-                    self.close()
-                    raise
+            try:
+                engine.start()
+            except CheckerError:
+                self.close()
+                raise
 
     def decide(self, inputs: list[dict[str, Any]], wait: float = ENGINE_WAIT_SECONDS) -> list[Any]:
         if self._closed:

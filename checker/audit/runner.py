@@ -139,7 +139,8 @@ def decide_logs(
     """
     parser = EventParser()
     # An engine with a fact-set cache takes cheap keys made from each line's shape (engines/cached.py).
-    fast_keys = engine.canon.fast_key if hasattr(engine, "canon") and not getattr(engine, "exact_keys", True) else None
+    canon = engine.shortcuts()
+    fast_keys = canon.fast_key if canon is not None else None
     counts = {"read": 0, "decided": 0, "invalid": 0, "duplicate": 0}
     findings: list[dict[str, Any]] = []
     invalid: list[dict[str, Any]] = []
@@ -189,7 +190,7 @@ def decide_logs(
         """Queue the image's lifecycle review — unless the same facts were reviewed before and
         nothing was found (a fast key, State.review_key, finds that out without building it)."""
         ok = fast_keys is not None and engine.shortcut_ok("image_review", img.get("capture_event_id") or f"image:{img['id']}")
-        key = State.review_key(img, as_of_ns, engine.canon.hours) if ok else None
+        key = State.review_key(img, as_of_ns, canon.hours) if ok else None
         if key is not None:
             known = engine.known(key)
             if known is not None and not known["findings"]:
@@ -405,7 +406,7 @@ def policy_stamp(policy: PolicySet, engine: Any, previous_digest: str | None) ->
     """The policy that decided (an OPA server's engine knows its bundle's revision), and — when
     it differs from the one the previous run on this state store recorded — that one too, so
     every report says the policy changed between the two runs."""
-    stamp = dict(engine.stamp() if engine is not None and hasattr(engine, "stamp") else policy.stamp())
+    stamp = dict((engine.stamp() if engine is not None else None) or policy.stamp())
     if previous_digest is not None and previous_digest != stamp.get("digest"):
         stamp["previous_digest"] = previous_digest
     return stamp

@@ -38,7 +38,7 @@ def main() -> int:
     # the decision failed. Its parser is made to take them, as ours below does.
     regopy.output.json = types.SimpleNamespace(loads=functools.partial(json.loads, strict=False))
 
-    from checker.engines.base import EngineFailure, contract_failure
+    from checker.engines.base import BaseEngine, EngineFailure, contract_failure
     from checker.engines.cached import CachedEngine
 
     # The protocol gets a private copy of stdout; fd 1 goes to stderr, because rego-cpp prints
@@ -70,7 +70,7 @@ def main() -> int:
 
     runner = regopy.Interpreter()
 
-    class Local:
+    class Local(BaseEngine):
         """This process's interpreter behind the engine interface (for CachedEngine)."""
 
         name = "embedded"

@@ -33,13 +33,60 @@ def contract_failure(decision: Decision) -> EngineFailure | None:
 
 
 class Engine(Protocol):
+    """What the runner, the API and the server ask of an engine (BaseEngine has the defaults)."""
+
     name: str
+
+    def start(self) -> None:
+        """Compile the policy now: a policy that does not compile fails here (EngineError), not
+        on the first decision."""
+        ...
+
+    def stamp(self) -> dict[str, str] | None:
+        """The policy this engine decides with, when it is not the caller's own (an OPA server's
+        bundle revision); None: the caller's policy's stamp."""
+        ...
+
+    def shortcuts(self) -> Any:
+        """The engine's canonicaliser (engines/canon.Canonicalizer: fast keys from a line's
+        shape, hours as intervals) when it answers inputs from fast keys (`known`), else None."""
+        ...
+
+    def shortcut_ok(self, kind: Any, event_id: Any) -> bool:
+        """May an input of this type and event id be answered from a fast key?"""
+        ...
+
+    def known(self, fast_key: Any) -> Decision | None:
+        """The decision of an input with this fast key, when one was made before (and needs no
+        identifiers mapped back); None otherwise."""
+        ...
 
     def decide(self, inputs: list[dict[str, Any]]) -> list[Decision | EngineFailure]:
         """One result per input, in order."""
         ...
 
     def close(self) -> None: ...
+
+
+class BaseEngine:
+    """The engine protocol's defaults: nothing to start ahead, the caller's policy, no fast keys."""
+
+    name = "engine"
+
+    def start(self) -> None:
+        return None
+
+    def stamp(self) -> dict[str, str] | None:
+        return None
+
+    def shortcuts(self) -> Any:
+        return None
+
+    def shortcut_ok(self, kind: Any, event_id: Any) -> bool:
+        return False
+
+    def known(self, fast_key: Any) -> Decision | None:
+        return None
 
 
 def run_in_threads(tasks: list[Callable[[], None]]) -> None:

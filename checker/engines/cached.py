@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from .base import Decision, EngineFailure
+from .base import BaseEngine, Decision, EngineFailure
 from .canon import Canonicalizer, restore
 from .rulecache import UNSAFE, RuleCache, RuleSet, combine, unrestore
 
@@ -26,7 +26,7 @@ def _entry(decision: Decision) -> tuple[Decision, bool]:
     return decision, _MARK in json.dumps(decision, ensure_ascii=False)
 
 
-class CachedEngine:
+class CachedEngine(BaseEngine):
     """An engine in front of another: identical decisions, each distinct fact set decided once.
 
     With `rules` (engines/rulecache.py; the inner engine then has `evaluate_rules`) a whole
@@ -55,6 +55,15 @@ class CachedEngine:
         self._cache: dict[str, tuple[Decision, bool]] = {}
         self._fast: dict[Any, tuple[Decision, bool]] = {}
         self.misses = 0
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def stamp(self) -> dict[str, str] | None:
+        return self.inner.stamp()
+
+    def shortcuts(self) -> Canonicalizer | None:
+        return None if self.exact_keys else self.canon
 
     def shortcut_ok(self, kind: Any, event_id: Any) -> bool:
         """May an input of this type and event id be answered from a fast key (`known`)? Not

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import EngineError
 from ..policy import PolicySet, RegoModule, with_origins
 from ..policylint import statements
-from .base import Decision, EngineFailure, run_in_threads
+from .base import BaseEngine, Decision, EngineFailure, run_in_threads
 
 BATCH = 256
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -129,7 +129,7 @@ def find_start_crash(policy: PolicySet) -> list[str]:
     return found
 
 
-class EmbeddedEngine:
+class EmbeddedEngine(BaseEngine):
     """regopy behind the engine interface.
 
     workers: how many interpreter processes decide in parallel (one per core is right).
