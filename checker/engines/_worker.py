@@ -28,6 +28,8 @@ import sys
 import types
 from typing import Any
 
+from checker.engines.base import wire_dumps, wire_loads
+
 
 def main() -> int:
     import regopy
@@ -88,7 +90,7 @@ def main() -> int:
         out = runner.query_bundle_entrypoint(bundle, entrypoints[name])
         if not out.ok():
             raise _Failed(f"evaluation of {name} failed: {_first_line(Exception(str(out)))}")
-        return json.loads(out.expressions().json())[0]
+        return wire_loads(out.expressions().json())[0]
 
     def packages(item: Any, names: list[str]) -> Any:
         """{name: the package's value (or lib.basis)} for one input."""
@@ -139,13 +141,13 @@ def main() -> int:
         engine = CachedEngine(engine, deadline_thresholds=thresholds, exact_keys=False, rules=rules, overlay=overlay)
 
     for line in stdin:
-        batch = json.loads(line)
+        batch = wire_loads(line)
         if isinstance(batch, dict):  # {"rules": [[input, [package, …]], …]}: package results, uncached
             found = [packages(item, names) for item, names in batch["rules"]]
         else:
             found = engine.decide(batch)
         results = [{"error": r.reason} if isinstance(r, EngineFailure) else {"ok": r} for r in found]
-        stdout.write(json.dumps(results, ensure_ascii=False) + "\n")
+        stdout.write(wire_dumps(results) + "\n")
         stdout.flush()
     return 0
 

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from typing import Any, Callable, Protocol
+
+import orjson
 
 @dataclasses.dataclass(frozen=True)
 class EngineFailure:
@@ -107,3 +110,22 @@ def run_in_threads(tasks: list[Callable[[], None]]) -> None:
         t.join()
     if errors:
         raise errors[0]
+
+
+def wire_loads(text: str) -> Any:
+    """A line of the engine workers' protocol → its value: orjson (several times json's speed on
+    the per-rule traffic), else json, which also takes what orjson refuses and regopy writes —
+    control characters raw inside strings (an id holding ESC, quoted in a finding) — and
+    integers past 64 bits."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text, strict=False)
+
+
+def wire_dumps(value: Any) -> str:
+    """A value → a line of the engine workers' protocol (orjson, else json)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # (orjson.JSONEncodeError: a lone surrogate, an integer past 64 bits)
+        return json.dumps(value, ensure_ascii=False)
