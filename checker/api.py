@@ -5,10 +5,11 @@ import dataclasses
 import json
 import pathlib
 import sys
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import schemas
 from .engines.base import Engine, EngineFailure
+from .engines.factory import ENGINES, OpaSettings, embedded_audit_engine, make_engine
 from .errors import CheckerError, EngineError, ExitCode
 from .jsonload import MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads
 from .outputs import files_under, refuse_clobbering, write_atomically
@@ -19,22 +20,10 @@ from .policylint import rule_ids
 if TYPE_CHECKING:  # pragma: no cover
     from .audit import AuditReport
 
-ENGINES = ("embedded", "opa")
 # A request larger than this is refused before it is parsed (`check --max-request-bytes`; the
 # same default as `serve --max-body-bytes`): real requests are a few KB, and parsing and
 # schema-checking 15 MB took 10 s and 2 GB.
 MAX_REQUEST_BYTES = 1024 * 1024
-
-
-@dataclasses.dataclass(frozen=True)
-class OpaSettings:
-    """Where and how to reach an OPA server (`--engine opa`); see checker/engines/opa.py."""
-
-    url: str
-    token: str | None = None
-    timeout: float = 5.0
-    retries: int = 2
-    verify_tls: bool | str = True
 
 
 def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> PolicySet:
@@ -42,29 +31,6 @@ def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: I
     modules = load_modules(list(policy_dirs))  # as given: messages name files under the user's spelling
     config = load_overlay(policy_config, rule_ids=rule_ids(modules)) if policy_config else {}
     return PolicySet.from_modules(modules, config)
-
-
-def make_engine(policy: PolicySet, engine: str = "embedded", opa: OpaSettings | None = None) -> Engine:
-    if engine == "embedded":
-        from .engines.embedded import EmbeddedEngine
-
-        return EmbeddedEngine(policy)
-    if engine == "reference":
-        from .engines.reference import ReferenceEngine
-
-        return ReferenceEngine(policy)
-    if engine == "opa":
-        if opa is None or not opa.url:
-            raise CheckerError("--engine opa needs --opa-url (e.g. http://127.0.0.1:8181)")
-        if (policy.data.get("clinimg") or {}).get("config") or any(m.path.startswith("local") for m in policy.modules):
-            raise CheckerError(
-                "--policy-config and --policy-dir apply to the embedded engine; with --engine opa the server's bundle decides "
-                "(build it with: clinimg policy bundle --policy-config … --policy-dir …)"
-            )
-        from .engines.opa import OpaServerEngine
-
-        return OpaServerEngine(opa.url, opa.token, timeout=opa.timeout, retries=opa.retries, verify_tls=opa.verify_tls)
-    raise CheckerError(f"unknown engine {engine!r} (choose from: {', '.join(ENGINES)})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,7 +298,8 @@ def audit(
     quarantine: str | pathlib.Path | None = None,
     workers: int | None = None,
     cache: bool = True,
-    progress: bool = True,
+    progress: Callable[[int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
     engine: str = "embedded",
     opa: OpaSettings | None = None,
     report_output: str | pathlib.Path | None = None,
@@ -343,7 +310,10 @@ def audit(
     Before anything is opened for writing, the outputs — the state store, the quarantine file and
     `report_output` (where the caller will write the report: only checked here) — are refused if
     one is an input (a log, the overlay, an own Rego file) or another output, or a symbolic link
-    (unless `force`)."""
+    (unless `force`).
+
+    `progress(lines_read)` and `notice(text)` (e.g. why a parallel audit ran in one process) are
+    the caller's to show; the library writes nothing to stderr."""
     from .audit import audit as run_audit
 
     paths = list(paths)
@@ -363,7 +333,8 @@ def audit(
             as_of=as_of,
             state_path=state,
             quarantine=quarantine,
-            progress=progress,
+            progress=progress or None,
+            notice=notice,
         )
         return report  # stamped by the server's bundle revision (audit/runner.py policy_stamp)
     return run_audit(
@@ -373,7 +344,8 @@ def audit(
         as_of=as_of,
         state_path=state,
         quarantine=quarantine,
-        progress=progress,
+        progress=progress or None,
+        notice=notice,
         partitions=workers,
         partition_cache=cache,
     )
@@ -440,27 +412,6 @@ def audit_run_document(state: str | pathlib.Path, run_id: int | None = None) -> 
     from .audit.store import run_document
 
     return run_document(state, run_id)
-
-
-def embedded_audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = None) -> Engine:
-    """One regopy worker; with the cache, each distinct fact set is decided once, in this process
-    (and, with shared_decisions, once for all the processes of a parallel audit)."""
-    from .engines.cached import CachedEngine, SharedDecisions
-    from .engines.canon import Canonicalizer
-    from .engines.embedded import EmbeddedEngine
-
-    from .engines.rulecache import RuleSet
-
-    inner = EmbeddedEngine(policy, workers=1, cache=False)
-    if not cache:
-        return inner
-    thresholds = inner.deadline_thresholds()
-    # What each rule package reads, from the Rego (shipped and local alike): whole inputs are
-    # cached where every active rule allows canonical keys, and misses are decided per rule.
-    rules = RuleSet([m.source for m in policy.modules if not m.is_test], Canonicalizer(thresholds))
-    overlay = (policy.data.get("clinimg", {}) or {}).get("config") or {}
-    shared = SharedDecisions(shared_decisions) if shared_decisions else None
-    return CachedEngine(inner, deadline_thresholds=thresholds, exact_keys=False, shared=shared, rules=rules, overlay=overlay)
 
 
 # ---------------------------------------------------------------------------------------------

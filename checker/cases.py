@@ -16,6 +16,8 @@ import yaml
 from .engines.base import Decision, EngineFailure
 
 CASES_DIR = pathlib.Path(__file__).resolve().parent.parent / "tests" / "cases"
+if not CASES_DIR.is_dir():  # pragma: no cover - installed as a wheel: the cases ride inside (setup.py)
+    CASES_DIR = pathlib.Path(__file__).resolve().parent / "cases"
 
 
 def deep_merge(base: Any, patch: Any) -> Any:

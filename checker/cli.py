@@ -10,6 +10,7 @@ import click
 
 from . import __version__, api
 from .errors import CheckerError, ExitCode
+from .gctuning import tune_for_audit
 from .reports import AUDIT_REPORTER_BY_NAME, CHECK_REPORTER_BY_NAME, terminal_safe
 
 
@@ -161,6 +162,29 @@ def _write_report(text: str, output: str) -> None:
     api.write_output(output, text, "--output")
 
 
+class _ProgressLine:
+    """The audit's "N lines read", rewritten in place on stderr — only when stderr is a terminal
+    (a cron job's mail gets no carriage returns); notices go on their own line either way."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.drawn = False
+
+    def show(self, read: int) -> None:
+        sys.stderr.write(f"\rclinimg audit: {read:,} lines read")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def end(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")
+            self.drawn = False
+
+    def notice(self, text: str) -> None:
+        self.end()
+        click.echo(f"clinimg audit: {terminal_safe(text)}", err=True)
+
+
 @main.group(cls=_AuditGroup, invoke_without_command=False)
 def audit() -> None:
     """Audit event logs: clinimg audit LOG… (JSON Lines, or - for stdin). Exit 0 no deny findings,
@@ -186,8 +210,14 @@ def audit() -> None:
 def audit_run(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: str, output: str, quarantine: str | None, force: bool, max_invalid: Any, workers: int | None, no_cache: bool, policy_config: str | None, policy_dirs: tuple[str, ...], engine: str = "embedded", opa: Any = None) -> None:
     """Audit event logs (JSON Lines, or - for stdin); `clinimg audit LOG…` for short.
     An output (--output, --quarantine, --state) that is an input or another output is refused before anything is written."""
-    report = api.audit(logs, engine=engine, opa=opa, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs,
-                       quarantine=quarantine, workers=workers, cache=not no_cache, report_output=output, force=force)
+    tune_for_audit()
+    bar = _ProgressLine()
+    try:
+        report = api.audit(logs, engine=engine, opa=opa, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs,
+                           quarantine=quarantine, workers=workers, cache=not no_cache, report_output=output, force=force,
+                           progress=bar.show if bar.enabled else None, notice=bar.notice)
+    finally:
+        bar.end()
     previous = report.policy.get("previous_digest")
     if previous:
         click.echo(f"clinimg audit: the policy changed since the previous run on this state store: was {previous}, now {report.policy['digest']}", err=True)

@@ -370,6 +370,8 @@ def write_overlay(path: str, gen: Generator) -> None:
     import yaml
 
     base = pathlib.Path(__file__).resolve().parent.parent / "examples" / "overlay" / "hospital.yaml"
+    if not base.is_file():  # installed as a wheel: the example overlay rides inside (setup.py)
+        base = pathlib.Path(__file__).resolve().parent / "overlay" / "hospital.yaml"
     overlay = yaml.safe_load(base.read_text())
     overlay["waivers"] = waivers_for(gen)
     with open(path, "w") as fh:

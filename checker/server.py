@@ -53,7 +53,7 @@ from collections import OrderedDict
 from typing import Any, AsyncIterator, Callable
 
 from . import __version__, schemas
-from .audit.reader import event_shape
+from .audit import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
 from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, loads, nesting_depth_exceeds, unusable_text

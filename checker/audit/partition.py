@@ -37,12 +37,13 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from ..api import embedded_audit_engine
+from ..engines.factory import embedded_audit_engine
 from ..errors import CheckerError, EngineError
 from ..outputs import describe_oserror
 from ..policy import PolicySet, RegoModule
 from .reader import LogSet, partition_of
-from .runner import Decided, decide_in_order, tune_gc
+from ..gctuning import tune_for_audit
+from .runner import Decided, decide_in_order
 from .state import State
 from .store import PartitionStore, Store, describe_store_error, merge_events, merge_state, undo_merge
 
@@ -269,7 +270,7 @@ def _death(child: _Child) -> str:
 
 
 def main() -> int:
-    tune_gc()
+    tune_for_audit()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     parent = os.getppid()
 

@@ -7,11 +7,9 @@ one of decided / invalid / duplicate.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import os
 import pathlib
 import sqlite3
-import sys
 import tempfile
 import time
 from typing import Any, Callable, Iterable, NamedTuple
@@ -81,24 +79,21 @@ class AuditReport:
 
 
 class _Progress:
-    """A line on stderr, rewritten in place, only when stderr is a terminal."""
+    """How many lines were read, told to the caller's callback at most twice a second (the CLI
+    draws it on a terminal); the library itself never writes to stderr."""
 
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
+    def __init__(self, callback: Callable[[int], None] | None) -> None:
+        self.callback = callback
+        self.enabled = callback is not None
         self.last = 0.0
 
     def show(self, read: int, force: bool = False) -> None:
-        if not self.enabled:
+        if self.callback is None:
             return
         now = time.monotonic()
         if force or now - self.last > 0.5:
             self.last = now
-            sys.stderr.write(f"\rclinimg audit: {read:,} lines read")
-            sys.stderr.flush()
-
-    def done(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
+            self.callback(read)
 
 
 @dataclasses.dataclass
@@ -323,7 +318,8 @@ def audit(
     as_of: str | None = None,
     state_path: str | pathlib.Path | None = None,
     quarantine: str | pathlib.Path | None = None,
-    progress: bool = True,
+    progress: Callable[[int], None] | None = None,
+    notice: Callable[[str], None] | None = None,
     partitions: int | None = 1,
     partition_cache: bool = True,
 ) -> AuditReport:
@@ -331,7 +327,9 @@ def audit(
     or more, else one. partitions > 1: that many processes, each deciding the events of its share
     of the patients (checker/audit/partition.py) with its own embedded engine — the same report
     as one process; when the logs tie patients together across partitions (an image used under
-    two patients, an event id reused), the run is redone in one process."""
+    two patients, an event id reused), the run is redone in one process, and `notice` is told why.
+    `progress` is called with the number of lines read so far, at most twice a second.
+    The caller tunes the garbage collector if it wants to (the CLI does: gctuning.py)."""
     started = _now_iso()
     as_of_ns = None
     if as_of is not None:
@@ -343,7 +341,6 @@ def audit(
     logs = LogSet(paths)
     if partitions is None:
         partitions = auto_partitions(logs)
-    tune_gc()
     scratch = tempfile.TemporaryDirectory(prefix="clinimg-audit-")
     one_off = state_path is None  # no --state: the store lives as long as the run
     if state_path is None:
@@ -367,9 +364,8 @@ def audit(
                 logs, policy=policy, store=store, scratch_dir=scratch.name, partitions=partitions,
                 resolve_as_of=resolve, cache=partition_cache, bar=bar,
             )
-            if decided is None:
-                bar.done()
-                sys.stderr.write(f"clinimg audit: {why}; deciding in one process instead\n")
+            if decided is None and notice is not None:
+                notice(f"{why}; deciding in one process instead")
         if decided is None:
             engine = engine_factory(policy)
             spool_path = os.path.join(scratch.name, "invalid.spool")
@@ -381,7 +377,6 @@ def audit(
                 entry["_q"] = [0, *entry["_q"]]
             spools = [spool_path]
         bar.show(decided.counts["read"], force=True)
-        bar.done()
 
         decided.findings.sort(key=lambda f: (f["rule"], f["event_id"], f["message"]))
         decided.invalid.sort(key=lambda p: (p["file"], p["line"]))
@@ -446,15 +441,6 @@ PARTITION_MIN_BYTES = 16 * 1024 * 1024
 def auto_partitions(logs: LogSet) -> int:
     size = sum(os.path.getsize(p) for p in logs.paths)  # stdin: its spool
     return min(4, os.cpu_count() or 1) if size >= PARTITION_MIN_BYTES else 1
-
-
-def tune_gc() -> None:
-    """The audit allocates millions of short-lived, acyclic objects (parsed events, inputs,
-    decisions) beside a large, long-lived state: with the default thresholds the cyclic
-    collector keeps re-scanning that state — a quarter of the run's time. Collect rarely."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(200_000, 50, 1000)
 
 
 def _write_quarantine(path: str | pathlib.Path, invalid: list[dict[str, Any]], spools: list[str]) -> None:

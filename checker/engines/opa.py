@@ -88,15 +88,16 @@ class OpaServerEngine(BaseEngine):
         self.revision: str | None = None
         self._asked_revision = False
         self._mode = "batch"  # → "bulk" (POST /v1/query) → "single"
-        # Retries are ours (POST is not retried by the client's urllib3 policy).
-        self._client = OpaClient(host=host, port=port, ssl=scheme == "https", token=token, retries=0, timeout=timeout)
-        session = self._client._session
-        session.verify = verify_tls  # on by default, whatever the client's own default
         if verify_tls is False:
             import urllib3
 
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # said once, by the CLI
-        session.headers.update({"Accept": "application/json", "User-Agent": f"clinimg/{self.version}"})
+        client_class = _client_class(OpaClient)
+        # Retries are ours (POST is not retried by the client's urllib3 policy).
+        self._client = client_class(
+            host=host, port=port, ssl=scheme == "https", token=token, retries=0, timeout=timeout,
+            headers={"Accept": "application/json", "User-Agent": f"clinimg/{self.version}"}, verify_tls=verify_tls,
+        )
         if prefix:  # an OPA behind a reverse proxy at a path
             self._client.root_url = f"{self.url}/{self._client.version}"
         self._root = self._client.root_url
@@ -239,7 +240,7 @@ class OpaServerEngine(BaseEngine):
         """The OPA Batch API; None when the server has none (404/405/501)."""
         url = f"{self._root}/batch/data/{PACKAGE}/{RULE}?provenance=true"
         payload = {"inputs": {str(i): item for i, item in enumerate(chunk)}}
-        response = self._call("batch query", lambda: self._client._session.post(url, json=payload, timeout=self.timeout))
+        response = self._call("batch query", lambda: self._client.http.post(url, json=payload, timeout=self.timeout))
         if response.status_code in (404, 405, 501):
             return None
         if response.status_code == 413:  # larger than the server takes: halve, down to one input
@@ -299,3 +300,25 @@ class _Answer:
     def __init__(self, status_code: int, body: Any) -> None:
         self.status_code = status_code
         self.body = body
+
+
+def _client_class(base: type) -> type:
+    """opa-python-client's OpaClient with TLS verification as asked (on by default; off, or a CA
+    bundle's path) and its HTTP session public as `http`, for OPA's Batch API, which the client
+    has no method for. The client builds its session in `_init_session`, the hook its base class
+    leaves to subclasses; overriding it is how the client is meant to be extended, where setting
+    attributes of its private session afterwards would break silently if it changed."""
+
+    class ClinimgOpaClient(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, verify_tls: bool | str = True, **kwargs: Any) -> None:
+            self.verify_tls = verify_tls
+            self.http: Any = None
+            super().__init__(*args, **kwargs)
+
+        def _init_session(self) -> Any:
+            session = super()._init_session()
+            session.verify = self.verify_tls
+            self.http = session
+            return session
+
+    return ClinimgOpaClient

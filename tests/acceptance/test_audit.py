@@ -508,3 +508,25 @@ def test_relative_paths_work_from_the_callers_directory_in_a_partitioned_audit(t
     absolute = run_cli("audit", str(work / "logs" / "week.jsonl"), "--workers", "1", "--format", "json",
                        "--policy-config", str(work / "hospital.yaml"), "--policy-dir", str(work / "rules"))
     assert _pairs(report) == _pairs(absolute.json()) and len(report["findings"]) > len(WEEK_EXPECTED)
+
+
+def test_the_library_tells_its_caller_and_never_writes_to_stderr(tmp_path: pathlib.Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """api.audit reports progress and notices through the caller's callbacks (the CLI draws them);
+    the library itself prints nothing — a service or a cron wrapper embedding it gets no noise."""
+    from checker import api
+
+    lines = WEEK.read_text().splitlines()
+    capture = next(json.loads(x) for x in lines if '"type":"capture"' in x)
+    other = next(json.loads(x)["patient"] for x in lines if _partition_of(json.loads(x)["patient"]["id"]) != _partition_of(capture["patient"]["id"]))
+    stray = {**capture, "event_id": "ev-stray", "type": "device_deletion", "patient": other, "device": capture["actor"]["device"],
+             "occurred_at": json.loads(lines[-1])["occurred_at"], "image": {"id": capture["image"]["id"]}}
+    for key in ("purposes", "capture_record", "circumstances"):
+        stray.pop(key, None)
+    log = _log(tmp_path, "stray.jsonl", lines + [json.dumps(stray, separators=(",", ":"))])
+    read: list[int] = []
+    notices: list[str] = []
+    report = api.audit([log], workers=2, progress=read.append, notice=notices.append)
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    assert any("deciding in one process instead" in n for n in notices)
+    assert read and read[-1] == report.counts["read"]

@@ -69,6 +69,12 @@ education_purposes := {"teaching", "training", "research"}
 # Uses that the guide wants de-identified where possible.
 deidentified_use_purposes := {"teaching", "training", "research", "publication"}
 
+# A valid consent in force for the disclosure's purpose allows identifiable use.
+identifiable_use_consented if {
+	some c in consents_in_force_for(input.purpose)
+	c.identifiable_use == true
+}
+
 capture_purposes := {p | some p in object.get(input, "purposes", [])}
 
 # What the patient was told when the image was collected: the primary purposes.
@@ -371,9 +377,21 @@ recipient_descriptors contains input.recipient.relationship if {
 }
 
 # Clinical management: the people caring for the patient — treating and consulted clinicians,
-# the health record, the patient and their representative. Not family, the public, or a clinician
-# with no part in the care.
-care_recipients := {"health_record", "patient", "patient_representative", "treating_team", "consulted"}
+# the health record, the patient, and the representative of a patient who cannot decide alone.
+# Not family, the public, or a clinician with no part in the care.
+care_recipients := {"health_record", "patient", "treating_team", "consulted"} | representative_recipients
+
+# A representative speaks for a patient who cannot decide alone: a child (the parents or guardians
+# who consent for them; a mature minor's parents are "encouraged" to give input — Children), or an
+# adult lacking capacity (the substitute decision-maker). A competent adult's representative is
+# not part of their care: the image goes to them only under a consent that names them.
+representative_recipients := {"patient_representative"} if patient_represented
+
+else := set()
+
+patient_represented if is_child
+
+patient_represented if lacks_capacity
 
 # Who a consent for a purpose lets see the image when it names no `recipients` ("make sure the
 # patient understands … to whom it will be shown"): the audience that purpose implies.
@@ -384,8 +402,12 @@ purpose_audience := {
 	"research": {"researcher"},
 	"publication": {"publisher"},
 	"legal_proceedings": {"court", "law_enforcement"},
-	"patient_access": {"patient", "patient_representative"},
+	"patient_access": patient_access_recipients,
 }
+
+# The patient's own access to their record: the patient, or the representative of a patient who
+# cannot decide alone (a competent adult's representative needs the patient's consent naming them).
+patient_access_recipients := {"patient"} | representative_recipients
 
 consent_audience(c, purpose) := {r | some r in c.recipients} if count(object.get(c, "recipients", [])) > 0
 else := object.get(purpose_audience, purpose, set())
@@ -459,7 +481,7 @@ secondary_purpose if {
 	not non_professional
 	not negated_for_disclosure
 	input.purpose == "patient_access"
-	patient_side_recipient
+	input.recipient.kind in patient_access_recipients
 }
 
 basis := "primary_purpose" if {

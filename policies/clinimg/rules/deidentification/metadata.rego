@@ -1,8 +1,9 @@
 # METADATA
 # title: Remove metadata from a de-identified image
 # description: |
-#   An image disclosed as de-identified must not still carry its time/date of capture, the device
-#   that took it or its GPS location.
+#   An image disclosed as de-identified — flagged so, or used for teaching, training, research or
+#   publication without consent to identifiable use — must not still carry its time/date of
+#   capture, the device that took it or its GPS location.
 # custom:
 #   id: deidentification.metadata
 #   effect: deny
@@ -17,16 +18,32 @@
 #     de-identified.
 package clinimg.rules.deidentification.metadata
 
+import data.clinimg.lib
+
 metadata := object.get(input, ["image", "metadata_present"], [])
+
+# Used as de-identified: flagged so, or used for teaching, training, research or publication
+# without the patient's consent to identifiable use — such use "should be de-identified", and
+# an image that was never identifiable still is once its GPS location, time or device say whose
+# it is. (With consent to identifiable use the metadata may stay.)
+used_as_deidentified if input.image.deidentified == true
+
+used_as_deidentified if {
+	input.purpose in lib.deidentified_use_purposes
+	not lib.identifiable_use_consented
+}
+
+what := "The image is used as de-identified" if input.image.deidentified == true
+else := concat("", ["The image is to be used for ", input.purpose, " without consent to identifiable use, so it must be de-identified"])
 
 deny contains finding if {
 	input.type == "disclosure"
-	input.image.deidentified == true
+	used_as_deidentified
 	count(metadata) > 0
 	finding := {
 		"rule": "deidentification.metadata",
 		"message": concat("", [
-			"The image is used as de-identified but still carries metadata that can identify the patient (",
+			what, " but still carries metadata that can identify the patient (",
 			concat(", ", sort(metadata)), ").",
 		]),
 		"guide": "De-identification of clinical images",

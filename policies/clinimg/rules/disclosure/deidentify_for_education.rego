@@ -19,11 +19,6 @@ package clinimg.rules.disclosure.deidentify_for_education
 
 import data.clinimg.lib
 
-consent_to_identifiable_use if {
-	some c in lib.consents_in_force_for(input.purpose)
-	c.identifiable_use == true
-}
-
 what := concat("", [
 	"The image is marked as not identifiable, but it shows identifying features (",
 	concat(", ", sort(lib.identifying_features)), "), so it is identifiable",
@@ -34,7 +29,7 @@ deny contains finding if {
 	input.type == "disclosure"
 	input.purpose in lib.deidentified_use_purposes
 	lib.image_identifiable
-	not consent_to_identifiable_use
+	not lib.identifiable_use_consented
 	finding := {
 		"rule": "disclosure.deidentify_for_education",
 		"message": concat("", [

@@ -1,0 +1,67 @@
+"""Which engine decides: the one place engines are made, for the library (api), the parallel
+audit's partition processes and the server. It lives under engines/ so that the audit, which
+makes an engine in each partition process, never imports the library's face (api), which
+imports the audit."""
+from __future__ import annotations
+
+import dataclasses
+
+from ..errors import CheckerError
+from ..policy import PolicySet
+from .base import Engine
+
+ENGINES = ("embedded", "opa")
+
+
+@dataclasses.dataclass(frozen=True)
+class OpaSettings:
+    """Where and how to reach an OPA server (`--engine opa`); see checker/engines/opa.py."""
+
+    url: str
+    token: str | None = None
+    timeout: float = 5.0
+    retries: int = 2
+    verify_tls: bool | str = True
+
+
+def make_engine(policy: PolicySet, engine: str = "embedded", opa: OpaSettings | None = None) -> Engine:
+    if engine == "embedded":
+        from .embedded import EmbeddedEngine
+
+        return EmbeddedEngine(policy)
+    if engine == "reference":
+        from .reference import ReferenceEngine
+
+        return ReferenceEngine(policy)
+    if engine == "opa":
+        if opa is None or not opa.url:
+            raise CheckerError("--engine opa needs --opa-url (e.g. http://127.0.0.1:8181)")
+        if (policy.data.get("clinimg") or {}).get("config") or any(m.path.startswith("local") for m in policy.modules):
+            raise CheckerError(
+                "--policy-config and --policy-dir apply to the embedded engine; with --engine opa the server's bundle decides "
+                "(build it with: clinimg policy bundle --policy-config … --policy-dir …)"
+            )
+        from .opa import OpaServerEngine
+
+        return OpaServerEngine(opa.url, opa.token, timeout=opa.timeout, retries=opa.retries, verify_tls=opa.verify_tls)
+    raise CheckerError(f"unknown engine {engine!r} (choose from: {', '.join(ENGINES)})")
+
+
+def embedded_audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = None) -> Engine:
+    """One regopy worker; with the cache, each distinct fact set is decided once, in this process
+    (and, with shared_decisions, once for all the processes of a parallel audit)."""
+    from .cached import CachedEngine, SharedDecisions
+    from .canon import Canonicalizer
+    from .embedded import EmbeddedEngine
+    from .rulecache import RuleSet
+
+    inner = EmbeddedEngine(policy, workers=1, cache=False)
+    if not cache:
+        return inner
+    thresholds = inner.deadline_thresholds()
+    # What each rule package reads, from the Rego (shipped and local alike): whole inputs are
+    # cached where every active rule allows canonical keys, and misses are decided per rule.
+    rules = RuleSet([m.source for m in policy.modules if not m.is_test], Canonicalizer(thresholds))
+    overlay = (policy.data.get("clinimg", {}) or {}).get("config") or {}
+    shared = SharedDecisions(shared_decisions) if shared_decisions else None
+    return CachedEngine(inner, deadline_thresholds=thresholds, exact_keys=False, shared=shared, rules=rules, overlay=overlay)
