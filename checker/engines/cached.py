@@ -8,6 +8,7 @@ hospital's own Rego or waivers the key is the whole input (they may read anythin
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -17,8 +18,15 @@ from .base import BaseEngine, Decision, EngineFailure
 from .canon import Canonicalizer, restore
 from .rulecache import UNSAFE, RuleCache, RuleSet, combine, unrestore
 
-MAX_ENTRIES = 500_000
+# Entries kept (whole-input decisions, fast keys): a dull log needs a few thousand; on a hospital's
+# varied log nearly every input is new and these rarely hit, so they are bounded for memory (a
+# decision with its findings is a kilobyte or two; a fast key holds its line's shape).
+MAX_ENTRIES = 100_000
 _MARK = "\u27e6"
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.blake2b(key.encode(), digest_size=16).digest()
 
 
 def _entry(decision: Decision) -> tuple[Decision, bool]:
@@ -52,7 +60,8 @@ class CachedEngine(BaseEngine):
         # A waiver naming a placeholder-like id could match a canonical input: then no shortcuts.
         self.exact_keys = exact_keys if rules is None else any(_MARK in str(e) for e in self.waived_events)
         # key → (decision for the canonical input, whether it holds placeholders to restore)
-        self._cache: dict[str, tuple[Decision, bool]] = {}
+        # (by a 128-bit BLAKE2b digest of the key's text: a whole input's canonical text runs to kilobytes)
+        self._cache: dict[bytes, tuple[Decision, bool]] = {}
         self._fast: dict[Any, tuple[Decision, bool]] = {}
         self.misses = 0
 
@@ -103,7 +112,7 @@ class CachedEngine(BaseEngine):
             slow.append((i, key, originals))
         missing: dict[str, dict[str, Any]] = {}
         for i, key, originals in slow:
-            if key not in self._cache and key not in missing:
+            if _digest(key) not in self._cache and key not in missing:
                 # The canonical input itself is decided (placeholders and all), so its decision
                 # can be mapped back to any input with the same key.
                 missing[key] = json.loads(key) if originals else inputs[i]
@@ -111,7 +120,7 @@ class CachedEngine(BaseEngine):
         if missing and self.shared is not None:
             # Another process of this audit may have decided some of them already.
             for key, decision in self.shared.get_many(list(missing)).items():
-                self._cache[key] = _entry(decision)
+                self._cache[_digest(key)] = _entry(decision)
                 del missing[key]
         if missing:
             self.misses += len(missing)
@@ -123,9 +132,9 @@ class CachedEngine(BaseEngine):
                 # is a decision naming an id where no placeholder can stand (_PerInput).
                 fresh[key] = result if isinstance(result, (EngineFailure, _PerInput)) else _entry(result)
                 if not isinstance(result, (EngineFailure, _PerInput)) and len(self._cache) < MAX_ENTRIES:
-                    self._cache[key] = fresh[key]  # type: ignore[assignment]
+                    self._cache[_digest(key)] = fresh[key]  # type: ignore[assignment]
         for i, key, originals in slow:
-            entry = self._cache.get(key) or fresh[key]
+            entry = self._cache.get(_digest(key)) or fresh[key]
             if isinstance(entry, EngineFailure):
                 out[i] = entry
                 continue
