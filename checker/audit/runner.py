@@ -287,6 +287,8 @@ def decide_logs(
     as_of_ns = resolve_as_of(run.latest)
     for image_id in sorted(state.images):
         run.review(state.images[image_id], as_of_ns)
+        if len(run.pending) >= BATCH:  # (in batches: all open images at once is a peak of memory)
+            run.flush()
     run.flush()
     if state.foreign_reference:
         return run.decided(run.latest or 0, fallback="an event reached an image of a patient decided in another process")
