@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OPA_REF := opa-golib-python-bindings==0.4.4
 
-.PHONY: run test bench mutate setup setup-test browser clean
+.PHONY: run test bench mutate setup setup-test browser exiftool screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,27 +23,44 @@ $(VENV)/.installed-test: $(VENV)/.installed
 setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
 
-run: setup
+run: setup exiftool
 	$(BIN)/python scripts/run_examples.py
 
-# The HTML audit report is tested in headless Chromium (Selenium + Debian's chromium and
-# chromium-driver): installed here when missing and we may (root with apt-get); else those tests
-# skip and say why.
+# ExifTool (Debian's libimage-exiftool-perl): a second reader of image files whose findings
+# clinimg adds, and the independent reader the recall test measures clinimg against. Installed
+# here when missing and we may (root with apt-get); else clinimg reads files alone and the
+# recall test falls back to exiv2 (pyexiv2) and says so.
+exiftool:
+	@if ! command -v exiftool >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get install -y --no-install-recommends libimage-exiftool-perl >/dev/null 2>&1 \
+	    || (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends libimage-exiftool-perl >/dev/null 2>&1) \
+	    || echo "make: exiftool could not be installed: clinimg reads image files alone; the recall test uses exiv2"; \
+	  else echo "make: exiftool missing (and not root): clinimg reads image files alone; the recall test uses exiv2"; fi; \
+	fi
+
+# The HTML audit report and serve's page are tested in headless Chromium (Selenium + Debian's
+# chromium and chromium-driver; axe-core comes with the test extras): installed here when missing
+# and we may (root with apt-get); else those tests skip and say why.
 browser:
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null 2>&1 \
 	    || (apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium chromium-driver >/dev/null 2>&1) \
-	    || echo "make: chromium could not be installed: the HTML report's browser tests will be skipped"; \
-	  else echo "make: chromium/chromedriver missing (and not root): the HTML report's browser tests will be skipped"; fi; \
+	    || echo "make: chromium could not be installed: the browser tests will be skipped"; \
+	  else echo "make: chromium/chromedriver missing (and not root): the browser tests will be skipped"; fi; \
 	fi
 
-test: setup-test browser
+test: setup-test browser exiftool
 	$(BIN)/clinimg policy test --policy-dir examples/local_rules
 	$(BIN)/python -m pytest -q
 
 bench: setup-test
 	$(BIN)/python scripts/bench.py
+
+# serve's page at phone and desktop widths, for the README (docs/page-*.png).
+screenshots: setup-test browser
+	$(BIN)/python scripts/page_screenshots.py
 
 # Mutation testing of the policies on the reference engine (not part of `make test`: minutes).
 mutate: setup-test

@@ -16,6 +16,7 @@ Endpoints
 - `POST /v1/query` — OPA's Query API for one shape only, `r0 := data.clinimg.decision with input
   as {…}; r1 := …` (what opa-python-client's bulk_query_rule sends) → `{"result": [{"r0": …}]}`.
 - `GET /health` → 200 `{}` (no token needed: it says nothing but "up").
+- `GET /` — the clinician's page (checker/web.py), which asks through `POST /v1/check`.
 - Anything else → 404 JSON.
 
 Safety: bearer-token auth when a token is set (constant-time compare; 401 otherwise), the body
@@ -52,7 +53,7 @@ import uuid
 from collections import OrderedDict
 from typing import Any, AsyncIterator, Callable
 
-from . import __version__, schemas
+from . import __version__, schemas, web
 from .audit import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
@@ -589,6 +590,7 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
         Route("/v1/batch/data/{path:path}", guarded(batch), methods=["POST"]),
         Route("/v1/query", guarded(query), methods=["POST"]),
     ]
+    routes += web.routes(service.policy.data["clinimg"]["config"])  # the clinician's page: GET /, /static/…
     return Starlette(routes=routes, exception_handlers={HTTPException: not_found}, lifespan=lifespan)
 
 

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
 from typing import Any
 
 import pytest
+
+# Image files are read by clinimg alone unless a test asks for ExifTool as the second reader
+# (tests/unit/test_images_real.py): the expected findings must not depend on the machine.
+os.environ.setdefault("CLINIMG_EXIFTOOL", "off")
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

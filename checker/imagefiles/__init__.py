@@ -9,7 +9,9 @@ de-identifying images."
   ``kinds.KINDS``) and where each was found; values only when asked (they are patient or staff
   data), escaped. Pixels are never decoded: memory stays bounded whatever the image size.
 - ``deidentify(src, dst)`` — a copy without any of it (JPEG: lossless; PNG: lossless re-encode;
-  HEIC: re-encoded; MP4/MOV/M4A: remuxed), checked by inspecting it before it is put in place.
+  HEIC: metadata items cut out of the container, re-encoded only when that is impossible;
+  MP4/MOV/M4A/3GP: remuxed), checked by inspecting it before it is put in place.
+- ExifTool, where installed, is a second reader whose findings are added (``exiftool``).
 
 Formats are recognised by content, never by file name. Every failure is a CheckerError (one line).
 """
@@ -22,7 +24,7 @@ import tempfile
 from typing import Any
 
 from ..errors import CheckerError
-from . import detect, media, stills
+from . import detect, exiftool, media, stills
 from .found import Collector, Found, Inspection
 from .kinds import KINDS, ORDER, sort_kinds
 
@@ -70,10 +72,29 @@ def _inspect(path: pathlib.Path, values: bool) -> tuple[Inspection, dict[str, An
         raise CheckerError(f"{path}: refused: the file needs too much memory to read") from None
     except OSError as exc:
         raise CheckerError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
+    readers = ["clinimg"]
+    exe = exiftool.program()
+    if exe is not None:
+        readers.append(_second_reader(path, exe, c))
     size = facts.get("size") or (None, None)
     modality = facts.get("modality") or fmt.modality
-    result = Inspection(str(path), fmt.name, modality, list(c.items), size[0], size[1])
+    result = Inspection(str(path), fmt.name, modality, list(c.items), size[0], size[1], readers)
     return result, facts, fmt
+
+
+def _second_reader(path: pathlib.Path, exe: str, c: Collector) -> str:
+    """ExifTool's findings of a kind clinimg's own reader did not find (it only ever adds)."""
+    name = f"exiftool {exiftool.version(exe)}"
+    try:
+        tags = exiftool.read(str(path), exe)
+    except CheckerError as exc:
+        # clinimg has read the file; ExifTool's failure is said, and the decision rests on clinimg's reading
+        return f"{name} (did not read it: {exc})"
+    have = {f.kind for f in c.items}
+    for kind, key, value in exiftool.findings(tags):
+        if kind not in have and kind != "other":
+            c.add(kind, f"ExifTool {key}", value)
+    return name
 
 
 def inspect(path: str | os.PathLike[str], *, values: bool = False) -> Inspection:
@@ -115,14 +136,16 @@ def deidentify(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, forc
     if (target.exists() or target.is_symlink()) and not force:
         raise CheckerError(f"{target}: already exists (use --force to overwrite it)")
     suffix = target.suffix.lower()
-    if suffix and suffix in _ALL_EXTENSIONS and suffix not in fmt.extensions:
+    if suffix and suffix in _ALL_EXTENSIONS and suffix not in fmt.extensions and not (
+            fmt in detect.MP4_FAMILY and suffix in detect.MP4_FAMILY_EXTENSIONS):
+        family = " or another name of its family" if fmt in detect.MP4_FAMILY else ""
         raise CheckerError(f"{target}: the output name ends in {suffix} but the input is {fmt.name}; "
-                           f"the copy keeps the input's format (use {fmt.extensions[0]})")
+                           f"the copy keeps the input's format (use {fmt.extensions[0]}{family})")
     directory = target.parent if str(target.parent) else pathlib.Path(".")
     if not directory.is_dir():
         raise CheckerError(f"{target}: cannot write (no such directory)")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".clinimg-", suffix=fmt.extensions[0], dir=directory)
+        fd, tmp_name = tempfile.mkstemp(prefix=".clinimg-", suffix=suffix if suffix in _ALL_EXTENSIONS else fmt.extensions[0], dir=directory)
     except OSError as exc:
         raise CheckerError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})") from None
     tmp = pathlib.Path(tmp_name)

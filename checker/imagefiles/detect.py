@@ -7,15 +7,16 @@ from ..errors import CheckerError
 
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2", b"heif"}
 AVIF_BRANDS = {b"avif", b"avis"}
-M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P "}
+M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"M4R "}
 QT_BRANDS = {b"qt  "}
-GP3_BRANDS = {b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3gg6", b"3g2a", b"3g2b", b"3g2c", b"3ge6", b"3ge7"}
+GP3_BRANDS = {b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3gp8", b"3gp9", b"3gg6", b"3gg9", b"3ge6", b"3ge7", b"3ge9", b"3gs7", b"3gs9", b"3gr6", b"3gr9", b"3gt9", b"3gh9", b"3gm9"}
+GP2_BRANDS = {b"3g2a", b"3g2b", b"3g2c", b"KDDI"}
 QT_FIRST_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 
 
 @dataclasses.dataclass(frozen=True)
 class Format:
-    name: str  # JPEG, PNG, HEIF, MP4, MOV, M4A, 3GP
+    name: str  # JPEG, PNG, HEIF, MP4, MOV, M4A, 3GP, 3G2
     family: str  # "still" or "media"
     extensions: tuple[str, ...]  # the usual file name endings
     muxer: str = ""  # FFmpeg muxer for a remux
@@ -32,8 +33,13 @@ MP4 = Format("MP4", "media", (".mp4", ".m4v"), "mp4")
 MOV = Format("MOV", "media", (".mov", ".qt"), "mov")
 M4A = Format("M4A", "media", (".m4a", ".m4b", ".aac"), "ipod")
 GP3 = Format("3GP", "media", (".3gp", ".3g2"), "3gp")
-ALL = (JPEG, PNG, HEIF, MP4, MOV, M4A, GP3)
-SUPPORTED = "JPEG, PNG, HEIC/HEIF, MP4, MOV, M4A"
+GP2 = Format("3G2", "media", (".3g2", ".3gp"), "3g2")
+ALL = (JPEG, PNG, HEIF, MP4, MOV, M4A, GP3, GP2)
+# One container family (ISO base media / QuickTime): a file of any of these may carry any of
+# their names (an iPhone voice memo is MP4 inside, a phone's .3gp often plain MP4 brands).
+MP4_FAMILY = (MP4, MOV, M4A, GP3, GP2)
+MP4_FAMILY_EXTENSIONS = {ext for f in MP4_FAMILY for ext in f.extensions} | {".m4b", ".m4p", ".m4r"}
+SUPPORTED = "JPEG, PNG, HEIC/HEIF, MP4, MOV, M4A, 3GP"
 
 # Other formats, named in the refusal so the user knows what they have.
 _OTHER_MAGIC = [
@@ -72,8 +78,10 @@ def sniff(head: bytes) -> Format:
             return MOV
         if major in M4A_BRANDS:
             return M4A
-        if major in GP3_BRANDS:
+        if major in GP3_BRANDS or (major[:3] == b"3gp"):
             return GP3
+        if major in GP2_BRANDS or major[:3] == b"3g2":
+            return GP2
         return MP4
     if head[4:8] in QT_FIRST_ATOMS:
         return MOV

@@ -77,6 +77,7 @@ class Inspection:
     found: list[Found]
     width: int | None = None
     height: int | None = None
+    readers: list[str] = dataclasses.field(default_factory=lambda: ["clinimg"])  # who read it
 
     @property
     def kinds(self) -> list[str]:
@@ -87,5 +88,6 @@ class Inspection:
         if self.width and self.height:
             out["pixels"] = {"width": self.width, "height": self.height, "megapixels": round(self.width * self.height / 1e6, 2)}
         out["metadata_present"] = self.kinds
+        out["readers"] = list(self.readers)
         out["found"] = [{k: v for k, v in dataclasses.asdict(f).items() if v is not None} for f in self.found]
         return out

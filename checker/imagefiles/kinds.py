@@ -6,6 +6,8 @@ chunks, defusedxml for XMP, PyAV/FFmpeg and mutagen for MP4/MOV/M4A).
 """
 from __future__ import annotations
 
+import re
+
 # kind -> what it means, in plain words (shown by `clinimg inspect`).
 KINDS: dict[str, str] = {
     "gps": "place of capture (GPS coordinates or place names)",
@@ -25,6 +27,66 @@ ORDER = list(KINDS)
 
 def sort_kinds(kinds: set[str] | list[str]) -> list[str]:
     return sorted(set(kinds), key=ORDER.index)
+
+
+# ----------------------------------------------------------------------------------------------
+# By name: what a tag, property or key called NAME holds, for names no table below lists (XMP in
+# any namespace, vendor text records, ExifTool's tag names). The tables are tried first.
+# Ordered: the first rule whose pattern matches the tag name (without its group) wins.
+NAME_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("thumbnail", re.compile(r"(Thumbnail|Preview)(Image|TIFF|PNG|JXL|Video)$|^JpgFromRaw$|^OtherImage$|CoverArt$|^Picture$"
+                             r"|^(Depth|Confidence|GainMap|Matte|Portrait|Embedded|Extra)\w*Image$|^ImageData$|^DepthMap\w*$"
+                             r"|^EmbeddedVideo\w*$|^MotionPhotoVideo$|^RawThermalImage$|^EmbeddedImage$|^(Main|Thumb)Image$|ScreenNail$")),
+    ("serial_number", re.compile(r"Serial(Number|No)?(?!Format)\w*$|SerialNumber$")),
+    ("unique_id", re.compile(r"UUID|UniqueID|ImageUID|DocumentID$|InstanceID$|ContentIdentifier$|PhotoIdentifier$"
+                             r"|ImageCaptureRe(q|qu)estID$|^Identifier$|Identifier$|TransmissionReference$|^ImageNumber$"
+                             r"|BurstID$|MediaGroupID$|^CameraID$|^OwnerID$|^DeviceID$")),
+    ("gps", re.compile(r"^GPS(?!VersionID$|DateStamp$|TimeStamp$|DateTime$)|^(City|CityName|Country|CountryCode|CountryName"
+                       r"|Country-PrimaryLocation(Name|Code)|Province-State|ProvinceState|State|Sub-location|Sublocation"
+                       r"|Location|LocationName|LocationInformation|GPSCoordinates|LocationBody|LocationNote|LocationRole"
+                       r"|LocationAccuracyHorizontal)$|^Location(Created|Shown)\w*$|(City|Country|Sublocation|ProvinceState)$")),
+    ("timestamp", re.compile(r"Date|TimeCreated|TimeStamp|CreationTime|ModifyTime|ModificationTime|TimeOriginal|TimeDigitized"
+                             r"|^SubSecTime|^OffsetTime|^WorldTime|^TimeZone\w*|^When$|HistoryWhen$|^Year$|^LocalTime$|^UTCTime$")),
+    ("owner_name", re.compile(r"(Artist|Author|Creator|By-line|OwnerName|Owner|Copyright|CopyrightNotice|Rights|RightsHolder"
+                              r"|Credit|Photographer|ImageEditor|PersonInImage\w*|RegionName|Contact|CaptionWriter|Writer-Editor"
+                              r"|Contributor|Publisher|AuthorsPosition|Director|Producer|Composer|AlbumArtist|Performer"
+                              r"|CreatorContactInfo\w*|Usage\w*Owner|Licensor\w*|CopyrightOwner\w*|ImageCreator\w*|Person\w*Name)$")),
+    ("software", re.compile(r"(Software|SoftwareVersion|SoftwareAgent|CreatorTool|Firmware|FirmwareVersion|FirmwareRevision"
+                            r"|FirmwareID|Encoder|EncodedBy|EncodingTool|OriginatingProgram|ProgramVersion|AndroidVersion"
+                            r"|CameraFirmware|ProcessingSoftware|HistorySoftwareAgent)$")),
+    ("device_model", re.compile(r"^(Make|Model|CameraModelName|CameraModel|CameraMake|UniqueCameraModel|LocalizedCameraModel"
+                                r"|LensMake|LensModel|Lens|LensID|LensType|HostComputer|CameraType|DeviceManufacturer"
+                                r"|DeviceModel|DeviceModelDesc|DeviceMake|ProductName|AndroidManufacturer|AndroidModel"
+                                r"|ModelName|Manufacturer|CameraIdentifier|LensModelName|CameraName|\w*ModelID)$")),
+    ("comment", re.compile(r"^(Comment|UserComment|ImageDescription|Description|Caption-Abstract|Caption|Title|Headline"
+                           r"|Keywords|Subject|ObjectName|XPTitle|XPComment|XPKeywords|XPSubject|SpecialInstructions"
+                           r"|Instructions|Label|Notes|DisplayName|Album|Information|Genre|Lyrics|Event|PreservedFileName"
+                           r"|OriginalFileName|RawFileName|DocumentName|Synopsis|Grouping|Category|SupplementalCategories)$"
+                           r"|(Description|Title|Comment|Caption|Keywords|Headline)$")),
+]
+# Names that match a rule above but are settings, not identifying data.
+NOT_IDENTIFYING_NAMES = re.compile(r"^(HandlerDescription|SampleGroupDescription|DateStampMode|DateDisplayFormat|DateTimeStamp|TimeZoneCity|SerialNumberFormat"
+                              r"|GPSVersionID|LensInfo|CopyrightFlag|DateFormat|TimeStampMode|ExifVersion)$")
+
+
+
+
+def kind_by_name(name: str, text: str = "x", binary: bool = False) -> str | None:
+    """The kind a tag name implies (e.g. '…SerialNumber' → serial_number, 'ArtworkCreator' →
+    owner_name), or None for settings and layout. `text` is the value as text (a date-named
+    setting without a digit is not a time); `binary` says the value is data, not text (only then
+    is an '…Image' name an embedded picture)."""
+    name = name[:1].upper() + name[1:]  # XMP's lowerCamel ('creator') as ExifTool spells it
+    if NOT_IDENTIFYING_NAMES.match(name):
+        return None
+    for kind, pattern in NAME_RULES:
+        if pattern.search(name):
+            if kind == "timestamp" and not re.search(r"\d", text):
+                return None  # a date-named setting ("Off", "Y/M/D"), not a time
+            if kind == "thumbnail" and not binary:
+                return None
+            return kind
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -104,6 +166,8 @@ NS_XMPRIGHTS = "http://ns.adobe.com/xap/1.0/rights/"
 NS_GIMAGE = "http://ns.google.com/photos/1.0/image/"
 NS_GDEPTH = "http://ns.google.com/photos/1.0/depthmap/"
 NS_GCAMERA = "http://ns.google.com/photos/1.0/camera/"
+NS_PDF = "http://ns.adobe.com/pdf/1.3/"
+NS_CRS = "http://ns.adobe.com/camera-raw-settings/1.0/"
 NS_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 NS_X = "adobe:ns:meta/"
 
@@ -168,7 +232,9 @@ XMP_NAMES: dict[str, dict[str, str]] = {
 # GPS* names in the exif namespace are all place of capture (GPSTimeStamp above is a time).
 XMP_GPS_PREFIX_NS = {NS_EXIF, NS_EXIFEX}
 # Namespaces whose other names are settings or structure, not identifying.
-XMP_BENIGN_NS = set(XMP_NAMES) | {
+# IPTC's schemas are about people, places, artwork and rights: a name of theirs no rule knows is
+# 'other', never nothing.
+XMP_BENIGN_NS = (set(XMP_NAMES) - {NS_IPTC_CORE, NS_IPTC_EXT}) | {
     NS_RDF, NS_X, "http://ns.adobe.com/camera-raw-settings/1.0/", "http://ns.adobe.com/hdr-gain-map/1.0/",
     "http://ns.adobe.com/xap/1.0/sType/Dimensions#", "http://ns.adobe.com/xap/1.0/sType/Area#",
     "http://www.w3.org/XML/1998/namespace", "http://ns.apple.com/HDRGainMap/1.0/", "http://ns.apple.com/pixeldatainfo/1.0/",

@@ -43,46 +43,106 @@ def _check_boxes(path: pathlib.Path, fmt: Format) -> Any:
     return atoms
 
 
+class Box:
+    """One ISO-BMFF/QuickTime box: name, where its body starts and ends, its parent's name."""
+
+    __slots__ = ("name", "body", "end", "parent")
+
+    def __init__(self, name: bytes, body: int, end: int, parent: bytes) -> None:
+        self.name, self.body, self.end, self.parent = name, body, end, parent
+
+
+_CONTAINER_BOXES = {b"moov", b"trak", b"mdia", b"minf", b"udta", b"meta", b"rmra", b"rmda", b"edts", b"dinf",
+                    b"mvex", b"moof", b"traf", b"tref"}
+
+
+def walk_boxes(fh: Any, start: int, end: int, parent: bytes = b"", depth: int = 0) -> Any:
+    """Every box below `start`..`end` (containers opened, at most 12 deep), framing only. A QuickTime
+    'meta' has no version field where an MP4 'meta' has one: told apart by what follows."""
+    pos = start
+    while pos + 8 <= end and depth < 12:
+        fh.seek(pos)
+        head = fh.read(16)
+        if len(head) < 8:
+            return
+        size, name = int.from_bytes(head[:4], "big"), head[4:8]
+        header = 8
+        if size == 1 and len(head) >= 16:
+            size, header = int.from_bytes(head[8:16], "big"), 16
+        elif size == 0:
+            size = end - pos
+        if size < header or pos + size > end:
+            return
+        box = Box(name, pos + header, pos + size, parent)
+        yield box
+        if name in _CONTAINER_BOXES:
+            inner = box.body
+            if name == b"meta":
+                fh.seek(inner)
+                peek = fh.read(8)
+                if peek[4:8] not in (b"hdlr", b"keys", b"ilst", b"iinf", b"pitm"):
+                    inner += 4  # MP4 full box: version and flags
+            yield from walk_boxes(fh, inner, box.end, name, depth + 1)
+        pos += size
+
+
 def _boxes(path: pathlib.Path, fmt: Format, atoms: Any, c: Collector) -> None:
-    """Vendor boxes FFmpeg does not expose: user-data boxes other than the ©-named ones and the
-    metadata box (FFmpeg and mutagen read those), and top-level uuid boxes (XMP, vendor data)."""
+    """Boxes FFmpeg does not expose: user-data boxes other than the ©-named ones and the metadata
+    box (FFmpeg and mutagen read those), XMP wherever it is ('uuid' boxes at any level, 'XMP_' in
+    user data), thumbnails ('thmb', 'PRVW'), and the pointers of a reference movie ('rmra')."""
     from . import classify
 
-    def walk(atom: Any) -> Any:
-        yield atom
-        for child in getattr(atom, "children", None) or []:
-            yield from walk(child)
+    del atoms
+    size = path.stat().st_size
+
+    def read(box: Box) -> bytes:
+        if box.end - box.body > _BOX_READ_LIMIT:
+            return b""
+        fh.seek(box.body)
+        return fh.read(box.end - box.body)
 
     with open(path, "rb") as fh:
-        for top in atoms.atoms:
-            if top.name == b"uuid":
-                try:
-                    ok, data = top.read(fh)
-                except Exception:
-                    ok, data = False, b""
-                if ok and data[:16] == _XMP_UUID:
+        for box in walk_boxes(fh, 0, size):
+            name = box.name
+            if name == b"uuid":
+                data = read(box)
+                if data[:16] == _XMP_UUID:
                     classify.xmp(c, data[16:], f"{fmt.name} XMP")
                 else:
                     c.add("other", f"{fmt.name} uuid box")
-            if top.name != b"moov":
-                continue
-            for atom in walk(top):
-                if atom.name != b"udta":
+            elif name in _THUMBNAIL_BOXES and box.parent != b"ilst":
+                c.add("thumbnail", f"{fmt.name} '{name.decode('latin-1')}' box (an embedded picture)", f"<{box.end - box.body} bytes>")
+            elif name == b"rmra":
+                c.add("other", f"{fmt.name} reference movie (points to other movie files)")
+            elif name == b"rdrf":
+                for url in re.findall(rb"[\x20-\x7e]{6,}", read(box)):
+                    c.add("comment", f"{fmt.name} reference movie address", url)
+            elif box.parent == b"udta":
+                if name == b"meta" or name[:1] == b"\xa9" or name in _UDTA_BENIGN:
                     continue
-                for child in atom.children or []:
-                    name = child.name
-                    if name == b"meta" or name[:1] == b"\xa9" or name in _UDTA_BENIGN:
-                        continue
-                    c.add(_UDTA.get(name, "other"), f"{fmt.name} user-data box '{name.decode('latin-1')}'")
+                if name == b"XMP_":
+                    classify.xmp(c, read(box), f"{fmt.name} user-data XMP")
+                    continue
+                c.add(_UDTA.get(name, "other"), f"{fmt.name} user-data box '{name.decode('latin-1')}'")
 
 
+_BOX_READ_LIMIT = 16 << 20
+_THUMBNAIL_BOXES = {b"thmb", b"PRVW", b"THMB", b"CNTH"}
 _XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 _UDTA_BENIGN = {b"hnti", b"hinf", b"name", b"ptv ", b"tsel", b"kind", b"AllF", b"SelO", b"WLOC", b"free", b"skip"}
 _UDTA = {b"FIRM": "software", b"CAME": "unique_id", b"MUID": "unique_id", b"LENS": "device_model",
          b"smta": "other", b"SDLN": "software", b"Xtra": "other", b"GPMF": "other", b"auth": "owner_name",
          b"cprt": "owner_name", b"titl": "comment", b"dscp": "comment", b"loci": "gps", b"date": "timestamp",
          b"albm": "comment", b"kywd": "comment", b"perf": "owner_name", b"gnre": "comment", b"yrrc": "timestamp",
-         b"rtng": "other", b"clsf": "other"}
+         b"rtng": "other", b"clsf": "other",
+         # vendor 'TAGS' (Pentax, Kodak, Sanyo …) start with the camera's make and model
+         b"TAGS": "device_model", b"manu": "device_model", b"modl": "device_model", b"CNCV": "software",
+         b"CNMN": "device_model", b"CNFV": "software"}
+
+
+def _is_reference(path: pathlib.Path) -> bool:
+    with open(path, "rb") as fh:
+        return any(box.name == b"rmra" for box in walk_boxes(fh, 0, path.stat().st_size))
 
 
 def _open(path: pathlib.Path, fmt: Format) -> Any:
@@ -117,7 +177,17 @@ def _codec_tag(stream: Any) -> str:
 
 def inspect_media(path: pathlib.Path, fmt: Format, c: Collector) -> dict[str, Any]:
     atoms = _check_boxes(path, fmt)
-    container = _open(path, fmt)
+    try:
+        container = _open(path, fmt)
+    except CheckerError as exc:
+        if not _is_reference(path):
+            raise
+        # A reference movie (only pointers to other files) has no tracks FFmpeg can open; its
+        # metadata boxes are whole and are read all the same.
+        c.add("other", f"{fmt.name} movie whose tracks FFmpeg cannot open ({str(exc).rpartition('(')[2].rstrip(')')})")
+        _ilst(path, fmt, c)
+        _boxes(path, fmt, atoms, c)
+        return {"modality": "video"}
     try:
         has_video = has_audio = False
         for key, value in dict(container.metadata).items():
@@ -192,14 +262,81 @@ def _ilst(path: pathlib.Path, fmt: Format, c: Collector) -> None:
 
 
 def remux(path: pathlib.Path, fmt: Format, out_path: pathlib.Path) -> str:
+    """Copy the video and audio packets into a new file of the same family. The input's own muxer
+    first; a muxer that refuses the codecs (3GP allows only the 3GPP ones) is followed by the
+    general MP4, then QuickTime one — the container family and the name stay, the reason is said."""
     import av
 
     _check_boxes(path, fmt)
+    muxers = list(dict.fromkeys([fmt.muxer, "mp4", "mov"]))
+    refusals: list[str] = []
+    for muxer in muxers:
+        try:
+            dropped = _remux_with(path, fmt, out_path, muxer)
+        except _MuxerRefused as exc:
+            refusals.append(f"{muxer}: {exc}")
+            continue
+        note = "remuxed: the video and audio are copied unchanged (not re-encoded); every metadata box is left out"
+        if muxer != fmt.muxer:
+            note += f"; written with the {muxer.upper()} box layout, as the {fmt.name} writer refused these tracks ({refusals[0].split(': ', 1)[1]})"
+        if dropped:
+            note += "; also left out: " + ", ".join(sorted(set(dropped)))
+        return note
+    del av
+    raise CheckerError(f"cannot rewrite the {fmt.name} file: no writer of its family accepts its tracks ({'; '.join(refusals)})")
+
+
+class _MuxerRefused(Exception):
+    pass
+
+
+# AMR speech (3GPP phones): a sample in the file may hold several 20 ms frames, but FFmpeg's 3GP
+# writer takes one frame per packet. Frame sizes by mode (the ToC byte's bits 3–6), header included.
+_AMR = {"amr_nb": (8000, 160, (13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1)),
+        "amrnb": (8000, 160, (13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1)),
+        "amr_wb": (16000, 320, (18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1)),
+        "amrwb": (16000, 320, (18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1))}
+
+
+def _codec_name(stream: Any) -> str:
+    ctx = getattr(stream, "codec_context", None)
+    return str(getattr(ctx, "name", "") or "")
+
+
+def amr_frames(packet: Any, codec: str) -> list[Any]:
+    """One packet per AMR frame, each stamped 20 ms after the one before (copied, not decoded)."""
+    import av
+
+    rate, samples, sizes = _AMR[codec]
+    data = bytes(packet)
+    frames: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        size = sizes[(data[pos] >> 3) & 0x0F]
+        frames.append(data[pos : pos + size])
+        pos += size
+    if len(frames) <= 1:
+        return [packet]
+    step = int(round(samples / rate / packet.time_base)) if packet.time_base else samples
+    out = []
+    for i, frame in enumerate(frames):
+        piece = av.Packet(frame)
+        piece.time_base = packet.time_base
+        piece.pts = None if packet.pts is None else packet.pts + i * step
+        piece.dts = packet.dts + i * step
+        piece.duration = step
+        out.append(piece)
+    return out
+
+
+def _remux_with(path: pathlib.Path, fmt: Format, out_path: pathlib.Path, muxer: str) -> list[str]:
+    import av
+
     source = _open(path, fmt)
     dropped: list[str] = []
     try:
         try:
-            target = av.open(str(out_path), "w", format=fmt.muxer, options={"fflags": "+bitexact"})
+            target = av.open(str(out_path), "w", format=muxer, options={"fflags": "+bitexact"})
         except (av.FFmpegError, OSError, ValueError) as exc:
             raise CheckerError(f"cannot write the {fmt.name} copy ({_reason(exc)})") from None
         try:
@@ -210,16 +347,25 @@ def remux(path: pathlib.Path, fmt: Format, out_path: pathlib.Path) -> str:
                 else:
                     dropped.append("cover art" if _is_attached_pic(stream) else f"{stream.type} track")
             if not mapping:
-                raise CheckerError(f"the {fmt.name} file has no video or audio track to keep")
+                raise CheckerError(f"the {fmt.name} file has no video or audio track to keep (a reference movie only points to other files: de-identify those)")
+            copied = 0
             for packet in source.demux(*[source.streams[i] for i in mapping]):
                 if packet.dts is None:
                     continue
-                packet.stream = mapping[packet.stream.index]
-                target.mux(packet)
+                out_stream = mapping[packet.stream.index]
+                codec = _codec_name(packet.stream)
+                for piece in amr_frames(packet, codec) if codec in _AMR else [packet]:
+                    piece.stream = out_stream
+                    target.mux(piece)
+                    copied += 1
+            if not copied:
+                raise CheckerError(f"the {fmt.name} file holds no video or audio data to copy (its tracks are empty: "
+                                   "the media data box is missing or cut off)")
+            target.close()
         except CheckerError:
             raise
         except (av.FFmpegError, ValueError, OSError, EOFError) as exc:
-            raise CheckerError(f"cannot rewrite the {fmt.name} file ({_reason(exc)})") from None
+            raise _MuxerRefused(_reason(exc)) from None
         finally:
             try:
                 target.close()
@@ -227,7 +373,4 @@ def remux(path: pathlib.Path, fmt: Format, out_path: pathlib.Path) -> str:
                 pass
     finally:
         source.close()
-    note = "remuxed: the video and audio are copied unchanged (not re-encoded); every metadata box is left out"
-    if dropped:
-        note += "; also left out: " + ", ".join(sorted(set(dropped)))
-    return note
+    return dropped

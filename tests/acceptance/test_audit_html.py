@@ -7,53 +7,25 @@ from __future__ import annotations
 import json
 import pathlib
 import re
-import shutil
 
 import pytest
 
+from tests.browser import chromium, console_problems
 from tests.conftest import EXAMPLES, run_cli
 
 WEEK = EXAMPLES / "logs" / "week.jsonl"
 
 
-def _chromium() -> tuple[str, str] | str:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -e '.[test]')"
-    binary = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
-    driver = shutil.which("chromedriver")
-    if not binary or not driver:
-        return "Chromium or chromedriver not found (Debian: apt-get install chromium chromium-driver; make test does it as root)"
-    return binary, driver
-
-
 @pytest.fixture(scope="module")
 def browser():
-    found = _chromium()
-    if isinstance(found, str):
-        pytest.skip(found)
-    from selenium import webdriver
-    from selenium.common.exceptions import WebDriverException
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
-        options.add_argument(arg)
-    options.binary_location = found[0]
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    try:
-        driver = webdriver.Chrome(service=Service(found[1]), options=options)
-    except WebDriverException as exc:
-        pytest.skip(f"headless Chromium did not start: {str(exc).splitlines()[0][:200]}")
-    yield driver
-    driver.quit()
+    with chromium() as driver:
+        yield driver
 
 
 def _open(driver, page: pathlib.Path) -> list[dict]:
-    driver.get_log("browser")  # drop what an earlier page logged
+    console_problems(driver)  # drop what an earlier page logged
     driver.get(page.as_uri())
-    return [entry for entry in driver.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")]
+    return console_problems(driver)
 
 
 def _two_nights(tmp_path: pathlib.Path, *extra: str) -> pathlib.Path:

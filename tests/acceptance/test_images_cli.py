@@ -114,7 +114,8 @@ def test_deidentify_cli(tmp_path: pathlib.Path) -> None:
     assert forced.code == 0 and forced.json()["format"] == "JPEG"
 
 
-@pytest.mark.parametrize("make, word", [(C.heic, "re-encoded"), (C.mov_tagged, "remuxed"), (C.png_text, "losslessly")])
+@pytest.mark.parametrize("make, word", [(C.heic, "lossless: the coded image is copied unchanged"), (C.mov_tagged, "remuxed"),
+                                        (C.png_text, "losslessly")])
 def test_deidentify_says_how(tmp_path: pathlib.Path, make, word: str) -> None:
     source = make(tmp_path)
     out = tmp_path / ("clean" + source.suffix)
@@ -122,6 +123,45 @@ def test_deidentify_says_how(tmp_path: pathlib.Path, make, word: str) -> None:
     assert result.code == 0, result.err
     assert word in result.out
     assert run_cli("inspect", str(out)).code == 0
+
+
+@pytest.mark.parametrize("name", ["memo-clean.m4b", "memo-clean.mp4", "memo-clean.3gp"])
+def test_deidentify_mp4_family_names(tmp_path: pathlib.Path, name: str) -> None:
+    source = C.m4a_tagged(tmp_path)
+    out = tmp_path / name
+    result = run_cli("deidentify", str(source), "-o", str(out))
+    assert result.code == 0, result.err
+    assert "(M4A)" in result.out and run_cli("inspect", str(out)).code == 0
+
+
+def test_mpf_jpeg_in_a_fresh_process(tmp_path: pathlib.Path) -> None:
+    """A JPEG with an MPF segment opens as MPO in Pillow, whose plugin a fresh process has not loaded."""
+    source = C.jpeg_mpo(tmp_path)
+    result = run_cli("inspect", str(source))
+    assert result.code == 1, result.err
+    assert "MPF" in result.out
+    out = tmp_path / "preview-clean.jpg"
+    assert run_cli("deidentify", str(source), "-o", str(out)).code == 0 and run_cli("inspect", str(out)).code == 0
+
+
+def test_deidentify_other_family_name_refused(tmp_path: pathlib.Path) -> None:
+    result = run_cli("deidentify", str(C.m4a_tagged(tmp_path)), "-o", str(tmp_path / "memo.png"))
+    _clean_failure(result, "ends in .png but the input is M4A", "use .m4a or another name of its family")
+
+
+def test_inspect_free_text_xmp_is_never_none(tmp_path: pathlib.Path) -> None:
+    packet = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+              '<rdf:Description rdf:about="" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/">'
+              '<Iptc4xmpExt:ArtworkOrObject><rdf:Bag><rdf:li rdf:parseType="Resource">'
+              f'<Iptc4xmpExt:AOCreator><rdf:Seq><rdf:li>{C.CANARY_NAME}</rdf:li></rdf:Seq></Iptc4xmpExt:AOCreator>'
+              '</rdf:li></rdf:Bag></Iptc4xmpExt:ArtworkOrObject></rdf:Description></rdf:RDF></x:xmpmeta>')
+    path = tmp_path / "artwork.jpg"
+    C.picture().save(path, "JPEG", xmp=packet.encode())  # written by Pillow, nothing else in the file
+    result = run_cli("inspect", str(path))
+    assert result.code == 1, (result.out, result.err)
+    assert "no identifying metadata found" not in result.out
+    assert "owner_name" in result.out and "XMP Iptc4xmpExt:AOCreator" in result.out
+    assert C.CANARY_NAME not in result.out
 
 
 # ---------------------------------------------------------------------------------------------

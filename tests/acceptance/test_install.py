@@ -44,6 +44,8 @@ def test_installed_package_carries_its_data(installed: pathlib.Path) -> None:
     assert (package / "schemas").is_dir() and any((package / "schemas").glob("*.json"))
     assert (package / "cases" / "bases.yaml").is_file()
     assert (package / "overlay" / "hospital.yaml").is_file()
+    for name in ("index.html", "app.js", "app.css", "favicon.svg"):  # serve's page (pyproject package-data)
+        assert (package / "static" / name).is_file(), name
 
 
 def test_installed_package_decides_from_anywhere(installed: pathlib.Path, tmp_path: pathlib.Path) -> None:
