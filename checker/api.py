@@ -121,7 +121,7 @@ def decide_one(policy: PolicySet, request: dict[str, Any], engine: str = "embedd
     try:
         [result] = eng.decide([request])
         # A server's decision is stamped by the server's bundle revision (engines/opa.py).
-        stamp = eng.stamp() if hasattr(eng, "stamp") else policy.stamp()
+        stamp = eng.stamp() or policy.stamp()
     finally:
         eng.close()
     if isinstance(result, EngineFailure):

@@ -102,13 +102,11 @@ class EnginePool:
         """Start (and so compile the policy in) every worker now: a policy that does not compile
         stops `serve` at once, and the first requests do not pay for the compile."""
         for engine in self._all:
-            start = getattr(engine, "start", None)
-            if start is not None:
-                try:
-                    start()
-                except CheckerError:
-                    self.close()
-                    raise
+            try:
+                engine.start()
+            except CheckerError:
+                self.close()
+                raise
 
     def decide(self, inputs: list[dict[str, Any]], wait: float = ENGINE_WAIT_SECONDS) -> list[Any]:
         if self._closed:
@@ -151,7 +149,7 @@ class EnginePool:
         alive = self.size - len(taken)  # busy engines are deciding: alive
         try:
             for engine in taken:
-                stats = engine.cache_stats() if hasattr(engine, "cache_stats") else {"lookups": 0, "misses": 0, "alive": 1}
+                stats = engine.cache_stats()
                 self._last_stats[id(engine)] = stats
                 alive += 1 if stats.get("alive", 1) else 0
         finally:

@@ -66,6 +66,11 @@ class _Child:
     done: bool = False
 
 
+class _NotIndependent(Exception):
+    """The partitions were not independent (why): nothing of them is kept, the run is redone in
+    one process."""
+
+
 def run_partitions(
     logs: LogSet,
     *,
@@ -78,117 +83,154 @@ def run_partitions(
     bar: Any,
 ) -> tuple[Decided | None, list[str], str | None]:
     """(merged result, quarantine spools, None) — or (None, [], why) when the partitions were not
-    independent and nothing of them was kept."""
-    messages: "queue.Queue[tuple[int, dict[str, Any] | None]]" = queue.Queue()
-    children: list[_Child] = []
+    independent and nothing of them was kept. The pipeline: start the partitions → conduct them
+    (progress, the common as-of, their events merged while they judge open lifecycles) → merge
+    their states → merge their reports."""
     scratch_dir = os.path.abspath(scratch_dir)
+    children: list[_Child] = []
+    try:
+        messages = _start(children, logs, policy=policy, store=store, scratch_dir=scratch_dir, partitions=partitions, cache=cache, progress=bool(bar.enabled))
+        _Conductor(children, store, scratch_dir, resolve_as_of, bar).run(messages)
+        why = merge_state(store, [os.path.join(scratch_dir, f"partition{c.index}.sqlite") for c in children])
+        if why is not None:
+            raise _NotIndependent(why)
+        return _merged_reports(children), [c.spool for c in children], None
+    except _NotIndependent as exc:
+        return None, [], str(exc)
+    finally:
+        for child in children:
+            _end(child)
+
+
+def _start(children: list[_Child], logs: LogSet, *, policy: PolicySet, store: Store, scratch_dir: str, partitions: int, cache: bool,
+           progress: bool) -> "queue.Queue[tuple[int, dict[str, Any] | None]]":
+    """Start one process per partition (appended to `children` as they start, for the caller to
+    end), each sent its configuration; their messages arrive on the queue returned."""
+    messages: "queue.Queue[tuple[int, dict[str, Any] | None]]" = queue.Queue()
     shared_decisions = os.path.join(scratch_dir, "decisions.sqlite")
     if cache:
         from ..engines.cached import SharedDecisions
 
         SharedDecisions(shared_decisions).close()  # created (WAL) before the partitions race to
-    try:
-        for k in range(partitions):
-            base = os.path.join(scratch_dir, f"partition{k}")
-            stderr_path = base + ".stderr"
-            with open(stderr_path, "wb") as err:
-                proc = subprocess.Popen(
-                    [sys.executable, "-m", "checker.audit.partition"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=_REPO,
-                )
-            child = _Child(k, proc, base + ".spool", base + ".report.json", stderr_path)
-            children.append(child)
-            config = {
-                "partition": [k, partitions],
-                "paths": logs.paths,
-                "names": logs.names,
-                # Absolute: the partitions start in another directory than the caller's.
-                "store": os.path.abspath(store.path),
-                "run_id": store.run_id,
-                "scratch": base + ".sqlite",
-                "events": base + ".events.sqlite",
-                "spool": child.spool,
-                "report": child.report,
-                "modules": [[m.path, m.source, m.origin] for m in policy.modules],
-                "data": policy.data,
-                "version": policy.version,
-                "digest": policy.digest,
-                "cache": cache,
-                "shared_decisions": shared_decisions,
-                "progress": bool(bar.enabled),
-            }
-            _send(child, config)
-            threading.Thread(target=_pump, args=(child, messages), daemon=True).start()
+    for k in range(partitions):
+        base = os.path.join(scratch_dir, f"partition{k}")
+        stderr_path = base + ".stderr"
+        with open(stderr_path, "wb") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "checker.audit.partition"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=_REPO,
+            )
+        child = _Child(k, proc, base + ".spool", base + ".report.json", stderr_path)
+        children.append(child)
+        config = {
+            "partition": [k, partitions],
+            "paths": logs.paths,
+            "names": logs.names,
+            # Absolute: the partitions start in another directory than the caller's.
+            "store": os.path.abspath(store.path),
+            "run_id": store.run_id,
+            "scratch": base + ".sqlite",
+            "events": base + ".events.sqlite",
+            "spool": child.spool,
+            "report": child.report,
+            "modules": [[m.path, m.source, m.origin] for m in policy.modules],
+            "data": policy.data,
+            "version": policy.version,
+            "digest": policy.digest,
+            "cache": cache,
+            "shared_decisions": shared_decisions,
+            "progress": progress,
+        }
+        _send(child, config)
+        threading.Thread(target=_pump, args=(child, messages), daemon=True).start()
+    return messages
 
-        read_by_child = [0] * partitions
-        events_merged = False
-        while not all(c.done for c in children):
+
+class _Conductor:
+    """The parent's side of the protocol while the partitions run: a handler per message."""
+
+    def __init__(self, children: list[_Child], store: Store, scratch_dir: str, resolve_as_of: Callable[[int | None], int], bar: Any) -> None:
+        self.children, self.store, self.scratch_dir, self.resolve_as_of, self.bar = children, store, scratch_dir, resolve_as_of, bar
+        self.read_by_child = [0] * len(children)
+        self.events_merged = False
+
+    def run(self, messages: "queue.Queue[tuple[int, dict[str, Any] | None]]") -> None:
+        """Until every partition is done; _NotIndependent (anything merged undone) when one
+        falls back, CheckerError when one fails."""
+        while not all(c.done for c in self.children):
             k, msg = messages.get()
-            child = children[k]
+            child = self.children[k]
             if msg is None:
                 if child.done:
                     continue  # its output ends after "done"
-                raise CheckerError(f"audit: partition {k} of {partitions} ended unexpectedly ({_death(child)})")
+                raise CheckerError(f"audit: partition {k} of {len(self.children)} ended unexpectedly ({_death(child)})")
             if "read" in msg:
-                read_by_child[k] = msg["read"]
-                bar.show(sum(read_by_child))
+                self.read_by_child[k] = msg["read"]
+                self.bar.show(sum(self.read_by_child))
             elif "latest" in msg:
-                child.latest, child.reported_latest = msg["latest"], True
-                if all(c.reported_latest for c in children):
-                    known = [c.latest for c in children if c.latest is not None]
-                    as_of_ns = resolve_as_of(max(known) if known else None)
-                    for c in children:
-                        _send(c, {"as_of": as_of_ns})
-                    # Their events are sealed: merge them while the partitions judge the open
-                    # lifecycles.
-                    why = merge_events(store, [os.path.join(scratch_dir, f"partition{c.index}.events.sqlite") for c in children])
-                    if why is not None:
-                        return None, [], why
-                    events_merged = True
+                self._latest(child, msg["latest"])
             elif "done" in msg:
                 child.done = True
             elif "fallback" in msg:
-                if events_merged:
-                    undo_merge(store)
-                    events_merged = False
-                return None, [], msg["fallback"]
+                if self.events_merged:
+                    undo_merge(self.store)
+                    self.events_merged = False
+                raise _NotIndependent(msg["fallback"])
             elif "error" in msg:
                 raise CheckerError(msg["error"])  # the store is abandoned: nothing is kept
-        why = merge_state(store, [os.path.join(scratch_dir, f"partition{c.index}.sqlite") for c in children])
-        events_merged = False  # merged for good, or undone by merge_state
+
+    def _latest(self, child: _Child, latest: int | None) -> None:
+        """A partition's latest event; once all have told, each gets the common as-of."""
+        child.latest, child.reported_latest = latest, True
+        if not all(c.reported_latest for c in self.children):
+            return
+        known = [c.latest for c in self.children if c.latest is not None]
+        as_of_ns = self.resolve_as_of(max(known) if known else None)
+        for c in self.children:
+            _send(c, {"as_of": as_of_ns})
+        # Their events are sealed: merge them while the partitions judge the open lifecycles.
+        why = merge_events(self.store, [os.path.join(self.scratch_dir, f"partition{c.index}.events.sqlite") for c in self.children])
         if why is not None:
-            return None, [], why
-        merged: Decided | None = None
-        for child in children:
-            with open(child.report, encoding="utf-8") as fh:
-                part = Decided(**json.load(fh))
-            for entry in part.invalid:
-                entry["_q"] = [child.index, *entry["_q"]]
-            if merged is None:
-                merged = part
-                continue
-            for key, value in part.counts.items():
-                merged.counts[key] += value
-            merged.findings += part.findings
-            merged.invalid += part.invalid
-            merged.duplicates += part.duplicates
-            merged.engine_errors += part.engine_errors
-        merged.engine_errors.sort(key=lambda e: (e["file"] or "", e["line"] or 0, e["event_id"]))
-        return merged, [c.spool for c in children], None
-    finally:
-        for child in children:
-            if child.proc.poll() is None:
-                if not child.done:
-                    child.proc.kill()
-                try:
-                    child.proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    child.proc.kill()
-            for stream in (child.proc.stdin, child.proc.stdout):
-                if stream is not None:
-                    try:
-                        stream.close()
-                    except OSError:
-                        pass
+            raise _NotIndependent(why)
+        self.events_merged = True
+
+
+def _merged_reports(children: list[_Child]) -> Decided:
+    """The partitions' results as one (counts added, lists joined, engine errors in log order)."""
+    merged: Decided | None = None
+    for child in children:
+        with open(child.report, encoding="utf-8") as fh:
+            part = Decided(**json.load(fh))
+        for entry in part.invalid:
+            entry["_q"] = [child.index, *entry["_q"]]
+        if merged is None:
+            merged = part
+            continue
+        for key, value in part.counts.items():
+            merged.counts[key] += value
+        merged.findings += part.findings
+        merged.invalid += part.invalid
+        merged.duplicates += part.duplicates
+        merged.engine_errors += part.engine_errors
+    assert merged is not None
+    merged.engine_errors.sort(key=lambda e: (e["file"] or "", e["line"] or 0, e["event_id"]))
+    return merged
+
+
+def _end(child: _Child) -> None:
+    """Wait for (or, if it is not done, kill) a partition's process and close its pipes."""
+    if child.proc.poll() is None:
+        if not child.done:
+            child.proc.kill()
+        try:
+            child.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.proc.kill()
+    for stream in (child.proc.stdin, child.proc.stdout):
+        if stream is not None:
+            try:
+                stream.close()
+            except OSError:
+                pass
 
 
 def _send(child: _Child, msg: dict[str, Any]) -> None:

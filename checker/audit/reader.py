@@ -384,10 +384,11 @@ class EventParser:
             p = problems[0]
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             reason = f"{json_path(p.path)}: {p.constraint}{more}"
-            if shape is not None and len(self._invalid_shapes) < 100_000:
+            if shape is not None and len(self._invalid_shapes) < 20_000:
                 self._invalid_shapes[shape] = reason
             return reason
-        if shape is not None and len(self._valid_shapes) < 200_000:
+        # (bounded for memory: on a varied log nearly every line is a new shape, seen once)
+        if shape is not None and len(self._valid_shapes) < 50_000:
             self._valid_shapes.add(shape)
         return None
 

@@ -12,7 +12,7 @@ import pathlib
 import sqlite3
 import tempfile
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from ..engines.base import EngineFailure
 from ..errors import CheckerError
@@ -112,6 +112,141 @@ class Decided:
     fallback: str | None = None  # why this partition could not be decided on its own
 
 
+class Pending(NamedTuple):
+    """An input waiting for the engine: an event's (or, with event None, an image review's), and
+    its fast cache key (None: decided on its canonical key, or exactly)."""
+
+    event: Event | None
+    doc: dict[str, Any]
+    fast_key: Any
+
+
+class _Pass:
+    """One pass over (a partition of) the logs: what it has found so far, and each step of the
+    pipeline lines → parsed → sorted (invalid / duplicate / new) → inputs → decisions → findings."""
+
+    def __init__(self, *, store: Any, state: State, engine: Any, spool: Any, owns_patient: Callable[[str], bool] | None) -> None:
+        self.store, self.state, self.engine, self.spool, self.owns_patient = store, state, engine, spool, owns_patient
+        self.counts = {"read": 0, "decided": 0, "invalid": 0, "duplicate": 0}
+        self.findings: list[dict[str, Any]] = []
+        self.invalid: list[dict[str, Any]] = []
+        self.duplicates: list[dict[str, Any]] = []
+        self.engine_errors: list[dict[str, Any]] = []
+        self.latest: int | None = store.latest_occurred_ns()
+        self.pending: list[Pending] = []
+        self.spooled = 0
+        # An engine with a fact-set cache takes cheap keys made from each line's shape (engines/cached.py).
+        self.canon = engine.shortcuts()
+
+    # -- lines → events ---------------------------------------------------------------------
+
+    def take(self, parsed_chunk: list[Event | InputProblem]) -> str | None:
+        """Count a chunk's parsed lines, keep the invalid and duplicate ones, queue each new
+        event's decision and apply it to the state. A reason when the pass must stop."""
+        # One look-up for the chunk's ids (earlier runs and earlier chunks of this one).
+        known = self.store.seen_many([p.doc["event_id"] for p in parsed_chunk if not isinstance(p, InputProblem)])
+        new_events: list[Event] = []
+        self.counts["read"] += len(parsed_chunk)
+        for parsed in parsed_chunk:
+            if isinstance(parsed, InputProblem):
+                self._keep_invalid(parsed)
+                continue
+            event_id = parsed.doc["event_id"]
+            if event_id in known:
+                self.counts["duplicate"] += 1
+                self.duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id})
+                continue
+            if self.owns_patient is not None and not self.owns_patient(parsed.doc["patient"]["id"]):
+                return "an event was routed to the wrong process"
+            known.add(event_id)
+            new_events.append(parsed)
+            if self.latest is None or parsed.occurred_ns > self.latest:
+                self.latest = parsed.occurred_ns
+            self._queue_event(parsed)
+            if parsed.doc["type"] == "breach_report":
+                self.state.apply_breach_report(parsed.doc, parsed.occurred_ns)
+            else:
+                self.state.apply(parsed.doc, parsed.occurred_ns)
+        if self.state.foreign_reference:
+            return "an event reached an image of a patient decided in another process"
+        self.counts["decided"] += len(new_events)
+        self.store.add_events((e.doc, e.occurred_ns) for e in new_events)
+        return None
+
+    def _keep_invalid(self, problem: InputProblem) -> None:
+        self.counts["invalid"] += 1
+        entry = problem.as_dict()
+        self.spool.write(problem.raw + b"\n")
+        entry["_q"] = [self.spooled, len(problem.raw) + 1]
+        self.spooled += len(problem.raw) + 1
+        self.invalid.append(entry)
+
+    # -- events → inputs → decisions --------------------------------------------------------
+
+    def _queue_event(self, event: Event) -> None:
+        """Decide the event from its fast key if that fact set was decided before, else queue
+        its input (built from the state before the event)."""
+        kind, state = event.doc["type"], self.state
+        if self.canon is not None and event.fast is not None and self.engine.shortcut_ok(kind, event.doc["event_id"]):
+            # The state adds only the consents on file to most inputs, and the key reads them
+            # from their signature: the input is built when it is needed (a new fact set).
+            doc = state.input_for(event.doc, event.occurred_ns) if kind in State.ADDS_MORE_THAN_CONSENTS else None
+            key = self.canon.fast_key(event.fast, doc or event.doc, state.consent_signature(event.doc["patient"]["id"]))
+            decision = self.engine.known(key)
+            if decision is not None:
+                self._record_event(event, decision["findings"])
+            else:
+                self.pending.append(Pending(event, doc or state.input_for(event.doc, event.occurred_ns), key))
+        else:
+            self.pending.append(Pending(event, state.input_for(event.doc, event.occurred_ns), None))
+
+    def review(self, img: dict[str, Any], as_of_ns: int) -> None:
+        """Queue the image's lifecycle review — unless the same facts were reviewed before and
+        nothing was found (a fast key, State.review_key, finds that out without building it)."""
+        ok = self.canon is not None and self.engine.shortcut_ok("image_review", img.get("capture_event_id") or f"image:{img['id']}")
+        key = State.review_key(img, as_of_ns, self.canon.hours) if ok else None
+        if key is not None:
+            known = self.engine.known(key)
+            if known is not None and not known["findings"]:
+                return
+        doc = self.state.review_input(img, as_of_ns)
+        if doc is not None:
+            self.pending.append(Pending(None, doc, key))
+
+    def flush(self) -> None:
+        """Decide the queued inputs, in one batch."""
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        docs = [p.doc for p in batch]
+        decisions = self.engine.decide(docs, [p.fast_key for p in batch]) if self.canon is not None else self.engine.decide(docs)
+        for pending, decision in zip(batch, decisions):
+            if isinstance(decision, EngineFailure):
+                event = pending.event
+                where = (event.doc["event_id"], event.file, event.line) if event is not None else (pending.doc["event_id"], None, None)
+                self.engine_errors.append(dict(zip(("event_id", "file", "line", "reason"), (*where, decision.reason))))
+            elif pending.event is None:
+                self._record_review(pending.doc, decision["findings"])
+            elif decision["findings"]:
+                self._record_event(pending.event, decision["findings"])
+
+    # -- decisions → findings ---------------------------------------------------------------
+
+    def _record_event(self, event: Event, found: list[dict[str, Any]]) -> None:
+        context = _context(event.doc)
+        for f in found:
+            self.findings.extend(_record(self.store, f, event.doc["event_id"], context))
+
+    def _record_review(self, review: dict[str, Any], found: list[dict[str, Any]]) -> None:
+        for f in found:
+            blamed = f.get("event_id") or review["event_id"]
+            context = self.store.event_context(blamed) or _context(review)
+            self.findings.extend(_record(self.store, f, blamed, context))
+
+    def decided(self, as_of_ns: int, fallback: str | None = None) -> Decided:
+        return Decided(self.counts, self.findings, self.invalid, self.duplicates, self.engine_errors, as_of_ns, fallback=fallback)
+
+
 def decide_logs(
     logs: LogSet,
     *,
@@ -136,140 +271,35 @@ def decide_logs(
         time order: see decide_in_order).
     """
     parser = EventParser()
-    # An engine with a fact-set cache takes cheap keys made from each line's shape (engines/cached.py).
-    fast_keys = engine.canon.fast_key if hasattr(engine, "canon") and not getattr(engine, "exact_keys", True) else None
-    counts = {"read": 0, "decided": 0, "invalid": 0, "duplicate": 0}
-    findings: list[dict[str, Any]] = []
-    invalid: list[dict[str, Any]] = []
-    duplicates: list[dict[str, Any]] = []
-    engine_errors: list[dict[str, Any]] = []
-    latest = store.latest_occurred_ns()
-    # (event — None for an image review —, decision input, its fast cache key or None)
-    pending: list[tuple[Event | None, dict[str, Any], Any]] = []
-    spooled = 0
-
-    def record_decisions(batch: list[tuple[Event | None, dict[str, Any], Any]], decisions: list[Any]) -> None:
-        for (event, doc, _), decision in zip(batch, decisions):
-            if event is None:  # an image review
-                record_review(doc, decision)
-                continue
-            if isinstance(decision, EngineFailure):
-                engine_errors.append({"event_id": event.doc["event_id"], "file": event.file, "line": event.line, "reason": decision.reason})
-                continue
-            if decision["findings"]:
-                record_findings(event, decision["findings"])
-
-    def record_findings(event: Event, found: list[dict[str, Any]]) -> None:
-        context = _context(event.doc)
-        for f in found:
-            findings.extend(_record(store, f, event.doc["event_id"], context))
-
-    def record_review(review: dict[str, Any], decision: Any) -> None:
-        if isinstance(decision, EngineFailure):
-            engine_errors.append({"event_id": review["event_id"], "file": None, "line": None, "reason": decision.reason})
-            return
-        for f in decision["findings"]:
-            blamed = f.get("event_id") or review["event_id"]
-            context = store.event_context(blamed) or _context(review)
-            findings.extend(_record(store, f, blamed, context))
-
-    def flush() -> None:
-        if pending:
-            batch = list(pending)
-            pending.clear()
-            docs = [doc for _, doc, _ in batch]
-            if fast_keys is not None:
-                record_decisions(batch, engine.decide(docs, [key for _, _, key in batch]))
-            else:
-                record_decisions(batch, engine.decide(docs))
-
-    def review(img: dict[str, Any], as_of_ns: int) -> None:
-        """Queue the image's lifecycle review — unless the same facts were reviewed before and
-        nothing was found (a fast key, State.review_key, finds that out without building it)."""
-        ok = fast_keys is not None and engine.shortcut_ok("image_review", img.get("capture_event_id") or f"image:{img['id']}")
-        key = State.review_key(img, as_of_ns, engine.canon.hours) if ok else None
-        if key is not None:
-            known = engine.known(key)
-            if known is not None and not known["findings"]:
-                return
-        doc = state.review_input(img, as_of_ns)
-        if doc is not None:
-            pending.append((None, doc, key))
-
-    def stopped(reason: str) -> Decided:
-        return Decided(counts, findings, invalid, duplicates, engine_errors, latest or 0, fallback=reason)
-
+    run = _Pass(store=store, state=state, engine=engine, spool=spool, owns_patient=owns_patient)
     for chunk in _chunks(logs.ordered(sort=sort), BATCH):
-        parsed_chunk = [parser.parse(line) for line in chunk]
-        # One look-up for the chunk's ids (earlier runs and earlier chunks of this one).
-        known = store.seen_many([p.doc["event_id"] for p in parsed_chunk if not isinstance(p, InputProblem)])
-        new_events: list[Event] = []
-        counts["read"] += len(parsed_chunk)
-        for parsed in parsed_chunk:
-            if isinstance(parsed, InputProblem):
-                counts["invalid"] += 1
-                entry = parsed.as_dict()
-                spool.write(parsed.raw + b"\n")
-                entry["_q"] = [spooled, len(parsed.raw) + 1]
-                spooled += len(parsed.raw) + 1
-                invalid.append(entry)
-                continue
-            event_id = parsed.doc["event_id"]
-            if event_id in known:
-                counts["duplicate"] += 1
-                duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id})
-                continue
-            patient_id = parsed.doc["patient"]["id"]
-            if owns_patient is not None and not owns_patient(patient_id):
-                return stopped("an event was routed to the wrong process")
-            known.add(event_id)
-            new_events.append(parsed)
-            if latest is None or parsed.occurred_ns > latest:
-                latest = parsed.occurred_ns
-            kind = parsed.doc["type"]
-            if fast_keys is not None and parsed.fast is not None and engine.shortcut_ok(kind, event_id):
-                # The state adds only the consents on file to most inputs, and the key reads them
-                # from their signature: the input is built when it is needed (a new fact set).
-                doc = state.input_for(parsed.doc, parsed.occurred_ns) if kind in State.ADDS_MORE_THAN_CONSENTS else None
-                key = fast_keys(parsed.fast, doc or parsed.doc, state.consent_signature(patient_id))
-                decision = engine.known(key)
-                if decision is not None:
-                    if decision["findings"]:
-                        record_findings(parsed, decision["findings"])
-                else:
-                    pending.append((parsed, doc or state.input_for(parsed.doc, parsed.occurred_ns), key))
-            else:
-                pending.append((parsed, state.input_for(parsed.doc, parsed.occurred_ns), None))
-            if kind == "breach_report":
-                state.apply_breach_report(parsed.doc, parsed.occurred_ns)
-            else:
-                state.apply(parsed.doc, parsed.occurred_ns)
-        if state.foreign_reference:
-            return stopped("an event reached an image of a patient decided in another process")
-        counts["decided"] += len(new_events)
-        store.add_events((e.doc, e.occurred_ns) for e in new_events)
-        flush()
+        stop = run.take([parser.parse(line) for line in chunk])
+        if stop is not None:
+            return run.decided(run.latest or 0, fallback=stop)
+        run.flush()
         # Closed lifecycles leave memory: reviewed now (their hours are final) and saved.
         closed = state.evict_closed()
-        if closed and latest is not None:
+        if closed and run.latest is not None:
             for img in closed:
-                review(img, latest)
+                run.review(img, run.latest)
             store.save_state((), ((img["id"], False, img) for img in closed))
-        if on_chunk is not None and not on_chunk(counts["read"]):
-            return stopped("stopped")
+        if on_chunk is not None and not on_chunk(run.counts["read"]):
+            return run.decided(run.latest or 0, fallback="stopped")
 
     # Open lifecycles, judged as of --as-of (default: the latest event seen, this run or before).
-    as_of_ns = resolve_as_of(latest)
+    as_of_ns = resolve_as_of(run.latest)
     for image_id in sorted(state.images):
-        review(state.images[image_id], as_of_ns)
-    flush()
+        run.review(state.images[image_id], as_of_ns)
+        if len(run.pending) >= BATCH:  # (in batches: all open images at once is a peak of memory)
+            run.flush()
+    run.flush()
     if state.foreign_reference:
-        return stopped("an event reached an image of a patient decided in another process")
+        return run.decided(run.latest or 0, fallback="an event reached an image of a patient decided in another process")
     store.save_state(
         ((pid, state.patients[pid]) for pid in sorted(state.touched_patients) if pid in state.patients),
         ((iid, State.is_open(state.images[iid]), state.images[iid]) for iid in sorted(state.touched_images) if iid in state.images),
     )
-    return Decided(counts, findings, invalid, duplicates, engine_errors, as_of_ns)
+    return run.decided(as_of_ns)
 
 
 def decide_in_order(logs: LogSet, *, store: Any, make_state: Callable[[], State], spool_path: str, **options: Any) -> Decided:
@@ -406,7 +436,7 @@ def policy_stamp(policy: PolicySet, engine: Any, previous_digest: str | None) ->
     """The policy that decided (an OPA server's engine knows its bundle's revision), and — when
     it differs from the one the previous run on this state store recorded — that one too, so
     every report says the policy changed between the two runs."""
-    stamp = dict(engine.stamp() if engine is not None and hasattr(engine, "stamp") else policy.stamp())
+    stamp = dict((engine.stamp() if engine is not None else None) or policy.stamp())
     if previous_digest is not None and previous_digest != stamp.get("digest"):
         stamp["previous_digest"] = previous_digest
     return stamp

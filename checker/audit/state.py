@@ -8,6 +8,7 @@ or has been waiting (docs/input.md, `lifecycle`).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from typing import Any, Callable
 
@@ -66,6 +67,165 @@ def iso(ns: int) -> str:
 
 def hours(from_ns: int, to_ns: int) -> float:
     return round((to_ns - from_ns) / NS_PER_HOUR, 3)
+
+
+# ---------------------------------------------------------------------------------------------
+# An image's lifecycle review: its facts, once, rendered as the policy's input and as a cache key.
+
+
+@dataclasses.dataclass(frozen=True)
+class Receiver:
+    event_id: str
+    device: dict[str, Any]
+    on_device: bool
+    hours_on_device_after_record: float | None  # (only once the image is in the record)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReviewFacts:
+    """What the lifecycle review of one image, as of a time, is decided on."""
+
+    event_id: str  # the capture event's id, else "image:<id>"
+    facility: str
+    actor: dict[str, Any]
+    patient: dict[str, Any]
+    image: dict[str, Any]  # with the purposes it was taken for
+    # (capture event id, hours from capture to record transfer — or to the review); None: no capture seen
+    captured: tuple[str, float] | None
+    # (record transfer event id, hours since the transfer); None: not in the record
+    transfer: tuple[str, float] | None
+    # (the capture device, still on it, hours on it after the record transfer or None)
+    capture_device: tuple[dict[str, Any], bool, float | None] | None
+    receivers: tuple[Receiver, ...]
+    wrong_disclosures: tuple[tuple[str, float], ...]  # (event id, hours to the breach report)
+
+    def as_input(self, as_of_ns: int) -> dict[str, Any]:
+        """The image_review input the policy decides."""
+        lifecycle: dict[str, Any] = {"as_of": iso(as_of_ns), "in_record": self.transfer is not None}
+        if self.captured is not None:
+            lifecycle["capture_event_id"], lifecycle["hours_to_record_transfer"] = self.captured
+        if self.transfer is not None:
+            lifecycle["record_transfer_event_id"], lifecycle["hours_since_record_transfer"] = self.transfer
+        if self.capture_device is not None:
+            device, on_device, after_record = self.capture_device
+            lifecycle["capture_device"] = device
+            lifecycle["on_capture_device"] = on_device
+            if after_record is not None:
+                lifecycle["hours_on_capture_device_after_record"] = after_record
+        receivers = []
+        for r in self.receivers:
+            entry: dict[str, Any] = {"event_id": r.event_id, "device": r.device, "on_device": r.on_device}
+            if r.hours_on_device_after_record is not None:
+                entry["hours_on_device_after_record"] = r.hours_on_device_after_record
+            receivers.append(entry)
+        lifecycle["receivers"] = receivers
+        lifecycle["wrong_recipient_disclosures"] = [{"event_id": e, "hours_to_breach_report": h} for e, h in self.wrong_disclosures]
+        return {
+            "schema_version": "1",
+            "event_id": self.event_id,
+            "type": "image_review",
+            "occurred_at": iso(as_of_ns),
+            "facility": self.facility,
+            "actor": self.actor,
+            "patient": self.patient,
+            "image": self.image,
+            "lifecycle": lifecycle,
+        }
+
+    def as_key(self, bucket: Callable[[float], Any]) -> tuple[Any, ...] | None:
+        """The input as engines/canon.py's `canonical` reduces it: the identifiers by their
+        pattern of equalities, hours by `bucket` (their interval between the deadlines), the age
+        as child or adult, the review's time and facility not at all; every other fact verbatim
+        (fact_text). None: an identifier that is not a string."""
+        actor, patient, image = self.actor, self.patient, self.image
+        ids: list[Any] = [self.event_id, actor.get("id")]
+        device = actor.get("device")
+        if isinstance(device, dict):
+            ids.append(device.get("id"))
+            actor = {**actor, "device": {k: v for k, v in device.items() if k != "id"}}
+        ids += [patient.get("id"), image.get("id")]
+        if "file" in image:  # a placeholder too (engines/canon.py, with_file)
+            ids.append(image["file"])
+        age = patient.get("age_years")
+        if isinstance(age, (int, float)) and not isinstance(age, bool):
+            patient = {**patient, "age_years": age < 18}
+        facts: list[Any] = [
+            self.transfer is not None,
+            fact_text({k: v for k, v in actor.items() if k != "id"}),
+            fact_text({k: v for k, v in patient.items() if k != "id"}),
+            fact_text({k: ("<file>" if k == "file" else v) for k, v in image.items() if k != "id"}),
+        ]
+        if self.captured is not None:
+            ids.append(self.captured[0])
+            facts += ["captured", bucket(self.captured[1])]
+        if self.transfer is not None:
+            ids.append(self.transfer[0])
+            facts.append(bucket(self.transfer[1]))
+        if self.capture_device is not None:
+            device, on_device, after_record = self.capture_device
+            ids.append(device.get("id"))
+            facts += ["capture_device", fact_text({k: v for k, v in device.items() if k != "id"}), on_device]
+            if after_record is not None:
+                facts.append(bucket(after_record))
+        for r in self.receivers:
+            ids += [r.event_id, r.device.get("id")]
+            facts += ["receiver", fact_text({k: v for k, v in r.device.items() if k != "id"}), r.on_device]
+            if r.hours_on_device_after_record is not None:
+                facts.append(bucket(r.hours_on_device_after_record))
+        for event_id, delay in self.wrong_disclosures:
+            ids.append(event_id)
+            facts += ["wrong", bucket(delay)]
+        if set(map(type, ids)) != {str}:
+            return None
+        seen: dict[str, int] = {}
+        return ("image_review", tuple(map(seen.setdefault, ids, range(len(ids)))), tuple(facts))
+
+
+def review_facts(img: dict[str, Any], as_of_ns: int) -> ReviewFacts | None:
+    """The facts of an image's lifecycle review as of `as_of_ns` (None: nothing to review — it
+    was deleted from the record)."""
+    if img.get("deleted_from_record"):
+        return None
+    transfer = img.get("record_transfer_at")
+    captured = None
+    if img.get("captured_at") is not None:
+        until = transfer if transfer is not None else as_of_ns
+        captured = (img["capture_event_id"], hours(img["captured_at"], max(until, img["captured_at"])))
+    in_record = (img["record_transfer_event_id"], hours(transfer, as_of_ns)) if transfer is not None else None
+    capture_device = None
+    cap = img.get("capture_device")
+    if cap:
+        after_record = None
+        if transfer is not None:
+            until = img.get("capture_device_deleted_at") or as_of_ns
+            after_record = hours(transfer, max(until, transfer))
+        capture_device = (cap, img.get("capture_device_deleted_at") is None, after_record)
+    receivers = []
+    for r in sorted(img["receivers"].values(), key=lambda r: r["event_id"]):
+        after_record = None
+        if transfer is not None:
+            start = max(transfer, r["received_at"])
+            until = r.get("deleted_at") or as_of_ns
+            after_record = hours(start, max(until, start))
+        receivers.append(Receiver(r["event_id"], r["device"], r.get("deleted_at") is None, after_record))
+    wrong = []
+    for event_id, w in sorted(img["wrong_disclosures"].items()):
+        until = w.get("reported_at") or as_of_ns
+        wrong.append((event_id, hours(w["at"], max(until, w["at"]))))
+    image = dict(img.get("image") or {"id": img["id"]})
+    image["purposes"] = list(img.get("purposes") or [])
+    return ReviewFacts(
+        event_id=img.get("capture_event_id") or f"image:{img['id']}",
+        facility=img.get("facility") or "",
+        actor=img.get("actor") or {"id": "", "role": "unknown"},
+        patient=img.get("patient") or {"id": img["patient_id"]},
+        image=image,
+        captured=captured,
+        transfer=in_record,
+        capture_device=capture_device,
+        receivers=tuple(receivers),
+        wrong_disclosures=tuple(wrong),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,112 +543,14 @@ class State:
 
     def review_input(self, img: dict[str, Any], as_of_ns: int) -> dict[str, Any] | None:
         """The image_review input for one image, as of `as_of_ns` (None: nothing to review)."""
-        if img.get("deleted_from_record"):
-            return None
-        transfer = img.get("record_transfer_at")
-        lifecycle: dict[str, Any] = {"as_of": iso(as_of_ns), "in_record": transfer is not None}
-        if img.get("captured_at") is not None:
-            lifecycle["capture_event_id"] = img["capture_event_id"]
-            until = transfer if transfer is not None else as_of_ns
-            lifecycle["hours_to_record_transfer"] = hours(img["captured_at"], max(until, img["captured_at"]))
-        if transfer is not None:
-            lifecycle["record_transfer_event_id"] = img["record_transfer_event_id"]
-            lifecycle["hours_since_record_transfer"] = hours(transfer, as_of_ns)
-        cap = img.get("capture_device")
-        if cap:
-            lifecycle["capture_device"] = cap
-            lifecycle["on_capture_device"] = img.get("capture_device_deleted_at") is None
-            if transfer is not None:
-                until = img.get("capture_device_deleted_at") or as_of_ns
-                lifecycle["hours_on_capture_device_after_record"] = hours(transfer, max(until, transfer))
-        receivers = []
-        for r in sorted(img["receivers"].values(), key=lambda r: r["event_id"]):
-            entry: dict[str, Any] = {"event_id": r["event_id"], "device": r["device"], "on_device": r.get("deleted_at") is None}
-            if transfer is not None:
-                start = max(transfer, r["received_at"])
-                until = r.get("deleted_at") or as_of_ns
-                entry["hours_on_device_after_record"] = hours(start, max(until, start))
-            receivers.append(entry)
-        lifecycle["receivers"] = receivers
-        wrong = []
-        for event_id, w in sorted(img["wrong_disclosures"].items()):
-            until = w.get("reported_at") or as_of_ns
-            wrong.append({"event_id": event_id, "hours_to_breach_report": hours(w["at"], max(until, w["at"]))})
-        lifecycle["wrong_recipient_disclosures"] = wrong
-        image = dict(img.get("image") or {"id": img["id"]})
-        image["purposes"] = list(img.get("purposes") or [])
-        return {
-            "schema_version": "1",
-            "event_id": img.get("capture_event_id") or f"image:{img['id']}",
-            "type": "image_review",
-            "occurred_at": iso(as_of_ns),
-            "facility": img.get("facility") or "",
-            "actor": img.get("actor") or {"id": "", "role": "unknown"},
-            "patient": img.get("patient") or {"id": img["patient_id"]},
-            "image": image,
-            "lifecycle": lifecycle,
-        }
+        facts = review_facts(img, as_of_ns)
+        return facts.as_input(as_of_ns) if facts is not None else None
 
     @staticmethod
     def review_key(img: dict[str, Any], as_of_ns: int, bucket: Callable[[float], Any]) -> tuple[Any, ...] | None:
         """A cache key for review_input(img, as_of_ns), without building it: equal keys mean equal
         canonical keys (engines/canon.py), hence the same decision (tests/unit/test_fast_keys.py).
-
-        It mirrors review_input line by line, as `canonical` reduces what that builds: the
-        identifiers by their pattern of equalities, hours by `bucket` (their interval between the
-        deadlines), the age as child or adult, the review's time and facility not at all; every
-        other fact verbatim (fact_text). Keep the two in step. None: no key (nothing to review, or an
+        Both are rendered from the same ReviewFacts. None: no key (nothing to review, or an
         identifier that is not a string: review_input and `canonical` will say)."""
-        if img.get("deleted_from_record"):
-            return None
-        transfer = img.get("record_transfer_at")
-        actor = img.get("actor") or {"id": "", "role": "unknown"}
-        patient = img.get("patient") or {"id": img["patient_id"]}
-        image = dict(img.get("image") or {"id": img["id"]})
-        image["purposes"] = list(img.get("purposes") or [])
-        ids: list[Any] = [img.get("capture_event_id") or f"image:{img['id']}", actor.get("id")]
-        device = actor.get("device")
-        if isinstance(device, dict):
-            ids.append(device.get("id"))
-            actor = {**actor, "device": {k: v for k, v in device.items() if k != "id"}}
-        ids += [patient.get("id"), image.get("id")]
-        if "file" in image:  # a placeholder too (engines/canon.py, with_file)
-            ids.append(image["file"])
-        age = patient.get("age_years")
-        if isinstance(age, (int, float)) and not isinstance(age, bool):
-            patient = {**patient, "age_years": age < 18}
-        facts: list[Any] = [
-            transfer is not None,
-            fact_text({k: v for k, v in actor.items() if k != "id"}),
-            fact_text({k: v for k, v in patient.items() if k != "id"}),
-            fact_text({k: ("<file>" if k == "file" else v) for k, v in image.items() if k != "id"}),
-        ]
-        if img.get("captured_at") is not None:
-            ids.append(img["capture_event_id"])
-            until = transfer if transfer is not None else as_of_ns
-            facts += ["captured", bucket(hours(img["captured_at"], max(until, img["captured_at"])))]
-        if transfer is not None:
-            ids.append(img["record_transfer_event_id"])
-            facts.append(bucket(hours(transfer, as_of_ns)))
-        cap = img.get("capture_device")
-        if cap:
-            ids.append(cap.get("id"))
-            facts += ["capture_device", fact_text({k: v for k, v in cap.items() if k != "id"}), img.get("capture_device_deleted_at") is None]
-            if transfer is not None:
-                until = img.get("capture_device_deleted_at") or as_of_ns
-                facts.append(bucket(hours(transfer, max(until, transfer))))
-        for r in sorted(img["receivers"].values(), key=lambda r: r["event_id"]):
-            ids += [r["event_id"], r["device"].get("id")]
-            facts += ["receiver", fact_text({k: v for k, v in r["device"].items() if k != "id"}), r.get("deleted_at") is None]
-            if transfer is not None:
-                start = max(transfer, r["received_at"])
-                until = r.get("deleted_at") or as_of_ns
-                facts.append(bucket(hours(start, max(until, start))))
-        for event_id, w in sorted(img["wrong_disclosures"].items()):
-            ids.append(event_id)
-            until = w.get("reported_at") or as_of_ns
-            facts += ["wrong", bucket(hours(w["at"], max(until, w["at"])))]
-        if set(map(type, ids)) != {str}:
-            return None
-        seen: dict[str, int] = {}
-        return ("image_review", tuple(map(seen.setdefault, ids, range(len(ids)))), tuple(facts))
+        facts = review_facts(img, as_of_ns)
+        return facts.as_key(bucket) if facts is not None else None

@@ -29,6 +29,8 @@ import sys
 import types
 from typing import Any
 
+from checker.engines.base import wire_dumps, wire_loads
+
 
 def main() -> int:
     import regopy
@@ -39,7 +41,7 @@ def main() -> int:
     # the decision failed. Its parser is made to take them, as ours below does.
     regopy.output.json = types.SimpleNamespace(loads=functools.partial(json.loads, strict=False))
 
-    from checker.engines.base import EngineFailure, contract_failure
+    from checker.engines.base import BaseEngine, EngineFailure, contract_failure
     from checker.engines.cached import CachedEngine
 
     # The protocol gets a private copy of stdout; fd 1 goes to stderr, because rego-cpp prints
@@ -71,7 +73,7 @@ def main() -> int:
 
     runner = regopy.Interpreter()
 
-    class Local:
+    class Local(BaseEngine):
         """This process's interpreter behind the engine interface (for CachedEngine)."""
 
         name = "embedded"
@@ -85,17 +87,32 @@ def main() -> int:
         def close(self) -> None:
             pass
 
+    def query(name: str) -> Any:
+        out = runner.query_bundle_entrypoint(bundle, entrypoints[name])
+        if not out.ok():
+            raise _Failed(f"evaluation of {name} failed: {_first_line(Exception(str(out)))}")
+        return wire_loads(out.expressions().json())[0]
+
     def packages(item: Any, names: list[str]) -> Any:
         """{name: the package's value (or lib.basis)} for one input."""
         try:
             runner.set_input(item)
             found = {}
-            for name in names:
-                out = runner.query_bundle_entrypoint(bundle, entrypoints[name])
-                if not out.ok():
-                    return EngineFailure(f"evaluation of {name} failed: {_first_line(Exception(str(out)))}")
-                found[name] = json.loads(out.expressions().json())[0]
+            for group in query_plan(names, entrypoints):
+                if len(group) == 1:
+                    found[group[0]] = query(group[0])
+                    continue
+                # One query of the whole area: its value is the object of its packages' values,
+                # each the value its own entry point gives (what they share of lib is computed
+                # once instead of once a query).
+                area = query(AREA + group[0].split(".", 1)[0])
+                if not isinstance(area, dict):
+                    raise _Failed(f"evaluation of area {group[0].split('.', 1)[0]} gave no object")
+                for name in group:
+                    found[name] = area.get(name.split(".", 1)[1], {})
             return found
+        except _Failed as exc:
+            return EngineFailure(str(exc))
         except KeyError as exc:
             return EngineFailure(f"no such rule package: {exc}")
         except Exception as exc:
@@ -125,9 +142,10 @@ def main() -> int:
         engine = CachedEngine(engine, deadline_thresholds=thresholds, exact_keys=False, rules=rules, overlay=overlay)
 
     for line in stdin:
-        batch = json.loads(line)
+        batch = wire_loads(line)
         if isinstance(batch, dict) and batch.get("stats"):  # {"stats": true}: this worker's cache counts (serve's /metrics)
-            stdout.write(json.dumps({"lookups": getattr(engine, "lookups", 0), "misses": getattr(engine, "misses", 0)}) + "\n")
+            stats = engine.cache_stats()
+            stdout.write(json.dumps({"lookups": stats["lookups"], "misses": stats["misses"]}) + "\n")
             stdout.flush()
             continue
         if isinstance(batch, dict):  # {"rules": [[input, [package, …]], …]}: package results, uncached
@@ -135,14 +153,42 @@ def main() -> int:
         else:
             found = engine.decide(batch)
         results = [{"error": r.reason} if isinstance(r, EngineFailure) else {"ok": r} for r in found]
-        stdout.write(json.dumps(results, ensure_ascii=False) + "\n")
+        stdout.write(wire_dumps(results) + "\n")
         stdout.flush()
     return 0
 
 
+class _Failed(Exception):
+    """A query of the policy failed (its reason)."""
+
+
+# An area's entry point ("area:consent" → data.clinimg.rules.consent): one query for several of
+# its packages. Measured (regopy 1.5.2, scripts/engine_cost.py): a query costs ~0.15–0.2 ms
+# before any rule is looked at, an area little more than that plus its packages' own work —
+# the consent area's 12 packages 0.83 ms in one query against 2.8 ms one by one.
+AREA = "area:"
+# From this many packages of one area wanted for one input, its area is queried instead.
+AREA_FROM = 3
+
+
+def query_plan(names: list[str], entrypoints: dict[str, str]) -> list[list[str]]:
+    """The queries deciding `names` for one input: each a package alone, or several packages of
+    one area answered by one query of that area."""
+    by_area: dict[str, list[str]] = {}
+    for name in names:
+        by_area.setdefault(name.split(".", 1)[0] if "." in name else "", []).append(name)
+    plan: list[list[str]] = []
+    for area, wanted in by_area.items():
+        if area and len(wanted) >= AREA_FROM and AREA + area in entrypoints:
+            plan.append(wanted)
+        else:
+            plan.extend([name] for name in wanted)
+    return plan
+
+
 def rule_entrypoints(modules: list[list[str]]) -> list[tuple[str, str]]:
-    """(name, entry point) of every rule package clinimg.rules.<area>.<rule> ("area.rule") and
-    of lib.basis ("basis")."""
+    """(name, entry point) of every rule package clinimg.rules.<area>.<rule> ("area.rule"), of
+    every area ("area:<area>", all its packages) and of lib.basis ("basis")."""
     found = {"basis": "clinimg/lib/basis"}
     for path, source in modules:
         if path.endswith("_test.rego"):
@@ -150,6 +196,7 @@ def rule_entrypoints(modules: list[list[str]]) -> list[tuple[str, str]]:
         m = re.search(r"^package\s+clinimg\.rules\.(\w+)\.(\w+)\s*$", source, re.M)
         if m:
             found[f"{m.group(1)}.{m.group(2)}"] = f"clinimg/rules/{m.group(1)}/{m.group(2)}"
+            found[AREA + m.group(1)] = f"clinimg/rules/{m.group(1)}"
     return sorted(found.items())
 
 

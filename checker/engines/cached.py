@@ -8,17 +8,26 @@ hospital's own Rego or waivers the key is the whole input (they may read anythin
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 import orjson
 
-from .base import Decision, EngineFailure
+from .base import BaseEngine, Decision, EngineFailure
 from .canon import Canonicalizer, restore
 from .rulecache import UNSAFE, RuleCache, RuleSet, combine, unrestore
 
-MAX_ENTRIES = 500_000
+# Entries kept (whole-input decisions, fast keys): a dull log needs a few thousand; on a hospital's
+# varied log nearly every input is new and these rarely hit, so they are bounded for memory (a
+# decision with its findings is a kilobyte or two; a fast key holds its line's shape).
+MAX_ENTRIES = 100_000
+RULE_SLICE = 256
 _MARK = "\u27e6"
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.blake2b(key.encode(), digest_size=16).digest()
 
 
 def _entry(decision: Decision) -> tuple[Decision, bool]:
@@ -26,7 +35,7 @@ def _entry(decision: Decision) -> tuple[Decision, bool]:
     return decision, _MARK in json.dumps(decision, ensure_ascii=False)
 
 
-class CachedEngine:
+class CachedEngine(BaseEngine):
     """An engine in front of another: identical decisions, each distinct fact set decided once.
 
     With `rules` (engines/rulecache.py; the inner engine then has `evaluate_rules`) a whole
@@ -52,10 +61,20 @@ class CachedEngine:
         # A waiver naming a placeholder-like id could match a canonical input: then no shortcuts.
         self.exact_keys = exact_keys if rules is None else any(_MARK in str(e) for e in self.waived_events)
         # key → (decision for the canonical input, whether it holds placeholders to restore)
-        self._cache: dict[str, tuple[Decision, bool]] = {}
+        # (by a 128-bit BLAKE2b digest of the key's text: a whole input's canonical text runs to kilobytes)
+        self._cache: dict[bytes, tuple[Decision, bool]] = {}
         self._fast: dict[Any, tuple[Decision, bool]] = {}
         self.misses = 0
         self.lookups = 0  # inputs asked for (serve's /metrics: hit ratio = 1 - misses / lookups)
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def stamp(self) -> dict[str, str] | None:
+        return self.inner.stamp()
+
+    def shortcuts(self) -> Canonicalizer | None:
+        return None if self.exact_keys else self.canon
 
     def shortcut_ok(self, kind: Any, event_id: Any) -> bool:
         """May an input of this type and event id be answered from a fast key (`known`)? Not
@@ -68,6 +87,9 @@ class CachedEngine:
         if self.exact_keys or (self.rules is not None and not self.rules.whole_key_ok(item.get("type"))):
             return "=" + json.dumps(item, sort_keys=True, ensure_ascii=False, separators=(",", ":")), []
         return self.canon.canonical(item)
+
+    def cache_stats(self) -> dict[str, int]:
+        return {"lookups": self.lookups, "misses": self.misses, "alive": 1}
 
     def decide(self, inputs: list[dict[str, Any]], fast_keys: list[Any] | None = None) -> list[Decision | EngineFailure]:
         """fast_keys: per input, a cheaper key with the same meaning (Canonicalizer.fast_key), or
@@ -96,7 +118,7 @@ class CachedEngine:
             slow.append((i, key, originals))
         missing: dict[str, dict[str, Any]] = {}
         for i, key, originals in slow:
-            if key not in self._cache and key not in missing:
+            if _digest(key) not in self._cache and key not in missing:
                 # The canonical input itself is decided (placeholders and all), so its decision
                 # can be mapped back to any input with the same key.
                 missing[key] = json.loads(key) if originals else inputs[i]
@@ -104,7 +126,7 @@ class CachedEngine:
         if missing and self.shared is not None:
             # Another process of this audit may have decided some of them already.
             for key, decision in self.shared.get_many(list(missing)).items():
-                self._cache[key] = _entry(decision)
+                self._cache[_digest(key)] = _entry(decision)
                 del missing[key]
         if missing:
             self.misses += len(missing)
@@ -116,9 +138,9 @@ class CachedEngine:
                 # is a decision naming an id where no placeholder can stand (_PerInput).
                 fresh[key] = result if isinstance(result, (EngineFailure, _PerInput)) else _entry(result)
                 if not isinstance(result, (EngineFailure, _PerInput)) and len(self._cache) < MAX_ENTRIES:
-                    self._cache[key] = fresh[key]  # type: ignore[assignment]
+                    self._cache[_digest(key)] = fresh[key]  # type: ignore[assignment]
         for i, key, originals in slow:
-            entry = self._cache.get(key) or fresh[key]
+            entry = self._cache.get(_digest(key)) or fresh[key]
             if isinstance(entry, EngineFailure):
                 out[i] = entry
                 continue
@@ -151,7 +173,10 @@ class CachedEngine:
         first: dict[str, tuple[int, list[str]]] = {}
         for i, key, originals in slow:
             first.setdefault(key, (i, originals))
-        decided = self._decide_real([inputs[first[key][0]] for key in missing])
+        firsts = [inputs[first[key][0]] for key in missing]
+        # In slices: a whole chunk's per-rule keys, requests and replies at once were a peak of
+        # ~130 MB on a varied log (the results are the same: each slice's are cached for the next).
+        decided = [d for at in range(0, len(firsts), RULE_SLICE) for d in self._decide_real(firsts[at:at + RULE_SLICE])]
         out: list[Any] = []
         for key, decision in zip(missing, decided):
             if isinstance(decision, EngineFailure):

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import EngineError
 from ..policy import PolicySet, RegoModule, with_origins
 from ..policylint import statements
-from .base import Decision, EngineFailure, run_in_threads
+from .base import BaseEngine, Decision, EngineFailure, run_in_threads, wire_dumps, wire_loads
 
 BATCH = 256
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -57,7 +57,7 @@ class _Worker:
             return None
         if not answer:
             return None
-        return json.loads(answer)
+        return wire_loads(answer)
 
     def decide(self, batch_json: str) -> list[dict[str, Any]] | None:
         return self._roundtrip(batch_json)
@@ -129,7 +129,7 @@ def find_start_crash(policy: PolicySet) -> list[str]:
     return found
 
 
-class EmbeddedEngine:
+class EmbeddedEngine(BaseEngine):
     """regopy behind the engine interface.
 
     workers: how many interpreter processes decide in parallel (one per core is right).
@@ -176,7 +176,7 @@ class EmbeddedEngine:
         """For each (input, packages): {package: its value} — "area.rule" for
         data.clinimg.rules.area.rule, "basis" for lib.basis — on the first worker, never cached
         there (engines/rulecache.py caches them)."""
-        return self._run_batch(0, [json.dumps([item, names], ensure_ascii=False) for item, names in requests], rules=True)
+        return self._run_batch(0, [wire_dumps([item, names]) for item, names in requests], rules=True)
 
     def _run_batch(self, slot: int, items: list[str], rules: bool = False) -> list[Decision | EngineFailure]:
         worker = self._get_worker(slot)

@@ -25,7 +25,7 @@ import urllib.parse
 from typing import Any
 
 from ..errors import CheckerError, EngineError
-from .base import Decision, EngineFailure, contract_failure
+from .base import BaseEngine, Decision, EngineFailure, contract_failure
 
 PACKAGE = "clinimg"
 RULE = "decision"
@@ -57,7 +57,7 @@ def _short(text: Any, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-class OpaServerEngine:
+class OpaServerEngine(BaseEngine):
     """Engine protocol over an OPA server's REST API."""
 
     name = "opa"

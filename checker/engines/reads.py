@@ -16,7 +16,9 @@ analysis gives up to "everything" on whatever form it does not know.
 
 It also finds each package's *type guards*: when every definition of its effect sets (deny,
 escalate, warn, obligation) requires `input.type == "x"` (or `input.type in {…}`) at the top of
-its body, the package raises nothing for inputs of other types and is not even looked at for them.
+its body — itself, or through what its top-level statements need: a lib or package rule that is
+true, a set it iterates or counts that is non-empty, only for some types (`_TypeGuards`) — the
+package raises nothing for inputs of other types and is not even looked at for them.
 
 Which reads may be abstracted (ids as placeholders, hours as their interval, ages as child or
 adult — engines/canon.py) is decided per package in engines/rulecache.py from these reads and
@@ -57,6 +59,7 @@ class Definition:
     paths: set[tuple[str, ...]]
     local_refs: set[str]
     lib_refs: set[str]
+    lib_aliases: frozenset[str] = frozenset()  # the module's names for data.clinimg.lib
 
     def names(self) -> set[str]:
         return set(re.findall(r"\.([A-Za-z_][A-Za-z0-9_]*)", self.masked)) | set(_LITERAL.findall(self.text))
@@ -89,6 +92,9 @@ class RuleReads:
     # Every effect set is defined as a partial set (`deny contains …`): decide.rego's contract
     # for a hospital's rules (an array there is a violation JSON cannot tell from a set).
     sets_ok: bool = True
+    # For lib.basis: its value for an input of a type outside guard_types (JSON text), when its
+    # definition is an `else` chain whose branches hold only for those types (_else_chain).
+    otherwise: str | None = None
 
     def inert_for(self, kind: object) -> bool:
         return self.guard_types is not None and isinstance(kind, str) and kind not in self.guard_types
@@ -163,7 +169,8 @@ def parse_module(source: str) -> Package:
             elif not (ref == ".clinimg.config" or ref.startswith(".clinimg.config.")):
                 paths.add(ROOT)
         local_refs = set(_IDENT.findall(chunk_masked))
-        definitions.append(Definition(name, m.group(1), chunk, chunk_masked, paths, local_refs, lib_refs))
+        lib_aliases = frozenset(a for a, t in aliases.items() if t == "data.clinimg.lib")
+        definitions.append(Definition(name, m.group(1), chunk, chunk_masked, paths, local_refs, lib_refs, lib_aliases))
     return Package(name, definitions)
 
 
@@ -176,26 +183,124 @@ def minimal(paths: Iterable[tuple[str, ...]]) -> frozenset[tuple[str, ...]]:
     return frozenset(out)
 
 
-def _guards(definition: Definition) -> set[str] | None:
-    """The types a body requires at its top level (`input.type == "x"`), or None."""
+def _statements(definition: Definition) -> list[str] | None:
+    """The top-level statements of a definition's body — of its rule body (`… if {` or `… if
+    expr`) or of its set or array comprehension (`name := {x |`) — or None when it has no such
+    body (a value, a default, an `else` chain: always defined, for all we know)."""
     masked = definition.masked
-    if re.search(r"(?<![\w.])else\b", masked) or "{" not in masked.split("\n", 1)[0]:
+    if re.match(r"default\b", masked) or re.search(r"(?<![\w.])else\b", masked):
         return None
-    depth, line_start, found = 0, 0, None
-    for i, ch in enumerate(masked + "\n"):
-        if ch == "\n":
-            if depth == 1:
-                statement = definition.text[line_start:i].strip()
-                g = _GUARD.match(statement)
-                if g:
-                    types = {g.group(1)} if g.group(1) is not None else set(_LITERAL.findall(g.group(2)))
-                    found = types if found is None else found & types
-            line_start = i + 1
+    head, _, rest = masked.partition("\n")
+    body_follows = re.search(r"(?<![\w.])if\s*\{\s*$", head) or re.search(r":=\s*[{\[]\s*[A-Za-z_]\w*\s*\|\s*$", head)
+    if not body_follows:
+        one_line = re.search(r"(?<![\w.])if\s+(?!\{)(.*)$", head)
+        if one_line and not rest.strip():
+            start = head.index(one_line.group(1))
+            return [definition.text[start:len(head)].strip()]
+        return None
+    out, depth, start = [], 1, len(head) + 1
+    for i in range(len(head) + 1, len(masked) + 1):
+        ch = masked[i] if i < len(masked) else "\n"
+        if ch in "\n;" and depth == 1:
+            statement = definition.text[start:i].strip()
+            if statement:
+                out.append(statement)
+            start = i + 1
         elif ch in "{[(":
             depth += 1
         elif ch in "}])":
             depth -= 1
-    return found
+            if depth == 0:
+                statement = definition.text[start:i].strip()
+                if statement:
+                    out.append(statement)
+                break
+    return out
+
+
+_REF = r"(?:([A-Za-z_]\w*)\.)?([A-Za-z_]\w*)"
+_SOME_IN = re.compile(rf"^some\s+[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)?\s+in\s+{_REF}$")
+_COUNT_POSITIVE = re.compile(rf"^count\(\s*{_REF}\s*\)\s*(?:>\s*0|>=\s*1|!=\s*0)$")
+_BARE = re.compile(rf"^{_REF}$")
+
+
+class _TypeGuards:
+    """For which input types a definition can hold — a rule be true, a set or comprehension be
+    non-empty — followed through the definitions its top-level statements need, in its package
+    and lib (None: any type, as far as this knows). A body holds only if every top-level statement
+    does, so each statement's types bound the body's:
+
+    - `input.type == "x"` / `input.type in {…}`: those types;
+    - `some x in S` and `count(S) > 0`: the types for which S can be non-empty;
+    - a bare reference `R` (to a rule without arguments, defined only by bodies): the types for
+      which R can be true (an undefined or false expression fails the body).
+
+    A name a body binds itself (`x := …`, `some x`) is the body's variable, not a rule: unknown."""
+
+    def __init__(self, own: dict[str, list[Definition]], lib: dict[str, list[Definition]]) -> None:
+        self.own, self.lib = own, lib
+        self._memo: dict[tuple[int, str], frozenset[str] | None] = {}
+        self._alive: list[Definition] = []
+
+    def holds_for(self, definitions: list[Definition], what: str) -> frozenset[str] | None:
+        """The union over definitions (one name's) of their body's types; None if any is
+        unbounded. what: "true" (a rule) or "nonempty" (a set, a comprehension)."""
+        if not definitions:
+            return None
+        found: set[str] = set()
+        for d in definitions:
+            key = (id(d), what)
+            if key not in self._memo:
+                self._alive.append(d)  # (its id stays its own while memoised)
+                self._memo[key] = None  # (a cycle: unbounded)
+                self._memo[key] = self._body(d, what)
+            t = self._memo[key]
+            if t is None:
+                return None
+            found |= t
+        return frozenset(found)
+
+    def _kind_ok(self, d: Definition, what: str) -> bool:
+        head = d.masked.split("\n", 1)[0]
+        if what == "nonempty":  # a partial set, or a comprehension
+            return bool(re.match(rf"{d.name}\s+contains\b", head) or re.search(r":=\s*[{\[]\s*[A-Za-z_]\w*\s*\|\s*$", head))
+        # true: a rule whose value exists only when its body holds (not a set: an empty set is true)
+        return bool(re.match(rf"{d.name}\s*(?::=|=(?!=)|if\b)", head)) and not re.search(r":=\s*[{\[]\s*[A-Za-z_]\w*\s*\|", head)
+
+    def _body(self, d: Definition, what: str) -> frozenset[str] | None:
+        if not self._kind_ok(d, what):
+            return None
+        statements = _statements(d)
+        if statements is None:
+            return None
+        bound: frozenset[str] | None = None
+        for statement in statements:
+            t = self._statement(statement, d, statements)
+            if t is not None:
+                bound = t if bound is None else bound & t
+        return bound
+
+    def _statement(self, statement: str, d: Definition, statements: list[str]) -> frozenset[str] | None:
+        g = _GUARD.match(statement)
+        if g:
+            return frozenset({g.group(1)} if g.group(1) is not None else _LITERAL.findall(g.group(2)))
+        for pattern, what in ((_SOME_IN, "nonempty"), (_COUNT_POSITIVE, "nonempty"), (_BARE, "true")):
+            m = pattern.match(statement)
+            if m:
+                return self.holds_for(self._resolve(m.group(1), m.group(2), d, statements), what)
+        return None
+
+    def _resolve(self, prefix: str | None, name: str, d: Definition, statements: list[str]) -> list[Definition]:
+        in_lib = d.package == "clinimg.lib"
+        if prefix is not None:
+            return self.lib.get(name, []) if prefix in d.lib_aliases and not in_lib else []
+        body = "\n".join(statements)
+        some_vars = {v for m in re.finditer(r"(?<![\w.])some\s+([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)", body) for v in re.split(r"\s*,\s*", m.group(1))}
+        head_args = re.search(r"\(([^()]*)\)", d.masked.split("\n", 1)[0].split(" if")[0])
+        if name in {"input", "data", "true", "false", "null"} or name in some_vars or re.search(rf"(?<![\w.]){name}\s*(?::=|=(?!=))", body) \
+                or (head_args and re.search(rf"(?<![\w.]){name}\b", head_args.group(1))):
+            return []  # bound in the body (or an argument of the head): a variable
+        return (self.lib if in_lib else self.own).get(name, [])
 
 
 OPAQUE = ("basis",)
@@ -260,13 +365,16 @@ def analyse(sources: Iterable[str], opaque: Iterable[str] = OPAQUE) -> dict[str,
             continue  # decide.rego reads data.clinimg.rules[area][rule] only
         paths, prints, uses, names = closure(definitions, definitions)
         effects = [d for d in definitions if d.name in EFFECT_SETS]
-        guard_types: set[str] | None = set()
-        for d in effects:
-            g = _guards(d)
-            if g is None or guard_types is None:
-                guard_types = None
-                continue
-            guard_types |= g
+        own_by_name: dict[str, list[Definition]] = {}
+        for d in definitions:
+            own_by_name.setdefault(d.name, []).append(d)
+        guards = _TypeGuards(own_by_name, lib_by_name)
+        guard_types: frozenset[str] | None = frozenset()
+        for effect in EFFECT_SETS:
+            mine = own_by_name.get(effect, [])
+            if mine and guard_types is not None:
+                g = guards.holds_for(mine, "nonempty")
+                guard_types = None if g is None else guard_types | g
         sets_ok = all(re.match(rf"{d.name}\s+contains\b", d.masked) for d in effects)
         out[f"{parts[2]}.{parts[3]}"] = RuleReads(parts[2], parts[3], minimal(paths), frozenset(prints),
                                                   None if guard_types is None else frozenset(guard_types), frozenset(uses), frozenset(names), sets_ok)
@@ -274,5 +382,42 @@ def analyse(sources: Iterable[str], opaque: Iterable[str] = OPAQUE) -> dict[str,
     paths, prints, uses, names = closure(basis, lib) if basis else ({ROOT}, set(), set(), set())
     if uses:  # (an opaque value computed from another: not supported, read everything)
         paths.add(ROOT)
-    out["basis"] = RuleReads("", "basis", minimal(paths), frozenset(prints), None, frozenset(), frozenset(names))
+    chain = _else_chain(basis[0], _TypeGuards(lib_by_name, lib_by_name)) if len(basis) == 1 else None
+    out["basis"] = RuleReads("", "basis", minimal(paths), frozenset(prints), chain[0] if chain else None, frozenset(), frozenset(names),
+                             otherwise=chain[1] if chain else None)
     return out
+
+
+def _else_chain(definition: Definition, guards: _TypeGuards) -> tuple[frozenset[str], str] | None:
+    """(the types any branch can hold for, the text of the final constant) of a definition
+    `x := a if {…} else := b if {…} … else := <constant>` whose every branch but the last holds
+    only for some types (_TypeGuards): for any other type its value is that constant."""
+    masked = definition.masked
+    cuts, depth = [], 0
+    for m in re.finditer(r"[{}\[\]()]|(?<![\w.])else\b", masked):
+        token = m.group()
+        if token in "{[(":
+            depth += 1
+        elif token in "}])":
+            depth -= 1
+        elif depth == 0:
+            cuts.append(m.start())
+    if not cuts:
+        return None
+    last = re.fullmatch(r'else\s*:=\s*(null|true|false|-?\d+|"[^"\\]*")\s*', definition.text[cuts[-1]:].strip())
+    if not last:
+        return None
+    types: set[str] = set()
+    starts = [0] + cuts[:-1]
+    for n, start in enumerate(starts):
+        end = cuts[n]
+        text = definition.text[start:end].strip()
+        branch_masked = masked[start:end].strip()
+        if n:  # `else := v if {…}` as a definition of its own: `name := v if {…}`
+            text, branch_masked = definition.name + " " + text[4:].lstrip(), definition.name + " " + branch_masked[4:].lstrip()
+        branch = dataclasses.replace(definition, text=text, masked=branch_masked)
+        found = guards.holds_for([branch], "true")
+        if found is None:
+            return None
+        types |= found
+    return frozenset(types), last.group(1)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import CheckerError
 from ..policy import PolicySet, RegoModule
-from .base import Decision, EngineFailure, contract_failure
+from .base import BaseEngine, Decision, EngineFailure, contract_failure
 
 INSTALL_HINT = (
     "the reference OPA engine is not installed: "
@@ -39,7 +39,7 @@ def new_opa(modules: list[RegoModule] | tuple[RegoModule, ...], data: dict[str, 
     return engine
 
 
-class ReferenceEngine:
+class ReferenceEngine(BaseEngine):
     name = "reference"
 
     def __init__(self, policy: PolicySet) -> None:

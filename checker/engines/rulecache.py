@@ -162,6 +162,11 @@ class RuleSet:
     def key(self, name: str, doc: dict[str, Any], values: str = "") -> tuple[str, list[str]]:
         """(the package's cache key for `doc`, placeholder number → the string it stands for).
         values: the text of the opaque lib values it uses (reads.OPAQUE), if any."""
+        reads = self.reads[name]
+        if reads.otherwise is not None and reads.inert_for(doc.get("type")):
+            # lib.basis of an input no branch of its `else` chain can hold for: the chain's
+            # constant, whatever else the input holds (one key for all such inputs).
+            return values + "\0otherwise", []
         proj = project(doc, self.paths[name])
         if self.mode[name] == "vetted":
             proj = _named_fields(proj, self.paths[name], self.reads[name].names)

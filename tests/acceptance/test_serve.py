@@ -18,7 +18,7 @@ import pytest
 import requests
 from opa_client import OpaClient
 
-from checker.engines.base import EngineFailure
+from checker.engines.base import BaseEngine, EngineFailure
 from checker.engines.embedded import EmbeddedEngine
 from checker.policy import PolicySet
 from checker.server import DecisionService, EnginePool, ServeOptions, create_app
@@ -349,7 +349,7 @@ def test_300_concurrent_requests_from_6_threads(server, expected, policy):
 # Failing closed: an engine that cannot decide is a 500, never a permit
 
 
-class _BrokenEngine:
+class _BrokenEngine(BaseEngine):
     name = "broken"
 
     def decide(self, inputs):

@@ -13,7 +13,7 @@ import pytest
 import requests
 from opa_client.opa import OpaClient
 
-from checker.engines.base import EngineFailure
+from checker.engines.base import BaseEngine, EngineFailure
 from checker.policy import PolicySet
 from checker.server import DecisionService, EnginePool, ServeOptions, create_app
 from tests.conftest import EXAMPLES, ROOT
@@ -183,7 +183,7 @@ def test_health_states_the_policy_digest_and_workers(server, policy):
     assert body["workers"]["size"] == 2 and body["workers"]["alive"] == 2
 
 
-class _BrokenEngine:
+class _BrokenEngine(BaseEngine):
     name = "broken"
 
     def decide(self, inputs):

@@ -118,3 +118,23 @@ def test_no_module_imports_another_modules_private_names() -> None:
         for target, names, line in _imports(module):
             offenders += [f"{MODULES[module].relative_to(ROOT)}:{line}: {target}.{n}" for n in names if n.startswith("_") and not n.startswith("__")]
     assert offenders == []
+
+
+def test_engines_are_asked_through_the_protocol_never_probed() -> None:
+    """The runner, API and server call the engine protocol (engines/base.Engine: start, stamp,
+    shortcuts, shortcut_ok, known, decide, close) — no hasattr/getattr on an engine — and every
+    engine class has its defaults (BaseEngine). Not engines though they decide: a worker process's
+    handle, the pool that lends engines, the protocol itself, and serve's DecisionService (the
+    endpoints' one way to a decision, which asks the pool)."""
+    probes, engines = [], []
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr") and node.args:
+                if "engine" in ast.unparse(node.args[0]).lower():
+                    probes.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+            if isinstance(node, ast.ClassDef) and any(isinstance(b, ast.FunctionDef) and b.name == "decide" for b in node.body):
+                engines.append((module, node))
+    assert probes == []
+    plain = [f"{m}.{c.name}" for m, c in engines if c.name not in ("_Worker", "EnginePool", "Engine", "DecisionService") and "BaseEngine" not in {ast.unparse(b) for b in c.bases}]
+    assert len(engines) >= 5 and plain == []

@@ -104,3 +104,81 @@ def test_a_hospital_rule_breaking_the_contract_is_left_to_the_whole_policy() -> 
     as_array = _rule('deny := [{"rule": "local.x", "message": "m", "guide": "g", "remedy": "r"}]')
     assert not RuleSet(sources + [as_array], Canonicalizer([24])).decide_ok
     assert RuleSet(sources + [_rule("deny contains f if {\n\tinput.x\n\tf := {}\n}")], Canonicalizer([24])).decide_ok
+
+
+GUARDED_LIB = '''package clinimg.lib
+
+picked contains c if {
+	input.type == "capture"
+	some c in object.get(input, "consents", [])
+}
+
+picked contains c if {
+	input.type in {"disclosure", "receipt"}
+	some c in object.get(input, "consents", [])
+}
+
+open_set contains c if {
+	some c in object.get(input, "consents", [])
+}
+
+urgent if {
+	input.type == "capture"
+	input.urgent == true
+}
+
+default flagged := false
+
+flagged if input.type == "capture"
+
+basis := "a" if {
+	input.type == "disclosure"
+	input.urgent == true
+} else := "b" if {
+	input.type == "capture"
+} else := null
+'''
+
+
+def _guard(body: str) -> frozenset[str] | None:
+    return analyse([GUARDED_LIB, _rule(body)])["local.x"].guard_types
+
+
+def test_type_guards_are_followed_through_what_a_body_needs() -> None:
+    # A set it iterates or counts, a rule that must be true, a comprehension over a guarded set.
+    assert _guard("deny contains f if {\n\tsome c in lib.picked\n\tf := {}\n}") == {"capture", "disclosure", "receipt"}
+    assert _guard("deny contains f if {\n\tcount(lib.picked) > 0\n\tf := {}\n}") == {"capture", "disclosure", "receipt"}
+    assert _guard("deny contains f if {\n\tlib.urgent\n\tf := {}\n}") == {"capture"}
+    assert _guard("mine := {c |\n\tsome c in lib.picked\n\tc.x == 1\n}\n\ndeny contains f if {\n\tcount(mine) > 0\n\tf := {}\n}") == {
+        "capture", "disclosure", "receipt"}
+    assert _guard("deny contains f if {\n\tlib.urgent\n\tsome c in lib.picked\n\tf := {}\n}") == {"capture"}  # both must hold
+
+
+def test_type_guards_give_up_where_a_body_may_hold_for_any_type() -> None:
+    assert _guard("deny contains f if {\n\tsome c in lib.open_set\n\tf := {}\n}") is None  # one definition unguarded
+    assert _guard("deny contains f if {\n\tnot lib.urgent\n\tf := {}\n}") is None  # `not`: holds where urgent does not
+    assert _guard("deny contains f if {\n\tlib.flagged\n\tf := {}\n}") is None  # a default: always defined
+    assert _guard("deny contains f if {\n\tlib.picked\n\tf := {}\n}") is None  # an empty set is true
+    assert _guard("deny contains f if {\n\tcount(lib.picked) == 0\n\tf := {}\n}") is None
+    assert _guard("deny contains f if {\n\tevery c in lib.picked { c.x }\n\tf := {}\n}") is None  # every over nothing holds
+    # A variable of the body that shares a rule's name is the variable.
+    assert _guard("urgent := true\n\ndeny contains f if {\n\tsome urgent in object.get(input, \"xs\", [])\n\turgent\n\tf := {}\n}") is None
+    assert _guard("deny contains f if {\n\tsome c in lib.picked\n\tf := {}\n}\n\ndeny contains f if {\n\tinput.x\n\tf := {}\n}") is None
+
+
+def test_basis_of_an_input_no_branch_holds_for_is_the_final_constant() -> None:
+    found = analyse([GUARDED_LIB, _rule("deny contains f if {\n\tf := {}\n}")])["basis"]
+    assert found.guard_types == {"disclosure", "capture"} and found.otherwise == "null"
+    rules = RuleSet([GUARDED_LIB, _rule("deny contains f if {\n\tf := {}\n}")], Canonicalizer([24]))
+    assert rules.key("basis", {"type": "receipt", "urgent": True})[0] == rules.key("basis", {"type": "device_deletion"})[0]
+    assert rules.key("basis", {"type": "disclosure", "urgent": True})[0] != rules.key("basis", {"type": "disclosure"})[0]
+    # A branch holding for any type: no constant.
+    lib = GUARDED_LIB.replace('} else := "b" if {\n\tinput.type == "capture"\n}', '} else := "b" if {\n\tinput.urgent\n}')
+    assert analyse([lib, _rule("deny contains f if {\n\tf := {}\n}")])["basis"].otherwise is None
+
+
+def test_the_shipped_consent_family_is_inert_for_events_without_consent_purposes() -> None:
+    found = analyse([m.source for m in load_modules() if not m.is_test])
+    for name in ("consent.child_guardian", "consent.competent_adult", "consent.written_form", "collection.emergency", "collection.consent_required"):
+        assert found[name].inert_for("record_transfer") and found[name].inert_for("device_deletion"), name
+    assert not found["consent.competent_adult"].inert_for("disclosure")
