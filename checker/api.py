@@ -409,7 +409,7 @@ def audit(
     from .fhir.logs import FhirLogs
 
     with tempfile.TemporaryDirectory(prefix="clinimg-fhir-") as scratch:
-        fhir_logs = FhirLogs(fhir_paths, scratch)
+        fhir_logs = FhirLogs(fhir_paths, scratch, as_of=as_of)
         logs = [p for p in paths if p not in fhir_paths] + [fhir_logs.path]
         return _run_audit(logs, policy, engine=engine, opa=opa, as_of=as_of, state=state, quarantine=quarantine,
                           progress=progress, notice=notice, workers=workers, cache=cache, amend_report=fhir_logs.amend)

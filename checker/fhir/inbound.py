@@ -64,6 +64,18 @@ class FhirEvent:
     doc: dict[str, Any]
 
 
+# The event id suffix of a grant's lapse (`provision.period.end`): a withdrawal that happens only
+# once that end is reached, so one dated after the moment decided is not yet in force.
+LAPSE_SUFFIX = "#end"
+
+
+def is_lapse(doc: dict[str, Any]) -> bool:
+    """Whether an event is the lapse of a granted Consent's period (made by the mapping)."""
+    consent = doc.get("consent")
+    return (doc.get("type") == "consent" and isinstance(consent, dict) and consent.get("status") == "withdrawn"
+            and str(doc.get("event_id", "")).endswith(LAPSE_SUFFIX))
+
+
 @dataclasses.dataclass
 class FhirRead:
     """What FHIR input gave: events, unmapped resources, and counts per resource type."""
@@ -883,7 +895,7 @@ class Mapper:
                 for key in ("image_ids", "recipients"):
                     if key in consent:
                         lapse[key] = consent[key]
-                docs.append({**base, "event_id": base["event_id"] + suffix + "#end", "occurred_at": end, "consent": lapse})
+                docs.append({**base, "event_id": base["event_id"] + suffix + LAPSE_SUFFIX, "occurred_at": end, "consent": lapse})
 
         root = m.provision
         root_status = status
@@ -1048,7 +1060,13 @@ def request_from_events(path: str, docs: list[dict[str, Any]]) -> dict[str, Any]
         raise CheckerError(f"{path}: a FHIR request holds exactly one proposed capture (Media, DocumentReference) or disclosure (AuditEvent); found {len(chosen)}")
     request = json.loads(json.dumps(chosen[0]))
     patient_id = request["patient"]["id"]
-    request["consents"] = [d["consent"] for d in docs if d["type"] == "consent" and d["patient"]["id"] == patient_id]
+    from ..audit.state import parse_ns
+
+    # A consent whose period ends after the proposed action still covers it: its lapse is not on
+    # file yet (kept, it would read as a withdrawal and deny what the patient agreed to).
+    asked_at = parse_ns(request["occurred_at"])
+    request["consents"] = [d["consent"] for d in docs if d["type"] == "consent" and d["patient"]["id"] == patient_id
+                           and not (is_lapse(d) and parse_ns(d["occurred_at"]) > asked_at)]
     if request["type"] == "disclosure":
         for capture in (d for d in docs if d["type"] == "capture" and d["image"]["id"] == request["image"]["id"]):
             request["image"] = {**capture["image"], "purposes": capture.get("purposes", [])}

@@ -9,26 +9,49 @@ from typing import Any
 import orjson
 
 from ..audit.state import parse_ns
-from .inbound import FhirEvent, FhirRead, read_fhir
+from .inbound import FhirEvent, FhirRead, is_lapse, read_fhir
 
 
 class FhirLogs:
     """The events of FHIR files, written to `<scratch>/fhir-events.jsonl` in time order."""
 
-    def __init__(self, paths: list[str], scratch_dir: str) -> None:
+    def __init__(self, paths: list[str], scratch_dir: str, as_of: str | None = None) -> None:
         self.path = os.path.join(scratch_dir, "fhir-events.jsonl")
         unsorted = os.path.join(scratch_dir, "fhir-events.unsorted.jsonl")
         # Events are written as they are made (memory holds the FHIR context, never the events),
         # then put in time order by their keys alone: a Bulk export comes grouped by resource
         # type, and a log out of order would be decided twice by the audit.
         keys: list[tuple[int, str, int, int, tuple[str, int, str]]] = []
+        # A grant's lapse (its period's end) is an event only once that end has passed: one after
+        # the audit's as-of (given, else the latest other event) is not written. Kept, it would
+        # move the default as-of to the end of the consent (months ahead) and judge every open
+        # image's deadlines, and the withdrawal, as of then.
+        lapses: list[tuple[int, str, int, int, tuple[str, int, str]]] = []
+        latest: int | None = None
         with open(unsorted, "wb") as out:
             def write(event: FhirEvent) -> None:
+                nonlocal latest
                 line = orjson.dumps(event.doc) + b"\n"
-                keys.append((parse_ns(event.doc["occurred_at"]), str(event.doc["event_id"]), out.tell(), len(line), (event.file, event.line, event.resource)))
+                at = parse_ns(event.doc["occurred_at"])
+                key = (at, str(event.doc["event_id"]), out.tell(), len(line), (event.file, event.line, event.resource))
+                if is_lapse(event.doc):
+                    lapses.append(key)
+                else:
+                    keys.append(key)
+                    latest = at if latest is None or at > latest else latest
                 out.write(line)
 
             self.read: FhirRead = read_fhir(paths, on_event=write)
+        cutoff = latest
+        if as_of:
+            try:
+                cutoff = parse_ns(as_of)
+            except ValueError:
+                pass  # not a time: the audit refuses --as-of itself, with the option's own message
+        kept = [k for k in lapses if cutoff is not None and k[0] <= cutoff]
+        if len(kept) < len(lapses):
+            self.read.count("Consent", "events", len(kept) - len(lapses))
+        keys += kept
         keys.sort(key=lambda k: (k[0], k[1], k[2]))
         # line of the scratch log → where the event came from
         self.origins: list[tuple[str, int, str]] = [k[4] for k in keys]

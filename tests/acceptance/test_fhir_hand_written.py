@@ -1,0 +1,70 @@
+"""A Bundle written by hand the way a hospital's integration engineer would, from HL7 R4's
+examples and docs/fhir.md (tests/fixtures/fhir/hand-written-bundle.json): a Patient with a
+birthDate, a Consent whose provision has a purpose, a recipient actor and a period of a year, a
+Media taken by a PractitionerRole, and an AuditEvent disclosing it (DICOM Export + ISO 21089
+disclose) to the consented consultant."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+from checker.cds import request_of
+from tests.conftest import ROOT, run_cli
+
+BUNDLE = ROOT / "tests" / "fixtures" / "fhir" / "hand-written-bundle.json"
+
+
+def _with_period_end(tmp_path: pathlib.Path, end: str) -> pathlib.Path:
+    bundle = json.loads(BUNDLE.read_text())
+    consent = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Consent")
+    consent["provision"]["period"]["end"] = end
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle, indent=1))
+    return path
+
+
+def test_check_a_consent_still_in_force_covers_the_disclosure(tmp_path: pathlib.Path) -> None:
+    # The Consent runs until November 2027; the disclosure is in November 2026. Its lapse is not
+    # on file yet: it used to be sent as a withdrawn consent, a false deny (consent_withdrawn).
+    result = run_cli("check", str(BUNDLE), "--format", "json")
+    assert result.code == 0, result.out + result.err
+    assert result.json()["outcome"] == "permit"
+    # Teeth the other way: a period that had already ended does withdraw the consent.
+    ended = run_cli("check", str(_with_period_end(tmp_path, "2026-11-20T09:20:00+11:00")), "--format", "json")
+    assert ended.code == 1, ended.err
+    assert "disclosure.consent_withdrawn" in [f["rule"] for f in ended.json()["findings"]]
+
+
+def test_cds_hooks_request_shaped_like_the_spec_example_uses_the_consent_in_force() -> None:
+    resources = {f"{e['resource']['resourceType']}/{e['resource']['id']}": e["resource"] for e in json.loads(BUNDLE.read_text())["entry"]}
+    body = {  # CDS Hooks 2.0: hook, hookInstance, context, prefetch (fhirServer optional, absent)
+        "hook": "org.clinimg.image-disclosure", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+        "context": {"userId": "PractitionerRole/prr1", "patientId": "p1",
+                    "disclosure": resources["AuditEvent/ae1"], "media": resources["Media/m1"]},
+        "prefetch": {"patient": resources["Patient/p1"], "user": resources["PractitionerRole/prr1"],
+                     "device": resources["Device/phone1"], "consultant": resources["PractitionerRole/prr2"],
+                     "consents": {"resourceType": "Bundle", "type": "searchset", "total": 1,
+                                  "entry": [{"resource": resources["Consent/c1"], "search": {"mode": "match"}}]}},
+    }
+    request = request_of("org.clinimg.image-disclosure", body)
+    assert [c["status"] for c in request["consents"]] == ["granted"]
+
+
+def test_audit_as_of_is_not_moved_to_a_consents_future_end() -> None:
+    result = run_cli("audit", str(BUNDLE), "--format", "json")
+    report = result.json()
+    c = report["counts"]
+    assert c["read"] == c["decided"] + c["invalid"] + c["duplicate"] == 3, result.err
+    # the latest event (the disclosure, 09:30 +11:00), not the Consent's end in 2027
+    assert report["as_of"].startswith("2026-11-19T22:30:00"), report["as_of"]
+    rules = {f["rule"] for f in report["findings"]}
+    assert "storage.transfer_to_record" not in rules and "consent.refusal_documented" not in rules, rules
+    assert report["fhir"]["resources"]["Consent"]["events"] == 1
+
+
+def test_audit_as_of_after_the_end_decides_the_lapse() -> None:
+    result = run_cli("audit", str(BUNDLE), "--format", "json", "--as-of", "2027-12-01T00:00:00Z")
+    report = result.json()
+    c = report["counts"]
+    assert c["read"] == c["decided"] + c["invalid"] + c["duplicate"] == 4, result.err
+    assert report["fhir"]["resources"]["Consent"]["events"] == 2
