@@ -264,6 +264,7 @@ def fhir_export(paths: Iterable[str | pathlib.Path]) -> dict[str, Any]:
     """Events of JSON Lines logs as one FHIR R4 `collection` Bundle (checker/fhir/outbound.py;
     docs/fhir.md). Every line must be a valid event: an invalid one is an error naming file,
     line and JSON path, and nothing is written (an export that silently drops events is a loss)."""
+    from .fhir import looks_like_fhir
     from .fhir.outbound import events_bundle
 
     docs: list[dict[str, Any]] = []
@@ -271,6 +272,10 @@ def fhir_export(paths: Iterable[str | pathlib.Path]) -> dict[str, Any]:
     bad_lines = 0
     for source in paths:
         name = "<stdin>" if str(source) == "-" else str(source)
+        if name != "<stdin>" and looks_like_fhir(name):
+            # Read as JSON Lines, a pretty-printed Bundle is one "not valid JSON" error a line.
+            raise CheckerError(f"{name}: is already FHIR (a Bundle or Bulk Data NDJSON); `clinimg fhir export` reads clinimg event logs "
+                               "(audit or check the FHIR file directly)")
         for number, line in _log_lines(source):
             if not line.strip():
                 continue

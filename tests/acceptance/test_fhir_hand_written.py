@@ -68,3 +68,11 @@ def test_audit_as_of_after_the_end_decides_the_lapse() -> None:
     c = report["counts"]
     assert c["read"] == c["decided"] + c["invalid"] + c["duplicate"] == 4, result.err
     assert report["fhir"]["resources"]["Consent"]["events"] == 2
+
+
+def test_fhir_export_of_a_fhir_file_is_one_clear_line(tmp_path: pathlib.Path) -> None:
+    # Read as JSON Lines, the pretty-printed Bundle was a "not valid JSON" error for each line.
+    result = run_cli("fhir", "export", str(BUNDLE), "-o", str(tmp_path / "out.json"))
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [f"clinimg: {BUNDLE}: is already FHIR (a Bundle or Bulk Data NDJSON); `clinimg fhir export` reads clinimg event logs (audit or check the FHIR file directly)"]
+    assert not (tmp_path / "out.json").exists()
