@@ -1,0 +1,30 @@
+"""A log as a careless hand leaves it (a BOM, CRLF line ends, blank and whitespace-only lines, a
+repeated event, lines that are not events): validate and audit must name the same lines, and
+the audit must account for every one of them."""
+from __future__ import annotations
+
+import pathlib
+import re
+
+from tests.conftest import EXAMPLES, run_cli
+
+
+def test_validate_and_audit_name_the_same_bad_lines_of_a_careless_log(tmp_path: pathlib.Path) -> None:
+    events = (EXAMPLES / "logs" / "week.jsonl").read_text().splitlines()[:12]
+    lines = events[:6] + ["", "   ", events[2], '{"a": 1}', "not json", "[1, 2]"] + events[6:]
+    log = tmp_path / "careless.jsonl"
+    log.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+    audit = run_cli("audit", str(log), "--format", "json")
+    report = audit.json()
+    c = report["counts"]
+    assert c["read"] == len(lines) == c["decided"] + c["invalid"] + c["duplicate"]
+    assert (c["invalid"], c["duplicate"]) == (5, 1)
+    audit_lines = sorted(p["line"] for p in report["invalid"])
+
+    validate = run_cli("validate", str(log))
+    assert validate.code == 2
+    validate_lines = sorted({int(m.group(1)) for m in re.finditer(rf"^{re.escape(str(log))}:(\d+): ", validate.out + validate.err, re.M)})
+    # the blank lines (7 and 8) were silently skipped by validate while the audit counted them
+    assert validate_lines == audit_lines == [7, 8, 10, 11, 12]
+    assert f"{log}:7: $: empty line (no event)" in validate.out + validate.err
