@@ -103,31 +103,39 @@ def request_of(service_id: str, body: Any) -> dict[str, Any]:
                          [{"path": f"$.prefetch.{k}", "constraint": "required"} for k in missing])
     key = _CONTEXT_KEY[service_id]
     proposed = _resource(context.get(key), f"$.context.{key}", "AuditEvent" if key == "disclosure" else "Media")
-    entries = [_resource(prefetch["patient"], "$.prefetch.patient", "Patient")]
+    # Each resource with where it sits in the body: a problem names that JSON path.
+    placed: list[tuple[Any, str]] = [(_resource(prefetch["patient"], "$.prefetch.patient", "Patient"), "$.prefetch.patient")]
     consents = prefetch.get("consents")
     if isinstance(consents, dict) and consents.get("resourceType") == "Bundle":
-        entries += [e.get("resource") for e in consents.get("entry") or [] if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+        placed += [(e.get("resource"), f"$.prefetch.consents.entry[{i}].resource") for i, e in enumerate(consents.get("entry") or [])
+                   if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
     elif isinstance(consents, list):
-        entries += consents
+        placed += [(r, f"$.prefetch.consents[{i}]") for i, r in enumerate(consents)]
     elif consents is not None:
         raise CdsProblem(400, "prefetch.consents must be a Bundle of Consent resources (or null: none on file)",
                          [{"path": "$.prefetch.consents", "constraint": "a Bundle, a list of Consents, or null"}])
     for name in sorted(k for k in prefetch if k not in ("patient", "consents")):
         value = prefetch[name]
         if isinstance(value, dict) and value.get("resourceType") == "Bundle":
-            entries += [e.get("resource") for e in value.get("entry") or [] if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+            placed += [(e.get("resource"), f"$.prefetch.{name}.entry[{i}].resource") for i, e in enumerate(value.get("entry") or [])
+                       if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
         elif isinstance(value, dict) and isinstance(value.get("resourceType"), str):
-            entries.append(value)
+            placed.append((value, f"$.prefetch.{name}"))
         elif value is not None:
             raise CdsProblem(400, f"prefetch.{name} must be a FHIR resource, a Bundle, or null", [{"path": f"$.prefetch.{name}", "constraint": "a FHIR resource or Bundle"}])
     if key == "disclosure" and context.get("media") is not None:
-        entries.append(_resource(context.get("media"), "$.context.media", "Media"))
-    entries.append(proposed)
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in entries]}
+        placed.append((_resource(context.get("media"), "$.context.media", "Media"), "$.context.media"))
+    placed.append((proposed, f"$.context.{key}"))
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r, _ in placed]}
     read = read_fhir_document("cds-request", bundle)
     if read.unmapped:
+        where: dict[str, str] = {}
+        for r, at in placed:
+            label = f"{r.get('resourceType')}/{r.get('id')}" if isinstance(r, dict) and isinstance(r.get("id"), str) else None
+            if label is not None:
+                where.setdefault(label, at)
         raise CdsProblem(400, "the request's FHIR resources cannot all be mapped (docs/fhir.md); nothing decided",
-                         [{"path": u.path, "constraint": f"{u.resource}: {u.reason}"} for u in read.unmapped])
+                         [{"path": where.get(u.resource, "$"), "constraint": f"{u.resource}: {u.path}: {u.reason}"} for u in read.unmapped])
     try:
         return request_from_events("cds-request", [e.doc for e in read.events])
     except CheckerError as exc:

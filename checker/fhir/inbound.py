@@ -428,8 +428,14 @@ def purposes_of(concepts: Any, path: str) -> list[str]:
     return found
 
 
+# A code is named in a message so the integration engineer sees which one is unmapped; text that
+# is not shaped like a code (spaces, free text: possibly patient data) is never echoed.
+_CODE_LIKE = re.compile(r"[A-Za-z0-9#][A-Za-z0-9._:/#\-]{0,119}")
+
+
 def _code_text(coding: Any) -> str:
-    return json.dumps(f"{coding.system or ''}#{coding.code}"[:120])
+    text = f"{coding.system or ''}#{coding.code}"
+    return json.dumps(text) if _CODE_LIKE.fullmatch(text) else "(not shaped like a code; not shown)"
 
 
 def _raw_time(raw: dict[str, Any], *path: Any) -> str | None:
@@ -833,7 +839,8 @@ class Mapper:
         m, raw = res.model, res.raw
         status = codes.CONSENT_STATUS.get(str(m.status))
         if status is None:
-            raise NotMapped("Consent.status", f"status {json.dumps(str(m.status))} is no decision in force (active, rejected or inactive are)")
+            known = str(m.status) in ("draft", "proposed", "entered-in-error")  # R4's other codes; anything else is not echoed
+            raise NotMapped("Consent.status", f"status {json.dumps(str(m.status)) if known else '(not an R4 Consent status code; not shown)'} is no decision in force (active, rejected or inactive are)")
         when = _as_event_time(_raw_time(raw, "dateTime"), dates=True) or _as_event_time(_raw_time(raw, "meta", "lastUpdated"))
         facility = ref_key(m.organization[0], self.index, res) if m.organization else None
         base = self._envelope(res, "consent", when, "Consent.dateTime", facility)

@@ -76,3 +76,31 @@ def test_fhir_export_of_a_fhir_file_is_one_clear_line(tmp_path: pathlib.Path) ->
     assert result.code == 2
     assert result.err.strip().splitlines() == [f"clinimg: {BUNDLE}: is already FHIR (a Bundle or Bulk Data NDJSON); `clinimg fhir export` reads clinimg event logs (audit or check the FHIR file directly)"]
     assert not (tmp_path / "out.json").exists()
+
+
+def test_cds_problems_name_where_in_the_body_the_resource_is_never_its_value() -> None:
+    import pytest
+
+    from checker.cds import CdsProblem
+
+    resources = {f"{e['resource']['resourceType']}/{e['resource']['id']}": e["resource"] for e in json.loads(BUNDLE.read_text())["entry"]}
+    consent = json.loads(json.dumps(resources["Consent/c1"]))
+    consent["status"] = "secret-status-value"
+    media = json.loads(json.dumps(resources["Media/m1"]))
+    media["reasonCode"] = [{"coding": [{"system": "http://hospital.example/purpose", "code": "Jane Citizen wound photo"}]}]
+    body = {"hook": "org.clinimg.image-disclosure", "hookInstance": "x-1",
+            "context": {"patientId": "p1", "disclosure": resources["AuditEvent/ae1"], "media": media},
+            "prefetch": {"patient": resources["Patient/p1"],
+                         "consents": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": consent}]}}}
+    with pytest.raises(CdsProblem) as caught:
+        request_of("org.clinimg.image-disclosure", body)
+    problems = caught.value.problems
+    # the bare resource type ("Media") was the path before; now the JSON path of the resource
+    assert {p["path"] for p in problems} == {"$.prefetch.consents.entry[0].resource", "$.context.media", "$.context.disclosure"}, problems
+    assert all(p["path"].startswith("$.") for p in problems)
+    assert "secret-status-value" not in json.dumps(problems) and "Jane Citizen" not in json.dumps(problems)
+    # a code shaped like one is still named, for the integration engineer
+    media["reasonCode"] = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HMARKT"}]}]
+    with pytest.raises(CdsProblem) as caught:
+        request_of("org.clinimg.image-disclosure", body)
+    assert "http://terminology.hl7.org/CodeSystem/v3-ActReason#HMARKT" in json.dumps(caught.value.problems)
