@@ -433,6 +433,11 @@ def purposes_of(concepts: Any, path: str) -> list[str]:
 _CODE_LIKE = re.compile(r"[A-Za-z0-9#][A-Za-z0-9._:/#\-]{0,119}")
 
 
+def _type_text(kind: str | None) -> str:
+    """A resource type for a message (Reference.type is any text: shown only as a type name)."""
+    return kind if kind and re.fullmatch(r"[A-Z][A-Za-z]{0,63}", kind) else "resource of unknown type"
+
+
 def _code_text(coding: Any) -> str:
     text = f"{coding.system or ''}#{coding.code}"
     return json.dumps(text) if _CODE_LIKE.fullmatch(text) else "(not shaped like a code; not shown)"
@@ -588,7 +593,7 @@ class Mapper:
             raise NotMapped(path, "no patient")
         kind = ref_type(ref, self.index, within)
         if kind not in (None, "Patient"):
-            raise NotMapped(path, f"the subject is a {kind}, not a Patient")
+            raise NotMapped(path, f"the subject is a {_type_text(kind)}, not a Patient")
         pid = ref_key(ref, self.index, within)
         if not pid:
             raise NotMapped(path, "the patient reference names no resource")
@@ -880,7 +885,7 @@ class Mapper:
                 elif roles & codes.RECIPIENT_ROLES:
                     kind = ref_type(actor_item.reference, self.index, res)
                     if kind not in codes.RECIPIENT_KIND_BY_RESOURCE:
-                        raise NotMapped(f"{path}.actor.reference", f"a recipient that is a {kind or 'resource of unknown type'} maps to no recipient kind")
+                        raise NotMapped(f"{path}.actor.reference", f"a recipient that is a {_type_text(kind)} maps to no recipient kind")
                     recipients.append(codes.RECIPIENT_KIND_BY_RESOURCE[kind])
             if recipients:
                 consent["recipients"] = sorted(set(recipients))

@@ -104,3 +104,15 @@ def test_cds_problems_name_where_in_the_body_the_resource_is_never_its_value() -
     with pytest.raises(CdsProblem) as caught:
         request_of("org.clinimg.image-disclosure", body)
     assert "http://terminology.hl7.org/CodeSystem/v3-ActReason#HMARKT" in json.dumps(caught.value.problems)
+
+
+def test_a_reference_type_that_is_free_text_is_never_echoed(tmp_path: pathlib.Path) -> None:
+    bundle = json.loads(BUNDLE.read_text())
+    media = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Media")
+    media["subject"] = {"type": "Jane Citizen", "identifier": {"value": "x"}}
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle, indent=1))
+    result = run_cli("check", str(path))
+    assert result.code == 2
+    assert "Media.subject" in result.err and "resource of unknown type" in result.err, result.err
+    assert "Jane" not in result.err + result.out
