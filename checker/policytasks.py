@@ -55,7 +55,9 @@ def run_policy_tests(policy_dirs: Iterable[str], *, verbose: bool, echo: Callabl
         elif verbose:
             echo(f"PASS {r.name}")
     if not results:
-        echo("no tests selected", err=True)
+        # A `-k` typo or an own directory without tests must not read as a green run in CI.
+        what = "no test or case name contains -k's text" if pattern is not None else "no tests found"
+        raise CheckerError(f"policy test: {what}; nothing was tested")
     echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return len(failed)
 

@@ -28,3 +28,11 @@ def test_validate_and_audit_name_the_same_bad_lines_of_a_careless_log(tmp_path: 
     # the blank lines (7 and 8) were silently skipped by validate while the audit counted them
     assert validate_lines == audit_lines == [7, 8, 10, 11, 12]
     assert f"{log}:7: $: empty line (no event)" in validate.out + validate.err
+
+
+def test_policy_test_with_a_k_that_matches_nothing_is_not_a_green_run() -> None:
+    typo = run_cli("policy", "test", "--policy-dir", str(EXAMPLES / "local_rules"), "--only-local", "-k", "theater")
+    assert typo.code == 2, typo.out + typo.err
+    assert "nothing was tested" in typo.err and "passed" not in typo.out
+    found = run_cli("policy", "test", "--policy-dir", str(EXAMPLES / "local_rules"), "--only-local", "-k", "theatre")
+    assert found.code == 0 and "0 failed" in found.out, found.out + found.err
