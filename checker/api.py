@@ -546,6 +546,9 @@ def deidentify_image(source: str | pathlib.Path, output: str | pathlib.Path, *, 
     """A copy of an image, video or audio file without identifying metadata (SPEC: de-identification)."""
     from .imagefiles import deidentify
 
+    if str(output) == "-":
+        # "-" is stdout by convention: a file named "-" beside the summary on stdout is never what was meant.
+        raise CheckerError("--output: '-' (standard output) is not supported: the copy is inspected before it is put in place; give a file name")
     refuse_clobbering([("--output", str(output))], [("the input file", str(source))], force=force)
     return deidentify(source, output, force=force)
 

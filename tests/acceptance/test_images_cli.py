@@ -242,3 +242,10 @@ def test_decompression_bomb_refused_in_bounded_memory(tmp_path: pathlib.Path, ma
         assert len(proc.stderr.strip().splitlines()) == 1
         assert rss_mb < 150, f"peak RSS {rss_mb:.0f} MB: the pixels were allocated"
     assert not (tmp_path / ("out" + bomb.suffix)).exists()
+
+
+def test_deidentify_to_dash_is_refused_not_a_file_named_dash(tmp_path: pathlib.Path) -> None:
+    source = C.jpeg_full(tmp_path)
+    result = run_cli("deidentify", str(source), "-o", "-", cwd=tmp_path)
+    _clean_failure(result, "'-' (standard output) is not supported", "give a file name")
+    assert not (tmp_path / "-").exists() and result.out == ""
