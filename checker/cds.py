@@ -137,9 +137,34 @@ def request_of(service_id: str, body: Any) -> dict[str, Any]:
         raise CdsProblem(400, "the request's FHIR resources cannot all be mapped (docs/fhir.md); nothing decided",
                          [{"path": where.get(u.resource, "$"), "constraint": f"{u.resource}: {u.path}: {u.reason}"} for u in read.unmapped])
     try:
-        return request_from_events("cds-request", [e.doc for e in read.events])
+        request = request_from_events("cds-request", [e.doc for e in read.events])
     except CheckerError as exc:
         raise CdsProblem(400, str(exc).replace("cds-request: ", ""), [{"path": f"$.context.{key}", "constraint": "one proposed action"}]) from None
+    # The prefetched Patient and Consents are those of context.patientId: deciding another
+    # patient's action with them would read that patient's consents as "none on file" and lose
+    # their age and capacity (a child taken for an adult) — fail closed instead.
+    patient = prefetch["patient"]
+    mismatch = []
+    if isinstance(context.get("patientId"), str) and isinstance(patient.get("id"), str) and context["patientId"] != patient["id"]:
+        mismatch.append({"path": "$.context.patientId", "constraint": "is not the id of the prefetched Patient"})
+    if _patient_key(patient) != request["patient"]["id"]:
+        mismatch.append({"path": "$.prefetch.patient", "constraint": f"is not the patient of $.context.{key} (its subject or patient entity)"})
+    if mismatch:
+        raise CdsProblem(400, "the prefetched Patient and Consents are not those of the patient the proposed action is about; nothing decided", mismatch)
+    return request
+
+
+def _patient_key(patient: dict[str, Any]) -> str:
+    """The clinimg id the mapping gives a Patient (docs/fhir.md, References and ids): its clinimg
+    identifier, else Patient/id."""
+    from .fhir.codes import EVENT_ID_SYSTEM, ID_SYSTEM
+
+    identifiers = [i for i in patient.get("identifier") or [] if isinstance(i, dict) and isinstance(i.get("value"), str) and i["value"]]
+    for system in (ID_SYSTEM, EVENT_ID_SYSTEM):
+        for i in identifiers:
+            if i.get("system") == system:
+                return str(i["value"])
+    return f"Patient/{patient.get('id')}"
 
 
 def _short(text: str) -> str:

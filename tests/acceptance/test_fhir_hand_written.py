@@ -116,3 +116,25 @@ def test_a_reference_type_that_is_free_text_is_never_echoed(tmp_path: pathlib.Pa
     assert result.code == 2
     assert "Media.subject" in result.err and "resource of unknown type" in result.err, result.err
     assert "Jane" not in result.err + result.out
+
+
+def test_cds_prefetch_of_another_patient_is_refused_not_decided() -> None:
+    import pytest
+
+    from checker.cds import CdsProblem
+
+    resources = {f"{e['resource']['resourceType']}/{e['resource']['id']}": e["resource"] for e in json.loads(BUNDLE.read_text())["entry"]}
+    body = {"hook": "org.clinimg.image-disclosure", "hookInstance": "x-2",
+            "context": {"patientId": "p1", "disclosure": resources["AuditEvent/ae1"], "media": resources["Media/m1"]},
+            "prefetch": {"patient": resources["Patient/p1"], "user": resources["PractitionerRole/prr1"], "device": resources["Device/phone1"],
+                         "consultant": resources["PractitionerRole/prr2"], "consents": None}}
+    assert request_of("org.clinimg.image-disclosure", body)["patient"] == {"id": "Patient/p1", "age_years": 51.0}
+    # The EHR's patient in context is someone else: its Patient (age, capacity) and its Consents
+    # were prefetched, but the image is Patient/p1's. Decided, p1 lost their age (a child would
+    # pass for an adult) and their consents read as "none on file".
+    other = {**resources["Patient/p1"], "id": "p2", "birthDate": "2015-01-01"}
+    body = {**body, "context": {**body["context"], "patientId": "p2"}, "prefetch": {**body["prefetch"], "patient": other}}
+    with pytest.raises(CdsProblem) as caught:
+        request_of("org.clinimg.image-disclosure", body)
+    assert caught.value.status == 400
+    assert {p["path"] for p in caught.value.problems} == {"$.prefetch.patient"}

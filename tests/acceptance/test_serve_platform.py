@@ -130,6 +130,18 @@ def test_cds_needs_the_token_and_the_prefetch_and_never_echoes_values(server):
     assert r.status_code == 400 and "HMARKT" in r.text and "Secretname" not in r.text
 
 
+def test_cds_problems_name_json_paths_and_a_prefetch_of_another_patient_is_refused(server):
+    body = copy.deepcopy(CDS)
+    body["context"]["disclosure"]["purposeOfEvent"] = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActReason", "code": "HMARKT"}]}]
+    r = call(server, DISCLOSURE, body)
+    assert r.status_code == 400 and [p["path"] for p in r.json()["problems"]] == ["$.context.disclosure"], r.text
+    # The EHR's patient in context (its Patient and Consents prefetched) is not the image's.
+    body = copy.deepcopy(CDS)
+    body["context"]["patientId"] = body["prefetch"]["patient"]["id"] = "pt-other"
+    r = call(server, DISCLOSURE, body)
+    assert r.status_code == 400 and [p["path"] for p in r.json()["problems"]] == ["$.prefetch.patient"], r.text
+
+
 def test_consents_null_means_none_on_file(server):
     body = copy.deepcopy(CDS)
     body["prefetch"]["consents"] = None
