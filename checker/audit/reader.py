@@ -109,7 +109,17 @@ def _routed_partition(raw: bytes, partitions: int) -> int:
     return zlib.crc32(m.group(1)) % partitions if m else 0
 
 
+_NS_RANGE = range(-(2**63), 2**63)  # what SQLite's INTEGER (the sort table's ns) holds
+
+
 def _ns(raw: bytes) -> int:
+    """The line's time for ordering (-1: none found, or one no instant holds; the line is then
+    invalid, and reported as such, wherever it sorts)."""
+    ns = _raw_ns(raw)
+    return ns if ns in _NS_RANGE else -1
+
+
+def _raw_ns(raw: bytes) -> int:
     start = raw.find(b'"occurred_at":"', 0, 4096)  # compact JSON, as loggers write it
     if start >= 0:
         end = raw.find(b'"', start + 15, start + 15 + 41)

@@ -36,3 +36,31 @@ def test_policy_test_with_a_k_that_matches_nothing_is_not_a_green_run() -> None:
     assert "nothing was tested" in typo.err and "passed" not in typo.out
     found = run_cli("policy", "test", "--policy-dir", str(EXAMPLES / "local_rules"), "--only-local", "-k", "theatre")
     assert found.code == 0 and "0 failed" in found.out, found.out + found.err
+
+
+def test_a_time_past_what_a_nanosecond_instant_holds_is_an_invalid_line_not_a_crash(tmp_path: pathlib.Path) -> None:
+    # Year 2263 is past 2**63 ns: the audit's store raised OverflowError ("internal error", exit 2,
+    # no report) while validate called the line valid.
+    events = (EXAMPLES / "logs" / "week.jsonl").read_text().splitlines()[:4]
+    far = re.sub(r'"occurred_at":"[^"]*"', '"occurred_at":"2263-01-01T00:00:00Z"', events[3])
+    assert far != events[3]
+    log = tmp_path / "far.jsonl"
+    log.write_text("\n".join(events[:3] + [far]) + "\n")
+    audit = run_cli("audit", str(log), "--format", "json")
+    assert "internal error" not in audit.err and "Traceback" not in audit.err, audit.err
+    report = audit.json()
+    assert report["counts"] == {"read": 4, "decided": 3, "invalid": 1, "duplicate": 0}
+    [bad] = report["invalid"]
+    assert bad["line"] == 4 and bad["reason"].startswith("$.occurred_at: ") and "2263" not in bad["reason"]
+    # first in the file: the log is out of order and sorted through SQLite, which overflowed too
+    first = tmp_path / "far-first.jsonl"
+    first.write_text("\n".join([far] + events[:3]) + "\n")
+    sorted_audit = run_cli("audit", str(first), "--format", "json")
+    assert sorted_audit.json()["counts"] == {"read": 4, "decided": 3, "invalid": 1, "duplicate": 0}, sorted_audit.err
+    validate = run_cli("validate", str(log))
+    assert validate.code == 2 and f"{log}:4: $.occurred_at: " in validate.out + validate.err
+    request = tmp_path / "far.json"
+    request.write_text((EXAMPLES / "requests" / "allowed_send_to_consulted_surgeon.json").read_text().replace('"occurred_at": "2026', '"occurred_at": "2263', 1))
+    assert '"2263' in request.read_text()
+    check = run_cli("check", str(request))
+    assert check.code == 2 and "$.occurred_at: " in check.err, check.out + check.err
