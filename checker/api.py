@@ -8,8 +8,8 @@ import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import schemas
-from .engines.base import Engine, EngineFailure
-from .engines.factory import ENGINES, OpaSettings, embedded_audit_engine, make_engine
+from .engines.base import EngineFailure
+from .engines.factory import ENGINES, OpaSettings, embedded_audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
 from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads
 from .outputs import files_under, refuse_clobbering, write_atomically
@@ -437,7 +437,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
             progress=progress or None,
             notice=notice,
             amend_report=amend_report,
-        )  # stamped by the server's bundle revision (audit/runner.py policy_stamp)
+        )  # stamped by the server's bundle revision (audit/run.py policy_stamp)
     return run_audit(
         paths,
         policy=policy,

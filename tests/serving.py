@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any, Iterator
 
+from checker.engines.base import BaseEngine, EngineFailure
 from checker.policy import PolicySet
 from checker.server import DecisionService, ServeOptions, bind, create_app, make_server
 
@@ -131,3 +132,16 @@ def stop_serve_process(proc: "subprocess.Popen[Any]") -> None:
         if proc.poll() is None:
             proc.kill()
         proc.stderr.close()
+
+
+class BrokenEngine(BaseEngine):
+    """An engine whose every decision fails (a crashed worker): serve must answer 500, never a
+    decision, and count the error."""
+
+    name = "broken"
+
+    def decide(self, inputs: list[Any]) -> list[Any]:
+        return [EngineFailure("worker crashed") for _ in inputs]
+
+    def close(self) -> None:
+        pass

@@ -7,20 +7,12 @@ one of decided / invalid / duplicate.
 from __future__ import annotations
 
 import dataclasses
-import os
-import pathlib
-import sqlite3
-import tempfile
-import time
 from typing import Any, Callable, Iterable, NamedTuple
 
 from ..engines.base import EngineFailure
-from ..errors import CheckerError
-from ..outputs import atomic_output, describe_oserror
-from ..policy import PolicySet
 from .reader import Event, EventParser, InputProblem, LogSet, OutOfOrder
-from .state import State, iso, parse_ns
-from .store import Store, describe_store_error
+from .state import State
+from .store import Store
 
 BATCH = 4096
 
@@ -79,24 +71,6 @@ class AuditReport:
         """as_dict and what only the HTML page shows (the run, its time zone, the trend): what the
         store keeps so that `clinimg audit report` renders this run's report again, byte for byte."""
         return {**self.as_dict(), "run": {"id": self.run_id, "started": self.started, "timezone": self.timezone, "period": self.period}, "trend": self.trend}
-
-
-class _Progress:
-    """How many lines were read, told to the caller's callback at most twice a second (the CLI
-    draws it on a terminal); the library itself never writes to stderr."""
-
-    def __init__(self, callback: Callable[[int], None] | None) -> None:
-        self.callback = callback
-        self.enabled = callback is not None
-        self.last = 0.0
-
-    def show(self, read: int, force: bool = False) -> None:
-        if self.callback is None:
-            return
-        now = time.monotonic()
-        if force or now - self.last > 0.5:
-            self.last = now
-            self.callback(read)
 
 
 @dataclasses.dataclass
@@ -315,156 +289,6 @@ def decide_in_order(logs: LogSet, *, store: Any, make_state: Callable[[], State]
         return decide_logs(logs, store=store, state=make_state(), spool=spool, sort=True, **options)
 
 
-def audit(
-    paths: Iterable[str],
-    *,
-    policy: PolicySet,
-    engine_factory: Callable[[PolicySet], Any],
-    as_of: str | None = None,
-    state_path: str | pathlib.Path | None = None,
-    quarantine: str | pathlib.Path | None = None,
-    progress: Callable[[int], None] | None = None,
-    notice: Callable[[str], None] | None = None,
-    partitions: int | None = 1,
-    partition_cache: bool = True,
-    amend_report: Callable[[AuditReport], None] | None = None,
-) -> AuditReport:
-    """Audit the logs. partitions None: one per core (at most 4) for logs of PARTITION_MIN_BYTES
-    or more, else one. partitions > 1: that many processes, each deciding the events of its share
-    of the patients (checker/audit/partition.py) with its own embedded engine — the same report
-    as one process; when the logs tie patients together across partitions (an image used under
-    two patients, an event id reused), the run is redone in one process, and `notice` is told why.
-    `progress` is called with the number of lines read so far, at most twice a second.
-    The caller tunes the garbage collector if it wants to (the CLI does: gctuning.py)."""
-    started = _now_iso()
-    as_of_ns = None
-    if as_of is not None:
-        try:
-            as_of_ns = parse_ns(as_of)
-        except ValueError:
-            raise CheckerError("--as-of: not an RFC 3339 date-time with offset (e.g. 2026-11-24T02:00:00+11:00)") from None
-    paths = list(paths)
-    logs = LogSet(paths)
-    if partitions is None:
-        partitions = auto_partitions(logs)
-    scratch = tempfile.TemporaryDirectory(prefix="clinimg-audit-")
-    one_off = state_path is None  # no --state: the store lives as long as the run
-    if state_path is None:
-        state_path = os.path.join(scratch.name, "state.sqlite")
-    store_role = "the audit's temporary store (TMPDIR)" if one_off else "--state"
-    store = Store(state_path, role=store_role)
-    engine = None
-    bar = _Progress(progress)
-    try:
-        def resolve(latest: int | None) -> int:
-            if as_of_ns is not None:
-                return as_of_ns
-            return latest if latest is not None else time.time_ns()
-
-        decided: Decided | None = None
-        spools: list[str] = []
-        if partitions > 1:
-            from .partition import run_partitions
-
-            decided, spools, why = run_partitions(
-                logs, policy=policy, store=store, scratch_dir=scratch.name, partitions=partitions,
-                resolve_as_of=resolve, cache=partition_cache, bar=bar,
-            )
-            if decided is None and notice is not None:
-                notice(f"{why}; deciding in one process instead")
-        if decided is None:
-            engine = engine_factory(policy)
-            spool_path = os.path.join(scratch.name, "invalid.spool")
-            decided = decide_in_order(
-                logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image), spool_path=spool_path,
-                engine=engine, resolve_as_of=resolve, on_chunk=lambda read: bar.show(read) or True,
-            )
-            for entry in decided.invalid:
-                entry["_q"] = [0, *entry["_q"]]
-            spools = [spool_path]
-        bar.show(decided.counts["read"], force=True)
-
-        decided.findings.sort(key=lambda f: (f["rule"], f["event_id"], f["message"]))
-        decided.invalid.sort(key=lambda p: (p["file"], p["line"]))
-        decided.duplicates.sort(key=lambda d: (d["file"], d["line"]))
-        if quarantine is not None:
-            _write_quarantine(quarantine, decided.invalid, spools)
-        for entry in decided.invalid:
-            entry.pop("_q", None)
-        report = AuditReport(
-            as_of=iso(decided.as_of_ns),
-            files=logs.names,
-            counts=decided.counts,
-            findings=decided.findings,
-            invalid=decided.invalid,
-            duplicates=decided.duplicates,
-            engine_errors=decided.engine_errors,
-            policy=policy_stamp(policy, engine, store.previous_policy_digest()),
-            run_id=store.run_id,
-            state=None if one_off else str(state_path),
-            rules=rules_in_force(policy),
-            started=started,
-            timezone=(policy.data.get("clinimg") or {}).get("config", {}).get("timezone"),
-        )
-        if amend_report is not None:  # e.g. FHIR input: the report speaks of the FHIR files (checker/fhir/logs.py)
-            amend_report(report)
-        first_ns, last_ns = store.run_period()
-        if first_ns is not None:
-            report.period = {"from": iso(first_ns), "to": iso(last_ns)}
-        summary = report.summary()
-        report.trend = store.trend() + [{"run": store.run_id, "as_of": report.as_of, "by_rule_effect": _by_rule_effect(report.findings)}]
-        store.save_run_report(started=started, as_of=report.as_of, digest=report.policy.get("digest", ""), counts=report.counts,
-                              by_effect=summary["by_effect"], by_rule_effect=report.trend[-1]["by_rule_effect"], document=report.document())
-        store.finish(report.as_of, {"counts": report.counts, "policy_digest": report.policy["digest"]})
-        store = None  # committed
-        return report
-    except sqlite3.OperationalError as exc:  # a full disk, a read-only store: one line, rolled back
-        raise CheckerError(f"{store_role}: {describe_store_error(exc)}; the run was rolled back and the store left as it was") from None
-    except OSError as exc:  # the invalid-line spool (TMPDIR) full, a log that fails mid-read
-        raise CheckerError(f"audit: {describe_oserror(exc)} (reading a log, or writing temporary files in TMPDIR); "
-                           "the run was rolled back and the store left as it was") from None
-    finally:
-        if store is not None:
-            store.abandon()
-        if engine is not None:
-            engine.close()
-        logs.close()
-        scratch.cleanup()
-
-
-def policy_stamp(policy: PolicySet, engine: Any, previous_digest: str | None) -> dict[str, str]:
-    """The policy that decided (an OPA server's engine knows its bundle's revision), and — when
-    it differs from the one the previous run on this state store recorded — that one too, so
-    every report says the policy changed between the two runs."""
-    stamp = dict((engine.stamp() if engine is not None else None) or policy.stamp())
-    if previous_digest is not None and previous_digest != stamp.get("digest"):
-        stamp["previous_digest"] = previous_digest
-    return stamp
-
-
-# Below this much log a second process costs more than it saves (starting it and its engine).
-PARTITION_MIN_BYTES = 16 * 1024 * 1024
-
-
-def auto_partitions(logs: LogSet) -> int:
-    size = sum(os.path.getsize(p) for p in logs.paths)  # stdin: its spool
-    return min(4, os.cpu_count() or 1) if size >= PARTITION_MIN_BYTES else 1
-
-
-def _write_quarantine(path: str | pathlib.Path, invalid: list[dict[str, Any]], spools: list[str]) -> None:
-    """The invalid lines, verbatim, in file and line order (copied from the spools), written whole
-    or not at all (a temporary file renamed into place: never truncated before it is written)."""
-    handles = [open(p, "rb") for p in spools]
-    try:
-        with atomic_output(path, "--quarantine") as out:
-            for entry in invalid:
-                which, offset, length = entry["_q"]
-                out.write(os.pread(handles[which].fileno(), length, offset))
-    finally:
-        for h in handles:
-            h.close()
-
-
 def _chunks(lines: Iterable[Any], size: int) -> Iterable[list[Any]]:
     chunk: list[Any] = []
     for line in lines:
@@ -474,35 +298,6 @@ def _chunks(lines: Iterable[Any], size: int) -> Iterable[list[Any]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def _now_iso() -> str:
-    import datetime
-
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def rules_in_force(policy: PolicySet) -> list[dict[str, str]]:
-    """The catalogue of the policy set as its overlay leaves it: disabled rules out, effects overridden."""
-    from ..policy import catalogue
-
-    config = (policy.data.get("clinimg") or {}).get("config") or {}
-    switches = config.get("rules") or {}
-    disabled = set(switches.get("disabled") or ())
-    overrides = switches.get("effect_overrides") or {}
-    return [
-        {"id": r.id, "effect": overrides.get(r.id, r.effect), "section": r.section, "title": r.title, "passage": r.passage, "remedy": r.remedy}
-        for r in catalogue(policy.modules)
-        if r.id not in disabled
-    ]
-
-
-def _by_rule_effect(findings: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    for f in findings:
-        by_effect = out.setdefault(f["rule"], {})
-        by_effect[f["effect"]] = by_effect.get(f["effect"], 0) + 1
-    return {rule: dict(sorted(v.items())) for rule, v in sorted(out.items())}
 
 
 def _context(doc: dict[str, Any]) -> dict[str, Any]:

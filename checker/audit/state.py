@@ -79,6 +79,7 @@ class Receiver:
     device: dict[str, Any]
     on_device: bool
     hours_on_device_after_record: float | None  # (only once the image is in the record)
+    actor_id: Any = None  # who received it (the receipt's actor): self-approval of a waiver of it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +98,8 @@ class ReviewFacts:
     # (the capture device, still on it, hours on it after the record transfer or None)
     capture_device: tuple[dict[str, Any], bool, float | None] | None
     receivers: tuple[Receiver, ...]
-    wrong_disclosures: tuple[tuple[str, float], ...]  # (event id, hours to the breach report)
+    # (event id, hours to the breach report, the sender's id or None)
+    wrong_disclosures: tuple[tuple[str, float, Any], ...]
 
     def as_input(self, as_of_ns: int) -> dict[str, Any]:
         """The image_review input the policy decides."""
@@ -115,11 +117,15 @@ class ReviewFacts:
         receivers = []
         for r in self.receivers:
             entry: dict[str, Any] = {"event_id": r.event_id, "device": r.device, "on_device": r.on_device}
+            if r.actor_id is not None:
+                entry["actor_id"] = r.actor_id
             if r.hours_on_device_after_record is not None:
                 entry["hours_on_device_after_record"] = r.hours_on_device_after_record
             receivers.append(entry)
         lifecycle["receivers"] = receivers
-        lifecycle["wrong_recipient_disclosures"] = [{"event_id": e, "hours_to_breach_report": h} for e, h in self.wrong_disclosures]
+        lifecycle["wrong_recipient_disclosures"] = [
+            {"event_id": e, "hours_to_breach_report": h, **({"actor_id": a} if a is not None else {})} for e, h, a in self.wrong_disclosures
+        ]
         return {
             "schema_version": "1",
             "event_id": self.event_id,
@@ -168,13 +174,13 @@ class ReviewFacts:
             if after_record is not None:
                 facts.append(bucket(after_record))
         for r in self.receivers:
-            ids += [r.event_id, r.device.get("id")]
-            facts += ["receiver", fact_text({k: v for k, v in r.device.items() if k != "id"}), r.on_device]
+            ids += [r.event_id, r.device.get("id")] + ([r.actor_id] if r.actor_id is not None else [])
+            facts += ["receiver", fact_text({k: v for k, v in r.device.items() if k != "id"}), r.on_device, r.actor_id is not None]
             if r.hours_on_device_after_record is not None:
                 facts.append(bucket(r.hours_on_device_after_record))
-        for event_id, delay in self.wrong_disclosures:
-            ids.append(event_id)
-            facts += ["wrong", bucket(delay)]
+        for event_id, delay, sender in self.wrong_disclosures:
+            ids += [event_id] + ([sender] if sender is not None else [])
+            facts += ["wrong", bucket(delay), sender is not None]
         if set(map(type, ids)) != {str}:
             return None
         seen: dict[str, int] = {}
@@ -207,11 +213,11 @@ def review_facts(img: dict[str, Any], as_of_ns: int) -> ReviewFacts | None:
             start = max(transfer, r["received_at"])
             until = r.get("deleted_at") or as_of_ns
             after_record = hours(start, max(until, start))
-        receivers.append(Receiver(r["event_id"], r["device"], r.get("deleted_at") is None, after_record))
+        receivers.append(Receiver(r["event_id"], r["device"], r.get("deleted_at") is None, after_record, r.get("actor_id")))
     wrong = []
     for event_id, w in sorted(img["wrong_disclosures"].items()):
         until = w.get("reported_at") or as_of_ns
-        wrong.append((event_id, hours(w["at"], max(until, w["at"]))))
+        wrong.append((event_id, hours(w["at"], max(until, w["at"])), w.get("actor_id")))
     image = dict(img.get("image") or {"id": img["id"]})
     image["purposes"] = list(img.get("purposes") or [])
     return ReviewFacts(
@@ -492,12 +498,13 @@ class State:
         elif kind == "receipt":
             device = event["device"]
             if device["id"] not in img["receivers"]:
-                img["receivers"][device["id"]] = {"event_id": event["event_id"], "device": device, "received_at": at_ns, "deleted_at": None}
+                img["receivers"][device["id"]] = {"event_id": event["event_id"], "device": device, "received_at": at_ns, "deleted_at": None,
+                                                  "actor_id": event["actor"]["id"]}
         elif kind == "disclosure":
             intended = event.get("intended_recipient")
             intended_id = intended.get("id") if isinstance(intended, dict) else intended
             if intended_id is not None and intended_id != event["recipient"]["id"]:
-                img["wrong_disclosures"][event["event_id"]] = {"at": at_ns, "reported_at": None}
+                img["wrong_disclosures"][event["event_id"]] = {"at": at_ns, "reported_at": None, "actor_id": event["actor"]["id"]}
         elif kind == "record_deletion":
             img["deleted_from_record"] = True
 

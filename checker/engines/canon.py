@@ -238,7 +238,7 @@ class Canonicalizer:
         """One lifecycle fact (or a fact of a receiver / wrong-recipient entry), canonical."""
         if key.startswith("hours"):
             return self.hours(value)
-        if key in ("capture_event_id", "record_transfer_event_id", "event_id"):
+        if key in ("capture_event_id", "record_transfer_event_id", "event_id", "actor_id"):
             return ph(value)
         if key == "as_of":
             return "T"

@@ -43,6 +43,14 @@ waiver_expired(w) if now_ns >= time.parse_ns("2006-01-02", w.expires)
 
 waiver_self_approved(w) if w.approved_by == input.actor.id
 
+# A lifecycle finding blames another event (a receiver's copy, a wrong-recipient disclosure):
+# that event's own actor, as the audit lists it, may not approve its waiver either.
+waiver_self_approved(w) if {
+	some blamed in array.concat(object.get(lib.lifecycle, "receivers", []), object.get(lib.lifecycle, "wrong_recipient_disclosures", []))
+	blamed.event_id == w.event_id
+	object.get(blamed, "actor_id", null) == w.approved_by
+}
+
 waiver_status(w) := "self_approved" if waiver_self_approved(w) else := "expired" if waiver_expired(w) else := "applied"
 
 # A waiver names the event a finding is reported against: the decided event itself, or for a

@@ -92,3 +92,26 @@ def test_a_refusal_in_the_log_binds_a_later_disclosure(tmp_path: pathlib.Path) -
         _event("disclosure", "e-dis-1", "2026-11-20T09:30:00+11:00"),
     ])
     assert _rules_of(report, "e-dis-1") == ["disclosure.consent_refused"]
+
+
+def test_a_receiver_cannot_waive_their_own_copy(tmp_path: pathlib.Path) -> None:
+    """SPEC §4: a waiver is never honoured when approved_by is the event's actor — for a lifecycle
+    finding, the actor of the event it blames (here the receipt: the receiver), not the capturer."""
+    events = [
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00"),
+        _event("record_transfer", "e-rt-1", "2026-11-20T09:20:00+11:00"),
+        _event("device_deletion", "e-dd-1", "2026-11-20T09:25:00+11:00"),
+        _event("receipt", "e-rc-1", "2026-11-20T09:31:00+11:00"),  # kept on the registrar's phone
+        _event("device_posture", "e-dp-9", "2026-11-25T09:00:00+11:00"),  # days later
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in events))
+    found = {}
+    for approver in ("dr-registrar-3", "privacy-officer-7"):
+        overlay = tmp_path / f"{approver}.yaml"
+        overlay.write_text(yaml.safe_dump({"waivers": [{"rule": "storage.receiver_delete", "event_id": "e-rc-1", "reason": "litigation hold",
+                                                         "approved_by": approver, "expires": "2027-06-01"}]}))
+        result = run_cli("audit", str(log), "--format", "json", "--policy-config", str(overlay))
+        assert result.code in (0, 1), result.err
+        found[approver] = _rules_of(result.json(), "e-rc-1")
+    assert found == {"dr-registrar-3": ["storage.receiver_delete"], "privacy-officer-7": []}

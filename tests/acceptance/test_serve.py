@@ -18,12 +18,12 @@ import pytest
 import requests
 from opa_client import OpaClient
 
-from checker.engines.base import BaseEngine, EngineFailure
+from checker.engines.base import EngineFailure
 from checker.engines.embedded import EmbeddedEngine
 from checker.policy import PolicySet
 from checker.server import DecisionService, EnginePool, ServeOptions, create_app
 from tests.conftest import EXAMPLES, ROOT
-from tests.serving import running_app, running_server, stop_serve_process
+from tests.serving import BrokenEngine, running_app, running_server, stop_serve_process
 
 REQUESTS = sorted((EXAMPLES / "requests").glob("*.json"))
 TOKEN = "s3cret-token-for-tests"
@@ -349,18 +349,8 @@ def test_300_concurrent_requests_from_6_threads(server, expected, policy):
 # Failing closed: an engine that cannot decide is a 500, never a permit
 
 
-class _BrokenEngine(BaseEngine):
-    name = "broken"
-
-    def decide(self, inputs):
-        return [EngineFailure("worker crashed") for _ in inputs]
-
-    def close(self):
-        pass
-
-
 def test_engine_failure_is_500_never_a_permit(policy):
-    service = DecisionService(policy, ServeOptions(workers=1), pool=EnginePool(policy, 1, factory=lambda p: _BrokenEngine()))
+    service = DecisionService(policy, ServeOptions(workers=1), pool=EnginePool(policy, 1, factory=lambda p: BrokenEngine()))
     with running_app(create_app(service), service=service) as srv:
         r = post(srv, "/v1/check", raw=REQUESTS[0].read_bytes())
         assert r.status_code == 500 and r.json()["code"] == "engine_error" and "outcome" not in r.json()

@@ -13,11 +13,10 @@ import pytest
 import requests
 from opa_client.opa import OpaClient
 
-from checker.engines.base import BaseEngine, EngineFailure
 from checker.policy import PolicySet
 from checker.server import DecisionService, EnginePool, ServeOptions, create_app
 from tests.conftest import EXAMPLES, ROOT
-from tests.serving import running_app, running_server
+from tests.serving import BrokenEngine, running_app, running_server
 
 TOKEN = "platform-token-for-tests"
 CDS = json.loads((ROOT / "tests" / "fixtures" / "fhir" / "cds-disclosure.json").read_text())
@@ -195,18 +194,8 @@ def test_health_states_the_policy_digest_and_workers(server, policy):
     assert body["workers"]["size"] == 2 and body["workers"]["alive"] == 2
 
 
-class _BrokenEngine(BaseEngine):
-    name = "broken"
-
-    def decide(self, inputs):
-        return [EngineFailure("worker crashed") for _ in inputs]
-
-    def close(self):
-        pass
-
-
 def test_engine_errors_are_counted_and_cds_fails_closed(policy):
-    service = DecisionService(policy, ServeOptions(workers=1), pool=EnginePool(policy, 1, factory=lambda p: _BrokenEngine()))
+    service = DecisionService(policy, ServeOptions(workers=1), pool=EnginePool(policy, 1, factory=lambda p: BrokenEngine()))
     with running_app(create_app(service), service=service) as srv:
         assert requests.post(srv.url + "/v1/check", data=REQUEST, timeout=30).status_code == 500
         r = requests.post(srv.url + DISCLOSURE, json=CDS, timeout=30)

@@ -25,12 +25,20 @@ def _variants(seed: int) -> Iterator[dict[str, Any]]:
     gen = Generator(seed, violation_rate=0.3, malformed_rate=0.0, patients=12, staff=12)
     images_of: dict[str, list[str]] = {}
     capture_device_of: dict[str, dict[str, Any]] = {}
+    capture_actor_of: dict[str, str] = {}
     for line in gen.lines(4000, span_days=2):
         event = json.loads(line)
         pid = event["patient"]["id"]
         image_id = (event.get("image") or {}).get("id")
         if event["type"] == "capture" and isinstance(event["actor"].get("device"), dict):
             capture_device_of[image_id] = event["actor"]["device"]
+        if event["type"] == "capture":
+            capture_actor_of[image_id] = event["actor"]["id"]
+        if event["type"] in ("receipt", "disclosure") and image_id in capture_actor_of and rng.random() < 0.5:
+            # the receiver / sender is the capturer (the review's actor: an id equal to another),
+            # or someone else
+            who = capture_actor_of[image_id] if rng.random() < 0.5 else f"dr-other-{rng.randrange(3)}"
+            event["actor"] = {**event["actor"], "id": who}
         if event["type"] == "capture" and rng.random() < 0.5:  # where the file is: unique, or shared
             event["image"]["file"] = rng.choice([f"/srv/photos/{image_id}.jpg", "/srv/photos/shared.jpg", ""])
         if event["type"] == "receipt" and image_id in capture_device_of and rng.random() < 0.2:

@@ -101,8 +101,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-# Known, to be removed: the runner starts the partitions, which run the runner's decide_in_order.
-KNOWN_CYCLES: list[list[str]] = [["checker.audit.partition", "checker.audit.runner"]]
+KNOWN_CYCLES: list[list[str]] = []
 
 
 def test_no_import_cycles() -> None:
