@@ -147,7 +147,14 @@ def check(
     name, text = read_text(request, max_bytes)
     document = parse_request(name, text)
     base_dir = None if str(request) == "-" else pathlib.Path(request).parent
-    document = attach_image_facts(document, image_file=image_file, base_dir=base_dir)
+    try:
+        document = attach_image_facts(document, image_file=image_file, base_dir=base_dir)
+    except CheckerError as exc:
+        if image_file or not str(exc).startswith("$.image.file"):
+            raise
+        # The file the request names: which request, and its line (never the path it gave).
+        [line] = lines_of_paths(text, [["image", "file"]])
+        raise CheckerError(f"{name}:{line}: {exc}", problems=[{"path": "$.image.file", "constraint": str(exc).removeprefix("$.image.file: "), "line": line}]) from None
     policy = build_policy(policy_config, policy_dirs)
     return CheckResult(decide_one(policy, document, engine, opa))
 

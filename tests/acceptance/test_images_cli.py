@@ -196,6 +196,9 @@ def test_check_image_file_in_the_request(tmp_path: pathlib.Path) -> None:
     result = run_cli("check", str(missing))
     _clean_failure(result, "$.image.file: cannot read")
     assert "nope.jpg" not in result.err  # named by its role: a path may carry a patient's name
+    # which request, and the line of its image.file, like every other bad-input error
+    line = next(n for n, text in enumerate(missing.read_text().splitlines(), start=1) if '"file"' in text)
+    assert result.err.startswith(f"clinimg: {missing}:{line}: $.image.file: cannot read"), result.err
 
 
 # ---------------------------------------------------------------------------------------------
