@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import pathlib
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -170,7 +171,29 @@ class ValidationReport:
 
 
 def _is_lines_file(name: str) -> bool:
-    return name.endswith((".jsonl", ".ndjson"))
+    return name.endswith((".jsonl", ".ndjson")) or _reads_as_lines(name)
+
+
+def _reads_as_lines(name: str) -> bool:
+    """A regular file whose first line is a whole JSON object and which holds more after it is a
+    JSON Lines log whatever its name (`tonight.log`, `events.json`), as the audit reads it; a
+    request — pretty-printed, or one line — is not."""
+    if name == "<stdin>" or not os.path.isfile(name):
+        return False
+    from .audit.reader import MAX_LINE_BYTES
+
+    try:
+        with open(name, "rb") as handle:
+            first = handle.readline(MAX_LINE_BYTES + 1).removeprefix(b"\xef\xbb\xbf")
+            more = any(chunk.strip() for chunk in iter(lambda: handle.read(65536), b""))
+    except OSError:
+        return False
+    if not more or not first.strip().startswith(b"{"):
+        return False
+    try:
+        return isinstance(loads(first.decode("utf-8")), dict)
+    except (JSONProblem, UnicodeDecodeError):
+        return False
 
 
 def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pathlib.Path] = ()) -> ValidationReport:

@@ -3,6 +3,7 @@ repeated event, lines that are not events): validate and audit must name the sam
 the audit must account for every one of them."""
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 
@@ -64,3 +65,22 @@ def test_a_time_past_what_a_nanosecond_instant_holds_is_an_invalid_line_not_a_cr
     assert '"2263' in request.read_text()
     check = run_cli("check", str(request))
     assert check.code == 2 and "$.occurred_at: " in check.err, check.out + check.err
+
+
+def test_validate_reads_a_log_by_its_content_not_its_extension(tmp_path: pathlib.Path) -> None:
+    # The audit reads `tonight.log` as a log; validate called its line 2 "not valid JSON: Extra data".
+    lines = (EXAMPLES / "logs" / "week.jsonl").read_text().splitlines()[:5]
+    log = tmp_path / "tonight.log"
+    log.write_text("\n".join(lines[:3] + ["not json"] + lines[3:]) + "\n")
+    assert run_cli("audit", str(log), "--format", "json").json()["counts"]["invalid"] == 1
+    result = run_cli("validate", str(log))
+    assert result.code == 2
+    errors = [line for line in (result.out + result.err).splitlines() if line.startswith(str(log))]
+    assert errors == [f"{log}:4: $: not valid JSON: Expecting value (column 1)"], result.out + result.err
+    # a request is still one document, pretty-printed or on one line
+    request = tmp_path / "request.json"
+    request.write_text((EXAMPLES / "requests" / "allowed_send_to_consulted_surgeon.json").read_text())
+    assert run_cli("validate", str(request)).code == 0
+    one_line = tmp_path / "one.json"
+    one_line.write_text(json.dumps(json.loads(request.read_text())) + "\n\n")
+    assert run_cli("validate", str(one_line)).code == 0
