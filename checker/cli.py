@@ -30,6 +30,14 @@ def _errors_as_lines(fn: Callable[..., Any]) -> Callable[..., Any]:
             ctx.exit(int(exc.exit_code))
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
             raise
+        except BrokenPipeError:
+            # `clinimg rules | head`: the reader has what it wanted; not an error to report. Stdout
+            # is pointed at /dev/null so that the interpreter's final flush does not fail again.
+            import os
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(int(ExitCode.BROKEN_PIPE))
         except Exception as exc:  # a bug: still one line, unless asked for the traceback
             if _traceback_wanted(ctx):
                 traceback.print_exc()

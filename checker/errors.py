@@ -9,6 +9,7 @@ class ExitCode(enum.IntEnum):
     DENY = 1  # a deny finding (check: outcome deny; audit: any deny finding)
     USAGE = 2  # bad input, bad usage, policy or engine error
     ESCALATE = 3  # check only: seek advice before acting
+    BROKEN_PIPE = 141  # the reader of stdout went away (`| head`): the shell's 128 + SIGPIPE, nothing printed
 
 
 class CheckerError(Exception):

@@ -84,3 +84,19 @@ def test_validate_reads_a_log_by_its_content_not_its_extension(tmp_path: pathlib
     one_line = tmp_path / "one.json"
     one_line.write_text(json.dumps(json.loads(request.read_text())) + "\n\n")
     assert run_cli("validate", str(one_line)).code == 0
+
+
+def test_a_reader_that_goes_away_is_not_an_internal_error() -> None:
+    # `clinimg rules | head -1`: the pipe's reader is gone before the rest is written.
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: every write fails with EPIPE
+    proc = subprocess.run([sys.executable, "-m", "checker.cli", "rules"], stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+    os.close(write_end)
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 141
