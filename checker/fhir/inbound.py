@@ -894,6 +894,10 @@ class Mapper:
                 consent["given_at"] = start  # in force from the period's start (compared as text: both RFC 3339 as written)
             elif given_at:
                 consent["given_at"] = given_at
+            # A Consent resource kept in the hospital's FHIR store is the consent documented in the
+            # health record ("The consent process should be documented in the medical records"),
+            # refusals included; the consent.documented_in_record extension may still say false.
+            consent["documented_in_record"] = True
             if m.sourceAttachment is not None or m.sourceReference is not None:
                 consent["written_form"] = True
             doc = {**base, "event_id": base["event_id"] + suffix, "consent": consent}

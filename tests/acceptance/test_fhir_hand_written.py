@@ -138,3 +138,17 @@ def test_cds_prefetch_of_another_patient_is_refused_not_decided() -> None:
         request_of("org.clinimg.image-disclosure", body)
     assert caught.value.status == 400
     assert {p["path"] for p in caught.value.problems} == {"$.prefetch.patient"}
+
+
+def test_a_consent_resource_in_the_record_is_a_documented_consent(tmp_path: pathlib.Path) -> None:
+    """A Consent kept in the hospital's FHIR store documents the consent in the health record; the
+    consent.documented_in_record extension can still say it was not (e.g. a form not yet filed)."""
+    report = run_cli("audit", str(BUNDLE), "--format", "json").json()
+    assert "consent.documented" not in {f["rule"] for f in report["findings"]}
+    bundle = json.loads(BUNDLE.read_text())
+    consent = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Consent")
+    consent["extension"] = [{"url": "https://clinimg.example/fhir/StructureDefinition/consent.documented_in_record", "valueBoolean": False}]
+    undocumented = tmp_path / "undocumented.json"
+    undocumented.write_text(json.dumps(bundle))
+    report = run_cli("audit", str(undocumented), "--format", "json").json()
+    assert ("consent.documented", "Media/m1") in {(f["rule"], f["event_id"]) for f in report["findings"]}
