@@ -189,7 +189,8 @@ def _ndjson(path: str, handle: Any, problems: list[Unmapped]) -> Iterator[RawRes
                 pass
             problems.append(Unmapped(path, number, "?", "$", "line longer than 16 MiB"))
             continue
-        if not raw.strip():
+        if not raw.strip():  # counted like a blank line of a clinimg log: every line accounted for
+            problems.append(Unmapped(path, number, "?", "$", "a blank line (Bulk Data NDJSON holds one resource a line)"))
             continue
         try:
             doc = loads(raw.decode("utf-8"))

@@ -199,3 +199,16 @@ def test_a_single_pretty_printed_resource_file(tmp_path: pathlib.Path) -> None:
     assert code == 2  # nothing decided: the one resource is listed, not guessed
     [u] = report["fhir"]["unmapped"]
     assert u["resource"] == "Media/example" and u["line"] == 1
+
+
+def test_a_blank_line_in_bulk_ndjson_is_counted_and_named(tmp_path: pathlib.Path) -> None:
+    """Every line is decided or reported: a blank line inside an NDJSON export is an invalid line
+    with its number, as in a clinimg log (the newline that ends the file is no line)."""
+    source = next(p for p in HL7_BULK if p.endswith("Patient.ndjson"))
+    lines = pathlib.Path(source).read_text().splitlines()
+    ndjson = tmp_path / "Patient.ndjson"
+    ndjson.write_text(lines[0] + "\n\n" + "\n".join(lines[1:]) + "\n")
+    code, report = _audit(str(ndjson))
+    _balanced(report)
+    assert report["counts"]["invalid"] == 1
+    assert [(u["line"], u["reason"]) for u in report["fhir"]["unmapped"]] == [(2, "a blank line (Bulk Data NDJSON holds one resource a line)")]
