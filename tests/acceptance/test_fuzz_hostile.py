@@ -28,6 +28,15 @@ EVENTS = [json.loads(line) for line in (EXAMPLES / "logs" / "week.jsonl").read_t
 REQUESTS = [json.loads(p.read_text()) for p in sorted((EXAMPLES / "requests").glob("*.json"))]
 
 
+def _engine_failures(inputs: list[dict]) -> list[EngineFailure]:
+    """The inputs the embedded engine failed to decide (a fresh engine, closed after)."""
+    engine = EmbeddedEngine(PolicySet.build(), workers=1)
+    try:
+        return [d for d in engine.decide(inputs) if isinstance(d, EngineFailure)]
+    finally:
+        engine.close()
+
+
 def _verdict_of_check(data: bytes) -> str | None:
     """None: a valid request; else the first line of check's error (without the file name)."""
     try:
@@ -54,12 +63,7 @@ def test_check_and_serve_agree_and_never_fail_open(tmp_path: pathlib.Path) -> No
     # Every valid one is decided (no engine error: nothing the engine cannot take gets through).
     valid = [json.loads(data.decode("utf-8-sig")) for (_, data), v in zip(cases, verdicts) if v is None]
     assert valid, "the generator makes valid requests too"
-    engine = EmbeddedEngine(PolicySet.build(), workers=1)
-    try:
-        decided = engine.decide(valid)
-    finally:
-        engine.close()
-    assert not [d for d in decided if isinstance(d, EngineFailure)]
+    assert _engine_failures(valid) == []
     # serve gives the same verdicts over HTTP: 200 for check's valid ones, else 400 with paths.
     with running_server() as srv:
         for (cls, data), verdict in zip(cases, verdicts):
@@ -154,9 +158,4 @@ def test_control_characters_the_engine_echoes_do_not_fail_the_decision() -> None
 
     docs = [marked(request) for request in REQUESTS]
     assert any("\x08" in i for d in docs for i in (d.get("lifecycle") or {}).get("patient_image_ids", []))
-    engine = EmbeddedEngine(PolicySet.build(), workers=1)
-    try:
-        decided = engine.decide(docs)
-    finally:
-        engine.close()
-    assert not [d for d in decided if isinstance(d, EngineFailure)]
+    assert _engine_failures(docs) == []
