@@ -67,7 +67,7 @@ def compile_check(policy_dirs: Iterable[str], policy_config: str | None = None) 
     local-rule contract (checker/policylint.py), then compiling on the embedded engine (a module
     that crashes it found in child processes, module by module), then on reference OPA (which
     also compiles the _test.rego files) when installed; with policy_config, the overlay too."""
-    from .engines.embedded import EmbeddedEngine, find_start_crash
+    from .engines.embedded import EmbeddedEngine
 
     dirs = list(policy_dirs)  # as given: messages name files under the user's spelling
     modules = load_modules(dirs, include_tests=True, check=False)

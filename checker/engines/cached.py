@@ -117,8 +117,9 @@ class CachedEngine(BaseEngine):
             key, originals = self._key(item)
             slow.append((i, key, originals))
         missing: dict[str, dict[str, Any]] = {}
+        digests = {key: _digest(key) for _, key, _ in slow}  # once a key: keys run to kilobytes
         for i, key, originals in slow:
-            if _digest(key) not in self._cache and key not in missing:
+            if digests[key] not in self._cache and key not in missing:
                 # The canonical input itself is decided (placeholders and all), so its decision
                 # can be mapped back to any input with the same key.
                 missing[key] = json.loads(key) if originals else inputs[i]
@@ -126,7 +127,7 @@ class CachedEngine(BaseEngine):
         if missing and self.shared is not None:
             # Another process of this audit may have decided some of them already.
             for key, decision in self.shared.get_many(list(missing)).items():
-                self._cache[_digest(key)] = _entry(decision)
+                self._cache[digests[key]] = _entry(decision)
                 del missing[key]
         if missing:
             self.misses += len(missing)
@@ -138,9 +139,9 @@ class CachedEngine(BaseEngine):
                 # is a decision naming an id where no placeholder can stand (_PerInput).
                 fresh[key] = result if isinstance(result, (EngineFailure, _PerInput)) else _entry(result)
                 if not isinstance(result, (EngineFailure, _PerInput)) and len(self._cache) < MAX_ENTRIES:
-                    self._cache[_digest(key)] = fresh[key]  # type: ignore[assignment]
+                    self._cache[digests[key]] = fresh[key]  # type: ignore[assignment]
         for i, key, originals in slow:
-            entry = self._cache.get(_digest(key)) or fresh[key]
+            entry = self._cache.get(digests[key]) or fresh[key]
             if isinstance(entry, EngineFailure):
                 out[i] = entry
                 continue
@@ -190,8 +191,6 @@ class CachedEngine(BaseEngine):
         """Decisions of real inputs from per-rule results (engines/rulecache.py), combined as
         decide.rego does; the whole policy decides what `combine` does not recognise."""
         assert self.rule_cache is not None
-        failures: dict[int, EngineFailure] = {}
-        requests_of: list[int] = []
 
         def evaluate(requests: list[tuple[dict[str, Any], list[str]]]) -> list[Any]:
             found = self.inner.evaluate_rules(requests)
