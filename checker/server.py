@@ -328,7 +328,7 @@ class DecisionService:
 
     def decide(self, path: str, request: dict[str, Any]) -> tuple[str, Any]:
         """One schema-checked request decided, logged and counted → (decision id, decision or
-        EngineFailure). For endpoints outside this class (CDS Hooks, checker/cds.py)."""
+        EngineFailure). POST /v1/check, and endpoints outside this class (CDS Hooks, checker/cds.py)."""
         decision_id = str(uuid.uuid4())
         [result] = self.pool.decide([request])
         self._log(decision_id, path, request, result)
@@ -349,9 +349,7 @@ class DecisionService:
         if problems:
             self.log.write(decision_id=str(uuid.uuid4()), path="/v1/check", outcome="invalid", request=None, rules=[], digest=self.stamp["digest"])
             raise Problem(400, "invalid_parameter", "the body is not a valid disclosure request (schemas/request.schema.json)", problems)
-        decision_id = str(uuid.uuid4())
-        [result] = self.pool.decide([document])
-        self._log(decision_id, "/v1/check", document, result)
+        decision_id, result = self.decide("/v1/check", document)
         if isinstance(result, EngineFailure):
             raise Problem(500, "engine_error", "the engine could not decide: no decision (fail closed)")
         return 200, {**result, "policy": self.stamp}, decision_id
