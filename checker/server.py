@@ -71,7 +71,6 @@ DECISION_PATH = "clinimg/decision"
 ENGINE_WAIT_SECONDS = 10.0
 MAX_BATCH_INPUTS = 10_000
 _MISSING = object()
-_STRICT = STRICT_DECODER  # as checker.jsonload: duplicate keys, NaN and 1e309 refused
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -455,7 +454,7 @@ class DecisionService:
             w = self._WITH_INPUT.match(text, pos)
             if w:
                 try:
-                    value, pos = _STRICT.raw_decode(text, w.end())
+                    value, pos = STRICT_DECODER.raw_decode(text, w.end())
                 except (JSONProblem, ValueError):
                     raise Problem(400, "invalid_parameter", f"{shape}; the input of {var} is not acceptable JSON") from None
                 unusable = unusable_text(value)
