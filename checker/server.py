@@ -71,7 +71,6 @@ DECISION_PATH = "clinimg/decision"
 ENGINE_WAIT_SECONDS = 10.0
 MAX_BATCH_INPUTS = 10_000
 _MISSING = object()
-_STRICT = STRICT_DECODER  # as checker.jsonload: duplicate keys, NaN and 1e309 refused
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -328,7 +327,7 @@ class DecisionService:
 
     def decide(self, path: str, request: dict[str, Any]) -> tuple[str, Any]:
         """One schema-checked request decided, logged and counted → (decision id, decision or
-        EngineFailure). For endpoints outside this class (CDS Hooks, checker/cds.py)."""
+        EngineFailure). POST /v1/check, and endpoints outside this class (CDS Hooks, checker/cds.py)."""
         decision_id = str(uuid.uuid4())
         [result] = self.pool.decide([request])
         self._log(decision_id, path, request, result)
@@ -349,9 +348,7 @@ class DecisionService:
         if problems:
             self.log.write(decision_id=str(uuid.uuid4()), path="/v1/check", outcome="invalid", request=None, rules=[], digest=self.stamp["digest"])
             raise Problem(400, "invalid_parameter", "the body is not a valid disclosure request (schemas/request.schema.json)", problems)
-        decision_id = str(uuid.uuid4())
-        [result] = self.pool.decide([document])
-        self._log(decision_id, "/v1/check", document, result)
+        decision_id, result = self.decide("/v1/check", document)
         if isinstance(result, EngineFailure):
             raise Problem(500, "engine_error", "the engine could not decide: no decision (fail closed)")
         return 200, {**result, "policy": self.stamp}, decision_id
@@ -457,7 +454,7 @@ class DecisionService:
             w = self._WITH_INPUT.match(text, pos)
             if w:
                 try:
-                    value, pos = _STRICT.raw_decode(text, w.end())
+                    value, pos = STRICT_DECODER.raw_decode(text, w.end())
                 except (JSONProblem, ValueError):
                     raise Problem(400, "invalid_parameter", f"{shape}; the input of {var} is not acceptable JSON") from None
                 unusable = unusable_text(value)

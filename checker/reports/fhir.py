@@ -5,6 +5,10 @@ import json
 from typing import Any
 
 
+def _text(bundle: dict[str, Any]) -> str:
+    return json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+
+
 class FhirAuditReporter:
     """The audit's findings as DetectedIssue resources, and an AuditEvent recording the run."""
 
@@ -15,7 +19,7 @@ class FhirAuditReporter:
         from ..fhir.outbound import findings_bundle
 
         bundle = findings_bundle(report["findings"], policy=report.get("policy") or {}, when=report["as_of"], counts=report.get("counts"))
-        return json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+        return _text(bundle)
 
 
 class FhirCheckReporter:
@@ -27,4 +31,4 @@ class FhirCheckReporter:
         from ..fhir.outbound import findings_bundle
 
         bundle = findings_bundle(decision.get("findings", []), policy=decision.get("policy") or {}, when=None, outcome=decision.get("outcome"))
-        return json.dumps(bundle, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+        return _text(bundle)
