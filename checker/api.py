@@ -1,6 +1,7 @@
 """The library face: check(), validate(), rules(). The CLI and the server never reach past here."""
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 import os
@@ -184,7 +185,7 @@ def _reads_as_lines(name: str) -> bool:
 
     try:
         with open(name, "rb") as handle:
-            first = handle.readline(MAX_LINE_BYTES + 1).removeprefix(b"\xef\xbb\xbf")
+            first = handle.readline(MAX_LINE_BYTES + 1).removeprefix(codecs.BOM_UTF8)
             more = any(chunk.strip() for chunk in iter(lambda: handle.read(65536), b""))
     except OSError:
         return False
@@ -254,7 +255,7 @@ def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
         raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
     try:
         for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 2), b""), start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[3:]
             if not raw.endswith(b"\n") and len(raw) > MAX_LINE_BYTES:  # the rest of an overlong line
                 while (more := handle.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):

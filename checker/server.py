@@ -37,6 +37,7 @@ never share an interpreter.
 """
 from __future__ import annotations
 
+import codecs
 import asyncio
 import contextlib
 import dataclasses
@@ -71,7 +72,6 @@ DECISION_PATH = "clinimg/decision"
 ENGINE_WAIT_SECONDS = 10.0
 MAX_BATCH_INPUTS = 10_000
 _MISSING = object()
-_BOM = b"\xef\xbb\xbf"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,8 +283,7 @@ class DecisionService:
 
     @staticmethod
     def parse_json(body: bytes) -> Any:
-        if body.startswith(_BOM):  # accepted at the start, as by `check`, `validate` and `audit`
-            body = body[len(_BOM):]
+        body = body.removeprefix(codecs.BOM_UTF8)  # accepted at the start, as by `check`, `validate` and `audit`
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -8,6 +8,7 @@ schema-checks each one. Memory holds a key per file, never the events.
 """
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import functools
 import heapq
@@ -36,7 +37,6 @@ _EVENT_ID = re.compile(rb'"event_id"\s*:\s*"((?:[^"\\]|\\.){0,200})"')
 # answer.
 _PATIENT = re.compile(rb'"patient"\s*:\s*\{[^{}]*?"id"\s*:\s*"([^"\\]{1,200})"')
 MAX_LINE_BYTES = 1024 * 1024
-_BOM = b"\xef\xbb\xbf"
 
 
 _READ_LIMIT = MAX_LINE_BYTES + 2  # enough to tell a line of MAX_LINE_BYTES (and \r\n) from a longer one
@@ -206,7 +206,7 @@ class LogSet:
         handle.seek(0)
         # A UTF-8 byte order mark opens some files (as `check` and `validate` accept): not part of
         # the first line.
-        offset = len(_BOM) if handle.read(len(_BOM)) == _BOM else 0
+        offset = len(codecs.BOM_UTF8) if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else 0
         handle.seek(offset)
         if self.partition is None:
             for number, (raw, size) in enumerate(_physical_lines(handle), start=1):

@@ -9,11 +9,11 @@ name elements and codes, never values (they may be patient data).
 """
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime
 import json
 import os
-import pathlib
 import re
 import stat
 from typing import Any, Callable, Iterable, Iterator
@@ -116,7 +116,7 @@ def looks_like_fhir(path: str) -> bool:
             head = handle.read(65536)
     except OSError:
         return False
-    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    head = head.removeprefix(codecs.BOM_UTF8).lstrip()
     if not head.startswith(b"{"):
         return False
     first_line = head.split(b"\n", 1)[0]
@@ -151,7 +151,7 @@ def _read_file(path: str, problems: list[Unmapped]) -> Iterator[RawResource]:
                 problems.append(Unmapped(path, 1, "?", "$", f"document larger than {MAX_DOCUMENT_BYTES // 1048576} MiB "
                                                             "(a Bulk Data NDJSON export has no such limit)"))
                 return
-            data = (head + handle.read()).removeprefix(b"\xef\xbb\xbf")
+            data = (head + handle.read()).removeprefix(codecs.BOM_UTF8)
         except OSError as exc:
             raise CheckerError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
     try:
@@ -170,7 +170,7 @@ def _read_file(path: str, problems: list[Unmapped]) -> Iterator[RawResource]:
 def _is_ndjson(head: bytes) -> bool:
     """One JSON object on the first line and more after it: NDJSON (a compact one-line document
     alone is read as a document, the same resources either way)."""
-    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    head = head.removeprefix(codecs.BOM_UTF8).lstrip()
     first, newline, rest = head.partition(b"\n")
     if not newline or not rest.strip():
         return False
@@ -183,7 +183,7 @@ def _is_ndjson(head: bytes) -> bool:
 def _ndjson(path: str, handle: Any, problems: list[Unmapped]) -> Iterator[RawResource]:
     for number, raw in enumerate(iter(lambda: handle.readline(MAX_NDJSON_LINE + 2), b""), start=1):
         if number == 1:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
+            raw = raw.removeprefix(codecs.BOM_UTF8)
         if not raw.endswith(b"\n") and len(raw) > MAX_NDJSON_LINE:
             while (more := handle.readline(MAX_NDJSON_LINE)) and not more.endswith(b"\n"):
                 pass
