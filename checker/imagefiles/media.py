@@ -86,13 +86,12 @@ def walk_boxes(fh: Any, start: int, end: int, parent: bytes = b"", depth: int = 
         pos += size
 
 
-def _boxes(path: pathlib.Path, fmt: Format, atoms: Any, c: Collector) -> None:
+def _boxes(path: pathlib.Path, fmt: Format, c: Collector) -> None:
     """Boxes FFmpeg does not expose: user-data boxes other than the ©-named ones and the metadata
     box (FFmpeg and mutagen read those), XMP wherever it is ('uuid' boxes at any level, 'XMP_' in
     user data), thumbnails ('thmb', 'PRVW'), and the pointers of a reference movie ('rmra')."""
     from . import classify
 
-    del atoms
     size = path.stat().st_size
 
     def read(box: Box) -> bytes:
@@ -176,7 +175,7 @@ def _codec_tag(stream: Any) -> str:
 
 
 def inspect_media(path: pathlib.Path, fmt: Format, c: Collector) -> dict[str, Any]:
-    atoms = _check_boxes(path, fmt)
+    _check_boxes(path, fmt)
     try:
         container = _open(path, fmt)
     except CheckerError as exc:
@@ -186,7 +185,7 @@ def inspect_media(path: pathlib.Path, fmt: Format, c: Collector) -> dict[str, An
         # metadata boxes are whole and are read all the same.
         c.add("other", f"{fmt.name} movie whose tracks FFmpeg cannot open ({str(exc).rpartition('(')[2].rstrip(')')})")
         _ilst(path, fmt, c)
-        _boxes(path, fmt, atoms, c)
+        _boxes(path, fmt, c)
         return {"modality": "video"}
     try:
         has_video = has_audio = False
@@ -223,7 +222,7 @@ def inspect_media(path: pathlib.Path, fmt: Format, c: Collector) -> dict[str, An
     finally:
         container.close()
     _ilst(path, fmt, c)
-    _boxes(path, fmt, atoms, c)
+    _boxes(path, fmt, c)
     modality = "video" if has_video else ("audio" if has_audio else "video")
     return {"modality": modality}
 
