@@ -18,7 +18,7 @@ import dataclasses
 import struct
 from typing import Iterator
 
-_ALPHA_URNS = (b"urn:mpeg:hevc:2015:auxid:1", b"urn:mpeg:mpegB:cicp:systems:auxiliary:alpha")
+ALPHA_URNS = (b"urn:mpeg:hevc:2015:auxid:1", b"urn:mpeg:mpegB:cicp:systems:auxiliary:alpha")
 # Image items built from other images through 'dimg' references.
 _DERIVED = {b"grid", b"iden", b"iovl"}
 _TOP_LEVEL_KEPT = {b"ftyp", b"meta", b"mdat", b"free", b"skip"}
@@ -265,7 +265,7 @@ def _strip(data: bytes) -> tuple[bytes, list[str]]:
         for kind, source, targets in refs:
             if kind == b"dimg" and source in keep and infes.get(source, (b"",))[0] in _DERIVED:
                 new = set(targets) - keep
-            elif kind == b"auxl" and source not in keep and set(targets) & keep and aux_urn(source) in _ALPHA_URNS:
+            elif kind == b"auxl" and source not in keep and set(targets) & keep and aux_urn(source) in ALPHA_URNS:
                 new = {source}
             else:
                 continue

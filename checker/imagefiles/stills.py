@@ -30,7 +30,7 @@ warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.(TiffImage
 HEIF_QUALITIES = (70, 55, 40)
 HEIF_SIZE_FACTOR = 1.3
 HEIF_ENCODER = {"preset": "ultrafast"}
-_HEIF_ALPHA_AUX = ("urn:mpeg:hevc:2015:auxid:1", "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha")
+_HEIF_ALPHA_AUX = tuple(urn.decode() for urn in heif.ALPHA_URNS)  # the same alpha planes heif.strip keeps
 _heif_registered = False
 
 
