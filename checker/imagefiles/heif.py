@@ -15,6 +15,7 @@ other items' bytes) raises ``Unsupported``; the caller then re-encodes.
 from __future__ import annotations
 
 import dataclasses
+import mmap
 import struct
 from typing import Iterator
 
@@ -36,7 +37,7 @@ class BoxRef:
     end: int
 
 
-def boxes(data: bytes, start: int = 0, end: int | None = None) -> Iterator[BoxRef]:
+def boxes(data: bytes | mmap.mmap, start: int = 0, end: int | None = None) -> Iterator[BoxRef]:
     end = len(data) if end is None else end
     pos = start
     while pos + 8 <= end:
@@ -401,7 +402,7 @@ def _strip(data: bytes) -> tuple[bytes, list[str]]:
 _META_KNOWN = {b"hdlr", b"pitm", b"iinf", b"iloc", b"iref", b"iprp", b"idat", b"dinf", b"grpl"}
 
 
-def extras(data: bytes) -> list[tuple[str, str]]:
+def extras(data: bytes | mmap.mmap) -> list[tuple[str, str]]:
     """(kind, where) for what pillow-heif does not expose: boxes beside the image structure
     (vendor 'uuid', an image sequence's 'moov', XML in 'meta') and user descriptions ('udes')."""
     out: list[tuple[str, str]] = []
