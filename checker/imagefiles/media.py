@@ -23,7 +23,7 @@ def _reason(exc: BaseException) -> str:
     return text[:120] if text and "/" not in text else type(exc).__name__
 
 
-def _check_boxes(path: pathlib.Path, fmt: Format) -> Any:
+def _check_boxes(path: pathlib.Path, fmt: Format) -> None:
     """The top-level box tree must be whole (mutagen's reader) and hold a movie header."""
     from mutagen.mp4 import Atoms
 
@@ -40,7 +40,6 @@ def _check_boxes(path: pathlib.Path, fmt: Format) -> Any:
         raise CheckerError(f"truncated {fmt.name} file (the last box is cut off)")
     if not any(a.name == b"moov" for a in atoms.atoms):
         raise CheckerError(f"truncated or unfinished {fmt.name} file (no movie header box 'moov')")
-    return atoms
 
 
 class Box:
