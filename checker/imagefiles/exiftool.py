@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import shutil
 import subprocess
 from typing import Any
@@ -90,12 +89,12 @@ def read(path: str, exe: str | None = None) -> dict[str, Any]:
 
 
 def findings(tags: dict[str, Any]) -> list[tuple[str, str, Any]]:
-    """(kind, "Group:Name", value) for every identifying tag; other tags in vendor groups are
-    'other' (maker notes and vendor segments nobody maps)."""
+    """(kind, "Group:Name", value) for every identifying tag (``kind_of``); tags it maps to no
+    kind are left out — never 'other'."""
     out: list[tuple[str, str, Any]] = []
     for key, value in tags.items():
         group, _, name = key.rpartition(":")
-        if not group or group in _SKIP_GROUPS:
+        if not group:  # 'SourceFile'; kind_of skips the file-system and ExifTool groups
             continue
         kind = kind_of(group, name, value)
         if kind is not None:

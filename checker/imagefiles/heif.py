@@ -15,10 +15,11 @@ other items' bytes) raises ``Unsupported``; the caller then re-encodes.
 from __future__ import annotations
 
 import dataclasses
+import mmap
 import struct
 from typing import Iterator
 
-_ALPHA_URNS = (b"urn:mpeg:hevc:2015:auxid:1", b"urn:mpeg:mpegB:cicp:systems:auxiliary:alpha")
+ALPHA_URNS = (b"urn:mpeg:hevc:2015:auxid:1", b"urn:mpeg:mpegB:cicp:systems:auxiliary:alpha")
 # Image items built from other images through 'dimg' references.
 _DERIVED = {b"grid", b"iden", b"iovl"}
 _TOP_LEVEL_KEPT = {b"ftyp", b"meta", b"mdat", b"free", b"skip"}
@@ -36,7 +37,7 @@ class BoxRef:
     end: int
 
 
-def boxes(data: bytes, start: int = 0, end: int | None = None) -> Iterator[BoxRef]:
+def boxes(data: bytes | mmap.mmap, start: int = 0, end: int | None = None) -> Iterator[BoxRef]:
     end = len(data) if end is None else end
     pos = start
     while pos + 8 <= end:
@@ -265,7 +266,7 @@ def _strip(data: bytes) -> tuple[bytes, list[str]]:
         for kind, source, targets in refs:
             if kind == b"dimg" and source in keep and infes.get(source, (b"",))[0] in _DERIVED:
                 new = set(targets) - keep
-            elif kind == b"auxl" and source not in keep and set(targets) & keep and aux_urn(source) in _ALPHA_URNS:
+            elif kind == b"auxl" and source not in keep and set(targets) & keep and aux_urn(source) in ALPHA_URNS:
                 new = {source}
             else:
                 continue
@@ -401,7 +402,7 @@ def _strip(data: bytes) -> tuple[bytes, list[str]]:
 _META_KNOWN = {b"hdlr", b"pitm", b"iinf", b"iloc", b"iref", b"iprp", b"idat", b"dinf", b"grpl"}
 
 
-def extras(data: bytes) -> list[tuple[str, str]]:
+def extras(data: bytes | mmap.mmap) -> list[tuple[str, str]]:
     """(kind, where) for what pillow-heif does not expose: boxes beside the image structure
     (vendor 'uuid', an image sequence's 'moov', XML in 'meta') and user descriptions ('udes')."""
     out: list[tuple[str, str]] = []

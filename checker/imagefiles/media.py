@@ -23,7 +23,7 @@ def _reason(exc: BaseException) -> str:
     return text[:120] if text and "/" not in text else type(exc).__name__
 
 
-def _check_boxes(path: pathlib.Path, fmt: Format) -> Any:
+def _check_boxes(path: pathlib.Path, fmt: Format) -> None:
     """The top-level box tree must be whole (mutagen's reader) and hold a movie header."""
     from mutagen.mp4 import Atoms
 
@@ -40,7 +40,6 @@ def _check_boxes(path: pathlib.Path, fmt: Format) -> Any:
         raise CheckerError(f"truncated {fmt.name} file (the last box is cut off)")
     if not any(a.name == b"moov" for a in atoms.atoms):
         raise CheckerError(f"truncated or unfinished {fmt.name} file (no movie header box 'moov')")
-    return atoms
 
 
 class Box:
@@ -86,13 +85,12 @@ def walk_boxes(fh: Any, start: int, end: int, parent: bytes = b"", depth: int = 
         pos += size
 
 
-def _boxes(path: pathlib.Path, fmt: Format, atoms: Any, c: Collector) -> None:
+def _boxes(path: pathlib.Path, fmt: Format, c: Collector) -> None:
     """Boxes FFmpeg does not expose: user-data boxes other than the ©-named ones and the metadata
     box (FFmpeg and mutagen read those), XMP wherever it is ('uuid' boxes at any level, 'XMP_' in
     user data), thumbnails ('thmb', 'PRVW'), and the pointers of a reference movie ('rmra')."""
     from . import classify
 
-    del atoms
     size = path.stat().st_size
 
     def read(box: Box) -> bytes:
@@ -176,7 +174,7 @@ def _codec_tag(stream: Any) -> str:
 
 
 def inspect_media(path: pathlib.Path, fmt: Format, c: Collector) -> dict[str, Any]:
-    atoms = _check_boxes(path, fmt)
+    _check_boxes(path, fmt)
     try:
         container = _open(path, fmt)
     except CheckerError as exc:
@@ -186,7 +184,7 @@ def inspect_media(path: pathlib.Path, fmt: Format, c: Collector) -> dict[str, An
         # metadata boxes are whole and are read all the same.
         c.add("other", f"{fmt.name} movie whose tracks FFmpeg cannot open ({str(exc).rpartition('(')[2].rstrip(')')})")
         _ilst(path, fmt, c)
-        _boxes(path, fmt, atoms, c)
+        _boxes(path, fmt, c)
         return {"modality": "video"}
     try:
         has_video = has_audio = False
@@ -223,7 +221,7 @@ def inspect_media(path: pathlib.Path, fmt: Format, c: Collector) -> dict[str, An
     finally:
         container.close()
     _ilst(path, fmt, c)
-    _boxes(path, fmt, atoms, c)
+    _boxes(path, fmt, c)
     modality = "video" if has_video else ("audio" if has_audio else "video")
     return {"modality": modality}
 

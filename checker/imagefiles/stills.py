@@ -30,7 +30,7 @@ warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.(TiffImage
 HEIF_QUALITIES = (70, 55, 40)
 HEIF_SIZE_FACTOR = 1.3
 HEIF_ENCODER = {"preset": "ultrafast"}
-_HEIF_ALPHA_AUX = ("urn:mpeg:hevc:2015:auxid:1", "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha")
+_HEIF_ALPHA_AUX = tuple(urn.decode() for urn in heif.ALPHA_URNS)  # the same alpha planes heif.strip keeps
 _heif_registered = False
 
 
@@ -411,8 +411,8 @@ def inspect_heif(path: pathlib.Path, c: Collector) -> dict[str, Any]:
         for urn in (info.get("aux") or {}):
             if urn not in _HEIF_ALPHA_AUX:
                 c.add("thumbnail", f"{label} auxiliary image '{str(urn)[:60]}'")
-    with open(path, "rb") as fh:
-        for kind, where in heif.extras(fh.read()):
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        for kind, where in heif.extras(mm):  # the box headers are read where they lie, not the whole file
             c.add(kind, where)
     return {"size": size, "orientation": None}
 
