@@ -188,14 +188,20 @@ class ReviewFacts:
 
 
 def review_facts(img: dict[str, Any], as_of_ns: int) -> ReviewFacts | None:
-    """The facts of an image's lifecycle review as of `as_of_ns` (None: nothing to review — it
-    was deleted from the record)."""
-    if img.get("deleted_from_record"):
-        return None
+    """The facts of an image's lifecycle review as of `as_of_ns` (None: nothing to review).
+
+    An image deleted from the health record is still reviewed: what was late before the deletion
+    stays late (a transfer 27 hours after the capture, a device copy kept for days), and copies
+    on devices or an unreported wrong-recipient disclosure do not end with the record's copy.
+    Only the clock of "not yet saved to the record" stops at the deletion. (Skipping such images
+    lost their findings, or not, depending on where the audit's chunks happened to end.)"""
+    deleted_at = img.get("deleted_from_record_at")
+    if img.get("deleted_from_record") and deleted_at is None:
+        return None  # kept by a version that did not note when: nothing to judge it by
     transfer = img.get("record_transfer_at")
     captured = None
     if img.get("captured_at") is not None:
-        until = transfer if transfer is not None else as_of_ns
+        until = transfer if transfer is not None else (min(as_of_ns, deleted_at) if deleted_at is not None else as_of_ns)
         captured = (img["capture_event_id"], hours(img["captured_at"], max(until, img["captured_at"])))
     in_record = (img["record_transfer_event_id"], hours(transfer, as_of_ns)) if transfer is not None else None
     capture_device = None
@@ -507,6 +513,7 @@ class State:
                 img["wrong_disclosures"][event["event_id"]] = {"at": at_ns, "reported_at": None, "actor_id": event["actor"]["id"]}
         elif kind == "record_deletion":
             img["deleted_from_record"] = True
+            img.setdefault("deleted_from_record_at", at_ns)
 
     def apply_breach_report(self, event: dict[str, Any], at_ns: int) -> None:
         related = event.get("related_event_id")
@@ -537,10 +544,11 @@ class State:
     @staticmethod
     def is_open(img: dict[str, Any]) -> bool:
         """Could a lifecycle rule still fire for this image in a later run?"""
-        if img.get("deleted_from_record"):
-            return False
+        deleted = img.get("deleted_from_record")
+        if deleted and img.get("deleted_from_record_at") is None:
+            return False  # (kept by a version that never reviewed deleted images)
         if img.get("captured_at") is not None and img.get("record_transfer_at") is None:
-            return True
+            return not deleted  # the "save it to the record" clock stopped at the deletion
         cap = img.get("capture_device") or {}
         if cap.get("owner") == "personal" and img.get("capture_device_deleted_at") is None:
             return True
