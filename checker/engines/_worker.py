@@ -11,7 +11,9 @@ inputs — answered by an array of {"ok": decision} / {"error": reason}, in orde
 {"rules": [[input, [package, …]], …]}, answered likewise with {package: its value} per input,
 or {"stats": true}, answered by {"lookups", "misses"} of its cache (zeros without one),
 a package being "area.rule" (data.clinimg.rules.area.rule) or "basis" (lib.basis): for the
-per-rule cache, engines/rulecache.py.
+per-rule cache, engines/rulecache.py (query_plan: one query a package, an area, or — lib.basis
+with most packages of a capture or disclosure — the type's combined rule, a module this worker
+adds to the policy it was given: combined_rules).
 
 With "cache" the worker keeps the cache an audit keeps in its own process (checker/engines/cached.py:
 whole fact sets, and per-rule results keyed on what each rule package reads, local ones included)
