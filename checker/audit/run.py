@@ -101,7 +101,7 @@ def audit(
             engine = engine_factory(policy)
             spool_path = os.path.join(scratch.name, "invalid.spool")
             decided = decide_in_order(
-                logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image), spool_path=spool_path,
+                logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image, load_patient=store.load_patient), spool_path=spool_path,
                 engine=engine, resolve_as_of=resolve, on_chunk=lambda read: bar.show(read) or True,
             )
             for entry in decided.invalid:

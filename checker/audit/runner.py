@@ -264,13 +264,21 @@ def decide_logs(
             for img in closed:
                 run.review(img, run.latest)
             store.save_state((), ((img["id"], False, img) for img in closed))
+        # Patients and images no event used lately leave memory past State.SPILL_AT (a varied
+        # night has ~100k patients a million lines); the store keeps them, events read them back.
+        spilled_patients, spilled_images = state.spill()
+        if spilled_patients or spilled_images:
+            store.save_state(spilled_patients, spilled_images)
         if on_chunk is not None and not on_chunk(run.counts["read"]):
             return run.decided(run.latest or 0, fallback="stopped")
 
     # Open lifecycles, judged as of --as-of (default: the latest event seen, this run or before).
     as_of_ns = resolve_as_of(run.latest)
-    for image_id in sorted(state.images):
-        run.review(state.images[image_id], as_of_ns)
+    for image_id in state.image_ids_to_review():
+        img = state.get_image(image_id)
+        if img is not None:
+            run.review(img, as_of_ns)
+            state.release(image_id)
         if len(run.pending) >= BATCH:  # (in batches: all open images at once is a peak of memory)
             run.flush()
     run.flush()
