@@ -175,8 +175,10 @@ class _Pass:
             self.pending.append(Pending(event, state.input_for(event.doc, event.occurred_ns), None))
 
     def review(self, img: dict[str, Any], as_of_ns: int) -> None:
-        """Queue the image's lifecycle review — unless the same facts were reviewed before and
+        """Queue the image's lifecycle review (an open one as of `as_of_ns`, a closed one as of
+        its last event: State.review_time) — unless the same facts were reviewed before and
         nothing was found (a fast key, State.review_key, finds that out without building it)."""
+        as_of_ns = State.review_time(img, as_of_ns)
         ok = self.canon is not None and self.engine.shortcut_ok("image_review", img.get("capture_event_id") or f"image:{img['id']}")
         key = State.review_key(img, as_of_ns, self.canon.hours) if ok else None
         if key is not None:
