@@ -119,9 +119,12 @@ def _ns(raw: bytes) -> int:
     return ns if ns in _NS_RANGE else -1
 
 
+_QUOTED_KEYS = {"occurred_at": b'"occurred_at"', "event_id": b'"event_id"'}
+
+
 def _top_level(raw: bytes, pattern: re.Pattern[bytes], key: str) -> bytes | str | None:
     """The event's own `key` (a top-level string) as the line writes it: the match of `pattern`
-    when the line has exactly one and no \\u escape (which could spell the key another way);
+    when the line names the key once and has no \\u escape (which could spell it another way);
     else from parsing the whole line (a str; None: not JSON, or no such string).
 
     An event may carry further properties, and they may nest a key of the same name — and the
@@ -129,11 +132,10 @@ def _top_level(raw: bytes, pattern: re.Pattern[bytes], key: str) -> bytes | str 
     match within 4096 bytes put such an event out of its place in time (first of all when the log
     was sorted, in its file position when streamed), and the state it was decided on depended
     on which of the two the log happened to need."""
-    if b"\\u" not in raw:
-        matches = pattern.finditer(raw)
-        first = next(matches, None)
-        if first is not None and next(matches, None) is None:
-            return first.group(1)
+    if b"\\u" not in raw and raw.count(_QUOTED_KEYS[key]) == 1:
+        found = pattern.search(raw)
+        if found is not None:
+            return found.group(1)
     if len(raw) > MAX_LINE_BYTES:
         return None  # (invalid as too long, whatever it holds)
     try:
