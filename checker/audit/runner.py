@@ -141,6 +141,13 @@ class _Pass:
                 self.state.apply_breach_report(parsed.doc, parsed.occurred_ns)
             else:
                 self.state.apply(parsed.doc, parsed.occurred_ns)
+            # A lifecycle this event closed (or changed while closed) is reviewed now, once: its
+            # hours are final. (Reviewed when a chunk ended instead, an image closed and changed
+            # again in one chunk was reviewed once, in two chunks twice: engine errors and
+            # findings of the first facts came and went with where chunks ended.)
+            for img in self.state.changed_images():
+                if not State.is_open(img):
+                    self.review(img, parsed.occurred_ns)
         if self.state.foreign_reference:
             return "an event reached an image of a patient decided in another process"
         self.counts["decided"] += len(new_events)
@@ -253,19 +260,20 @@ def decide_logs(
         if stop is not None:
             return run.decided(run.latest or 0, fallback=stop)
         run.flush()
-        # Closed lifecycles leave memory: reviewed now (their hours are final) and saved.
+        # Closed lifecycles leave memory (reviewed when they closed) and are saved.
         closed = state.evict_closed()
-        if closed and run.latest is not None:
-            for img in closed:
-                run.review(img, run.latest)
+        if closed:
             store.save_state((), ((img["id"], False, img) for img in closed))
         if on_chunk is not None and not on_chunk(run.counts["read"]):
             return run.decided(run.latest or 0, fallback="stopped")
 
     # Open lifecycles, judged as of --as-of (default: the latest event seen, this run or before).
+    # (A closed image still in memory was loaded to answer an event, and was reviewed when it
+    # closed, in this run or an earlier one.)
     as_of_ns = resolve_as_of(run.latest)
     for image_id in sorted(state.images):
-        run.review(state.images[image_id], as_of_ns)
+        if State.is_open(state.images[image_id]):
+            run.review(state.images[image_id], as_of_ns)
         if len(run.pending) >= BATCH:  # (in batches: all open images at once is a peak of memory)
             run.flush()
     run.flush()

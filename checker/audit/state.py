@@ -352,6 +352,7 @@ class State:
         # replaced, never changed in place, so `is` tells whether the signature is current.
         self._consent_signatures: dict[str, tuple[list[Any], tuple[tuple[int | str, frozenset[str] | None, bool], ...]]] = {}
         self.touched_patients: set[str] = set()
+        self._changed_images: list[dict[str, Any]] = []
 
     def get_image(self, image_id: str) -> dict[str, Any] | None:
         img = self.images.get(image_id)
@@ -489,37 +490,50 @@ class State:
             img["capture_device"] = event["actor"].get("device") if kind == "capture" else None
             img["age_at_capture"] = event["patient"].get("age_years")
             img["source"] = kind
-            img["changed_at"] = at_ns
+            self._changed(img, at_ns)
         elif kind == "record_transfer":
             if img.get("record_transfer_at") is None:
                 img["record_transfer_at"] = at_ns
                 img["record_transfer_event_id"] = event["event_id"]
-                img["changed_at"] = at_ns
+                self._changed(img, at_ns)
         elif kind == "device_deletion":
             device_id = event["device"]["id"]
             cap = img.get("capture_device") or {}
             if cap.get("id") == device_id and img.get("capture_device_deleted_at") is None:
-                img["capture_device_deleted_at"] = img["changed_at"] = at_ns
+                img["capture_device_deleted_at"] = at_ns
+                self._changed(img, at_ns)
             receiver = img["receivers"].get(device_id)
             if receiver is not None and receiver.get("deleted_at") is None:
-                receiver["deleted_at"] = img["changed_at"] = at_ns
+                receiver["deleted_at"] = at_ns
+                self._changed(img, at_ns)
         elif kind == "receipt":
             device = event["device"]
             if device["id"] not in img["receivers"]:
                 img["receivers"][device["id"]] = {"event_id": event["event_id"], "device": device, "received_at": at_ns, "deleted_at": None,
                                                   "actor_id": event["actor"]["id"]}
-                img["changed_at"] = at_ns
+                self._changed(img, at_ns)
         elif kind == "disclosure":
             intended = event.get("intended_recipient")
             intended_id = intended.get("id") if isinstance(intended, dict) else intended
             if intended_id is not None and intended_id != event["recipient"]["id"]:
                 img["wrong_disclosures"][event["event_id"]] = {"at": at_ns, "reported_at": None, "actor_id": event["actor"]["id"]}
-                img["changed_at"] = at_ns
+                self._changed(img, at_ns)
         elif kind == "record_deletion":
             if img.get("deleted_from_record_at") is None:
-                img["changed_at"] = at_ns
+                self._changed(img, at_ns)
             img["deleted_from_record"] = True
             img.setdefault("deleted_from_record_at", at_ns)
+
+    def _changed(self, img: dict[str, Any], at_ns: int) -> None:
+        img["changed_at"] = at_ns
+        if not self._changed_images or self._changed_images[-1] is not img:
+            self._changed_images.append(img)
+
+    def changed_images(self) -> list[dict[str, Any]]:
+        """The images whose lifecycle facts the events applied since the last call changed (the
+        caller reviews those now closed: State.review_time)."""
+        changed, self._changed_images = self._changed_images, []
+        return changed
 
     def apply_breach_report(self, event: dict[str, Any], at_ns: int) -> None:
         related = event.get("related_event_id")
@@ -529,7 +543,7 @@ class State:
             wrong = (img or {}).get("wrong_disclosures", {}).get(related)
             if wrong is not None and wrong.get("reported_at") is None:
                 wrong["reported_at"] = at_ns
-                img["changed_at"] = at_ns
+                self._changed(img, at_ns)
                 self.touched_images.add(image_id)
                 self._touched_since_evict.add(image_id)
 
