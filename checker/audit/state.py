@@ -362,6 +362,7 @@ class State:
         # replaced, never changed in place, so `is` tells whether the signature is current.
         self._consent_signatures: dict[str, tuple[list[Any], tuple[tuple[int | str, frozenset[str] | None, bool], ...]]] = {}
         self.touched_patients: set[str] = set()
+        self._changed_images: list[dict[str, Any]] = []
 
     def get_image(self, image_id: str) -> dict[str, Any] | None:
         img = self.images.get(image_id)
@@ -556,31 +557,50 @@ class State:
             img["capture_device"] = event["actor"].get("device") if kind == "capture" else None
             img["age_at_capture"] = event["patient"].get("age_years")
             img["source"] = kind
+            self._changed(img, at_ns)
         elif kind == "record_transfer":
             if img.get("record_transfer_at") is None:
                 img["record_transfer_at"] = at_ns
                 img["record_transfer_event_id"] = event["event_id"]
+                self._changed(img, at_ns)
         elif kind == "device_deletion":
             device_id = event["device"]["id"]
             cap = img.get("capture_device") or {}
             if cap.get("id") == device_id and img.get("capture_device_deleted_at") is None:
                 img["capture_device_deleted_at"] = at_ns
+                self._changed(img, at_ns)
             receiver = img["receivers"].get(device_id)
             if receiver is not None and receiver.get("deleted_at") is None:
                 receiver["deleted_at"] = at_ns
+                self._changed(img, at_ns)
         elif kind == "receipt":
             device = event["device"]
             if device["id"] not in img["receivers"]:
                 img["receivers"][device["id"]] = {"event_id": event["event_id"], "device": device, "received_at": at_ns, "deleted_at": None,
                                                   "actor_id": event["actor"]["id"]}
+                self._changed(img, at_ns)
         elif kind == "disclosure":
             intended = event.get("intended_recipient")
             intended_id = intended.get("id") if isinstance(intended, dict) else intended
             if intended_id is not None and intended_id != event["recipient"]["id"]:
                 img["wrong_disclosures"][event["event_id"]] = {"at": at_ns, "reported_at": None, "actor_id": event["actor"]["id"]}
+                self._changed(img, at_ns)
         elif kind == "record_deletion":
+            if img.get("deleted_from_record_at") is None:
+                self._changed(img, at_ns)
             img["deleted_from_record"] = True
             img.setdefault("deleted_from_record_at", at_ns)
+
+    def _changed(self, img: dict[str, Any], at_ns: int) -> None:
+        img["changed_at"] = at_ns
+        if not self._changed_images or self._changed_images[-1] is not img:
+            self._changed_images.append(img)
+
+    def changed_images(self) -> list[dict[str, Any]]:
+        """The images whose lifecycle facts the events applied since the last call changed (the
+        caller reviews those now closed: State.review_time)."""
+        changed, self._changed_images = self._changed_images, []
+        return changed
 
     def apply_breach_report(self, event: dict[str, Any], at_ns: int) -> None:
         related = event.get("related_event_id")
@@ -590,6 +610,7 @@ class State:
             wrong = (img or {}).get("wrong_disclosures", {}).get(related)
             if wrong is not None and wrong.get("reported_at") is None:
                 wrong["reported_at"] = at_ns
+                self._changed(img, at_ns)
                 self.touched_images.add(image_id)
                 self._touched_since_evict.add(image_id)
 
@@ -622,6 +643,20 @@ class State:
         if any(r["device"].get("owner") == "personal" and r.get("deleted_at") is None for r in img["receivers"].values()):
             return True
         return any(w.get("reported_at") is None for w in img["wrong_disclosures"].values())
+
+    @classmethod
+    def review_time(cls, img: dict[str, Any], as_of_ns: int) -> int:
+        """When to judge an image's lifecycle: an open one as of `as_of_ns`; a closed one as of
+        the last event that changed its lifecycle facts (`changed_at`: the one that closed it),
+        whenever and however often it is reviewed. Its hours no longer move, but a waiver's
+        expiry is compared with the review's time: judged at whatever time the review happened
+        to run (the end of the chunk it closed in, the end of the run, a later night that loaded
+        it), the same closed image was waived or not depending on where chunks ended, on the
+        number of processes, and on how the nights were split."""
+        if cls.is_open(img):
+            return as_of_ns
+        changed = img.get("changed_at")
+        return changed if isinstance(changed, int) else as_of_ns  # (saved by a version that did not note it)
 
     def review_input(self, img: dict[str, Any], as_of_ns: int) -> dict[str, Any] | None:
         """The image_review input for one image, as of `as_of_ns` (None: nothing to review)."""
