@@ -45,6 +45,8 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
 
     With rule_ids (every rule and obligation id of the policy in force), each id the overlay
     names must be one of them: a misspelt id would otherwise be ignored and the rule keep firing."""
+    if not str(path).strip():  # `--policy-config "$OVERLAY"` with OVERLAY unset: never quietly the defaults
+        raise CheckerError("--policy-config: the file name is empty; give the overlay's file, or leave the option out")
     p = pathlib.Path(path)
     try:
         with open(p, "rb") as fh:  # never more than the limit (the overlay may be /dev/zero)
