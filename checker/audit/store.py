@@ -237,7 +237,16 @@ def _open_readonly(path: str | pathlib.Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         raise CheckerError(f"{path}: not a usable clinimg state store ({_why(exc)})") from None
     if "meta" not in tables:
+        db.close()
         raise CheckerError(f"{path}: not a clinimg state store")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise CheckerError(f"{path}: not a usable clinimg state store ({_why(exc)})") from None
+    if row is None or row[0] != SCHEMA_VERSION:  # a newer clinimg's store: its runs may not read as ours
+        db.close()
+        raise CheckerError(f"{path}: state store version {row[0] if row else 'unknown'} is not supported (expected {SCHEMA_VERSION})")
     return db
 
 

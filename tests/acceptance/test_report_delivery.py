@@ -133,3 +133,19 @@ def test_an_empty_option_from_an_unset_variable_is_refused(tmp_path: pathlib.Pat
 def test_an_empty_policy_option_is_refused_by_every_command(args: list[str]) -> None:
     result = run_cli(*args)
     assert result.code == 2 and "is empty" in result.err, result.out + result.err
+
+
+@pytest.mark.parametrize("command", [["runs"], ["report", "--last"]])
+def test_a_store_of_a_newer_schema_is_refused_when_read_too(tmp_path: pathlib.Path, command: list[str]) -> None:
+    # `audit LOG --state` refused it already; `audit runs` / `audit report` read it as if it were ours
+    import sqlite3
+
+    state = tmp_path / "state.sqlite"
+    assert run_cli("audit", str(WEEK), "--state", str(state), "--output", str(tmp_path / "r.txt")).code == 1
+    db = sqlite3.connect(state)
+    db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    result = run_cli("audit", *command, "--state", str(state))
+    assert result.code == 2 and result.out == ""
+    _one_clean_line(result.err, "state store version 99 is not supported")
