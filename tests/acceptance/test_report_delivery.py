@@ -149,3 +149,40 @@ def test_a_store_of_a_newer_schema_is_refused_when_read_too(tmp_path: pathlib.Pa
     result = run_cli("audit", *command, "--state", str(state))
     assert result.code == 2 and result.out == ""
     _one_clean_line(result.err, "state store version 99 is not supported")
+
+
+@pytest.mark.parametrize("expires, words", [("2026-02-30", "is not a valid date"), ("2026-01-01T25:00:00Z", "does not match a calendar date YYYY-MM-DD")])
+def test_an_impossible_unquoted_waiver_date_names_its_line(tmp_path: pathlib.Path, expires: str, words: str) -> None:
+    # PyYAML built a date from it and failed with a bare ValueError: "internal error"
+    overlay = tmp_path / "hospital.yaml"
+    overlay.write_text("waivers:\n  - rule: storage.auto_upload\n    event_id: e1\n    reason: hold\n"
+                       f"    approved_by: privacy-officer\n    expires: {expires}\n")
+    for args in (["check", str(REQUEST), "--policy-config", str(overlay)], ["validate", str(overlay)]):
+        result = run_cli(*args)
+        assert result.code == 2 and "internal error" not in result.err, result.err
+        assert f"{overlay}:6: $.waivers[0].expires: {words}" in result.err, result.err
+
+
+def test_a_date_waiver_still_reads_as_its_date(tmp_path: pathlib.Path) -> None:
+    overlay = tmp_path / "hospital.yaml"
+    overlay.write_text("waivers:\n  - {rule: storage.auto_upload, event_id: e1, reason: hold, approved_by: po, expires: 2027-01-01}\n")
+    bundle = tmp_path / "bundle.tar.gz"
+    assert run_cli("policy", "bundle", "--policy-config", str(overlay), "--output", str(bundle)).code == 0
+    import json
+    import tarfile
+
+    with tarfile.open(bundle) as tar:
+        data = [json.load(tar.extractfile(m)) for m in tar.getmembers() if m.name.endswith("data.json")]
+    assert any("2027-01-01" in json.dumps(d) for d in data)
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n"])
+def test_an_empty_overlay_file_is_refused_not_the_defaults(tmp_path: pathlib.Path, text: str) -> None:
+    # a truncated copy of the hospital's overlay (a full disk, a failed deploy) decided under the guide's defaults
+    overlay = tmp_path / "hospital.yaml"
+    overlay.write_text(text)
+    result = run_cli("check", str(REQUEST), "--policy-config", str(overlay))
+    assert result.code == 2 and result.out == ""
+    _one_clean_line(result.err, "the policy overlay is empty")
+    overlay.write_text("{}\n")
+    assert run_cli("check", str(REQUEST), "--policy-config", str(overlay)).code == 0
