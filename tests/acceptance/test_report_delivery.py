@@ -186,3 +186,48 @@ def test_an_empty_overlay_file_is_refused_not_the_defaults(tmp_path: pathlib.Pat
     _one_clean_line(result.err, "the policy overlay is empty")
     overlay.write_text("{}\n")
     assert run_cli("check", str(REQUEST), "--policy-config", str(overlay)).code == 0
+
+
+_RULE_HEAD = """# METADATA
+# title: t
+# custom:
+#   id: local.x
+#   effect: deny
+#   guide_section: Hospital policies and contracts
+#   remedy: r
+package clinimg.rules.local.x
+
+"""
+
+
+def _own_rule(tmp_path: pathlib.Path, body: str) -> pathlib.Path:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "x.rego").write_text(_RULE_HEAD + body)
+    return rules
+
+
+@pytest.mark.parametrize("body, words", [
+    ('deny contains f if {\n  f := {"rule": input.patient.id, "message": "m", "guide": "g", "remedy": "r"}\n}\n',
+     "x.rego:11: the finding's rule must be written as text"),
+    ('deny contains f if {\n  f := {"rule": "local.x", "message": "", "guide": "g", "remedy": "r"}\n}\n',
+     "x.rego:11: a `deny` finding's `message` is empty"),
+])
+def test_an_own_rule_with_a_computed_id_or_an_empty_message_is_refused(tmp_path: pathlib.Path, body: str, words: str) -> None:
+    # a computed id put the patient's id where the rule id goes in the decision; "" was a deny nobody could explain
+    rules = _own_rule(tmp_path, body)
+    for args in (["check", str(REQUEST)], ["policy", "check"]):
+        result = run_cli(*args, "--policy-dir", str(rules))
+        assert result.code == 2 and words in result.err, result.out + result.err
+
+
+def test_a_deny_whose_message_is_blank_at_decision_time_fails_closed(tmp_path: pathlib.Path) -> None:
+    rules = _own_rule(tmp_path, 'deny contains f if {\n  m := concat("", [" "])\n'
+                                '  f := {"rule": "local.x", "message": m, "guide": "g", "remedy": "r"}\n}\n')
+    check = run_cli("check", str(REQUEST), "--policy-dir", str(rules))
+    assert check.code == 2 and "engine error" in check.err and "empty rule or message" in check.err, check.out + check.err
+    import json
+
+    for cache in ([], ["--no-cache"]):  # the audit's per-rule cache combined the decision without the check
+        report = json.loads(run_cli("audit", str(WEEK), "--policy-dir", str(rules), "--format", "json", *cache).out)
+        assert report["findings"] == [] and report["engine_errors"], cache
