@@ -227,7 +227,7 @@ def lint_module(module: "RegoModule") -> list[Problem]:
         if head.name != "obligation" and "rule" in keys and value is None:
             # computed (from the input, say): findings would carry ids no overlay or report knows
             problems.append(Problem(name, toks[start].line, "the finding's rule must be written as text, its METADATA id (\"rule\": \"local.…\"), not computed"))
-        for key in required:
+        for key in ("rule", "message") if head.name != "obligation" else ("id", "text"):
             literal = keys.get(key)
             if literal is not None and not literal.text[1:-1].strip():
                 problems.append(Problem(name, literal.line, f"{what}'s `{key}` is empty: a finding says what is wrong and what to do"))
