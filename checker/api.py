@@ -7,7 +7,7 @@ import json
 import os
 import pathlib
 import sys
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any, Callable, ContextManager, Iterable, Iterator
 
 from . import schemas
 from .engines.base import EngineFailure
@@ -31,7 +31,7 @@ MAX_REQUEST_BYTES = 1024 * 1024
 def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> PolicySet:
     """The policy in force: shipped + own Rego, and the overlay, whose rule ids must be its rules'."""
     modules = load_modules(list(policy_dirs))  # as given: messages name files under the user's spelling
-    config = load_overlay(policy_config, rule_ids=rule_ids(modules)) if policy_config else {}
+    config = load_overlay(policy_config, rule_ids=rule_ids(modules)) if policy_config is not None else {}
     return PolicySet.from_modules(modules, config)
 
 
@@ -387,6 +387,12 @@ def write_output_with(path: str | pathlib.Path, write: Callable[[IO[bytes]], Non
         write(out)
 
 
+def open_output(path: str | pathlib.Path, option: str) -> ContextManager[IO[bytes]]:
+    """A binary file for `path`, put in place whole when the block ends without error, else
+    removed (checker/outputs.atomic_output): for a caller that writes between steps of its own."""
+    return atomic_output(path, option)
+
+
 def error_document(exc: CheckerError) -> str:
     """A CheckerError as JSON for apps: the message (its first line), the exit code, and the
     structured problems (JSON path, broken constraint, line) — values never echoed."""
@@ -419,6 +425,7 @@ def audit(
     opa: OpaSettings | None = None,
     report_output: str | pathlib.Path | None = None,
     force: bool = False,
+    deliver: Callable[["AuditReport"], ContextManager[None]] | None = None,
 ) -> "AuditReport":
     """Decide every event of the logs and the open lifecycles (SPEC §5 `clinimg audit`).
 
@@ -428,14 +435,15 @@ def audit(
     (unless `force`).
 
     `progress(lines_read)` and `notice(text)` (e.g. why a parallel audit ran in one process) are
-    the caller's to show; the library writes nothing to stderr.
+    the caller's to show; the library writes nothing to stderr. `deliver(report)`, a context manager, writes
+    the report; the run is committed inside it, and rolled back if it raises (audit/run.py).
 
     FHIR R4 files among the paths (checker/fhir.looks_like_fhir) are mapped to events first."""
     paths = list(paths)
     policy_dirs = list(policy_dirs)
     refuse_clobbering(
-        [("--state", str(state) if state else None), ("--quarantine", str(quarantine) if quarantine else None),
-         ("--output", str(report_output) if report_output else None)],
+        [("--state", None if state is None else str(state)), ("--quarantine", None if quarantine is None else str(quarantine)),
+         ("--output", None if report_output is None else str(report_output))],
         [("an input log", p) for p in paths] + _policy_inputs(policy_config, policy_dirs),
         force=force,
     )
@@ -445,7 +453,7 @@ def audit(
     fhir_paths = [p for p in paths if looks_like_fhir(p)]
     if not fhir_paths:
         return _run_audit(paths, policy, engine=engine, opa=opa, as_of=as_of, state=state, quarantine=quarantine,
-                          progress=progress, notice=notice, workers=workers, cache=cache)
+                          progress=progress, notice=notice, workers=workers, cache=cache, deliver=deliver)
     # FHIR R4 (a Bundle, or Bulk Data NDJSON): mapped to clinimg events (checker/fhir), audited as
     # one more log, and the report amended to speak of the FHIR files and every unmapped resource.
     import tempfile
@@ -456,12 +464,13 @@ def audit(
         fhir_logs = FhirLogs(fhir_paths, scratch, as_of=as_of)
         logs = [p for p in paths if p not in fhir_paths] + [fhir_logs.path]
         return _run_audit(logs, policy, engine=engine, opa=opa, as_of=as_of, state=state, quarantine=quarantine,
-                          progress=progress, notice=notice, workers=workers, cache=cache, amend_report=fhir_logs.amend)
+                          progress=progress, notice=notice, workers=workers, cache=cache, amend_report=fhir_logs.amend, deliver=deliver)
 
 
 def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSettings | None, as_of: str | None,
                state: str | pathlib.Path | None, quarantine: str | pathlib.Path | None, progress: Callable[[int], None] | None,
-               notice: Callable[[str], None] | None, workers: int | None, cache: bool, amend_report: Any = None) -> "AuditReport":
+               notice: Callable[[str], None] | None, workers: int | None, cache: bool, amend_report: Any = None,
+               deliver: Callable[["AuditReport"], ContextManager[None]] | None = None) -> "AuditReport":
     from .audit import audit as run_audit
 
     if engine != "embedded":  # e.g. an OPA server: the report carries that engine's stamp
@@ -475,6 +484,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
             progress=progress or None,
             notice=notice,
             amend_report=amend_report,
+            deliver=deliver,
         )  # stamped by the server's bundle revision (audit/run.py policy_stamp)
     return run_audit(
         paths,
@@ -488,6 +498,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
         partitions=workers,
         partition_cache=cache,
         amend_report=amend_report,
+        deliver=deliver,
     )
 
 

@@ -1,16 +1,18 @@
 """The click layer: parse options, call the library (checker.api), print. Nothing else."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
 from . import __version__, api
 from .errors import CheckerError, ExitCode
 from .gctuning import tune_for_audit
+from .outputs import describe_oserror
 from .reports import AUDIT_REPORTER_BY_NAME, CHECK_REPORTER_BY_NAME, terminal_safe
 
 
@@ -21,30 +23,83 @@ def _errors_as_lines(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
         try:
-            return fn(*args, **kwargs)
+            try:
+                result = fn(*args, **kwargs)
+            except (SystemExit, click.exceptions.Exit):
+                _flush_stdout()  # a full disk behind stdout shows here, not in the interpreter's last flush
+                raise
+            _flush_stdout()
+            return result
         except CheckerError as exc:
             if _traceback_wanted(ctx):
                 traceback.print_exc()
             for line in str(exc).splitlines():
                 click.echo(f"clinimg: {terminal_safe(line)}", err=True)
+            if exc.exit_code == ExitCode.BROKEN_PIPE:
+                _silence_stdout()
             ctx.exit(int(exc.exit_code))
         except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException):
             raise
         except BrokenPipeError:
-            # `clinimg rules | head`: the reader has what it wanted; not an error to report. Stdout
-            # is pointed at /dev/null so that the interpreter's final flush does not fail again.
-            import os
-
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            # `clinimg rules | head`: the reader has what it wanted; not an error to report.
+            _silence_stdout()
             ctx.exit(int(ExitCode.BROKEN_PIPE))
-        except Exception as exc:  # a bug: still one line, unless asked for the traceback
+        except OSError as exc:
+            if not _stdout_failing(exc):
+                _internal_error(ctx, exc)
+            # `> /dev/full`, a disk full behind a redirection: one line, and what was to be shown is lost
             if _traceback_wanted(ctx):
                 traceback.print_exc()
-            click.echo(f"clinimg: internal error ({type(exc).__name__}); re-run with --traceback for details", err=True)
+            _silence_stdout()
+            click.echo(f"clinimg: standard output: cannot write ({describe_oserror(exc)})", err=True)
             ctx.exit(int(ExitCode.USAGE))
+        except Exception as exc:  # a bug: still one line, unless asked for the traceback
+            _internal_error(ctx, exc)
 
     return wrapper
+
+
+def _internal_error(ctx: click.Context, exc: BaseException) -> None:
+    if _traceback_wanted(ctx):
+        traceback.print_exc()
+    click.echo(f"clinimg: internal error ({type(exc).__name__}); re-run with --traceback for details", err=True)
+    ctx.exit(int(ExitCode.USAGE))
+
+
+def _flush_stdout() -> None:
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
+def _stdout_failing(exc: OSError) -> bool:
+    """Was that OSError stdout's (`> /dev/full`)? Raised while echoing to stdout or flushing it —
+    or its unwritten bytes are still buffered, and flushing again fails again."""
+    frame = exc.__traceback__
+    while frame is not None:
+        code, names = frame.tb_frame.f_code, frame.tb_frame.f_locals
+        if code is _flush_stdout.__code__ or (code.co_name == "echo" and names.get("err") is False):
+            return True
+        frame = frame.tb_next
+    try:
+        _flush_stdout()
+    except OSError:
+        return True
+    return False
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush of what could not be
+    written does not fail a second time (an "Exception ignored" message)."""
+    import os
+
+    if sys.stdout is None:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _traceback_wanted(ctx: click.Context) -> bool:
@@ -172,11 +227,20 @@ def _write_report(text: str, output: str) -> None:
 
 def _write_audit_report(reporter: Any, document: dict[str, Any], output: str) -> None:
     """Stdout, or the file whole or not at all — written as the reporter streams it (an audit's
-    findings may be millions: never the whole report in memory as one text)."""
+    findings may be millions: never the whole report in memory as one text). A report that cannot
+    be written is a CheckerError (a closed or full stdout) or a BrokenPipeError (`| head`)."""
     if output == "-":
-        sys.stdout.flush()  # (what was echoed before stays before)
-        reporter.write(document, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        if sys.stdout is None:  # `>&-`: the report would be lost without a word
+            raise CheckerError("standard output is closed: the report has nowhere to go (give --output FILE)")
+        try:
+            sys.stdout.flush()  # (what was echoed before stays before)
+            reporter.write(document, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            _silence_stdout()
+            raise CheckerError(f"standard output: cannot write the report ({describe_oserror(exc)})") from None
         return
     api.write_output_with(output, lambda out: reporter.write(document, out), "--output")
 
@@ -231,16 +295,30 @@ def audit_run(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: 
     An output (--output, --quarantine, --state) that is an input or another output is refused before anything is written."""
     tune_for_audit()
     bar = _ProgressLine()
+
+    @contextlib.contextmanager
+    def deliver(report: Any) -> Iterator[None]:
+        """The report, written before the run is committed (inside this block): a report that cannot
+        be written rolls the run back; a --output file is put in place after the commit."""
+        bar.end()
+        previous = report.policy.get("previous_digest")
+        if previous:
+            click.echo(f"clinimg audit: the policy changed since the previous run on this state store: was {previous}, now {report.policy['digest']}", err=True)
+        reporter = AUDIT_REPORTER_BY_NAME[fmt]()
+        if output == "-":
+            _write_audit_report(reporter, report.document(), output)
+            yield
+            return
+        with api.open_output(output, "--output") as out:
+            reporter.write(report.document(), out)
+            yield
+
     try:
         report = api.audit(logs, engine=engine, opa=opa, as_of=as_of, state=state, policy_config=policy_config, policy_dirs=policy_dirs,
                            quarantine=quarantine, workers=workers, cache=not no_cache, report_output=output, force=force,
-                           progress=bar.show if bar.enabled else None, notice=bar.notice)
+                           progress=bar.show if bar.enabled else None, notice=bar.notice, deliver=deliver)
     finally:
         bar.end()
-    previous = report.policy.get("previous_digest")
-    if previous:
-        click.echo(f"clinimg audit: the policy changed since the previous run on this state store: was {previous}, now {report.policy['digest']}", err=True)
-    _write_audit_report(AUDIT_REPORTER_BY_NAME[fmt](), report.document(), output)
     if output != "-":
         c = report.counts
         click.echo(f"clinimg audit: {len(report.findings)} finding(s), read {c['read']} = decided {c['decided']} + invalid {c['invalid']} + duplicate {c['duplicate']}; report written to {output}", err=True)

@@ -65,6 +65,8 @@ def refuse_clobbering(outputs: Iterable[tuple[str, str | None]], inputs: Iterabl
     written = [(option, str(path)) for option, path in outputs if path is not None and str(path) != "-"]
     read = [(role, str(path)) for role, path in inputs if path is not None and str(path) != "-"]
     for index, (option, path) in enumerate(written):
+        if not path.strip():  # `--state "$STATE"` with STATE unset: never quietly a one-off run
+            raise CheckerError(f"{option}: the file name is empty; give a file name")
         if os.path.islink(path) and not force and not _writes_in_place(path):
             raise CheckerError(f"{option}: is a symbolic link; refused, nothing was written (use --force to write to the file it points to)")
         if os.path.isdir(path):

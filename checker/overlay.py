@@ -40,11 +40,19 @@ class _BoundedLoader(yaml.SafeLoader):
         super().fetch_more_tokens()
 
 
+# A date-like scalar stays the text the hospital wrote: the schema checks it (a waiver's `expires`
+# must be a calendar date), naming its line, where PyYAML's own constructor fails on 2026-02-30
+# with a bare ValueError.
+_BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
 def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = None) -> dict[str, Any]:
     """Read, check and return the overlay as the data document's `clinimg.config`.
 
     With rule_ids (every rule and obligation id of the policy in force), each id the overlay
     names must be one of them: a misspelt id would otherwise be ignored and the rule keep firing."""
+    if not str(path).strip():  # `--policy-config "$OVERLAY"` with OVERLAY unset: never quietly the defaults
+        raise CheckerError("--policy-config: the file name is empty; give the overlay's file, or leave the option out")
     p = pathlib.Path(path)
     try:
         with open(p, "rb") as fh:  # never more than the limit (the overlay may be /dev/zero)
@@ -57,6 +65,8 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CheckerError(f"{p}: the policy overlay is not UTF-8 (byte {exc.start})") from None
+    if not text.strip("\ufeff \t\r\n"):  # a truncated copy (a full disk) must not mean "the guide's defaults"
+        raise CheckerError(f"{p}: the policy overlay is empty (an overlay that changes nothing is `{{}}`)")
     try:
         aliases = sum(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, Loader=_BoundedLoader))
         if aliases > MAX_ALIASES:

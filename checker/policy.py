@@ -75,6 +75,8 @@ def load_modules(local_dirs: Iterable[str | pathlib.Path] = (), *, include_tests
     modules = _read_dir(SHIPPED_POLICY_DIR, "", shown="policies")
     local: list[RegoModule] = []
     for i, d in enumerate(local_dirs):
+        if not str(d).strip():  # `--policy-dir "$RULES"`, unset: not the current directory's Rego, not none
+            raise CheckerError("--policy-dir: the directory name is empty; give the directory of the hospital's own rules, or leave the option out")
         for m in _read_dir(pathlib.Path(d), f"local{i or ''}/", shown=str(d)):
             pkg = m.package
             if not (pkg + ".").startswith(LOCAL_PACKAGE_PREFIX) or pkg.count(".") < 3:

@@ -224,6 +224,13 @@ def lint_module(module: "RegoModule") -> list[Problem]:
                 problems.append(Problem(name, toks[start].line, f"{what} must have `{key}`{hint}; findings carry {', '.join(required)}"))
         id_key = "id" if head.name == "obligation" else "rule"
         value = keys.get(id_key)
+        if head.name != "obligation" and "rule" in keys and value is None:
+            # computed (from the input, say): findings would carry ids no overlay or report knows
+            problems.append(Problem(name, toks[start].line, "the finding's rule must be written as text, its METADATA id (\"rule\": \"local.…\"), not computed"))
+        for key in ("rule", "message") if head.name != "obligation" else ("id", "text"):
+            literal = keys.get(key)
+            if literal is not None and not literal.text[1:-1].strip():
+                problems.append(Problem(name, literal.line, f"{what}'s `{key}` is empty: a finding says what is wrong and what to do"))
         if own_id and value is not None and value.text[1:-1] != own_id and head.name != "obligation":
             problems.append(Problem(name, value.line, f"the finding's rule is \"{value.text[1:-1]}\" but the METADATA id is \"{own_id}\": a finding carries its own rule's id"))
     return problems

@@ -94,7 +94,7 @@ def compile_check(policy_dirs: Iterable[str], policy_config: str | None = None) 
         except Exception as exc:
             for path, line, message in _OPA_PROBLEM.findall(str(exc)):
                 problems.append(f"{origins.get(path, path)}:{line}: {message.strip()}")
-    if policy_config:  # the overlay's rule ids against these rules
+    if policy_config is not None:  # the overlay's rule ids against these rules
         from .overlay import load_overlay
         from .policylint import rule_ids
 

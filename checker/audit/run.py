@@ -11,9 +11,9 @@ import pathlib
 import sqlite3
 import tempfile
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, ContextManager, Iterable
 
-from ..errors import CheckerError
+from ..errors import CheckerError, ExitCode
 from ..outputs import atomic_output, describe_oserror
 from ..policy import PolicySet
 from .findings import FindingsFile
@@ -56,6 +56,7 @@ def audit(
     partitions: int | None = 1,
     partition_cache: bool = True,
     amend_report: Callable[[AuditReport], None] | None = None,
+    deliver: Callable[[AuditReport], ContextManager[None]] | None = None,
 ) -> AuditReport:
     """Audit the logs. partitions None: auto_partitions (one per core, at most 4, for logs of
     PARTITION_MIN_BYTES or more; standard input: STDIN_PARTITION_MIN_BYTES), else one. partitions > 1: that many processes, each deciding the events of its share
@@ -63,7 +64,12 @@ def audit(
     as one process; when the logs tie patients together across partitions (an image used under
     two patients, an event id reused), the run is redone in one process, and `notice` is told why.
     `progress` is called with the number of lines read so far, at most twice a second.
-    The caller tunes the garbage collector if it wants to (the CLI does: gctuning.py)."""
+    The caller tunes the garbage collector if it wants to (the CLI does: gctuning.py).
+    `deliver(report)` is a context manager that writes the report (stdout, or --output beside its
+    place) on entry and puts the file in place on a clean exit; the run is committed inside it. A
+    report that could not be written whole (a full disk, a closed pipe) rolls the run back, so the
+    next night decides and reports those events again — nothing decided goes unreported; a commit
+    that fails leaves no --output file."""
     started = _now_iso()
     as_of_ns = None
     if as_of is not None:
@@ -150,9 +156,25 @@ def audit(
         report.trend = store.trend() + [{"run": store.run_id, "as_of": report.as_of, "by_rule_effect": decided.tally.by_rule_effect()}]
         store.save_run_report(started=started, as_of=report.as_of, digest=report.policy.get("digest", ""), counts=report.counts,
                               by_effect=summary["by_effect"], by_rule_effect=report.trend[-1]["by_rule_effect"], document=report.document())
-        store.finish(report.as_of, {"counts": report.counts, "policy_digest": report.policy["digest"]})
-        store = None  # committed
+        summary_of_run = {"counts": report.counts, "policy_digest": report.policy["digest"]}
+        if deliver is None:
+            store.finish(report.as_of, summary_of_run)
+            store = None  # committed
+            return report
+        committing = False
+        try:
+            with deliver(report):  # the report written (a file: beside its place, not yet renamed)
+                committing = True
+                store.finish(report.as_of, summary_of_run)
+                store = None  # committed; then the report file is renamed into place
+                committing = False
+        except BaseException as exc:
+            if committing or store is None:  # the store's own failure (handled below), or after the commit
+                raise
+            raise _Undelivered(exc) from None
         return report
+    except _Undelivered as undelivered:  # the store is rolled back below (finally)
+        raise undelivered.rolled_back(None if one_off else store_role) from None
     except sqlite3.OperationalError as exc:  # a full disk, a read-only store: one line, rolled back
         raise CheckerError(f"{store_role}: {describe_store_error(exc)}; the run was rolled back and the store left as it was") from None
     except OSError as exc:  # the invalid-line spool (TMPDIR) full, a log that fails mid-read
@@ -165,6 +187,26 @@ def audit(
             engine.close()
         logs.close()
         scratch.cleanup()
+
+
+class _Undelivered(Exception):
+    """The report could not be written: carries the writer's own error past the store's handlers."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+    def rolled_back(self, store_role: str | None) -> BaseException:
+        """The writer's error, saying the run was rolled back when there is a store to speak of."""
+        cause = self.cause
+        if store_role is None:
+            return cause
+        if isinstance(cause, CheckerError):
+            return CheckerError(f"{cause}; the run was rolled back and the {store_role} store left as it was", cause.exit_code)
+        if isinstance(cause, BrokenPipeError):  # `| head`: quiet without a store, but a store's run is undone
+            return CheckerError(f"the report's reader went away (broken pipe); the run was rolled back and the {store_role} store left as it was",
+                                ExitCode.BROKEN_PIPE)
+        return cause
 
 
 def policy_stamp(policy: PolicySet, engine: Any, previous_digest: str | None) -> dict[str, str]:

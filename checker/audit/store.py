@@ -7,8 +7,10 @@ doubled. Re-running a log that was already audited finds every event_id seen: du
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import os
 import pathlib
 import sqlite3
 import zlib
@@ -65,6 +67,9 @@ class Store:
         """role: what errors call the store (the option that named it, e.g. --state)."""
         self.path = str(path)
         self.role = role or self.path
+        # A store this run brings into being and then rolls back is removed again: "left as it
+        # was" is no file, not an empty one that `audit runs` would call "not a clinimg state store".
+        self.created = not os.path.lexists(self.path)
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction a run.
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=LOCK_WAIT_SECONDS)
@@ -209,6 +214,10 @@ class Store:
         except sqlite3.Error:
             pass
         self.db.close()
+        if self.created:
+            with contextlib.suppress(OSError):
+                if os.path.getsize(self.path) == 0:
+                    os.remove(self.path)
 
 
 def _pack(document: dict[str, Any]) -> bytes:
@@ -232,7 +241,16 @@ def _open_readonly(path: str | pathlib.Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         raise CheckerError(f"{path}: not a usable clinimg state store ({_why(exc)})") from None
     if "meta" not in tables:
+        db.close()
         raise CheckerError(f"{path}: not a clinimg state store")
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise CheckerError(f"{path}: not a usable clinimg state store ({_why(exc)})") from None
+    if row is None or row[0] != SCHEMA_VERSION:  # a newer clinimg's store: its runs may not read as ours
+        db.close()
+        raise CheckerError(f"{path}: state store version {row[0] if row else 'unknown'} is not supported (expected {SCHEMA_VERSION})")
     return db
 
 

@@ -28,6 +28,10 @@ def contract_failure(decision: Decision) -> EngineFailure | None:
         return EngineFailure(f"a hospital rule breaks the local-rule contract (run clinimg policy check): {named}")
     outcome = decision.get("outcome")
     findings = decision.get("findings")
+    for finding in findings if isinstance(findings, list) else ():
+        # a finding whose rule or message is blank (computed at decision time) explains nothing
+        if isinstance(finding, dict) and not all(isinstance(finding.get(k), str) and finding[k].strip() for k in ("rule", "message")):
+            return EngineFailure(f"a {finding.get('effect', '')} finding has an empty rule or message: a hospital rule computes it (run clinimg policy check)")
     if outcome in ("deny", "escalate") and not (
         isinstance(findings, list) and any(isinstance(f, dict) and f.get("effect") == outcome for f in findings)
     ):

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from .base import BaseEngine, Decision, EngineFailure
+from .base import BaseEngine, Decision, EngineFailure, contract_failure
 from .canon import Canonicalizer, restore
 from .rulecache import UNSAFE, RuleCache, RuleSet, combine, unrestore
 
@@ -209,7 +209,9 @@ class CachedEngine(BaseEngine):
         whole: list[int] = []
         for i, result in enumerate(results):
             decision = combine(result, self.overlay) if result is not None else None
-            if decision is None:  # an engine failure, or something combine does not know
+            if decision is None or contract_failure(decision) is not None:
+                # an engine failure, something combine does not know, or a decision that cannot
+                # be explained (a blank message): the whole policy decides, and fails closed
                 whole.append(i)
             out.append(decision)
         if whole:  # the whole policy decides (and says why it fails, if it does)
