@@ -46,6 +46,7 @@ VETTED = frozenset({
     "33da0e0ab03de2af",
     "34073f2a2f879337",
     "3537addc30baab44",
+    "36927843bd483f21",
     "36c67e7fc008b0f6",
     "397f30467b8328e2",
     "39d08e013193b83f",
@@ -88,6 +89,7 @@ VETTED = frozenset({
     "6c0ffb7b907258c3",
     "6c43dc88f45b9ce1",
     "6da3885066ff792c",
+    "705bb0dbadfc6ae6",
     "7406909169156321",
     "7513a4a6ddd9a08e",
     "759fcffe69bcc440",
@@ -101,6 +103,7 @@ VETTED = frozenset({
     "7c733307fa8f42c5",
     "7cc30cce1715d0a2",
     "7d6e7057acb0a8e8",
+    "7dd41f0dbdf1868b",
     "7e7e6d50efda1134",
     "80ded19cd74b19db",
     "81512b91f209c3d5",
@@ -140,7 +143,6 @@ VETTED = frozenset({
     "a9a63128b62247f7",
     "ab101e10b7a1f3c6",
     "ac49de9860450592",
-    "accde519843b4b8a",
     "ad14d5025d081787",
     "ad433d713e741736",
     "ad9de71dbb254a8f",
@@ -163,6 +165,7 @@ VETTED = frozenset({
     "be2ef70c91fccc01",
     "be7efe3b203813af",
     "be88958dc93c5644",
+    "bf9e467c05e1ac2f",
     "c182b2763f08086d",
     "c45b3a1acedb91de",
     "c486397d56b94665",
@@ -205,10 +208,11 @@ VETTED = frozenset({
     "f5b931f82fccba30",
     "f6d8ce25a15fa895",
     "f741099f2c57ce78",
+    "fb24af896268eb10",
     "fb6a7cc9d20c3be3",
     "fdd3d73f26209f05",
     "fe7f107a4e2d42c2",
 })
 
 # decide.rego and the entry point as reviewed: engines/rulecache.combine is their logic.
-DECIDE = "13fe0aa77c9a3ff0"
+DECIDE = "4692c59f354183eb"

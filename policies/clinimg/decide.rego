@@ -37,9 +37,21 @@ effective contains object.union(finding, {"effect": object.get(effect_overrides,
 
 # Waivers: for one rule on one event, with a reason and an approver, until they expire. A waiver
 # approved by the event's own actor, or past its expiry, does not apply and is reported.
-now_ns := time.parse_rfc3339_ns(object.get(lib.lifecycle, "as_of", input.occurred_at))
+now_ns := lib.time_ns(object.get(lib.lifecycle, "as_of", input.occurred_at))
 
-waiver_expired(w) if now_ns >= time.parse_ns("2006-01-02", w.expires)
+waiver_expired(w) if now_ns >= lib.date_ns(w.expires)
+
+# Fail closed: when the decision's time or the waiver's expiry cannot be read, no waiver applies
+# (an unreadable time once made every waiver apply for ever).
+# (Helper rules: `not is_number(x)` is not true when x is undefined — the value is looked up
+# outside the negation.)
+waiver_expired(_) if not time_read
+
+waiver_expired(w) if not expiry_read(w)
+
+time_read if is_number(now_ns)
+
+expiry_read(w) if is_number(lib.date_ns(w.expires))
 
 waiver_self_approved(w) if w.approved_by == input.actor.id
 

@@ -47,3 +47,35 @@ test_fail_waiver_for_another_event_is_not_reported if {
 	d.outcome == "deny"
 	d.waivers == []
 }
+
+# Fail closed: a decision whose time cannot be read lets no waiver apply (it used to apply every
+# waiver: the expiry compared with an undefined time was never reached).
+test_fail_waiver_with_an_unreadable_time_does_not_apply if {
+	d := data.clinimg.decision with input as object.union(no_purpose, {"occurred_at": "not a time"})
+		with data.clinimg.config as {"waivers": [waiver("collection.purpose_required", "e-1")]}
+	d.outcome == "deny"
+	d.waivers == [{"rule": "collection.purpose_required", "event_id": "e-1", "approved_by": "po-1", "status": "expired"}]
+}
+
+test_fail_waiver_with_an_unreadable_expiry_does_not_apply if {
+	d := data.clinimg.decision with input as no_purpose
+		with data.clinimg.config as {"waivers": [object.union(waiver("collection.purpose_required", "e-1"), {"expires": "soon"})]}
+	d.outcome == "deny"
+	d.waivers[0].status == "expired"
+}
+
+# A UTC time written with "Z" is read like "+00:00" (regopy reads no "Z"): a waiver past its
+# expiry by such a time is expired on both engines.
+test_fail_waiver_expired_by_a_utc_time if {
+	d := data.clinimg.decision with input as object.union(no_purpose, {"occurred_at": "2027-02-01T00:00:00Z"})
+		with data.clinimg.config as {"waivers": [waiver("collection.purpose_required", "e-1")]}
+	d.outcome == "deny"
+	d.waivers[0].status == "expired"
+}
+
+test_success_waiver_in_force_at_a_utc_time if {
+	d := data.clinimg.decision with input as object.union(no_purpose, {"occurred_at": "2026-11-20T00:00:00Z"})
+		with data.clinimg.config as {"waivers": [waiver("collection.purpose_required", "e-1")]}
+	d.outcome == "permit"
+	d.waivers[0].status == "applied"
+}

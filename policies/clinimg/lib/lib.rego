@@ -177,7 +177,35 @@ negated_for(purpose) if refused_for(purpose)
 # A grant dated after the event (`given_at`) was not there when the image was taken or sent:
 # consent is obtained before, never after ("Before taking a clinical image … obtain appropriate
 # consent"). (Refusals and withdrawals count whenever they were made: fail closed.)
-given_after_event(c) if time.parse_rfc3339_ns(c.given_at) > time.parse_rfc3339_ns(input.occurred_at)
+given_after_event(c) if time_ns(c.given_at) > time_ns(input.occurred_at)
+
+# Fail closed: a grant whose date cannot be read is not taken to predate the event.
+given_after_event(c) if {
+	is_string(c.given_at)
+	not time_read(c.given_at)
+}
+
+# (A helper: `not is_number(time_ns(t))` is not true when time_ns(t) is undefined.)
+time_read(t) if is_number(time_ns(t))
+
+# An RFC 3339 time in nanoseconds; undefined for anything else (what reads it then fails closed).
+# rego-cpp (regopy 1.x) reads no "Z" offset, OPA reads both: "Z" is read as the same instant
+# written "+00:00", so both engines agree.
+time_ns(t) := time.parse_rfc3339_ns(concat("", [substring(t, 0, count(t) - 1), "+00:00"])) if {
+	is_string(t)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?[Zz]$`, t)
+}
+
+time_ns(t) := time.parse_rfc3339_ns(t) if {
+	is_string(t)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?[+-][0-9]{2}:[0-9]{2}$`, t)
+}
+
+# A date (YYYY-MM-DD) in nanoseconds, at its midnight UTC; undefined for anything else.
+date_ns(d) := time.parse_ns("2006-01-02", d) if {
+	is_string(d)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, d)
+}
 
 # Grants on file that cover a purpose for this image, whoever gave them. `personal` is never a
 # legitimate purpose: no consent makes it one.
