@@ -69,10 +69,25 @@ education_purposes := {"teaching", "training", "research"}
 # Uses that the guide wants de-identified where possible.
 deidentified_use_purposes := {"teaching", "training", "research", "publication"}
 
-# A valid consent in force for the disclosure's purpose allows identifiable use.
+# A valid consent in force for the disclosure's purpose allows identifiable use — to the
+# recipients it names: a patient who let students see their face has not let every clinician see
+# it ("Make sure the patient understands … to whom it will be shown").
 identifiable_use_consented if {
 	some c in consents_in_force_for(input.purpose)
 	c.identifiable_use == true
+	covers_recipient(c, input.purpose)
+}
+
+# Teaching, training, research or publication without consent to identifiable use, or an image
+# declared de-identified: the image must then be de-identified — features, metadata, and a rare
+# presentation that may still identify ("Clinical images used for teaching, training, and research
+# should be de-identified"; "the rarer the clinical presentation, the more likely it may be
+# identifiable").
+used_as_deidentified if input.image.deidentified == true
+
+used_as_deidentified if {
+	input.purpose in deidentified_use_purposes
+	not identifiable_use_consented
 }
 
 capture_purposes := {p | some p in object.get(input, "purposes", [])}
@@ -381,15 +396,21 @@ recipient_descriptors contains input.recipient.relationship if {
 # Not family, the public, or a clinician with no part in the care.
 care_recipients := {"health_record", "patient", "treating_team", "consulted"} | representative_recipients
 
-# A representative speaks for a patient who cannot decide alone: a child (the parents or guardians
-# who consent for them; a mature minor's parents are "encouraged" to give input — Children), or an
-# adult lacking capacity (the substitute decision-maker). A competent adult's representative is
+# A representative speaks for a patient who cannot decide alone: a child not assessed as mature
+# (the parents or guardians who consent for them — Children), or a patient lacking capacity (the
+# substitute decision-maker). A competent adult's representative is
 # not part of their care: the image goes to them only under a consent that names them.
 representative_recipients := {"patient_representative"} if patient_represented
 
 else := set()
 
-patient_represented if is_child
+# A child assessed as mature decides for themselves ("consent will need to be obtained from
+# them"): their parents are encouraged to give input, not shown their images without the young
+# person's consent — unless the young person now lacks capacity.
+patient_represented if {
+	is_child
+	not is_mature_minor
+}
 
 patient_represented if lacks_capacity
 
