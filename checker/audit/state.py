@@ -241,43 +241,101 @@ def review_facts(img: dict[str, Any], as_of_ns: int) -> ReviewFacts | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Consents on file: a later grant supersedes earlier refusals/withdrawals of the same purposes,
-# a later refusal/withdrawal ends earlier grants of the purposes it names (all, if it names none).
+# Consents on file: a later grant supersedes earlier refusals/withdrawals of the same purposes and
+# images, a later refusal/withdrawal ends earlier grants of the purposes it names (all, if it
+# names none) for the images it names (all, if it names none). The policy lets a refusal or
+# withdrawal on file beat any grant it covers (lib.rego), so where a region cannot be carved out
+# of a consent exactly the negative one is kept whole: never a false permit, at worst a deny the
+# patient's later grant would have lifted.
+
+_NEGATIVE = ("refused", "withdrawn")
+
+# A refusal or withdrawal that names no purposes covers every purpose but the patient's own access
+# to their record (lib.covers_negative). Vocabulary of schemas/defs.schema.json's purposes.
+_BLANKET_PURPOSES = frozenset({
+    "clinical_care", "teaching", "training", "research", "publication", "legal_proceedings", "personal",
+})
 
 
 def _purposes(c: dict[str, Any]) -> set[str]:
     return set(c.get("purposes") or [])
 
 
+def _granted_purposes(c: dict[str, Any]) -> set[str]:
+    """The purposes a grant covers: those it names, and publication when it says `publication`."""
+    return _purposes(c) | ({"publication"} if c.get("publication") is True else set())
+
+
+def _images(c: dict[str, Any]) -> set[str] | None:
+    """The images a consent speaks of; None: every image of the patient."""
+    ids = c.get("image_ids") or []
+    return set(ids) if ids else None
+
+
 def _scoped_overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Do two consents speak of a common image? (No image_ids: every image of the patient.)"""
-    ids_a, ids_b = a.get("image_ids") or [], b.get("image_ids") or []
-    return not ids_a or not ids_b or bool(set(ids_a) & set(ids_b))
+    ids_a, ids_b = _images(a), _images(b)
+    return ids_a is None or ids_b is None or bool(ids_a & ids_b)
+
+
+def _covers_images_of(new: dict[str, Any], c: dict[str, Any]) -> bool:
+    """Does `new` speak of every image `c` speaks of?"""
+    ids_new, ids_c = _images(new), _images(c)
+    return ids_new is None or (ids_c is not None and ids_c <= ids_new)
+
+
+def _with(c: dict[str, Any], purposes: set[str], image_ids: set[str] | None = None) -> dict[str, Any]:
+    out = {**c, "purposes": sorted(purposes)}
+    if image_ids is not None:
+        out["image_ids"] = [i for i in c["image_ids"] if i in image_ids]  # the order on file
+    return out
+
+
+def _negative_after_grant(c: dict[str, Any], granted: set[str], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """What is left of an earlier refusal or withdrawal `c` once `new` grants `granted`."""
+    named = _purposes(c)
+    covered = named or _BLANKET_PURPOSES
+    lifted = covered & granted
+    if not lifted:
+        return [c]
+    if not _covers_images_of(new, c):
+        # Granted again for some of its images only. Carve those out when the refusal lists its
+        # images; a refusal of every image (future ones too) stays whole for what was granted.
+        ids_c = _images(c)
+        if ids_c is None:
+            return [c]
+        left = ids_c - (_images(new) or set())
+        pieces = [_with(c, covered - lifted)] if covered - lifted else []
+        return pieces + [_with(c, lifted, left)]
+    if covered - lifted:
+        return [_with(c, covered - lifted)]
+    return []
+
+
+def _grant_after_negative(c: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """What is left of an earlier grant `c` once `new` refuses or withdraws. Only a negative that
+    speaks of every image of the grant narrows it; otherwise the grant stays as it was, and the
+    negative beats it for the images they share."""
+    if not _covers_images_of(new, c):
+        return [c]
+    if not _purposes(new):
+        return []
+    remaining = _purposes(c) - _purposes(new)
+    return [{**c, "purposes": sorted(remaining)}] if remaining else []
 
 
 def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[dict[str, Any]]:
     status = new.get("status")
-    named = _purposes(new)
     kept: list[dict[str, Any]] = []
     for c in on_file:
         if not _scoped_overlap(c, new):
             kept.append(c)
-            continue
-        if status == "granted" and c.get("status") in ("refused", "withdrawn"):
-            remaining = _purposes(c) - named if _purposes(c) else set()
-            if not _purposes(c) and named:
-                kept.append(c)  # a refusal of everything stays until granted wholesale
-            elif remaining:
-                kept.append({**c, "purposes": sorted(remaining)})
-            continue
-        if status in ("refused", "withdrawn") and c.get("status") == "granted":
-            if not named:
-                continue
-            remaining = _purposes(c) - named
-            if remaining:
-                kept.append({**c, "purposes": sorted(remaining)})
-            continue
-        kept.append(c)
+        elif status == "granted" and c.get("status") in _NEGATIVE:
+            kept.extend(_negative_after_grant(c, _granted_purposes(new), new))
+        elif status in _NEGATIVE and c.get("status") == "granted":
+            kept.extend(_grant_after_negative(c, new))
+        else:
+            kept.append(c)
     # The same consent given again for other images (one per capture, typically) joins the
     # earlier one: coverage is the same (an image is covered when one of them names it), and the
     # list a patient carries stays short however many images they have.
