@@ -356,16 +356,37 @@ def consent_on_file(event: dict[str, Any]) -> dict[str, Any]:
       says so itself: a consent the patient gave while competent stays valid while they later
       lack capacity (lib.rego, valid_giver). Unknown capacity is not stated (the policy reads a
       missing value as unknown).
+    - Given by a child (under 18): it states their age and maturity assessment then
+      (`age_at_consent`, `maturity_at_consent`), so a consent given unassessed stays invalid
+      after the patient turns 18.
     - Its `given_at` is dropped: the consent event's own time orders it, and every event decided
       with it comes later in the log. (Kept, it would make each consent a fact set of its own, and
       the policy compares it with the decided event's time, which fast keys blank.)"""
     consent = event["consent"]
     if "given_at" in consent:
         consent = {k: v for k, v in consent.items() if k != "given_at"}
-    capacity = (event.get("patient") or {}).get("capacity")
-    if "capacity_at_consent" in consent or capacity in (None, "unknown"):
-        return consent
-    return {**consent, "capacity_at_consent": capacity}
+    patient = event.get("patient") or {}
+    capacity = patient.get("capacity")
+    if "capacity_at_consent" not in consent and capacity not in (None, "unknown"):
+        consent = {**consent, "capacity_at_consent": capacity}
+    # Given as a child: the policy needs the age and maturity then, not the patient's age when a
+    # later event is decided (a 15-year-old's unassessed consent stays invalid at 18). Stated for
+    # children only, so an adult's consents stay one fact set whatever their age.
+    age = patient.get("age_years")
+    if "age_at_consent" not in consent and isinstance(age, (int, float)) and not isinstance(age, bool) and age < 18:
+        consent = {**consent, "age_at_consent": age, "maturity_at_consent": _maturity(patient)}
+    return consent
+
+
+def _maturity(patient: dict[str, Any]) -> str:
+    """The patient's maturity assessment as lib.rego reads it: `not_mature` wins over a stray
+    `mature_minor_assessed: true`."""
+    assessment = patient.get("maturity_assessment", "not_assessed")
+    if assessment == "not_mature":
+        return "not_mature"
+    if assessment == "mature" or patient.get("mature_minor_assessed") is True:
+        return "mature"
+    return "not_assessed"
 
 
 _TEXT_IDS: dict[Any, int] = {}

@@ -149,3 +149,13 @@ def test_a_withdrawal_for_one_image_leaves_the_others_consented(tmp_path: pathli
                intended_recipient={"id": "students-1"}),
     ])
     assert _rules_of(report, "e-dis-1") == []
+
+
+def test_a_consent_given_at_15_unassessed_is_not_valid_at_18(tmp_path: pathlib.Path) -> None:
+    # The audit states the age and maturity at consent from the consent event: the patient's
+    # consent, given at 15 without a maturity assessment, never was theirs to give.
+    report = _audit(tmp_path, [
+        _event("consent", "e-con-1", "2023-11-20T08:55:00+11:00", patient={"id": "pt-001", "age_years": 15, "capacity": "full"}),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", patient={"id": "pt-001", "age_years": 18, "capacity": "full"}),
+    ])
+    assert _rules_of(report, "e-cap-1") == ["consent.competent_adult"]

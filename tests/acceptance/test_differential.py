@@ -66,6 +66,10 @@ def _consent(rng: random.Random) -> dict[str, Any]:
         c["capacity_at_consent"] = rng.choice(CAPACITY)
     if rng.random() < 0.2:
         c["given_at"] = rng.choice(["2026-11-19T08:00:00+11:00", "2026-11-21T08:00:00+11:00"])
+    if rng.random() < 0.2:  # given as a child, assessed or not (the patient may be an adult now)
+        c["age_at_consent"] = rng.choice([9, 15, 17, 18])
+        if rng.random() < 0.6:
+            c["maturity_at_consent"] = rng.choice(["mature", "not_mature", "not_assessed"])
     return c
 
 
@@ -128,6 +132,9 @@ def variation(rng: random.Random) -> dict[str, Any]:
         doc["produced"] = rng.random() < 0.8
         doc["images_produced"] = rng.choice([[], ["img-1"], ["img-1", "img-2"], 0, 1, 2])
         doc["lifecycle"] = {"patient_image_ids": rng.choice([[], ["img-1"], ["img-1", "img-2"]])}
+        if rng.random() < 0.7:  # who asks for the record (access.requester)
+            doc["requester"] = {"id": "rq-1", "kind": rng.choice(KINDS)}
+            doc["legal_basis"] = rng.choice(LEGAL)
     if kind == "patient_provided":
         doc["owner_agreed_to_copy"] = rng.random() < 0.7
         doc["retention_explained"] = rng.random() < 0.7

@@ -210,11 +210,25 @@ on_file_for(purpose) := {c |
 # capacity: the consent says so in `capacity_at_consent` (the audit fills it from the consent
 # event). Where it does not, only a temporary incapacity now lets it stand — a patient cannot
 # consent while anaesthetised or sedated, so their own consent was given before (Case Study Three).
-competent_when_given(c) if c.capacity_at_consent == "full"
+# A child's own consent counts only once assessed as mature enough to give it ("Older children …
+# will need to be assessed"): given under 18 without that assessment (`age_at_consent`,
+# `maturity_at_consent`, which the audit fills from the consent event), it never was the
+# patient's to give, and turning 18 since does not make it valid.
+given_as_child_not_mature(c) if {
+	is_number(c.age_at_consent)
+	c.age_at_consent < 18
+	object.get(c, "maturity_at_consent", "not_assessed") != "mature"
+}
+
+competent_when_given(c) if {
+	c.capacity_at_consent == "full"
+	not given_as_child_not_mature(c)
+}
 
 competent_when_given(c) if {
 	object.get(c, "capacity_at_consent", "unknown") == "unknown"
 	not capacity in {"impaired"}
+	not given_as_child_not_mature(c)
 }
 
 valid_giver(c) if {
