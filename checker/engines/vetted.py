@@ -155,6 +155,7 @@ VETTED = frozenset({
     "b0f1fb6dd5f288b3",
     "b1114a378a9a4b82",
     "b1718914268c3b4b",
+    "b2a8f92909b42b63",
     "b360d1672123f42a",
     "b5907e020104a213",
     "b5be93d46a2346aa",

@@ -303,7 +303,10 @@ invalid_consents contains c if {
 
 # Consents an action relies on: for a capture, those covering its purposes (the valid ones where
 # there are any); for a disclosure resting on consent, those that cover its purpose and
-# recipient. (A disclosure on the primary purpose rests on the consent the capture was judged by.)
+# recipient — on the primary purpose too, unless the disclosure is also a secondary purpose that
+# needs no consent (clinical care by the people caring for the patient, the patient's own access).
+# The primary purpose's consent may not be the one the capture was judged by (given later, or
+# never judged: `clinimg check` of a disclosure alone), and "this consent should be documented".
 relied_consents contains c if {
 	input.type == "capture"
 	some purpose in capture_purposes
@@ -320,6 +323,13 @@ relied_consents contains c if {
 relied_consents contains c if {
 	input.type == "disclosure"
 	basis == "consent"
+	some c in disclosure_consents
+}
+
+relied_consents contains c if {
+	input.type == "disclosure"
+	basis == "primary_purpose"
+	not secondary_purpose
 	some c in disclosure_consents
 }
 
