@@ -113,3 +113,8 @@ test_success_not_produced if {
 test_success_not_an_access_request if {
 	requester.deny == set() with input as object.union(request, {"type": "disclosure"})
 }
+
+# A child's parent may have the record; police asking for a child's record are not their parent.
+test_fail_police_for_a_childs_record if {
+	requester.deny == {finding("law_enforcement")} with input as object.union(request, {"patient": {"id": "pt-1", "age_years": 9, "capacity": "full"}})
+}

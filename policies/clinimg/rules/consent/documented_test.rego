@@ -118,3 +118,12 @@ test_fail_primary_purpose_to_a_recipient_only_the_consent_names if {
 test_success_primary_purpose_documented if {
 	documented.deny == set() with input as object.union(primary_teaching, {"consents": [consent(["clinical_care", "teaching"], true)]})
 }
+
+# A non-professional disclosure rests on no consent at all (disclosure.non_professional says why):
+# the consent's documentation is not what is wrong with it.
+test_success_non_professional_disclosure_relies_on_no_consent if {
+	documented.deny == set() with input as object.union(primary_teaching, {
+		"recipient": {"id": "feed-1", "kind": "social_media", "relationship": "none"},
+		"consents": [object.union(consent(["clinical_care", "teaching"], false), {"recipients": ["social_media"]})],
+	})
+}

@@ -112,3 +112,29 @@ test_success_permanent_incapacity_disclosure if {
 test_success_disclosure_without_basis if {
 	wait_for_capacity.escalate == set() with input as object.union(teaching, {"consents": []})
 }
+
+test_success_young_child_taught_on_the_parents_consent if {
+	wait_for_capacity.escalate == set() with input as object.union(teaching, {
+		"patient": {"id": "pt-1", "age_years": 6, "capacity": "impaired_temporary"},
+		"consents": [{"status": "granted", "given_by": "parent_guardian", "purposes": ["teaching"]}],
+	})
+}
+
+# Taken for teaching with the decision-maker's consent: the primary purpose rests on it too.
+test_fail_primary_purpose_on_a_decision_makers_consent if {
+	wait_for_capacity.escalate == {{
+		"rule": "consent.wait_for_capacity",
+		"message": "The patient's lack of capacity is temporary and this use for teaching rests on someone else's consent: it may be better to wait until they can decide for themselves.",
+		"guide": "Adults with impaired capacity",
+		"remedy": "Wait until the patient regains capacity and can make their own informed decision, unless the image is needed urgently.",
+	}} with input as object.union(teaching, {"image": {"id": "img-1", "purposes": ["clinical_care", "teaching"]}})
+}
+
+# An urgent capture stating a `purpose` as a disclosure would is still judged as a capture.
+test_success_urgent_capture_stating_a_purpose if {
+	wait_for_capacity.escalate == set() with input as object.union(capture("impaired_temporary", {"urgent": true}), {
+		"purpose": "teaching",
+		"purposes": ["clinical_care", "teaching"],
+		"consents": [{"status": "granted", "given_by": "substitute_decision_maker", "purposes": ["clinical_care", "teaching"]}],
+	})
+}
