@@ -244,9 +244,13 @@ def review_facts(img: dict[str, Any], as_of_ns: int) -> ReviewFacts | None:
 # Consents on file: a later grant supersedes earlier refusals/withdrawals of the same purposes and
 # images, a later refusal/withdrawal ends earlier grants of the purposes it names (all, if it
 # names none) for the images it names (all, if it names none). The policy lets a refusal or
-# withdrawal on file beat any grant it covers (lib.rego), so where a region cannot be carved out
-# of a consent exactly the negative one is kept whole: never a false permit, at worst a deny the
-# patient's later grant would have lifted.
+# withdrawal on file beat any grant it covers (lib.rego), so an earlier grant is narrowed only
+# where the negative speaks of all its images. A refusal of every image that is later granted
+# again for some images keeps holding every other image — future ones too — as a refusal with
+# `except_image_ids`: a key of the state only, resolved per event by State.input_for (the policy
+# sees the refusal for any other image, and none for those).
+
+EXCEPT = "except_image_ids"
 
 _NEGATIVE = ("refused", "withdrawn")
 
@@ -267,7 +271,8 @@ def _granted_purposes(c: dict[str, Any]) -> set[str]:
 
 
 def _images(c: dict[str, Any]) -> set[str] | None:
-    """The images a consent speaks of; None: every image of the patient."""
+    """The images a consent speaks of; None: every image of the patient (but its
+    `except_image_ids`, if any)."""
     ids = c.get("image_ids") or []
     return set(ids) if ids else None
 
@@ -299,14 +304,14 @@ def _negative_after_grant(c: dict[str, Any], granted: set[str], new: dict[str, A
     if not lifted:
         return [c]
     if not _covers_images_of(new, c):
-        # Granted again for some of its images only. Carve those out when the refusal lists its
-        # images; a refusal of every image (future ones too) stays whole for what was granted.
+        # Granted again for some of its images only: carve those out of it.
         ids_c = _images(c)
-        if ids_c is None:
-            return [c]
-        left = ids_c - (_images(new) or set())
+        granted_ids = _images(new) or set()
         pieces = [_with(c, covered - lifted)] if covered - lifted else []
-        return pieces + [_with(c, lifted, left)]
+        if ids_c is None:  # every image, future ones too, but these
+            excepted = sorted(set(c.get(EXCEPT) or []) | granted_ids)
+            return pieces + [{**_with(c, lifted), EXCEPT: excepted}]
+        return pieces + [_with(c, lifted, ids_c - granted_ids)]
     if covered - lifted:
         return [_with(c, covered - lifted)]
     return []
@@ -347,6 +352,20 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[di
                 return kept
     kept.append(new)
     return kept
+
+
+def _for_image(on_file: list[dict[str, Any]], image_id: str | None) -> list[dict[str, Any]]:
+    """The consents on file as the policy sees them for an event about `image_id`: a refusal of
+    every image but some (`except_image_ids`) is a refusal of every image for any other image
+    (and for an event about no image: the whole record), and absent for those. Usually the list on
+    file itself (shared: a list on file is replaced, never changed in place)."""
+    if not any(EXCEPT in c for c in on_file):
+        return on_file
+    return [
+        {k: v for k, v in c.items() if k != EXCEPT} if EXCEPT in c else c
+        for c in on_file
+        if not (EXCEPT in c and image_id in c[EXCEPT])
+    ]
 
 
 def consent_on_file(event: dict[str, Any]) -> dict[str, Any]:
@@ -429,7 +448,7 @@ class State:
         self._touched_since_evict: set[str] = set()
         # patient id → (their consents list, its signature for cache keys); a list on file is
         # replaced, never changed in place, so `is` tells whether the signature is current.
-        self._consent_signatures: dict[str, tuple[list[Any], tuple[tuple[int | str, frozenset[str] | None, bool], ...]]] = {}
+        self._consent_signatures: dict[str, tuple[list[Any], tuple[tuple[int | str, Any, bool], ...]]] = {}
         self.touched_patients: set[str] = set()
 
     def get_image(self, image_id: str) -> dict[str, Any] | None:
@@ -453,17 +472,18 @@ class State:
             self.touched_images.discard(img["id"])
         return closed
 
-    def consent_signature(self, patient_id: str) -> tuple[tuple[int | str, frozenset[str] | None, bool], ...]:
+    def consent_signature(self, patient_id: str) -> tuple[tuple[int | str, Any, bool], ...]:
         """The patient's consents on file as a cache key needs them: each consent but its image
-        ids (as text), with the set of image ids it is scoped to (None: every image)."""
+        ids (as text), with the set of image ids it is scoped to (None: every image; ("except",
+        ids): every image but those — see State.input_for)."""
         consents = (self.patients.get(patient_id) or {}).get("consents") or []
         known = self._consent_signatures.get(patient_id)
         if known is not None and known[0] is consents:
             return known[1]
         signature = tuple(
             (
-                _text_id(fact_text({k: v for k, v in c.items() if k != "image_ids"}), c.get("image_ids") == []),
-                frozenset(c["image_ids"]) if c.get("image_ids") else None,
+                _text_id(fact_text({k: v for k, v in c.items() if k not in ("image_ids", EXCEPT)}), c.get("image_ids") == []),
+                frozenset(c["image_ids"]) if c.get("image_ids") else (("except", frozenset(c[EXCEPT])) if c.get(EXCEPT) else None),
                 c.get("status") == "granted",
             )
             for c in consents
@@ -508,7 +528,7 @@ class State:
         doc = dict(event)
         patient_id = event["patient"]["id"]
         patient = self.patients.get(patient_id) or {"consents": [], "image_ids": []}
-        doc["consents"] = patient["consents"]  # shared: a list on file is replaced, never changed
+        doc["consents"] = _for_image(patient["consents"], (event.get("image") or {}).get("id"))
         kind = event["type"]
         if kind not in self.ADDS_MORE_THAN_CONSENTS:
             return doc  # the state adds only the consents on file

@@ -137,6 +137,20 @@ def test_a_grant_for_another_image_does_not_lift_a_refusal_of_every_image(tmp_pa
     assert _rules_of(report, "e-dis-1") == ["disclosure.consent_refused"]
 
 
+def test_a_grant_for_one_image_lifts_a_refusal_of_every_image_for_it_alone(tmp_path: pathlib.Path) -> None:
+    # Refused for every image, then agreed for this photo: this one may be taken and sent; a
+    # later photo taken without a new consent is still refused.
+    report = _audit(tmp_path, [
+        _consent("e-con-1", "2026-11-20T08:50:00+11:00", status="refused", purposes=["clinical_care"]),
+        _consent("e-con-2", "2026-11-20T08:55:00+11:00", image_ids=["img-1"]),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00"),
+        _event("disclosure", "e-dis-1", "2026-11-20T10:00:00+11:00"),
+        _event("capture", "e-cap-2", "2026-11-20T11:00:00+11:00", image={**BASES["capture"]["image"], "id": "img-2"}),
+    ])
+    assert _rules_of(report, "e-cap-1") == [] and _rules_of(report, "e-dis-1") == []
+    assert _rules_of(report, "e-cap-2") == ["collection.consent_refused"]
+
+
 def test_a_withdrawal_for_one_image_leaves_the_others_consented(tmp_path: pathlib.Path) -> None:
     # Teaching withdrawn for another image only: the teaching consent for img-1 still stands.
     teaching = {"purposes": ["clinical_care", "teaching"]}

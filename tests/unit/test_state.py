@@ -38,11 +38,26 @@ def test_a_withdrawal_of_everything_ends_every_grant() -> None:
 REFUSAL = {"status": "refused", "given_by": "patient", "purposes": ["clinical_care"], "documented_in_record": True}
 
 
-def test_a_grant_for_one_image_leaves_a_refusal_of_every_image_in_force() -> None:
+def test_a_grant_for_one_image_leaves_a_refusal_of_every_other_image_in_force() -> None:
     # Refused for every image, then granted again for img-1 only: the refusal still covers img-2
-    # (and images not taken yet), which cannot be carved out of "every image" — it stays whole.
+    # and images not taken yet — every image but img-1.
     on_file = apply_consent([REFUSAL], {**GRANT, "image_ids": ["img-1"]})
-    assert REFUSAL in on_file
+    assert on_file == [{**REFUSAL, "except_image_ids": ["img-1"]}, {**GRANT, "image_ids": ["img-1"]}]
+    on_file = apply_consent(on_file, {**GRANT, "image_ids": ["img-3"]})
+    assert on_file == [{**REFUSAL, "except_image_ids": ["img-1", "img-3"]}, {**GRANT, "image_ids": ["img-1", "img-3"]}]
+
+
+def test_the_policy_sees_a_refusal_of_every_other_image_as_it_applies_to_the_event() -> None:
+    from checker.audit.state import State
+
+    state = State()
+    state.patient("pt-1")["consents"] = apply_consent([REFUSAL], {**GRANT, "image_ids": ["img-1"]})
+    event = {"type": "capture", "event_id": "e-1", "patient": {"id": "pt-1"}, "image": {"id": "img-1"}}
+    assert state.input_for(event, 0)["consents"] == [{**GRANT, "image_ids": ["img-1"]}]
+    other = {**event, "image": {"id": "img-2"}}
+    assert state.input_for(other, 0)["consents"] == [REFUSAL, {**GRANT, "image_ids": ["img-1"]}]
+    record = {"type": "access_request", "event_id": "e-2", "patient": {"id": "pt-1"}}
+    assert REFUSAL in state.input_for(record, 0)["consents"]
 
 
 def test_a_grant_for_one_image_carves_it_out_of_a_refusal_listing_images() -> None:
