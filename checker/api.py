@@ -7,14 +7,14 @@ import json
 import os
 import pathlib
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import schemas
 from .engines.base import EngineFailure
 from .engines.factory import ENGINES, OpaSettings, embedded_audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
 from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads
-from .outputs import files_under, refuse_clobbering, write_atomically
+from .outputs import atomic_output, files_under, refuse_clobbering, write_atomically
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
 from .policylint import rule_ids
@@ -378,6 +378,13 @@ def write_output(path: str | pathlib.Path, text: str, option: str) -> None:
     """Write a report (or any output) whole or not at all: a temporary file renamed into place.
     Call refuse_clobbering first (api.audit does, for --output)."""
     write_atomically(path, text.encode("utf-8"), option)
+
+
+def write_output_with(path: str | pathlib.Path, write: Callable[[IO[bytes]], None], option: str) -> None:
+    """write_output, for a writer that streams: `write(binary_file)`; the file appears whole (a
+    temporary file renamed into place) or not at all."""
+    with atomic_output(path, option) as out:
+        write(out)
 
 
 def error_document(exc: CheckerError) -> str:

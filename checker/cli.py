@@ -170,6 +170,17 @@ def _write_report(text: str, output: str) -> None:
     api.write_output(output, text, "--output")
 
 
+def _write_audit_report(reporter: Any, document: dict[str, Any], output: str) -> None:
+    """Stdout, or the file whole or not at all — written as the reporter streams it (an audit's
+    findings may be millions: never the whole report in memory as one text)."""
+    if output == "-":
+        sys.stdout.flush()  # (what was echoed before stays before)
+        reporter.write(document, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    api.write_output_with(output, lambda out: reporter.write(document, out), "--output")
+
+
 class _ProgressLine:
     """The audit's "N lines read", rewritten in place on stderr — only when stderr is a terminal
     (a cron job's mail gets no carriage returns); notices go on their own line either way."""
@@ -229,7 +240,7 @@ def audit_run(logs: tuple[str, ...], as_of: str | None, state: str | None, fmt: 
     previous = report.policy.get("previous_digest")
     if previous:
         click.echo(f"clinimg audit: the policy changed since the previous run on this state store: was {previous}, now {report.policy['digest']}", err=True)
-    _write_report(AUDIT_REPORTER_BY_NAME[fmt]().render(report.document()), output)
+    _write_audit_report(AUDIT_REPORTER_BY_NAME[fmt](), report.document(), output)
     if output != "-":
         c = report.counts
         click.echo(f"clinimg audit: {len(report.findings)} finding(s), read {c['read']} = decided {c['decided']} + invalid {c['invalid']} + duplicate {c['duplicate']}; report written to {output}", err=True)
@@ -273,7 +284,7 @@ def audit_report(state: str, run_id: int | None, last: bool, fmt: str, output: s
     if (run_id is None) == (not last):
         raise CheckerError("give one of --run ID or --last")
     api.refuse_clobbering([("--output", output)], [("--state", state)])
-    _write_report(AUDIT_REPORTER_BY_NAME[fmt]().render(api.audit_run_document(state, run_id)), output)
+    _write_audit_report(AUDIT_REPORTER_BY_NAME[fmt](), api.audit_run_document(state, run_id), output)
 
 
 @main.command()

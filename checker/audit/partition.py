@@ -43,6 +43,7 @@ from ..outputs import describe_oserror
 from ..policy import PolicySet, RegoModule
 from .reader import LogSet, partition_of
 from ..gctuning import tune_for_audit
+from .findings import FindingTally
 from .runner import Decided, decide_in_order
 from .state import State
 from .store import PartitionStore, Store, describe_store_error, merge_events, merge_state, undo_merge
@@ -199,7 +200,8 @@ def _merged_reports(children: list[_Child]) -> Decided:
     merged: Decided | None = None
     for child in children:
         with open(child.report, encoding="utf-8") as fh:
-            part = Decided(**json.load(fh))
+            fields = json.load(fh)
+            part = Decided(**{**fields, "tally": FindingTally.from_dict(fields["tally"])})
         for entry in part.invalid:
             entry["_q"] = [child.index, *entry["_q"]]
         if merged is None:
@@ -207,7 +209,7 @@ def _merged_reports(children: list[_Child]) -> Decided:
             continue
         for key, value in part.counts.items():
             merged.counts[key] += value
-        merged.findings += part.findings
+        merged.tally.merge(part.tally)
         merged.invalid += part.invalid
         merged.duplicates += part.duplicates
         merged.engine_errors += part.engine_errors
@@ -316,7 +318,7 @@ def main() -> int:
         store.finish("", {})
         store = None
         with open(config["report"], "w", encoding="utf-8") as fh:
-            json.dump(dataclasses.asdict(decided), fh, ensure_ascii=False)
+            json.dump({**{f.name: getattr(decided, f.name) for f in dataclasses.fields(decided)}, "tally": decided.tally.as_dict()}, fh, ensure_ascii=False)
         send({"done": True})
         return 0
     except (CheckerError, EngineError) as exc:

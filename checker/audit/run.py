@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 from ..errors import CheckerError
 from ..outputs import atomic_output, describe_oserror
 from ..policy import PolicySet
+from .findings import FindingsFile
 from .partition import run_partitions
 from .reader import LogSet
 from .runner import AuditReport, Decided, decide_in_order
@@ -108,7 +109,11 @@ def audit(
             spools = [spool_path]
         bar.show(decided.counts["read"], force=True)
 
-        decided.findings.sort(key=lambda f: (f["rule"], f["event_id"], f["message"]))
+        # This run's findings, in report order, from the store into a file of their own: the
+        # report reads them one at a time (a varied night makes millions).
+        findings = FindingsFile(store.run_findings())
+        if len(findings) != decided.tally.total:  # fail closed: a report must list what was counted
+            raise CheckerError(f"audit: internal error: {decided.tally.total} finding(s) counted but {len(findings)} kept; nothing was committed")
         decided.invalid.sort(key=lambda p: (p["file"], p["line"]))
         decided.duplicates.sort(key=lambda d: (d["file"], d["line"]))
         if quarantine is not None:
@@ -119,7 +124,8 @@ def audit(
             as_of=iso(decided.as_of_ns),
             files=logs.names,
             counts=decided.counts,
-            findings=decided.findings,
+            findings=findings,
+            tally=decided.tally,
             invalid=decided.invalid,
             duplicates=decided.duplicates,
             engine_errors=decided.engine_errors,
@@ -136,7 +142,7 @@ def audit(
         if first_ns is not None:
             report.period = {"from": iso(first_ns), "to": iso(last_ns)}
         summary = report.summary()
-        report.trend = store.trend() + [{"run": store.run_id, "as_of": report.as_of, "by_rule_effect": _by_rule_effect(report.findings)}]
+        report.trend = store.trend() + [{"run": store.run_id, "as_of": report.as_of, "by_rule_effect": decided.tally.by_rule_effect()}]
         store.save_run_report(started=started, as_of=report.as_of, digest=report.policy.get("digest", ""), counts=report.counts,
                               by_effect=summary["by_effect"], by_rule_effect=report.trend[-1]["by_rule_effect"], document=report.document())
         store.finish(report.as_of, {"counts": report.counts, "policy_digest": report.policy["digest"]})
@@ -209,14 +215,3 @@ def rules_in_force(policy: PolicySet) -> list[dict[str, str]]:
         for r in catalogue(policy.modules)
         if r.id not in disabled
     ]
-
-
-
-def _by_rule_effect(findings: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    for f in findings:
-        by_effect = out.setdefault(f["rule"], {})
-        by_effect[f["effect"]] = by_effect.get(f["effect"], 0) + 1
-    return {rule: dict(sorted(v.items())) for rule, v in sorted(out.items())}
-
-

@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any, Callable, Iterable, NamedTuple
 
 from ..engines.base import EngineFailure
+from .findings import FindingTally, FindingsFile
 from .reader import Event, EventParser, InputProblem, LogSet, OutOfOrder
 from .state import State
 from .store import Store
@@ -22,7 +23,9 @@ class AuditReport:
     as_of: str
     files: list[str]
     counts: dict[str, int]
-    findings: list[dict[str, Any]]
+    # This run's findings in report order: a FindingsFile (read from the store, one at a time)
+    # or, for a report rendered again from the store, a list.
+    findings: FindingsFile | list[dict[str, Any]]
     invalid: list[dict[str, Any]]
     duplicates: list[dict[str, Any]]
     engine_errors: list[dict[str, Any]]
@@ -40,17 +43,21 @@ class AuditReport:
     trend: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     # FHIR input (checker/fhir): resources read per type and each one not mapped to an event.
     fhir: dict[str, Any] | None = None
+    # The findings' counts (made as they were found; None: counted from `findings`).
+    tally: FindingTally | None = None
+
+    def __post_init__(self) -> None:
+        if self.tally is None:
+            self.tally = FindingTally.of(self.findings)
 
     @property
     def has_deny(self) -> bool:
-        return any(f["effect"] == "deny" for f in self.findings)
+        assert self.tally is not None
+        return self.tally.has_deny
 
     def summary(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {"by_rule": {}, "by_effect": {}, "by_facility": {}, "by_role": {}}
-        for f in self.findings:
-            for group, key in (("by_rule", f["rule"]), ("by_effect", f["effect"]), ("by_facility", f.get("facility") or "unknown"), ("by_role", f.get("role") or "unknown")):
-                out[group][key] = out[group].get(key, 0) + 1
-        return {k: dict(sorted(v.items())) for k, v in out.items()}
+        assert self.tally is not None
+        return self.tally.summary()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,7 +85,7 @@ class Decided:
     """What one pass over (a partition of) the logs produced; merged across partitions."""
 
     counts: dict[str, int]
-    findings: list[dict[str, Any]]
+    tally: FindingTally  # the findings themselves are in the store (findings.py)
     invalid: list[dict[str, Any]]  # each with "_q": [offset, length] in the quarantine spool
     duplicates: list[dict[str, Any]]
     engine_errors: list[dict[str, Any]]
@@ -102,7 +109,7 @@ class _Pass:
     def __init__(self, *, store: Any, state: State, engine: Any, spool: Any, owns_patient: Callable[[str], bool] | None) -> None:
         self.store, self.state, self.engine, self.spool, self.owns_patient = store, state, engine, spool, owns_patient
         self.counts = {"read": 0, "decided": 0, "invalid": 0, "duplicate": 0}
-        self.findings: list[dict[str, Any]] = []
+        self.tally = FindingTally()
         self.invalid: list[dict[str, Any]] = []
         self.duplicates: list[dict[str, Any]] = []
         self.engine_errors: list[dict[str, Any]] = []
@@ -209,16 +216,16 @@ class _Pass:
     def _record_event(self, event: Event, found: list[dict[str, Any]]) -> None:
         context = _context(event.doc)
         for f in found:
-            self.findings.extend(_record(self.store, f, event.doc["event_id"], context))
+            _record(self.store, self.tally, f, event.doc["event_id"], context)
 
     def _record_review(self, review: dict[str, Any], found: list[dict[str, Any]]) -> None:
         for f in found:
             blamed = f.get("event_id") or review["event_id"]
             context = self.store.event_context(blamed) or _context(review)
-            self.findings.extend(_record(self.store, f, blamed, context))
+            _record(self.store, self.tally, f, blamed, context)
 
     def decided(self, as_of_ns: int, fallback: str | None = None) -> Decided:
-        return Decided(self.counts, self.findings, self.invalid, self.duplicates, self.engine_errors, as_of_ns, fallback=fallback)
+        return Decided(self.counts, self.tally, self.invalid, self.duplicates, self.engine_errors, as_of_ns, fallback=fallback)
 
 
 def decide_logs(
@@ -312,8 +319,9 @@ def _context(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _record(store: Store, finding: dict[str, Any], event_id: str, context: dict[str, Any]) -> list[dict[str, Any]]:
-    """The finding as reported (with event, image, patient pseudonym, actor), if it is new."""
+def _record(store: Store, tally: FindingTally, finding: dict[str, Any], event_id: str, context: dict[str, Any]) -> None:
+    """Keep the finding as reported (with event, image, patient pseudonym, actor) in the store
+    and count it — if it is new."""
     full = {
         "rule": finding["rule"],
         "effect": finding["effect"],
@@ -330,4 +338,5 @@ def _record(store: Store, finding: dict[str, Any], event_id: str, context: dict[
         "role": context.get("role"),
         "facility": context.get("facility"),
     }
-    return [full] if store.add_finding(full) else []
+    if store.add_finding(full):
+        tally.add(full)

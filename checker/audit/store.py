@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from ..errors import CheckerError
+from .findings import json_chunks
 
 SCHEMA_VERSION = "1"
 
@@ -125,6 +126,11 @@ class Store:
         )
         return cur.rowcount == 1
 
+    def run_findings(self) -> Iterator[str]:
+        """This run's findings (their JSON text), in report order (the primary key's)."""
+        for (text,) in self.db.execute("SELECT finding FROM findings WHERE run_id = ? ORDER BY rule, event_id, message", (self.run_id,)):
+            yield text
+
     def all_findings(self) -> Iterator[dict[str, Any]]:
         for (text,) in self.db.execute("SELECT finding FROM findings ORDER BY rule, event_id, message"):
             yield json.loads(text)
@@ -202,13 +208,14 @@ class Store:
 
 
 def _pack(document: dict[str, Any]) -> bytes:
-    # A night of a million events can hold a few hundred thousand findings: orjson and zlib's
-    # fastest level keep this a small part of the run.
+    # A night of a million varied events holds about two million findings: they are streamed
+    # from their file into zlib (orjson; zlib's fastest level), never all in memory as text.
     try:
-        raw = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+        packer = zlib.compressobj(1)
+        return b"".join(packer.compress(chunk) for chunk in json_chunks(document, indent=False)) + packer.flush()
     except (TypeError, orjson.JSONEncodeError):  # e.g. an integer beyond 64 bits
-        raw = json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    return zlib.compress(raw, 1)
+        whole = {**document, "findings": list(document.get("findings") or [])}
+        return zlib.compress(json.dumps(whole, sort_keys=True, ensure_ascii=False).encode("utf-8"), 1)
 
 
 def _open_readonly(path: str | pathlib.Path) -> sqlite3.Connection:

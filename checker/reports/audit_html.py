@@ -17,7 +17,7 @@ import datetime
 import hashlib
 import html
 import re
-from typing import Any
+from typing import IO, Any
 
 EFFECT_RANK = {"deny": 0, "escalate": 1, "warn": 2}
 # What each effect asks of the actor, and by when (the report has no deadline of its own).
@@ -170,8 +170,13 @@ class HtmlAuditReporter:
     name = "html"
     binary = False
 
+    def write(self, report: dict[str, Any], out: "IO[bytes]") -> None:
+        out.write(self.render(report).encode("utf-8"))
+
     def render(self, report: dict[str, Any]) -> str:
-        findings: list[dict[str, Any]] = report["findings"]
+        # (a page a person reads: its findings are all in memory; the JSON, text and JUnit
+        # reports stream theirs)
+        findings: list[dict[str, Any]] = list(report["findings"])
         run = report.get("run") or {}
         clock = _Clock(run.get("timezone"), findings)
         rules = {r["id"]: r for r in report.get("rules") or ()}

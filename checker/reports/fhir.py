@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import IO, Any
 
 
 def _text(bundle: dict[str, Any]) -> str:
@@ -15,10 +15,13 @@ class FhirAuditReporter:
     name = "fhir"
     binary = False
 
+    def write(self, report: dict[str, Any], out: "IO[bytes]") -> None:
+        out.write(self.render(report).encode("utf-8"))
+
     def render(self, report: dict[str, Any]) -> str:
         from ..fhir.outbound import findings_bundle
 
-        bundle = findings_bundle(report["findings"], policy=report.get("policy") or {}, when=report["as_of"], counts=report.get("counts"))
+        bundle = findings_bundle(list(report["findings"]), policy=report.get("policy") or {}, when=report["as_of"], counts=report.get("counts"))
         return _text(bundle)
 
 

@@ -1,0 +1,170 @@
+"""An audit's findings without holding them all in memory.
+
+A night of a million varied events makes about two million findings: ~2 GB as Python dicts, over
+1 GB as a JSON report. So a pass keeps only their tally (FindingTally: the counts every report and
+the exit code need), the store keeps the findings themselves (it must anyway: a finding is made
+once across runs), and the report reads this run's back, in report order, from a spool file
+(FindingsFile) — one finding in memory at a time while a report is written.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any, Iterator
+
+import orjson
+
+GROUPS = ("by_rule", "by_effect", "by_facility", "by_role")
+
+
+def report_order(finding: dict[str, Any]) -> tuple[str, str, str]:
+    """The order findings are listed in (the store's primary key, so SQLite gives it too)."""
+    return (finding["rule"], finding.get("event_id", ""), finding["message"])
+
+
+class FindingTally:
+    """Counts of findings by rule, effect, facility and role, and by rule and effect (the trend
+    across runs): what the summary, the exit code and JUnit's header need."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.groups: dict[str, dict[str, int]] = {g: {} for g in GROUPS}
+        self.rule_effect: dict[str, dict[str, int]] = {}
+
+    def add(self, finding: dict[str, Any]) -> None:
+        self.total += 1
+        for group, key in zip(GROUPS, (finding["rule"], finding["effect"], finding.get("facility") or "unknown", finding.get("role") or "unknown")):
+            counts = self.groups[group]
+            counts[key] = counts.get(key, 0) + 1
+        by_effect = self.rule_effect.setdefault(finding["rule"], {})
+        by_effect[finding["effect"]] = by_effect.get(finding["effect"], 0) + 1
+
+    def merge(self, other: "FindingTally") -> None:
+        self.total += other.total
+        for group in GROUPS:
+            mine = self.groups[group]
+            for key, n in other.groups[group].items():
+                mine[key] = mine.get(key, 0) + n
+        for rule, effects in other.rule_effect.items():
+            mine = self.rule_effect.setdefault(rule, {})
+            for effect, n in effects.items():
+                mine[effect] = mine.get(effect, 0) + n
+
+    @property
+    def has_deny(self) -> bool:
+        return self.groups["by_effect"].get("deny", 0) > 0
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        return {g: dict(sorted(self.groups[g].items())) for g in GROUPS}
+
+    def by_rule_effect(self) -> dict[str, dict[str, int]]:
+        return {rule: dict(sorted(v.items())) for rule, v in sorted(self.rule_effect.items())}
+
+    # (a partition sends its tally to the parent as JSON)
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "groups": self.groups, "rule_effect": self.rule_effect}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FindingTally":
+        tally = cls()
+        tally.total = data["total"]
+        tally.groups = {g: dict(data["groups"][g]) for g in GROUPS}
+        tally.rule_effect = {rule: dict(v) for rule, v in data["rule_effect"].items()}
+        return tally
+
+    @classmethod
+    def of(cls, findings: Any) -> "FindingTally":
+        tally = cls()
+        for f in findings:
+            tally.add(f)
+        return tally
+
+
+class FindingsFile:
+    """A run's findings in report order, one JSON document a line in a file of its own; iterated
+    afresh each time (reports may read them more than once), counted without reading. The file
+    is removed with close() or when the object goes."""
+
+    def __init__(self, rows: Any, directory: str | None = None) -> None:
+        """rows: the findings' JSON texts (sorted keys), in report order."""
+        fd, self.path = tempfile.mkstemp(prefix="clinimg-findings-", suffix=".jsonl", dir=directory)
+        count = 0
+        with os.fdopen(fd, "wb") as out:
+            for text in rows:
+                out.write(text.encode("utf-8") if isinstance(text, str) else text)
+                out.write(b"\n")
+                count += 1
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        with open(self.path, "rb") as fh:
+            for line in fh:
+                yield orjson.loads(line)
+
+    def texts(self) -> Iterator[bytes]:
+        """Each finding's JSON text (sorted keys, compact), as the store keeps it."""
+        with open(self.path, "rb") as fh:
+            for line in fh:
+                yield line.rstrip(b"\n")
+
+    def close(self) -> None:
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+    def __del__(self) -> None:
+        self.close()
+
+
+# -- a report document as JSON, its findings streamed ------------------------------------------
+# The same bytes as orjson.dumps of the whole document (sorted keys; indented by two, or compact):
+# the document is dumped with a placeholder for its findings, which are then written one by one
+# where the placeholder stands.
+
+
+def _findings_of(document: dict[str, Any]) -> Any:
+    return document.get("findings")
+
+
+def json_chunks(document: dict[str, Any], *, indent: bool) -> Iterator[bytes]:
+    """The document as JSON (orjson, sorted keys), in pieces; raises what orjson raises."""
+    findings = _findings_of(document)
+    if isinstance(findings, list):
+        yield orjson.dumps(document, option=_options(indent))
+        return
+    placeholder = f"\x00findings-{os.urandom(16).hex()}\x00"
+    skeleton = orjson.dumps({**document, "findings": placeholder}, option=_options(indent))
+    # Only the top level's "findings" key can hold the placeholder: a JSON string's quotes inside a
+    # value are escaped, so this exact text is the key and its value, and it occurs once.
+    marker = b'"findings": ' if indent else b'"findings":'
+    marker += orjson.dumps(placeholder)
+    head, tail = skeleton.split(marker, 1)
+    yield head + marker[: marker.index(b":") + 1] + (b" " if indent else b"")
+    if not findings:
+        yield b"[]"
+    elif indent:
+        first = True
+        for f in findings:
+            text = orjson.dumps(f, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2).replace(b"\n", b"\n    ")
+            yield (b"[\n    " if first else b",\n    ") + text
+            first = False
+        yield b"\n  ]"
+    else:
+        first = True
+        texts = findings.texts() if isinstance(findings, FindingsFile) else (orjson.dumps(f, option=orjson.OPT_SORT_KEYS) for f in findings)
+        for text in texts:
+            yield (b"[" if first else b",") + text
+            first = False
+        yield b"]"
+    yield tail
+
+
+def _options(indent: bool) -> int:
+    return orjson.OPT_SORT_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
