@@ -220,7 +220,7 @@ def audit() -> None:
 @click.option("--quarantine", type=click.Path(dir_okay=False), default=None, help="Write every invalid line here, verbatim.")
 @click.option("--force", is_flag=True, help="Write --output, --quarantine or --state through a symbolic link (refused otherwise).")
 @click.option("--max-invalid", type=_InvalidLimitType(), default=None, help="Exit 2 (the report still written) when more lines than this are invalid: a count (10) or a percentage of the lines read (0.5%).")
-@click.option("--workers", type=click.IntRange(1, 4), default=None, help="Processes deciding in parallel (1-4), each with its share of the patients (default: one per core, at most 4, for logs of 16 MB or more).")
+@click.option("--workers", type=click.IntRange(1, 4), default=None, help="Processes deciding in parallel (1-4), each with its share of the patients (default: one per core, at most 4, for logs of 1 MB or more — 16 MB from standard input; else 1).")
 @click.option("--no-cache", is_flag=True, help="Decide every event afresh (slower; the same decisions).")
 @policy_config_option
 @policy_dir_option

@@ -87,6 +87,7 @@ class FindingsFile:
 
     def __init__(self, rows: Any, directory: str | None = None) -> None:
         """rows: the findings' JSON texts (sorted keys), in report order."""
+        self._unlink = os.unlink  # (kept: close() may run at interpreter exit)
         fd, self.path = tempfile.mkstemp(prefix="clinimg-findings-", suffix=".jsonl", dir=directory)
         count = 0
         with os.fdopen(fd, "wb") as out:
@@ -115,8 +116,8 @@ class FindingsFile:
 
     def close(self) -> None:
         try:
-            os.unlink(self.path)
-        except OSError:
+            self._unlink(self.path)
+        except Exception:  # gone already; or at interpreter exit, when a finaliser must not raise
             pass
 
     def __del__(self) -> None:

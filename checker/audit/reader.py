@@ -170,6 +170,7 @@ class LogSet:
             raise CheckerError("no event log given (a path, or - for standard input)")
         self.names: list[str] = []
         self.paths: list[str] = []  # where each file can be opened again (stdin: its spool)
+        self.stdin = "-" in paths  # (the parent's stdin; a partition reads its spool by path)
         self._files: list[Any] = []
         for index, path in enumerate(paths):
             if path == "-":

@@ -56,8 +56,8 @@ def audit(
     partition_cache: bool = True,
     amend_report: Callable[[AuditReport], None] | None = None,
 ) -> AuditReport:
-    """Audit the logs. partitions None: one per core (at most 4) for logs of PARTITION_MIN_BYTES
-    or more, else one. partitions > 1: that many processes, each deciding the events of its share
+    """Audit the logs. partitions None: auto_partitions (one per core, at most 4, for logs of
+    PARTITION_MIN_BYTES or more; standard input: STDIN_PARTITION_MIN_BYTES), else one. partitions > 1: that many processes, each deciding the events of its share
     of the patients (checker/audit/partition.py) with its own embedded engine — the same report
     as one process; when the logs tie patients together across partitions (an image used under
     two patients, an event id reused), the run is redone in one process, and `notice` is told why.
@@ -172,13 +172,32 @@ def policy_stamp(policy: PolicySet, engine: Any, previous_digest: str | None) ->
     return stamp
 
 
-# Below this much log a second process costs more than it saves (starting it and its engine).
-PARTITION_MIN_BYTES = 16 * 1024 * 1024
+# From this much log, one process per core (at most 4). Measured (README, Performance, session
+# 6): a second process costs ~0.5 s of CPU (starting it and its engine) and repeats some misses;
+# a log whose facts vary, as a hospital's do, spends ~2–3 ms a line in its engine, so two
+# processes halve its time from ~0.5 MB on, while a dull generated log (~30,000 lines/s) would
+# gain only above ~10 MB — it loses ~0.7 s between 1 and 10 MB, a varied log gains seconds to
+# minutes: the varied log decides.
+PARTITION_MIN_BYTES = 1024 * 1024
+# Standard input keeps one process up to the old bound (what a pipe feeds is spooled first;
+# partitions re-read the spool).
+STDIN_PARTITION_MIN_BYTES = 16 * 1024 * 1024
 
 
-def auto_partitions(logs: LogSet) -> int:
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def auto_partitions(logs: LogSet, cores: int | None = None) -> int:
+    """The default number of partitions: one per usable core (at most 4) for logs of
+    PARTITION_MIN_BYTES or more (STDIN_PARTITION_MIN_BYTES when standard input is among them),
+    else one."""
     size = sum(os.path.getsize(p) for p in logs.paths)  # stdin: its spool
-    return min(4, os.cpu_count() or 1) if size >= PARTITION_MIN_BYTES else 1
+    least = STDIN_PARTITION_MIN_BYTES if logs.stdin else PARTITION_MIN_BYTES
+    return min(4, cores or usable_cores()) if size >= least else 1
 
 
 def _write_quarantine(path: str | pathlib.Path, invalid: list[dict[str, Any]], spools: list[str]) -> None:

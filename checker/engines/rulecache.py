@@ -8,8 +8,8 @@ independently), but what one rule reads repeats all the time. A decision here is
    derived from its Rego) is its cache key — with the *value* of lib.basis for packages that
    use it (reads.OPAQUE: few values, computed from many facts), lib.basis itself being keyed
    and cached first; its result is looked up;
-2. only the packages whose key is new are evaluated (one entry point each, ~0.15–0.4 ms, in
-   one round trip to the worker) and cached;
+2. only the packages whose key is new are evaluated (one entry point each, ~0.15–0.4 ms, an
+   area or a type's combined rule for several, in one round trip to the worker) and cached;
 3. the results are combined as decide.rego combines them (effects, disabled rules, effect
    overrides, obligations, sorting), in Python (`combine`).
 
@@ -178,7 +178,10 @@ class RuleSet:
 class RuleCache:
     """Rule package results by package key."""
 
-    MAX_ENTRIES = 1_000_000
+    # Per process. A varied night's keys are mostly new (~6 a line): at the cap the cache starts
+    # over rather than stopping, so it keeps the keys of the hours being decided, and memory stays
+    # bounded (~370 bytes an entry: ~90 MB) however long the log.
+    MAX_ENTRIES = 250_000
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
@@ -208,34 +211,47 @@ class RuleCache:
 
     def results(self, docs: list[dict[str, Any]], evaluate: Any) -> list[dict[str, Any] | None]:
         """For each input, each active package's result (and "basis"), from the cache or
-        evaluated — only the packages whose key is new, in as few round trips to the engine as
-        can be (one for the bases, one for the rest, more only for keys whose results cannot be
-        shared); None for an input the engine failed on. `evaluate([(input, names), …])` →
-        per request {name: value}, or something else for a failure."""
+        evaluated — only the packages whose key is new, in one request per input in one round
+        trip to the engine (more rounds only for keys whose results cannot be shared); None for
+        an input the engine failed on. `evaluate([(input, names), …])` → per request
+        {name: value}, or something else for a failure.
+
+        lib.basis comes first: other packages' keys hold its value. When its key is new, the
+        packages using its value are asked for in the same request, before their keys can be
+        known (SPECULATE): they read the facts lib.basis reads, so their keys are new too nearly
+        always (measured: README, Performance, session 6), and one request costs the engine one
+        set_input and — through the type's combined rule (engines/_worker.combined_rules) — one
+        query instead of two requests of ~6 queries. Their results are those
+        of this very input, cached under the keys made from the basis the engine answered."""
         outs: list[dict[str, Any] | None] = [{} for _ in docs]
-        # lib.basis first: other packages' keys hold its value.
-        wanted = []
-        for i, doc in enumerate(docs):
-            key, originals = self.rules.key("basis", doc)
-            if not self._lookup("basis", key, originals, outs[i]):  # type: ignore[arg-type]
-                wanted.append((i, [("basis", key, originals)]))
-        self._evaluate(docs, wanted, evaluate, outs)
         wanted = []
         for i, doc in enumerate(docs):
             out = outs[i]
-            if out is None:
-                continue
-            basis_text = orjson.dumps(out["basis"]).decode()
-            todo: list[tuple[str, str, list[str]]] = []
-            for first, names in self._grouped(doc.get("type"))[1:]:
-                key, originals = self.rules.key(first, doc, basis_text if self.rules.reads[first].uses else "")
-                for name in names:
-                    if not self._lookup(name, key, originals, out):
-                        todo.append((name, key, originals))
+            key, originals = self.rules.key("basis", doc)
+            found = self._lookup("basis", key, originals, out)  # type: ignore[arg-type]
+            todo = ([] if found else [("basis", key, originals)]) + self._todo(doc, out)  # type: ignore[arg-type]
             if todo:
                 wanted.append((i, todo))
         self._evaluate(docs, wanted, evaluate, outs)
         return outs
+
+    def _todo(self, doc: dict[str, Any], out: dict[str, Any]) -> list[tuple[str, str | None, list[str]]]:
+        """The packages of `doc` whose key is new (the others looked up into `out`). Without a
+        "basis" in `out` (lib.basis's key is new), the packages using it are listed with no key
+        (PENDING), to be keyed once it is known."""
+        todo: list[tuple[str, str | None, list[str]]] = []
+        basis_known = "basis" in out
+        basis_text = orjson.dumps(out["basis"]).decode() if basis_known else ""
+        for first, names in self._grouped(doc.get("type"))[1:]:
+            uses = self.rules.reads[first].uses
+            if uses and not basis_known:
+                todo.extend((name, PENDING, []) for name in names)
+                continue
+            key, originals = self.rules.key(first, doc, basis_text if uses else "")
+            for name in names:
+                if not self._lookup(name, key, originals, out):
+                    todo.append((name, key, originals))
+        return todo
 
     def _lookup(self, name: str, key: str, originals: list[str], out: dict[str, Any]) -> bool:
         hit = self._cache.get(_digest(name, key), _MISS)
@@ -244,17 +260,43 @@ class RuleCache:
         out[name] = restore(hit, originals) if originals else hit
         return True
 
-    def _evaluate(self, docs: list[dict[str, Any]], wanted: list[tuple[int, list[tuple[str, str, list[str]]]]], evaluate: Any,
+    def _keyed(self, doc: dict[str, Any], todo: list[Any], out: dict[str, Any], evaluated: bool = False) -> list[Any]:
+        """`todo` with its PENDING packages keyed by the lib.basis now in `out` — and, unless
+        `evaluated` (their results are at hand), those whose key is known by now dropped."""
+        basis_text = orjson.dumps(out["basis"]).decode()
+        keys: dict[str, tuple[str, list[str]]] = {}
+        rest = []
+        for name, key, originals in todo:
+            if key is PENDING:
+                if name not in keys:
+                    group = self._group_of(doc.get("type"), name)
+                    keys.update(dict.fromkeys(group, self.rules.key(name, doc, basis_text)))
+                key, originals = keys[name]
+                if not evaluated and self._lookup(name, key, originals, out):
+                    continue
+            rest.append((name, key, originals))
+        return rest
+
+    def _group_of(self, kind: Any, name: str) -> tuple[str, ...]:
+        for _, names in self._grouped(kind):
+            if name in names:
+                return names
+        return (name,)
+
+    def _evaluate(self, docs: list[dict[str, Any]], wanted: list[tuple[int, list[tuple[str, Any, list[str]]]]], evaluate: Any,
                   outs: list[dict[str, Any] | None]) -> None:
         while wanted:
             # A key a request of this round already asks for waits for its result (cached, it
-            # serves them all; not shareable, they ask again next round).
+            # serves them all; not shareable, they ask again next round). PENDING packages go
+            # with their input's lib.basis: asked now if it is, else they wait for it.
             asked: set[tuple[str, str]] = set()
             now, later = [], []
             for i, todo in wanted:
-                mine = [t for t in todo if (t[0], t[1]) not in asked]
-                waiting = [t for t in todo if (t[0], t[1]) in asked]
+                mine = [t for t in todo if t[1] is not PENDING and (t[0], t[1]) not in asked]
+                waiting = [t for t in todo if t[1] is not PENDING and (t[0], t[1]) in asked]
                 asked.update((t[0], t[1]) for t in mine)
+                pending = [t for t in todo if t[1] is PENDING]
+                (mine if SPECULATE and any(t[0] == "basis" for t in mine) else waiting).extend(pending)
                 if mine:
                     now.append((i, mine))
                 if waiting:
@@ -274,30 +316,42 @@ class RuleCache:
                 if not isinstance(found, dict):
                     outs[i] = None
                     continue
+                if any(key is PENDING for _, key, _ in todo):
+                    out["basis"] = found.get("basis")
+                    todo = self._keyed(docs[i], todo, out, evaluated=True)
                 for name, key, originals in todo:
                     value = found.get(name)
                     if name != "basis" and isinstance(value, dict):
                         value = {k: value[k] for k in (*EFFECTS, "obligation") if k in value}
                     out[name] = value
-                    if len(self._cache) < self.MAX_ENTRIES:
-                        stored = unrestore(value, originals)
-                        if stored is not UNSAFE:
-                            # One object for equal results (most are "nothing found").
-                            text = orjson.dumps(stored)
-                            stored = self._results.setdefault(text, stored) if len(self._results) < self.MAX_ENTRIES else stored
-                            self._cache[_digest(name, key)] = stored
+                    if len(self._cache) >= self.MAX_ENTRIES:
+                        self._cache.clear()
+                        self._results.clear()
+                    stored = unrestore(value, originals)
+                    if stored is not UNSAFE:
+                        # One object for equal results (most are "nothing found").
+                        text = orjson.dumps(stored)
+                        stored = self._results.setdefault(text, stored)
+                        self._cache[_digest(name, key)] = stored
             wanted = []
             for i, todo in later:
                 out = outs[i]
                 if out is None:
                     continue
-                rest = [t for t in todo if not self._lookup(t[0], t[1], t[2], out)]
+                rest = [t for t in todo if t[1] is PENDING or not self._lookup(t[0], t[1], t[2], out)]
+                if "basis" in out and any(t[1] is PENDING for t in rest):
+                    rest = self._keyed(docs[i], rest, out)
                 if rest:
                     wanted.append((i, rest))
 
 
 _MISS = object()
 UNSAFE = object()
+# The key of a package using lib.basis's value, asked for with lib.basis before its value is known.
+PENDING = None
+# Ask for the packages using lib.basis together with a new lib.basis (False: in a second round
+# trip, once their keys are known — the tests run both ways).
+SPECULATE = True
 
 
 def _digest(name: str, key: str) -> bytes:

@@ -402,6 +402,42 @@ def test_an_image_under_two_patients_is_decided_in_one_process(tmp_path: pathlib
     assert par.out == one.out
 
 
+def _with_stray(lines: list[str]) -> list[str]:
+    """The lines and, last, an event using a capture's image under a patient of the other
+    partition (of two): a partitioned run notices it and decides in one process instead."""
+    capture = next(json.loads(x) for x in lines if '"type":"capture"' in x)
+    other = next(json.loads(x)["patient"] for x in lines if _partition_of(json.loads(x)["patient"]["id"]) != _partition_of(capture["patient"]["id"]))
+    stray = {**capture, "event_id": "ev-stray", "type": "device_deletion", "patient": other, "device": capture["actor"]["device"],
+             "occurred_at": json.loads(lines[-1])["occurred_at"], "image": {"id": capture["image"]["id"]}}
+    for key in ("purposes", "capture_record", "circumstances"):
+        stray.pop(key, None)
+    return lines + [json.dumps(stray, separators=(",", ":"))]
+
+
+def test_by_default_a_log_of_a_megabyte_is_partitioned_but_not_from_stdin(tmp_path: pathlib.Path) -> None:
+    """The default number of processes (session 6): one per core from 1 MB of log (a varied log
+    spends milliseconds a line in its engine), one below it, and one for standard input (up to
+    16 MB). The run says so when the stray event sends it back to one process."""
+    import io
+
+    from checker.audit.run import PARTITION_MIN_BYTES, usable_cores
+    from checker.loggen import write_log
+
+    if usable_cores() < 2:
+        pytest.skip("one core: the default is one process whatever the size")
+    text = io.StringIO()
+    write_log(text, 2200, 5, malformed_rate=0)
+    big = _log(tmp_path, "big.jsonl", _with_stray(text.getvalue().splitlines()))
+    small = _log(tmp_path, "small.jsonl", _with_stray(WEEK.read_text().splitlines()))
+    assert os.path.getsize(small) < PARTITION_MIN_BYTES <= os.path.getsize(big) < 2 * PARTITION_MIN_BYTES
+    partitioned = run_cli("audit", big, "--format", "json")
+    assert "deciding in one process instead" in partitioned.err
+    assert "deciding in one process instead" not in run_cli("audit", small, "--format", "json").err
+    piped = run_cli("audit", "-", "--format", "json", stdin=pathlib.Path(big).read_text())
+    assert "deciding in one process instead" not in piped.err
+    assert json.loads(piped.out)["findings"] == json.loads(partitioned.out)["findings"]
+
+
 def test_an_event_id_reused_for_another_patient_is_a_duplicate_in_parallel_too(tmp_path: pathlib.Path) -> None:
     lines = WEEK.read_text().splitlines()
     first = json.loads(lines[0])

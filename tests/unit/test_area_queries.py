@@ -17,8 +17,8 @@ def test_the_plan_queries_an_area_only_for_several_of_its_packages() -> None:
     assert entrypoints["area:consent"] == "clinimg/rules/consent" and entrypoints["basis"] == "clinimg/lib/basis"
     assert AREA_FROM == 3
     assert query_plan(["basis", "consent.a", "consent.b", "consent.c", "storage.d"], entrypoints) == [
-        ["basis"], ["consent.a", "consent.b", "consent.c"], ["storage.d"]]
-    assert query_plan(["consent.a", "consent.b"], entrypoints) == [["consent.a"], ["consent.b"]]
+        ("basis", ["basis"]), ("area:consent", ["consent.a", "consent.b", "consent.c"]), ("storage.d", ["storage.d"])]
+    assert query_plan(["consent.a", "consent.b"], entrypoints) == [("consent.a", ["consent.a"]), ("consent.b", ["consent.b"])]
 
 
 def test_area_answers_equal_package_answers_on_diverse_inputs() -> None:
