@@ -309,7 +309,7 @@ def main() -> int:
             return True
 
         decided = decide_in_order(
-            logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image, owns_patient=owns), spool_path=config["spool"],
+            logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image, owns_patient=owns, load_patient=store.load_patient), spool_path=config["spool"],
             engine=engine, resolve_as_of=resolve, owns_patient=owns, on_chunk=on_chunk,
         )
         if decided.fallback is not None:

@@ -119,28 +119,48 @@ def _ns(raw: bytes) -> int:
     return ns if ns in _NS_RANGE else -1
 
 
+_QUOTED_KEYS = {"occurred_at": b'"occurred_at"', "event_id": b'"event_id"'}
+
+
+def _top_level(raw: bytes, pattern: re.Pattern[bytes], key: str) -> bytes | str | None:
+    """The event's own `key` (a top-level string) as the line writes it: the match of `pattern`
+    when the line names the key once and has no \\u escape (which could spell it another way);
+    else from parsing the whole line (a str; None: not JSON, or no such string).
+
+    An event may carry further properties, and they may nest a key of the same name — and the
+    event's own may come after 4096 bytes (an image path of 4096 characters): taking the first
+    match within 4096 bytes put such an event out of its place in time (first of all when the log
+    was sorted, in its file position when streamed), and the state it was decided on depended
+    on which of the two the log happened to need."""
+    if b"\\u" not in raw and raw.count(_QUOTED_KEYS[key]) == 1:
+        found = pattern.search(raw)
+        if found is not None:
+            return found.group(1)
+    if len(raw) > MAX_LINE_BYTES:
+        return None  # (invalid as too long, whatever it holds)
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    value = doc.get(key) if isinstance(doc, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def _raw_ns(raw: bytes) -> int:
-    start = raw.find(b'"occurred_at":"', 0, 4096)  # compact JSON, as loggers write it
-    if start >= 0:
-        end = raw.find(b'"', start + 15, start + 15 + 41)
-        value = raw[start + 15:end]
-        if 10 <= len(value) <= 40 and b"\\" not in value:
-            try:
-                return parse_ns(value.decode("ascii"))
-            except (ValueError, UnicodeDecodeError, OverflowError):
-                return -1
-    m = _OCCURRED.search(raw, 0, 4096)
-    if m:
-        try:
-            return parse_ns(m.group(1).decode("ascii"))
-        except (ValueError, UnicodeDecodeError, OverflowError):
-            pass
-    return -1
+    value = _top_level(raw, _OCCURRED, "occurred_at")
+    if value is None:
+        return -1
+    try:
+        return parse_ns(value if isinstance(value, str) else value.decode("ascii"))
+    except (ValueError, UnicodeDecodeError, OverflowError, IndexError):
+        return -1
 
 
 def _eid(raw: bytes) -> str:
-    e = _EVENT_ID.search(raw, 0, 4096)
-    return e.group(1).decode("utf-8", "replace") if e else ""
+    value = _top_level(raw, _EVENT_ID, "event_id")
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else value.decode("utf-8", "replace")
 
 
 def _spooled(stream: Any) -> Any:
@@ -264,10 +284,14 @@ class LogSet:
 
         for number, _, raw in self._raw_lines(0):
             ns = _ns(raw)
-            if ns >= 0:
-                if ns < last:
-                    raise OutOfOrder(name, number)
-                last = ns
+            if ns < 0:
+                # Invalid whatever its place: given out at once, so it never parts the lines of
+                # one instant (which would then be decided in file order, not event_id order).
+                yield LogLine(name, number, raw[:-1] if raw.endswith(b"\r") else raw)
+                continue
+            if ns < last:
+                raise OutOfOrder(name, number)
+            last = ns
             if ns == held_ns:
                 if ties is None:
                     ties = [(held_number, held_raw)]
@@ -292,10 +316,12 @@ class LogSet:
         last = -1
         for number, _, raw in self._raw_lines(i):
             ns = _ns(raw)
-            if ns >= 0:
-                if ns < last:
-                    raise OutOfOrder(self.names[i], number)
-                last = ns
+            if ns < 0:  # invalid: given out at once, never parting the lines of one instant
+                yield (-1, "", i, number, raw)
+                continue
+            if ns < last:
+                raise OutOfOrder(self.names[i], number)
+            last = ns
             if group and ns != group[0][0]:
                 yield from sorted(group)
                 group = []

@@ -5,6 +5,7 @@ partitions, which run the runner's pass, and this module, which starts them, imp
 in one direction only."""
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import sqlite3
@@ -101,7 +102,7 @@ def audit(
             engine = engine_factory(policy)
             spool_path = os.path.join(scratch.name, "invalid.spool")
             decided = decide_in_order(
-                logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image), spool_path=spool_path,
+                logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image, load_patient=store.load_patient), spool_path=spool_path,
                 engine=engine, resolve_as_of=resolve, on_chunk=lambda read: bar.show(read) or True,
             )
             for entry in decided.invalid:
@@ -116,6 +117,10 @@ def audit(
             raise CheckerError(f"audit: internal error: {decided.tally.total} finding(s) counted but {len(findings)} kept; nothing was committed")
         decided.invalid.sort(key=lambda p: (p["file"], p["line"]))
         decided.duplicates.sort(key=lambda d: (d["file"], d["line"]))
+        # In log order, image reviews (no file) first: one process and several list them alike;
+        # an image reviewed more than once (changed after it closed) failing alike is listed once.
+        decided.engine_errors = sorted({json.dumps(e, sort_keys=True): e for e in decided.engine_errors}.values(),
+                                       key=lambda e: (e["file"] or "", e["line"] or 0, e["event_id"], e["reason"]))
         if quarantine is not None:
             _write_quarantine(quarantine, decided.invalid, spools)
         for entry in decided.invalid:

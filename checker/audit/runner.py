@@ -148,6 +148,13 @@ class _Pass:
                 self.state.apply_breach_report(parsed.doc, parsed.occurred_ns)
             else:
                 self.state.apply(parsed.doc, parsed.occurred_ns)
+            # A lifecycle this event closed (or changed while closed) is reviewed now, once: its
+            # hours are final. (Reviewed when a chunk ended instead, an image closed and changed
+            # again in one chunk was reviewed once, in two chunks twice: engine errors and
+            # findings of the first facts came and went with where chunks ended.)
+            for img in self.state.changed_images():
+                if not State.is_open(img):
+                    self.review(img, parsed.occurred_ns)
         if self.state.foreign_reference:
             return "an event reached an image of a patient decided in another process"
         self.counts["decided"] += len(new_events)
@@ -182,8 +189,10 @@ class _Pass:
             self.pending.append(Pending(event, state.input_for(event.doc, event.occurred_ns), None))
 
     def review(self, img: dict[str, Any], as_of_ns: int) -> None:
-        """Queue the image's lifecycle review — unless the same facts were reviewed before and
+        """Queue the image's lifecycle review (an open one as of `as_of_ns`, a closed one as of
+        its last event: State.review_time) — unless the same facts were reviewed before and
         nothing was found (a fast key, State.review_key, finds that out without building it)."""
+        as_of_ns = State.review_time(img, as_of_ns)
         ok = self.canon is not None and self.engine.shortcut_ok("image_review", img.get("capture_event_id") or f"image:{img['id']}")
         key = State.review_key(img, as_of_ns, self.canon.hours) if ok else None
         if key is not None:
@@ -258,19 +267,27 @@ def decide_logs(
         if stop is not None:
             return run.decided(run.latest or 0, fallback=stop)
         run.flush()
-        # Closed lifecycles leave memory: reviewed now (their hours are final) and saved.
+        # Closed lifecycles leave memory (reviewed when they closed) and are saved.
         closed = state.evict_closed()
-        if closed and run.latest is not None:
-            for img in closed:
-                run.review(img, run.latest)
+        if closed:
             store.save_state((), ((img["id"], False, img) for img in closed))
+        # Patients and images no event used lately leave memory past State.SPILL_AT (a varied
+        # night has ~100k patients a million lines); the store keeps them, events read them back.
+        spilled_patients, spilled_images = state.spill()
+        if spilled_patients or spilled_images:
+            store.save_state(spilled_patients, spilled_images)
         if on_chunk is not None and not on_chunk(run.counts["read"]):
             return run.decided(run.latest or 0, fallback="stopped")
 
     # Open lifecycles, judged as of --as-of (default: the latest event seen, this run or before).
+    # (A closed image still in memory was loaded to answer an event, and was reviewed when it
+    # closed, in this run or an earlier one.)
     as_of_ns = resolve_as_of(run.latest)
-    for image_id in sorted(state.images):
-        run.review(state.images[image_id], as_of_ns)
+    for image_id in state.image_ids_to_review():  # in memory or spilled to the store, sorted
+        img = state.get_image(image_id)
+        if img is not None and State.is_open(img):
+            run.review(img, as_of_ns)
+        state.release(image_id)
         if len(run.pending) >= BATCH:  # (in batches: all open images at once is a peak of memory)
             run.flush()
     run.flush()

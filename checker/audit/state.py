@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 from typing import Any, Callable
 
 from ..engines.canon import STATE_ADDED, fact_text
+from ..errors import CheckerError
 
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_YEAR = int(365.25 * 24 * NS_PER_HOUR)
@@ -434,8 +436,16 @@ class State:
         images: dict[str, dict[str, Any]] | None = None,
         load_image: Callable[[str], dict[str, Any] | None] | None = None,
         owns_patient: Callable[[str], bool] | None = None,
+        load_patient: Callable[[str], dict[str, Any] | None] | None = None,
     ) -> None:
         self.patients = patients if patients is not None else {}
+        self._load_patient = load_patient
+        # Records dropped from memory by spill() (the store has them), loaded back when used;
+        # and which were used since spill() last looked.
+        self._spilled_patients: set[str] = set()
+        self._spilled_images: set[str] = set()
+        self._used_patients: set[str] = set()
+        self._used_images: set[str] = set()
         # Open images (and those touched since they were last saved); closed ones are evicted to
         # the store and loaded back on demand, so memory follows open images, not all images.
         self.images = images if images is not None else {}
@@ -450,6 +460,7 @@ class State:
         # replaced, never changed in place, so `is` tells whether the signature is current.
         self._consent_signatures: dict[str, tuple[list[Any], tuple[tuple[int | str, Any, bool], ...]]] = {}
         self.touched_patients: set[str] = set()
+        self._changed_images: list[dict[str, Any]] = []
 
     def get_image(self, image_id: str) -> dict[str, Any] | None:
         img = self.images.get(image_id)
@@ -459,7 +470,64 @@ class State:
                 if self._owns_patient is not None and not self._owns_patient(img["patient_id"]):
                     self.foreign_reference = True
                 self.images[image_id] = img
+                self._spilled_images.discard(image_id)
+        self._used_images.add(image_id)
         return img
+
+    def get_patient(self, patient_id: str) -> dict[str, Any] | None:
+        p = self.patients.get(patient_id)
+        if p is None and patient_id in self._spilled_patients:
+            p = self._load_patient(patient_id) if self._load_patient is not None else None
+            if p is None:  # fail closed: a patient's consents must never silently vanish
+                raise CheckerError("audit: a patient's record written to the store could not be read back; nothing was committed")
+            self.patients[patient_id] = p
+            self._spilled_patients.discard(patient_id)
+        self._used_patients.add(patient_id)
+        return p
+
+    # A varied night can hold more patients and open images than memory should (a million lines:
+    # ~100k patients, ~200k images). Past this many records, those no event used since the last
+    # look are written to the store (which keeps them between runs anyway) and dropped; each is
+    # read back when an event needs it. Lower limits change nothing but speed
+    # (tests/acceptance/test_state_spill.py: the same reports with a limit of a few records,
+    # set through CLINIMG_STATE_SPILL_AT — for tests; partitions are processes of their own).
+    SPILL_AT = int(os.environ.get("CLINIMG_STATE_SPILL_AT") or 60_000)
+
+    def spill(self) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, bool, dict[str, Any]]]]:
+        """Drop from memory the patients and images not used since the last call, when memory
+        holds more than SPILL_AT of them; returns those of them that changed since they were last
+        saved, for the caller to save now (as store.save_state takes them). Call between chunks,
+        with no input waiting for the engine."""
+        used_patients, used_images = self._used_patients, self._used_images
+        self._used_patients, self._used_images = set(), set()
+        if len(self.patients) + len(self.images) <= self.SPILL_AT:
+            return [], []
+        patients, images = [], []
+        for image_id in [i for i in self.images if i not in used_images]:
+            img = self.images.pop(image_id)
+            self._spilled_images.add(image_id)
+            self._touched_since_evict.discard(image_id)
+            if image_id in self.touched_images:
+                self.touched_images.discard(image_id)
+                images.append((image_id, self.is_open(img), img))
+        for patient_id in [p for p in self.patients if p not in used_patients]:
+            patient = self.patients.pop(patient_id)
+            self._spilled_patients.add(patient_id)
+            self._consent_signatures.pop(patient_id, None)
+            if patient_id in self.touched_patients:
+                self.touched_patients.discard(patient_id)
+                patients.append((patient_id, patient))
+        return patients, images
+
+    def image_ids_to_review(self) -> list[str]:
+        """Every image held, in memory or spilled, sorted (the audit's end judges them all)."""
+        return sorted(self.images.keys() | self._spilled_images)
+
+    def release(self, image_id: str) -> None:
+        """An image read back only to be reviewed at the end goes back to the store's keeping."""
+        if image_id not in self.touched_images and image_id in self.images and len(self.images) > self.SPILL_AT:
+            del self.images[image_id]
+            self._spilled_images.add(image_id)
 
     def evict_closed(self) -> list[dict[str, Any]]:
         """Remove from memory the touched images whose lifecycle is closed; the caller reviews
@@ -476,7 +544,7 @@ class State:
         """The patient's consents on file as a cache key needs them: each consent but its image
         ids (as text), with the set of image ids it is scoped to (None: every image; ("except",
         ids): every image but those — see State.input_for)."""
-        consents = (self.patients.get(patient_id) or {}).get("consents") or []
+        consents = (self.get_patient(patient_id) or {}).get("consents") or []
         known = self._consent_signatures.get(patient_id)
         if known is not None and known[0] is consents:
             return known[1]
@@ -495,7 +563,7 @@ class State:
     # -- access -------------------------------------------------------------------------------
 
     def patient(self, patient_id: str) -> dict[str, Any]:
-        p = self.patients.get(patient_id)
+        p = self.get_patient(patient_id)
         if p is None:
             p = self.patients[patient_id] = {"consents": [], "image_ids": []}
         return p
@@ -527,7 +595,7 @@ class State:
         """The decision input for `event`, from the state before it."""
         doc = dict(event)
         patient_id = event["patient"]["id"]
-        patient = self.patients.get(patient_id) or {"consents": [], "image_ids": []}
+        patient = self.get_patient(patient_id) or {"consents": [], "image_ids": []}
         doc["consents"] = _for_image(patient["consents"], (event.get("image") or {}).get("id"))
         kind = event["type"]
         if kind not in self.ADDS_MORE_THAN_CONSENTS:
@@ -588,40 +656,60 @@ class State:
             img["capture_device"] = event["actor"].get("device") if kind == "capture" else None
             img["age_at_capture"] = event["patient"].get("age_years")
             img["source"] = kind
+            self._changed(img, at_ns)
         elif kind == "record_transfer":
             if img.get("record_transfer_at") is None:
                 img["record_transfer_at"] = at_ns
                 img["record_transfer_event_id"] = event["event_id"]
+                self._changed(img, at_ns)
         elif kind == "device_deletion":
             device_id = event["device"]["id"]
             cap = img.get("capture_device") or {}
             if cap.get("id") == device_id and img.get("capture_device_deleted_at") is None:
                 img["capture_device_deleted_at"] = at_ns
+                self._changed(img, at_ns)
             receiver = img["receivers"].get(device_id)
             if receiver is not None and receiver.get("deleted_at") is None:
                 receiver["deleted_at"] = at_ns
+                self._changed(img, at_ns)
         elif kind == "receipt":
             device = event["device"]
             if device["id"] not in img["receivers"]:
                 img["receivers"][device["id"]] = {"event_id": event["event_id"], "device": device, "received_at": at_ns, "deleted_at": None,
                                                   "actor_id": event["actor"]["id"]}
+                self._changed(img, at_ns)
         elif kind == "disclosure":
             intended = event.get("intended_recipient")
             intended_id = intended.get("id") if isinstance(intended, dict) else intended
             if intended_id is not None and intended_id != event["recipient"]["id"]:
                 img["wrong_disclosures"][event["event_id"]] = {"at": at_ns, "reported_at": None, "actor_id": event["actor"]["id"]}
+                self._changed(img, at_ns)
         elif kind == "record_deletion":
+            if img.get("deleted_from_record_at") is None:
+                self._changed(img, at_ns)
             img["deleted_from_record"] = True
             img.setdefault("deleted_from_record_at", at_ns)
 
+    def _changed(self, img: dict[str, Any], at_ns: int) -> None:
+        img["changed_at"] = at_ns
+        if not self._changed_images or self._changed_images[-1] is not img:
+            self._changed_images.append(img)
+
+    def changed_images(self) -> list[dict[str, Any]]:
+        """The images whose lifecycle facts the events applied since the last call changed (the
+        caller reviews those now closed: State.review_time)."""
+        changed, self._changed_images = self._changed_images, []
+        return changed
+
     def apply_breach_report(self, event: dict[str, Any], at_ns: int) -> None:
         related = event.get("related_event_id")
-        patient = self.patients.get(event["patient"]["id"]) or {"image_ids": []}
+        patient = self.get_patient(event["patient"]["id"]) or {"image_ids": []}
         for image_id in patient["image_ids"]:
             img = self.get_image(image_id)
             wrong = (img or {}).get("wrong_disclosures", {}).get(related)
             if wrong is not None and wrong.get("reported_at") is None:
                 wrong["reported_at"] = at_ns
+                self._changed(img, at_ns)
                 self.touched_images.add(image_id)
                 self._touched_since_evict.add(image_id)
 
@@ -654,6 +742,20 @@ class State:
         if any(r["device"].get("owner") == "personal" and r.get("deleted_at") is None for r in img["receivers"].values()):
             return True
         return any(w.get("reported_at") is None for w in img["wrong_disclosures"].values())
+
+    @classmethod
+    def review_time(cls, img: dict[str, Any], as_of_ns: int) -> int:
+        """When to judge an image's lifecycle: an open one as of `as_of_ns`; a closed one as of
+        the last event that changed its lifecycle facts (`changed_at`: the one that closed it),
+        whenever and however often it is reviewed. Its hours no longer move, but a waiver's
+        expiry is compared with the review's time: judged at whatever time the review happened
+        to run (the end of the chunk it closed in, the end of the run, a later night that loaded
+        it), the same closed image was waived or not depending on where chunks ended, on the
+        number of processes, and on how the nights were split."""
+        if cls.is_open(img):
+            return as_of_ns
+        changed = img.get("changed_at")
+        return changed if isinstance(changed, int) else as_of_ns  # (saved by a version that did not note it)
 
     def review_input(self, img: dict[str, Any], as_of_ns: int) -> dict[str, Any] | None:
         """The image_review input for one image, as of `as_of_ns` (None: nothing to review)."""

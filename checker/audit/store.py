@@ -147,6 +147,10 @@ class Store:
         row = self.db.execute("SELECT state FROM images WHERE image_id = ?", (image_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def load_patient(self, patient_id: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT state FROM patients WHERE patient_id = ?", (patient_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
     def save_state(self, patients: Iterable[tuple[str, dict[str, Any]]], images: Iterable[tuple[str, bool, dict[str, Any]]]) -> None:
         # orjson: state is written as often as lifecycles move (a third of the events).
         self.db.executemany("INSERT OR REPLACE INTO patients VALUES (?,?)", ((pid, orjson.dumps(p, option=orjson.OPT_SORT_KEYS).decode()) for pid, p in patients))
@@ -357,6 +361,13 @@ class PartitionStore:
     def load_image(self, image_id: str) -> dict[str, Any] | None:
         for db in [self.db] + ([self.main] if self.main is not None else []):
             row = db.execute("SELECT state FROM images WHERE image_id = ?", (image_id,)).fetchone()
+            if row:
+                return json.loads(row[0])
+        return None
+
+    def load_patient(self, patient_id: str) -> dict[str, Any] | None:
+        for db in [self.db] + ([self.main] if self.main is not None else []):
+            row = db.execute("SELECT state FROM patients WHERE patient_id = ?", (patient_id,)).fetchone()
             if row:
                 return json.loads(row[0])
         return None

@@ -102,7 +102,7 @@ def main() -> int:
     def packages(item: Any, names: list[str]) -> Any:
         """{name: the package's value (or lib.basis)} for one input."""
         try:
-            runner.set_input(item)
+            runner.set_input(regopy_times(item))
             found = {}
             kind = item.get("type") if isinstance(item, dict) else None
             for entry, group in query_plan(names, entrypoints, kind, combined):
@@ -133,7 +133,7 @@ def main() -> int:
 
     def decide(item: Any) -> Any:
         try:
-            runner.set_input(item)
+            runner.set_input(regopy_times(item))
             out = runner.query_bundle(bundle)
             decision = out.binding("decision") if out.ok() else None
             if decision is None:
@@ -169,6 +169,34 @@ def main() -> int:
         stdout.write(wire_dumps(results) + "\n")
         stdout.flush()
     return 0
+
+
+def _offset_form(value: Any) -> Any:
+    """An RFC 3339 time in UTC written with `Z` (or `z`, or a lowercase `t`) as the same instant
+    with `+00:00` and `T` — the form regopy's time.parse_rfc3339_ns reads; anything else as it is."""
+    if isinstance(value, str) and len(value) >= 20 and value[-1] in "Zz" and value[10] in "Tt":
+        return value[:10] + "T" + value[11:-1] + "+00:00"
+    return value
+
+
+def regopy_times(item: Any) -> Any:
+    """The input with the times the policies parse (its occurred_at, lifecycle.as_of, the
+    consents' given_at) in the offset form: regopy 1.5.2's time.parse_rfc3339_ns is undefined
+    for `...Z`, where OPA's is not — so an image review (whose as_of the audit writes in UTC, `Z`)
+    or an event logged in UTC never found its waiver expired: the embedded engine waived what
+    OPA reported. Only those fields are rewritten (a finding never quotes them)."""
+    if not isinstance(item, dict):
+        return item
+    out = dict(item)
+    if "occurred_at" in out:
+        out["occurred_at"] = _offset_form(out["occurred_at"])
+    lifecycle = out.get("lifecycle")
+    if isinstance(lifecycle, dict) and "as_of" in lifecycle:
+        out["lifecycle"] = {**lifecycle, "as_of": _offset_form(lifecycle["as_of"])}
+    consents = out.get("consents")
+    if isinstance(consents, list) and any(isinstance(c, dict) and "given_at" in c for c in consents):
+        out["consents"] = [{**c, "given_at": _offset_form(c["given_at"])} if isinstance(c, dict) and "given_at" in c else c for c in consents]
+    return out
 
 
 class _Failed(Exception):

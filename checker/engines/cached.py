@@ -20,8 +20,10 @@ from .rulecache import UNSAFE, RuleCache, RuleSet, combine, unrestore
 
 # Entries kept (whole-input decisions, fast keys): a dull log needs a few thousand; on a hospital's
 # varied log nearly every input is new and these rarely hit, so they are bounded for memory (a
-# decision with its findings is a kilobyte or two; a fast key holds its line's shape).
-MAX_ENTRIES = 100_000
+# decision with its findings is a kilobyte or two; a fast key holds its line's shape: ~3 KB an
+# entry, measured ~400 MB a process at 100,000). At the cap a cache starts over, keeping the keys
+# of the hours being decided.
+MAX_ENTRIES = 30_000
 RULE_SLICE = 256
 _MARK = "\u27e6"
 
@@ -96,6 +98,12 @@ class CachedEngine(BaseEngine):
         None; an input whose fast key was seen skips building its canonical key, unless its
         decision names identifiers that must be mapped back."""
         self.lookups += len(inputs)
+        # Bounded: at the cap a cache starts over — here, before a batch looks anything up (a
+        # batch adds at most its own inputs).
+        if len(self._cache) >= MAX_ENTRIES:
+            self._cache.clear()
+        if len(self._fast) >= MAX_ENTRIES:
+            self._fast.clear()
         if fast_keys is None or self.exact_keys:
             fast_keys = [None] * len(inputs)
         out: list[Decision | EngineFailure | None] = [None] * len(inputs)
@@ -138,7 +146,7 @@ class CachedEngine(BaseEngine):
                 # An EngineFailure is not cached: the next input with this key tries again; nor
                 # is a decision naming an id where no placeholder can stand (_PerInput).
                 fresh[key] = result if isinstance(result, (EngineFailure, _PerInput)) else _entry(result)
-                if not isinstance(result, (EngineFailure, _PerInput)) and len(self._cache) < MAX_ENTRIES:
+                if not isinstance(result, (EngineFailure, _PerInput)):
                     self._cache[digests[key]] = fresh[key]  # type: ignore[assignment]
         for i, key, originals in slow:
             entry = self._cache.get(digests[key]) or fresh[key]
@@ -148,7 +156,7 @@ class CachedEngine(BaseEngine):
             if isinstance(entry, _PerInput):
                 out[i] = entry.decision if entry.item_index_is(i, slow, key) else self._decide_real([inputs[i]])[0]
                 continue
-            if fast_keys[i] is not None and len(self._fast) < MAX_ENTRIES:
+            if fast_keys[i] is not None:
                 self._fast[fast_keys[i]] = entry
             decision, has_placeholders = entry
             out[i] = restore(decision, originals) if has_placeholders else decision
