@@ -243,43 +243,106 @@ def review_facts(img: dict[str, Any], as_of_ns: int) -> ReviewFacts | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Consents on file: a later grant supersedes earlier refusals/withdrawals of the same purposes,
-# a later refusal/withdrawal ends earlier grants of the purposes it names (all, if it names none).
+# Consents on file: a later grant supersedes earlier refusals/withdrawals of the same purposes and
+# images, a later refusal/withdrawal ends earlier grants of the purposes it names (all, if it
+# names none) for the images it names (all, if it names none). The policy lets a refusal or
+# withdrawal on file beat any grant it covers (lib.rego), so an earlier grant is narrowed only
+# where the negative speaks of all its images. A refusal of every image that is later granted
+# again for some images keeps holding every other image — future ones too — as a refusal with
+# `except_image_ids`: a key of the state only, resolved per event by State.input_for (the policy
+# sees the refusal for any other image, and none for those).
+
+EXCEPT = "except_image_ids"
+
+_NEGATIVE = ("refused", "withdrawn")
+
+# A refusal or withdrawal that names no purposes covers every purpose but the patient's own access
+# to their record (lib.covers_negative). Vocabulary of schemas/defs.schema.json's purposes.
+_BLANKET_PURPOSES = frozenset({
+    "clinical_care", "teaching", "training", "research", "publication", "legal_proceedings", "personal",
+})
 
 
 def _purposes(c: dict[str, Any]) -> set[str]:
     return set(c.get("purposes") or [])
 
 
+def _granted_purposes(c: dict[str, Any]) -> set[str]:
+    """The purposes a grant covers: those it names, and publication when it says `publication`."""
+    return _purposes(c) | ({"publication"} if c.get("publication") is True else set())
+
+
+def _images(c: dict[str, Any]) -> set[str] | None:
+    """The images a consent speaks of; None: every image of the patient (but its
+    `except_image_ids`, if any)."""
+    ids = c.get("image_ids") or []
+    return set(ids) if ids else None
+
+
 def _scoped_overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Do two consents speak of a common image? (No image_ids: every image of the patient.)"""
-    ids_a, ids_b = a.get("image_ids") or [], b.get("image_ids") or []
-    return not ids_a or not ids_b or bool(set(ids_a) & set(ids_b))
+    ids_a, ids_b = _images(a), _images(b)
+    return ids_a is None or ids_b is None or bool(ids_a & ids_b)
+
+
+def _covers_images_of(new: dict[str, Any], c: dict[str, Any]) -> bool:
+    """Does `new` speak of every image `c` speaks of?"""
+    ids_new, ids_c = _images(new), _images(c)
+    return ids_new is None or (ids_c is not None and ids_c <= ids_new)
+
+
+def _with(c: dict[str, Any], purposes: set[str], image_ids: set[str] | None = None) -> dict[str, Any]:
+    out = {**c, "purposes": sorted(purposes)}
+    if image_ids is not None:
+        out["image_ids"] = [i for i in c["image_ids"] if i in image_ids]  # the order on file
+    return out
+
+
+def _negative_after_grant(c: dict[str, Any], granted: set[str], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """What is left of an earlier refusal or withdrawal `c` once `new` grants `granted`."""
+    named = _purposes(c)
+    covered = named or _BLANKET_PURPOSES
+    lifted = covered & granted
+    if not lifted:
+        return [c]
+    if not _covers_images_of(new, c):
+        # Granted again for some of its images only: carve those out of it.
+        ids_c = _images(c)
+        granted_ids = _images(new) or set()
+        pieces = [_with(c, covered - lifted)] if covered - lifted else []
+        if ids_c is None:  # every image, future ones too, but these
+            excepted = sorted(set(c.get(EXCEPT) or []) | granted_ids)
+            return pieces + [{**_with(c, lifted), EXCEPT: excepted}]
+        return pieces + [_with(c, lifted, ids_c - granted_ids)]
+    if covered - lifted:
+        return [_with(c, covered - lifted)]
+    return []
+
+
+def _grant_after_negative(c: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """What is left of an earlier grant `c` once `new` refuses or withdraws. Only a negative that
+    speaks of every image of the grant narrows it; otherwise the grant stays as it was, and the
+    negative beats it for the images they share."""
+    if not _covers_images_of(new, c):
+        return [c]
+    if not _purposes(new):
+        return []
+    remaining = _purposes(c) - _purposes(new)
+    return [{**c, "purposes": sorted(remaining)}] if remaining else []
 
 
 def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[dict[str, Any]]:
     status = new.get("status")
-    named = _purposes(new)
     kept: list[dict[str, Any]] = []
     for c in on_file:
         if not _scoped_overlap(c, new):
             kept.append(c)
-            continue
-        if status == "granted" and c.get("status") in ("refused", "withdrawn"):
-            remaining = _purposes(c) - named if _purposes(c) else set()
-            if not _purposes(c) and named:
-                kept.append(c)  # a refusal of everything stays until granted wholesale
-            elif remaining:
-                kept.append({**c, "purposes": sorted(remaining)})
-            continue
-        if status in ("refused", "withdrawn") and c.get("status") == "granted":
-            if not named:
-                continue
-            remaining = _purposes(c) - named
-            if remaining:
-                kept.append({**c, "purposes": sorted(remaining)})
-            continue
-        kept.append(c)
+        elif status == "granted" and c.get("status") in _NEGATIVE:
+            kept.extend(_negative_after_grant(c, _granted_purposes(new), new))
+        elif status in _NEGATIVE and c.get("status") == "granted":
+            kept.extend(_grant_after_negative(c, new))
+        else:
+            kept.append(c)
     # The same consent given again for other images (one per capture, typically) joins the
     # earlier one: coverage is the same (an image is covered when one of them names it), and the
     # list a patient carries stays short however many images they have.
@@ -293,6 +356,20 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[di
     return kept
 
 
+def _for_image(on_file: list[dict[str, Any]], image_id: str | None) -> list[dict[str, Any]]:
+    """The consents on file as the policy sees them for an event about `image_id`: a refusal of
+    every image but some (`except_image_ids`) is a refusal of every image for any other image
+    (and for an event about no image: the whole record), and absent for those. Usually the list on
+    file itself (shared: a list on file is replaced, never changed in place)."""
+    if not any(EXCEPT in c for c in on_file):
+        return on_file
+    return [
+        {k: v for k, v in c.items() if k != EXCEPT} if EXCEPT in c else c
+        for c in on_file
+        if not (EXCEPT in c and image_id in c[EXCEPT])
+    ]
+
+
 def consent_on_file(event: dict[str, Any]) -> dict[str, Any]:
     """The consent of a consent event as the state keeps it.
 
@@ -300,16 +377,37 @@ def consent_on_file(event: dict[str, Any]) -> dict[str, Any]:
       says so itself: a consent the patient gave while competent stays valid while they later
       lack capacity (lib.rego, valid_giver). Unknown capacity is not stated (the policy reads a
       missing value as unknown).
+    - Given by a child (under 18): it states their age and maturity assessment then
+      (`age_at_consent`, `maturity_at_consent`), so a consent given unassessed stays invalid
+      after the patient turns 18.
     - Its `given_at` is dropped: the consent event's own time orders it, and every event decided
       with it comes later in the log. (Kept, it would make each consent a fact set of its own, and
       the policy compares it with the decided event's time, which fast keys blank.)"""
     consent = event["consent"]
     if "given_at" in consent:
         consent = {k: v for k, v in consent.items() if k != "given_at"}
-    capacity = (event.get("patient") or {}).get("capacity")
-    if "capacity_at_consent" in consent or capacity in (None, "unknown"):
-        return consent
-    return {**consent, "capacity_at_consent": capacity}
+    patient = event.get("patient") or {}
+    capacity = patient.get("capacity")
+    if "capacity_at_consent" not in consent and capacity not in (None, "unknown"):
+        consent = {**consent, "capacity_at_consent": capacity}
+    # Given as a child: the policy needs the age and maturity then, not the patient's age when a
+    # later event is decided (a 15-year-old's unassessed consent stays invalid at 18). Stated for
+    # children only, so an adult's consents stay one fact set whatever their age.
+    age = patient.get("age_years")
+    if "age_at_consent" not in consent and isinstance(age, (int, float)) and not isinstance(age, bool) and age < 18:
+        consent = {**consent, "age_at_consent": age, "maturity_at_consent": _maturity(patient)}
+    return consent
+
+
+def _maturity(patient: dict[str, Any]) -> str:
+    """The patient's maturity assessment as lib.rego reads it: `not_mature` wins over a stray
+    `mature_minor_assessed: true`."""
+    assessment = patient.get("maturity_assessment", "not_assessed")
+    if assessment == "not_mature":
+        return "not_mature"
+    if assessment == "mature" or patient.get("mature_minor_assessed") is True:
+        return "mature"
+    return "not_assessed"
 
 
 _TEXT_IDS: dict[Any, int] = {}
@@ -360,7 +458,7 @@ class State:
         self._touched_since_evict: set[str] = set()
         # patient id → (their consents list, its signature for cache keys); a list on file is
         # replaced, never changed in place, so `is` tells whether the signature is current.
-        self._consent_signatures: dict[str, tuple[list[Any], tuple[tuple[int | str, frozenset[str] | None, bool], ...]]] = {}
+        self._consent_signatures: dict[str, tuple[list[Any], tuple[tuple[int | str, Any, bool], ...]]] = {}
         self.touched_patients: set[str] = set()
         self._changed_images: list[dict[str, Any]] = []
 
@@ -442,17 +540,18 @@ class State:
             self.touched_images.discard(img["id"])
         return closed
 
-    def consent_signature(self, patient_id: str) -> tuple[tuple[int | str, frozenset[str] | None, bool], ...]:
+    def consent_signature(self, patient_id: str) -> tuple[tuple[int | str, Any, bool], ...]:
         """The patient's consents on file as a cache key needs them: each consent but its image
-        ids (as text), with the set of image ids it is scoped to (None: every image)."""
+        ids (as text), with the set of image ids it is scoped to (None: every image; ("except",
+        ids): every image but those — see State.input_for)."""
         consents = (self.get_patient(patient_id) or {}).get("consents") or []
         known = self._consent_signatures.get(patient_id)
         if known is not None and known[0] is consents:
             return known[1]
         signature = tuple(
             (
-                _text_id(fact_text({k: v for k, v in c.items() if k != "image_ids"}), c.get("image_ids") == []),
-                frozenset(c["image_ids"]) if c.get("image_ids") else None,
+                _text_id(fact_text({k: v for k, v in c.items() if k not in ("image_ids", EXCEPT)}), c.get("image_ids") == []),
+                frozenset(c["image_ids"]) if c.get("image_ids") else (("except", frozenset(c[EXCEPT])) if c.get(EXCEPT) else None),
                 c.get("status") == "granted",
             )
             for c in consents
@@ -497,7 +596,7 @@ class State:
         doc = dict(event)
         patient_id = event["patient"]["id"]
         patient = self.get_patient(patient_id) or {"consents": [], "image_ids": []}
-        doc["consents"] = patient["consents"]  # shared: a list on file is replaced, never changed
+        doc["consents"] = _for_image(patient["consents"], (event.get("image") or {}).get("id"))
         kind = event["type"]
         if kind not in self.ADDS_MORE_THAN_CONSENTS:
             return doc  # the state adds only the consents on file

@@ -211,6 +211,11 @@ class Canonicalizer:
         kept: list[Any] = []
         other_grant = False
         for text, scope, granted in consents:
+            if isinstance(scope, tuple):  # ("except", ids): every image but those (State.input_for)
+                if image_id is not None and image_id in scope[1]:
+                    continue  # absent from this event's input
+                kept.append(text)
+                continue
             if scope is not None and image_id not in scope:
                 if granted and not other_grant:
                     other_grant = True

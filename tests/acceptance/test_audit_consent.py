@@ -115,3 +115,61 @@ def test_a_receiver_cannot_waive_their_own_copy(tmp_path: pathlib.Path) -> None:
         assert result.code in (0, 1), result.err
         found[approver] = _rules_of(result.json(), "e-rc-1")
     assert found == {"dr-registrar-3": ["storage.receiver_delete"], "privacy-officer-7": []}
+
+
+def _consent(event_id: str, at: str, **consent: Any) -> dict[str, Any]:
+    doc = _event("consent", event_id, at)
+    doc["consent"] = {**doc["consent"], **consent}
+    return doc
+
+
+def test_a_grant_for_another_image_does_not_lift_a_refusal_of_every_image(tmp_path: pathlib.Path) -> None:
+    # The patient refuses clinical-care sharing of every image, then agrees again for one other
+    # image only: img-1 stays refused. (The audit used to drop the whole refusal, and the send
+    # was then permitted as a secondary purpose.)
+    report = _audit(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-20T08:55:00+11:00"),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00"),
+        _consent("e-con-2", "2026-11-20T09:30:00+11:00", status="refused", purposes=["clinical_care"]),
+        _consent("e-con-3", "2026-11-20T09:40:00+11:00", image_ids=["img-9"]),
+        _event("disclosure", "e-dis-1", "2026-11-20T10:00:00+11:00"),
+    ])
+    assert _rules_of(report, "e-dis-1") == ["disclosure.consent_refused"]
+
+
+def test_a_grant_for_one_image_lifts_a_refusal_of_every_image_for_it_alone(tmp_path: pathlib.Path) -> None:
+    # Refused for every image, then agreed for this photo: this one may be taken and sent; a
+    # later photo taken without a new consent is still refused.
+    report = _audit(tmp_path, [
+        _consent("e-con-1", "2026-11-20T08:50:00+11:00", status="refused", purposes=["clinical_care"]),
+        _consent("e-con-2", "2026-11-20T08:55:00+11:00", image_ids=["img-1"]),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00"),
+        _event("disclosure", "e-dis-1", "2026-11-20T10:00:00+11:00"),
+        _event("capture", "e-cap-2", "2026-11-20T11:00:00+11:00", image={**BASES["capture"]["image"], "id": "img-2"}),
+    ])
+    assert _rules_of(report, "e-cap-1") == [] and _rules_of(report, "e-dis-1") == []
+    assert _rules_of(report, "e-cap-2") == ["collection.consent_refused"]
+
+
+def test_a_withdrawal_for_one_image_leaves_the_others_consented(tmp_path: pathlib.Path) -> None:
+    # Teaching withdrawn for another image only: the teaching consent for img-1 still stands.
+    teaching = {"purposes": ["clinical_care", "teaching"]}
+    report = _audit(tmp_path, [
+        _consent("e-con-1", "2026-11-20T08:55:00+11:00", **teaching),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", purposes=["clinical_care", "teaching"]),
+        _consent("e-con-2", "2026-11-20T09:30:00+11:00", status="withdrawn", purposes=["teaching"], image_ids=["img-9"]),
+        _event("disclosure", "e-dis-1", "2026-11-20T10:00:00+11:00", purpose="teaching", channel="in_person_display",
+               recipient={"id": "students-1", "kind": "student", "relationship": "none", "within_facility": True},
+               intended_recipient={"id": "students-1"}),
+    ])
+    assert _rules_of(report, "e-dis-1") == []
+
+
+def test_a_consent_given_at_15_unassessed_is_not_valid_at_18(tmp_path: pathlib.Path) -> None:
+    # The audit states the age and maturity at consent from the consent event: the patient's
+    # consent, given at 15 without a maturity assessment, never was theirs to give.
+    report = _audit(tmp_path, [
+        _event("consent", "e-con-1", "2023-11-20T08:55:00+11:00", patient={"id": "pt-001", "age_years": 15, "capacity": "full"}),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", patient={"id": "pt-001", "age_years": 18, "capacity": "full"}),
+    ])
+    assert _rules_of(report, "e-cap-1") == ["consent.competent_adult"]

@@ -66,6 +66,14 @@ def _consent(rng: random.Random) -> dict[str, Any]:
         c["capacity_at_consent"] = rng.choice(CAPACITY)
     if rng.random() < 0.2:
         c["given_at"] = rng.choice(["2026-11-19T08:00:00+11:00", "2026-11-21T08:00:00+11:00"])
+    # Given as a child, assessed or not (the patient may be an adult now). Drawn from a generator
+    # of its own, seeded by the consent, so the shared stream (and every input other tests draw
+    # from it) stays as it was.
+    extra = random.Random(json.dumps(c, sort_keys=True))
+    if extra.random() < 0.2:
+        c["age_at_consent"] = extra.choice([9, 15, 17, 18])
+        if extra.random() < 0.6:
+            c["maturity_at_consent"] = extra.choice(["mature", "not_mature", "not_assessed"])
     return c
 
 
@@ -128,6 +136,10 @@ def variation(rng: random.Random) -> dict[str, Any]:
         doc["produced"] = rng.random() < 0.8
         doc["images_produced"] = rng.choice([[], ["img-1"], ["img-1", "img-2"], 0, 1, 2])
         doc["lifecycle"] = {"patient_image_ids": rng.choice([[], ["img-1"], ["img-1", "img-2"]])}
+        extra = random.Random(json.dumps(doc, sort_keys=True))  # the shared stream untouched, as above
+        if extra.random() < 0.7:  # who asks for the record (access.requester)
+            doc["requester"] = {"id": "rq-1", "kind": extra.choice(KINDS)}
+            doc["legal_basis"] = extra.choice(LEGAL)
     if kind == "patient_provided":
         doc["owner_agreed_to_copy"] = rng.random() < 0.7
         doc["retention_explained"] = rng.random() < 0.7

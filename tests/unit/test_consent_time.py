@@ -41,3 +41,16 @@ def test_the_audit_keeps_the_capacity_and_drops_the_date() -> None:
     assert "given_at" not in kept and kept["capacity_at_consent"] == "full"
     event["patient"]["capacity"] = "unknown"
     assert "capacity_at_consent" not in consent_on_file(event)
+
+
+def test_the_audit_keeps_the_age_and_maturity_of_a_child_at_consent() -> None:
+    event = copy.deepcopy(BASES["consent"])
+    event["patient"] = {"id": "pt-9", "age_years": 15, "capacity": "full"}
+    assert consent_on_file(event)["age_at_consent"] == 15
+    assert consent_on_file(event)["maturity_at_consent"] == "not_assessed"
+    event["patient"]["mature_minor_assessed"] = True
+    assert consent_on_file(event)["maturity_at_consent"] == "mature"
+    event["patient"]["maturity_assessment"] = "not_mature"  # wins over a stray true, as in lib.rego
+    assert consent_on_file(event)["maturity_at_consent"] == "not_mature"
+    event["patient"]["age_years"] = 18  # an adult's consents carry no age: one fact set whatever it is
+    assert "age_at_consent" not in consent_on_file(event) and "maturity_at_consent" not in consent_on_file(event)

@@ -33,3 +33,72 @@ def test_a_withdrawal_naming_no_images_ends_every_grant_of_its_purposes() -> Non
 def test_a_withdrawal_of_everything_ends_every_grant() -> None:
     withdrawal = {"status": "withdrawn", "given_by": "patient", "purposes": []}
     assert apply_consent([{**GRANT, "image_ids": ["img-1"]}, GRANT], withdrawal) == [withdrawal]
+
+
+REFUSAL = {"status": "refused", "given_by": "patient", "purposes": ["clinical_care"], "documented_in_record": True}
+
+
+def test_a_grant_for_one_image_leaves_a_refusal_of_every_other_image_in_force() -> None:
+    # Refused for every image, then granted again for img-1 only: the refusal still covers img-2
+    # and images not taken yet — every image but img-1.
+    on_file = apply_consent([REFUSAL], {**GRANT, "image_ids": ["img-1"]})
+    assert on_file == [{**REFUSAL, "except_image_ids": ["img-1"]}, {**GRANT, "image_ids": ["img-1"]}]
+    on_file = apply_consent(on_file, {**GRANT, "image_ids": ["img-3"]})
+    assert on_file == [{**REFUSAL, "except_image_ids": ["img-1", "img-3"]}, {**GRANT, "image_ids": ["img-1", "img-3"]}]
+
+
+def test_the_policy_sees_a_refusal_of_every_other_image_as_it_applies_to_the_event() -> None:
+    from checker.audit.state import State
+
+    state = State()
+    state.patient("pt-1")["consents"] = apply_consent([REFUSAL], {**GRANT, "image_ids": ["img-1"]})
+    event = {"type": "capture", "event_id": "e-1", "patient": {"id": "pt-1"}, "image": {"id": "img-1"}}
+    assert state.input_for(event, 0)["consents"] == [{**GRANT, "image_ids": ["img-1"]}]
+    other = {**event, "image": {"id": "img-2"}}
+    assert state.input_for(other, 0)["consents"] == [REFUSAL, {**GRANT, "image_ids": ["img-1"]}]
+    record = {"type": "access_request", "event_id": "e-2", "patient": {"id": "pt-1"}}
+    assert REFUSAL in state.input_for(record, 0)["consents"]
+
+
+def test_a_grant_for_one_image_carves_it_out_of_a_refusal_listing_images() -> None:
+    refusal = {**REFUSAL, "purposes": ["clinical_care", "teaching"], "image_ids": ["img-1", "img-2"]}
+    on_file = apply_consent([refusal], {**GRANT, "image_ids": ["img-1"]})
+    assert on_file == [
+        {**refusal, "purposes": ["teaching"]},
+        {**refusal, "purposes": ["clinical_care"], "image_ids": ["img-2"]},
+        {**GRANT, "image_ids": ["img-1"]},
+    ]
+
+
+def test_a_withdrawal_for_one_image_leaves_the_grant_for_the_others() -> None:
+    # The grant stays whole; the withdrawal beats it for img-2 only (lib.rego: a negative on file
+    # beats a grant it covers). It used to end the grant for every image.
+    grant = {**GRANT, "purposes": ["clinical_care", "teaching"]}
+    withdrawal = {"status": "withdrawn", "given_by": "patient", "purposes": ["teaching"], "image_ids": ["img-2"]}
+    assert apply_consent([grant], withdrawal) == [grant, withdrawal]
+
+
+def test_a_refusal_of_everything_for_one_image_leaves_the_grant_for_the_others() -> None:
+    refusal = {"status": "refused", "given_by": "patient", "purposes": [], "image_ids": ["img-2"]}
+    assert apply_consent([GRANT], refusal) == [GRANT, refusal]
+
+
+def test_a_grant_of_one_purpose_narrows_a_refusal_of_everything() -> None:
+    blanket = {"status": "refused", "given_by": "patient", "purposes": []}
+    on_file = apply_consent([blanket], {**GRANT, "purposes": ["teaching"]})
+    assert on_file == [
+        {**blanket, "purposes": ["clinical_care", "legal_proceedings", "personal", "publication", "research", "training"]},
+        {**GRANT, "purposes": ["teaching"]},
+    ]
+
+
+def test_a_grant_naming_no_purpose_lifts_no_refusal() -> None:
+    blanket = {"status": "refused", "given_by": "patient", "purposes": []}
+    assert apply_consent([blanket], {**GRANT, "purposes": []})[0] == blanket
+    assert apply_consent([REFUSAL], {**GRANT, "purposes": []})[0] == REFUSAL
+
+
+def test_a_grant_of_publication_by_its_flag_lifts_a_refusal_of_publication() -> None:
+    refusal = {**REFUSAL, "purposes": ["publication"]}
+    grant = {**GRANT, "purposes": [], "publication": True}
+    assert apply_consent([refusal], grant) == [grant]

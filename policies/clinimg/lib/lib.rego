@@ -69,10 +69,25 @@ education_purposes := {"teaching", "training", "research"}
 # Uses that the guide wants de-identified where possible.
 deidentified_use_purposes := {"teaching", "training", "research", "publication"}
 
-# A valid consent in force for the disclosure's purpose allows identifiable use.
+# A valid consent in force for the disclosure's purpose allows identifiable use — to the
+# recipients it names: a patient who let students see their face has not let every clinician see
+# it ("Make sure the patient understands … to whom it will be shown").
 identifiable_use_consented if {
 	some c in consents_in_force_for(input.purpose)
 	c.identifiable_use == true
+	covers_recipient(c, input.purpose)
+}
+
+# Teaching, training, research or publication without consent to identifiable use, or an image
+# declared de-identified: the image must then be de-identified — features, metadata, and a rare
+# presentation that may still identify ("Clinical images used for teaching, training, and research
+# should be de-identified"; "the rarer the clinical presentation, the more likely it may be
+# identifiable").
+used_as_deidentified if input.image.deidentified == true
+
+used_as_deidentified if {
+	input.purpose in deidentified_use_purposes
+	not identifiable_use_consented
 }
 
 capture_purposes := {p | some p in object.get(input, "purposes", [])}
@@ -223,11 +238,25 @@ on_file_for(purpose) := {c |
 # capacity: the consent says so in `capacity_at_consent` (the audit fills it from the consent
 # event). Where it does not, only a temporary incapacity now lets it stand — a patient cannot
 # consent while anaesthetised or sedated, so their own consent was given before (Case Study Three).
-competent_when_given(c) if c.capacity_at_consent == "full"
+# A child's own consent counts only once assessed as mature enough to give it ("Older children …
+# will need to be assessed"): given under 18 without that assessment (`age_at_consent`,
+# `maturity_at_consent`, which the audit fills from the consent event), it never was the
+# patient's to give, and turning 18 since does not make it valid.
+given_as_child_not_mature(c) if {
+	is_number(c.age_at_consent)
+	c.age_at_consent < 18
+	object.get(c, "maturity_at_consent", "not_assessed") != "mature"
+}
+
+competent_when_given(c) if {
+	c.capacity_at_consent == "full"
+	not given_as_child_not_mature(c)
+}
 
 competent_when_given(c) if {
 	object.get(c, "capacity_at_consent", "unknown") == "unknown"
 	not capacity in {"impaired"}
+	not given_as_child_not_mature(c)
 }
 
 valid_giver(c) if {
@@ -302,7 +331,10 @@ invalid_consents contains c if {
 
 # Consents an action relies on: for a capture, those covering its purposes (the valid ones where
 # there are any); for a disclosure resting on consent, those that cover its purpose and
-# recipient. (A disclosure on the primary purpose rests on the consent the capture was judged by.)
+# recipient — on the primary purpose too, unless the disclosure is also a secondary purpose that
+# needs no consent (clinical care by the people caring for the patient, the patient's own access).
+# The primary purpose's consent may not be the one the capture was judged by (given later, or
+# never judged: `clinimg check` of a disclosure alone), and "this consent should be documented".
 relied_consents contains c if {
 	input.type == "capture"
 	some purpose in capture_purposes
@@ -319,6 +351,13 @@ relied_consents contains c if {
 relied_consents contains c if {
 	input.type == "disclosure"
 	basis == "consent"
+	some c in disclosure_consents
+}
+
+relied_consents contains c if {
+	input.type == "disclosure"
+	basis == "primary_purpose"
+	not secondary_purpose
 	some c in disclosure_consents
 }
 
@@ -409,15 +448,21 @@ recipient_descriptors contains input.recipient.relationship if {
 # Not family, the public, or a clinician with no part in the care.
 care_recipients := {"health_record", "patient", "treating_team", "consulted"} | representative_recipients
 
-# A representative speaks for a patient who cannot decide alone: a child (the parents or guardians
-# who consent for them; a mature minor's parents are "encouraged" to give input — Children), or an
-# adult lacking capacity (the substitute decision-maker). A competent adult's representative is
+# A representative speaks for a patient who cannot decide alone: a child not assessed as mature
+# (the parents or guardians who consent for them — Children), or a patient lacking capacity (the
+# substitute decision-maker). A competent adult's representative is
 # not part of their care: the image goes to them only under a consent that names them.
 representative_recipients := {"patient_representative"} if patient_represented
 
 else := set()
 
-patient_represented if is_child
+# A child assessed as mature decides for themselves ("consent will need to be obtained from
+# them"): their parents are encouraged to give input, not shown their images without the young
+# person's consent — unless the young person now lacks capacity.
+patient_represented if {
+	is_child
+	not is_mature_minor
+}
 
 patient_represented if lacks_capacity
 

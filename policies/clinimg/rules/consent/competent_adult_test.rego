@@ -65,3 +65,21 @@ test_success_legal_basis_disclosure if {
 		"recipient": {"id": "court-1", "kind": "court"},
 	})
 }
+
+# A consent the patient gave at 15, never assessed as mature, was never valid: turning 18 since
+# does not make it so (the audit states the age and maturity at consent).
+test_fail_given_as_unassessed_child_now_adult if {
+	competent_adult.deny == {finding} with input as capture("full", [object.union(consent("patient"), {"age_at_consent": 15, "capacity_at_consent": "full"})])
+}
+
+test_fail_given_as_child_assessed_not_mature_now_adult if {
+	competent_adult.deny == {finding} with input as capture("full", [object.union(consent("patient"), {"age_at_consent": 17, "maturity_at_consent": "not_mature"})])
+}
+
+test_success_given_as_mature_minor_now_adult if {
+	competent_adult.deny == set() with input as capture("full", [object.union(consent("patient"), {"age_at_consent": 16, "maturity_at_consent": "mature", "capacity_at_consent": "full"})])
+}
+
+test_success_given_at_18 if {
+	competent_adult.deny == set() with input as capture("full", [object.union(consent("patient"), {"age_at_consent": 18})])
+}

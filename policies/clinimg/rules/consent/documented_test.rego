@@ -89,3 +89,41 @@ test_fail_consent_naming_no_purpose_is_the_consent if {
 		"consents": [{"status": "granted", "given_by": "patient", "purposes": [], "publication": true, "documented_in_record": false}],
 	}
 }
+
+# The primary purpose rests on consent too, unless it is also a secondary purpose needing none:
+# teaching students from an image taken for teaching under a verbal, unrecorded consent.
+primary_teaching := {
+	"type": "disclosure",
+	"event_id": "e-2",
+	"patient": {"id": "pt-1", "age_years": 54, "capacity": "full"},
+	"image": {"id": "img-1", "purposes": ["clinical_care", "teaching"]},
+	"purpose": "teaching",
+	"recipient": {"id": "st-1", "kind": "student", "relationship": "none"},
+	"legal_basis": "none",
+	"consents": [consent(["clinical_care", "teaching"], false)],
+}
+
+test_fail_disclosure_on_primary_purpose_not_also_secondary if {
+	documented.deny == {finding("the consent for clinical_care, teaching")} with input as primary_teaching
+}
+
+test_fail_primary_purpose_to_a_recipient_only_the_consent_names if {
+	documented.deny == {finding("the consent for clinical_care")} with input as object.union(primary_teaching, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "son-1", "kind": "family", "relationship": "none"},
+		"consents": [object.union(consent(["clinical_care"], false), {"recipients": ["family"]})],
+	})
+}
+
+test_success_primary_purpose_documented if {
+	documented.deny == set() with input as object.union(primary_teaching, {"consents": [consent(["clinical_care", "teaching"], true)]})
+}
+
+# A non-professional disclosure rests on no consent at all (disclosure.non_professional says why):
+# the consent's documentation is not what is wrong with it.
+test_success_non_professional_disclosure_relies_on_no_consent if {
+	documented.deny == set() with input as object.union(primary_teaching, {
+		"recipient": {"id": "feed-1", "kind": "social_media", "relationship": "none"},
+		"consents": [object.union(consent(["clinical_care", "teaching"], false), {"recipients": ["social_media"]})],
+	})
+}

@@ -42,3 +42,17 @@ test_success_not_assessed_mature if {
 test_success_no_consent_relied_on if {
 	mature_minor.deny == set() with input as capture(mature, [])
 }
+
+# Given at 15 before the assessment: not the young person's to give then.
+test_fail_own_consent_given_before_the_assessment if {
+	mature_minor.deny == {{
+		"rule": "consent.mature_minor",
+		"message": "The patient has been assessed as mature enough to consent, but the consent for clinical_care was given before the young person was assessed as mature enough to consent.",
+		"guide": "Children",
+		"remedy": "Obtain consent from the young person themselves, document it, and encourage input from their parents.",
+	}} with input as capture(mature, [object.union(consent("patient"), {"age_at_consent": 15, "maturity_at_consent": "not_assessed"})])
+}
+
+test_success_own_consent_given_once_assessed if {
+	mature_minor.deny == set() with input as capture(mature, [object.union(consent("patient"), {"age_at_consent": 16, "maturity_at_consent": "mature"})])
+}

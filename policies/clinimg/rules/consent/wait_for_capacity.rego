@@ -4,7 +4,10 @@
 #   The patient's incapacity is temporary (capacity impaired_temporary), the capture is not
 #   urgent, and the patient has not themselves given a valid consent (for instance before an
 #   anaesthetic) covering every purpose of the capture: better to wait until the patient can
-#   decide for themselves. A consent the patient gave while they had capacity stays valid.
+#   decide for themselves. A consent the patient gave while they had capacity stays valid. The
+#   same for a use or disclosure resting on a decision-maker's consent (teaching, research, people
+#   a consent names), never for clinical care by the people caring for the patient. Not for a
+#   young child, whose parents consent for them anyway.
 # custom:
 #   id: consent.wait_for_capacity
 #   effect: escalate
@@ -19,9 +22,18 @@ package clinimg.rules.consent.wait_for_capacity
 
 import data.clinimg.lib
 
+# Only a patient who would decide for themselves once capacity returns: an adult, or a child
+# assessed as mature. A young child's parents consent for them in any case (Children).
+decides_for_themselves if not lib.is_child
+
+decides_for_themselves if lib.is_mature_minor
+
+remedy := "Wait until the patient regains capacity and can make their own informed decision, unless the image is needed urgently."
+
 escalate contains finding if {
 	input.type == "capture"
 	lib.capacity == "impaired_temporary"
+	decides_for_themselves
 	object.get(input, ["circumstances", "urgent"], false) != true
 	some purpose in lib.capture_purposes
 	not lib.own_consent_for(purpose)
@@ -29,6 +41,25 @@ escalate contains finding if {
 		"rule": "consent.wait_for_capacity",
 		"message": "The patient's lack of capacity is temporary and the image is not urgent: it may be better to wait until they can decide for themselves.",
 		"guide": "Adults with impaired capacity",
-		"remedy": "Wait until the patient regains capacity and can make their own informed decision, unless the image is needed urgently.",
+		"remedy": remedy,
+	}
+}
+
+# A use or disclosure that rests on a decision-maker's consent (teaching, research, showing it to
+# people a consent names) while the patient's incapacity is temporary: nothing about it is
+# urgent, so the patient's own decision is better. Clinical care by the people caring for the
+# patient, and the patient's own access, need no consent and are not held up.
+escalate contains finding if {
+	input.type == "disclosure"
+	lib.capacity == "impaired_temporary"
+	decides_for_themselves
+	lib.basis in {"primary_purpose", "consent"}
+	not lib.secondary_purpose
+	not lib.own_consent_for(input.purpose)
+	finding := {
+		"rule": "consent.wait_for_capacity",
+		"message": concat("", ["The patient's lack of capacity is temporary and this use for ", input.purpose, " rests on someone else's consent: it may be better to wait until they can decide for themselves."]),
+		"guide": "Adults with impaired capacity",
+		"remedy": remedy,
 	}
 }

@@ -22,23 +22,17 @@ import data.clinimg.lib
 
 metadata := object.get(input, ["image", "metadata_present"], [])
 
-# Used as de-identified: flagged so, or used for teaching, training, research or publication
-# without the patient's consent to identifiable use — such use "should be de-identified", and
-# an image that was never identifiable still is once its GPS location, time or device say whose
-# it is. (With consent to identifiable use the metadata may stay.)
-used_as_deidentified if input.image.deidentified == true
-
-used_as_deidentified if {
-	input.purpose in lib.deidentified_use_purposes
-	not lib.identifiable_use_consented
-}
+# Used as de-identified (lib.used_as_deidentified): flagged so, or used for teaching, training,
+# research or publication without the patient's consent to identifiable use — such use "should be
+# de-identified", and an image that was never identifiable still is once its GPS location, time or
+# device say whose it is. (With consent to identifiable use the metadata may stay.)
 
 what := "The image is used as de-identified" if input.image.deidentified == true
 else := concat("", ["The image is to be used for ", input.purpose, " without consent to identifiable use, so it must be de-identified"])
 
 deny contains finding if {
 	input.type == "disclosure"
-	used_as_deidentified
+	lib.used_as_deidentified
 	count(metadata) > 0
 	finding := {
 		"rule": "deidentification.metadata",

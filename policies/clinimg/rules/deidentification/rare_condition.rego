@@ -2,7 +2,9 @@
 # title: A rare condition may identify a de-identified image
 # description: |
 #   Even with every identifier removed, a rare presentation can make the patient recognisable:
-#   an image disclosed as de-identified that shows one needs advice first.
+#   an image disclosed as de-identified that shows one needs advice first — flagged de-identified,
+#   or used for teaching, training, research or publication without the patient's consent to
+#   identifiable use (such use "should be de-identified", whatever its flags say).
 # custom:
 #   id: deidentification.rare_condition
 #   effect: escalate
@@ -16,9 +18,11 @@
 #     identifiable use.
 package clinimg.rules.deidentification.rare_condition
 
+import data.clinimg.lib
+
 escalate contains finding if {
 	input.type == "disclosure"
-	input.image.deidentified == true
+	lib.used_as_deidentified
 	input.image.rare_condition == true
 	finding := {
 		"rule": "deidentification.rare_condition",

@@ -26,10 +26,47 @@ test_success_common_condition if {
 	rare_condition.escalate == set() with input as object.union(disclosure, {"image": {"id": "img-1", "deidentified": true, "rare_condition": false}})
 }
 
+# Not used as de-identified: not flagged so, and published with the patient's consent to
+# identifiable use. (Without that consent a publication is de-identified use whatever the flags.)
 test_success_not_used_as_deidentified if {
-	rare_condition.escalate == set() with input as object.union(disclosure, {"image": {"id": "img-1", "deidentified": false, "rare_condition": true}})
+	rare_condition.escalate == set() with input as object.union(disclosure, {
+		"image": {"id": "img-1", "deidentified": false, "rare_condition": true},
+		"consents": [{"status": "granted", "given_by": "patient", "publication": true, "identifiable_use": true}],
+	})
+}
+
+test_fail_published_unflagged_without_identifiable_consent if {
+	rare_condition.escalate == {finding} with input as object.union(disclosure, {"image": {"id": "img-1", "deidentified": false, "rare_condition": true}})
 }
 
 test_success_not_a_disclosure if {
 	rare_condition.escalate == set() with input as object.union(disclosure, {"type": "capture"})
+}
+
+# Teaching without consent to identifiable use: the image is used as de-identified whatever its
+# flags say, and a rare presentation may still identify the patient.
+test_fail_rare_condition_taught_without_identifiable_consent if {
+	rare_condition.escalate == {finding} with input as object.union(disclosure, {
+		"purpose": "teaching",
+		"recipient": {"id": "st-1", "kind": "student"},
+		"image": {"id": "img-1", "deidentified": false, "identifiable": false, "rare_condition": true},
+		"consents": [{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "identifiable_use": false}],
+	})
+}
+
+test_success_rare_condition_with_identifiable_consent if {
+	rare_condition.escalate == set() with input as object.union(disclosure, {
+		"purpose": "teaching",
+		"recipient": {"id": "st-1", "kind": "student"},
+		"image": {"id": "img-1", "deidentified": false, "identifiable": false, "rare_condition": true},
+		"consents": [{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "identifiable_use": true}],
+	})
+}
+
+test_success_rare_condition_for_clinical_care if {
+	rare_condition.escalate == set() with input as object.union(disclosure, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "consulted"},
+		"image": {"id": "img-1", "deidentified": false, "identifiable": false, "rare_condition": true},
+	})
 }

@@ -103,3 +103,23 @@ test_fail_not_identifiable_flag_contradicts_one_feature if {
 test_fail_deidentified_flag_contradicts_one_feature if {
 	deidentify_for_education.deny == {contradiction("birthmark")} with input as object.union(disclosure, {"image": {"id": "img-1", "identifiable": true, "deidentified": true, "identifying_features": ["birthmark"]}})
 }
+
+# Consent to identifiable use reaches the recipients that consent names, not those of another
+# consent for the same purpose: the face the students may see is not shown to every clinician.
+test_fail_identifiable_use_consented_for_other_recipients if {
+	deidentify_for_education.deny == {finding("teaching")} with input as object.union(disclosure, {
+		"recipient": {"id": "dr-9", "kind": "clinician", "relationship": "none", "within_facility": true},
+		"image": {"id": "img-1", "purposes": ["clinical_care"], "identifiable": true, "identifying_features": []},
+		"consents": [
+			{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "recipients": ["student"], "identifiable_use": true},
+			{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "recipients": ["clinician"], "identifiable_use": false},
+		],
+	})
+}
+
+test_success_identifiable_use_consented_for_this_recipient if {
+	deidentify_for_education.deny == set() with input as object.union(disclosure, {"consents": [
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "recipients": ["student"], "identifiable_use": true},
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "recipients": ["clinician"], "identifiable_use": false},
+	]})
+}

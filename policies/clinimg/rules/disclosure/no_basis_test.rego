@@ -81,3 +81,30 @@ test_success_non_professional if {
 test_success_not_a_disclosure if {
 	no_basis.deny == set() with input as object.union(disclosure, {"type": "capture"})
 }
+
+# A child assessed as mature decides for themselves: their parent is not part of their care,
+# nor gets their record copy, without the young person's consent naming them.
+mature_minor_to_parent := object.union(disclosure, {
+	"purpose": "clinical_care",
+	"patient": {"id": "pt-1", "age_years": 16, "capacity": "full", "maturity_assessment": "mature"},
+	"recipient": {"id": "mum-1", "kind": "patient_representative", "relationship": "none"},
+	"channel": "in_person_display",
+})
+
+care_finding := object.union(finding, {"message": "Nothing allows this disclosure: the image was taken for this purpose, but the patient never consented to it, it is not clinical care by the people caring for the patient, the patient has not consented, and no law requires it."})
+
+test_fail_mature_minor_image_to_parent if {
+	no_basis.deny == {care_finding} with input as mature_minor_to_parent
+}
+
+test_fail_mature_minor_record_copy_to_parent if {
+	no_basis.deny == {finding} with input as object.union(mature_minor_to_parent, {"purpose": "patient_access"})
+}
+
+test_success_mature_minor_lacking_capacity_image_to_parent if {
+	no_basis.deny == set() with input as object.union(mature_minor_to_parent, {"patient": {"capacity": "impaired_temporary"}})
+}
+
+test_success_unassessed_child_image_to_parent if {
+	no_basis.deny == set() with input as object.union(mature_minor_to_parent, {"patient": {"maturity_assessment": "not_assessed"}})
+}

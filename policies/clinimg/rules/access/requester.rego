@@ -1,0 +1,62 @@
+# METADATA
+# title: Produce the record only to someone entitled to it
+# description: |
+#   An access request answered with the record (and its clinical images) is a disclosure: the
+#   patient is entitled to their record, and so is the representative of a patient who cannot
+#   decide alone (a child not assessed as mature, a patient lacking capacity); anyone else —
+#   police without an order, family, an employer or insurer (`other`), the media — needs the
+#   patient's valid consent naming them (for patient access or legal proceedings), or a legal
+#   basis (a court order, subpoena, or another legal requirement).
+# custom:
+#   id: access.requester
+#   effect: deny
+#   guide_section: Use and disclosure of clinical images
+#   passage: >-
+#     Never send a clinical image to anyone else unless you have the patient's consent to do so,
+#     or if the patient would reasonably expect you to send the image for the purpose of their
+#     clinical management, or if you are otherwise permitted by law to do so. Keep in mind that
+#     patients are entitled to request access to, and obtain a copy of, their health record,
+#     including any clinical images. These images may also need to be produced to a court for
+#     legal proceedings.
+#   remedy: >-
+#     Produce the record only to the patient (or the representative of a patient who cannot
+#     decide alone), with the patient's documented consent naming the requester, or on a court
+#     order or other legal requirement after seeking advice from hospital management.
+package clinimg.rules.access.requester
+
+import data.clinimg.lib
+
+requester_kind := object.get(input, ["requester", "kind"], null)
+
+# The patient's own access: the patient, or the representative of a patient who cannot decide alone.
+entitled if requester_kind == "patient"
+
+entitled if {
+	requester_kind == "patient_representative"
+	lib.patient_represented
+}
+
+# A valid consent in force for the whole record (no image_ids) to release it to this requester.
+record_purposes := {"patient_access", "legal_proceedings"}
+
+entitled if {
+	some purpose in record_purposes
+	some c in lib.consents_in_force_for(purpose)
+	requester_kind in lib.consent_audience(c, purpose)
+}
+
+deny contains finding if {
+	input.type == "access_request"
+	input.produced == true
+	not lib.has_legal_basis
+	not entitled
+	finding := {
+		"rule": "access.requester",
+		"message": concat("", [
+			"The record and its clinical images were produced to a requester (", requester_kind,
+			") who is not the patient or entitled to act for them, without the patient's consent naming them and without a legal basis.",
+		]),
+		"guide": "Use and disclosure of clinical images",
+		"remedy": "Produce the record only to the patient (or the representative of a patient who cannot decide alone), with the patient's documented consent naming the requester, or on a court order or other legal requirement after seeking advice from hospital management.",
+	}
+}
