@@ -377,15 +377,15 @@ class PartitionStore:
         return patients, images
 
     def load_image(self, image_id: str) -> dict[str, Any] | None:
-        for db in [self.db] + ([self.main] if self.main is not None else []):
-            row = db.execute("SELECT state FROM images WHERE image_id = ?", (image_id,)).fetchone()
-            if row:
-                return json.loads(row[0])
-        return None
+        return self._load("SELECT state FROM images WHERE image_id = ?", image_id)
 
     def load_patient(self, patient_id: str) -> dict[str, Any] | None:
+        return self._load("SELECT state FROM patients WHERE patient_id = ?", patient_id)
+
+    def _load(self, query: str, key: str) -> dict[str, Any] | None:
+        """This partition's scratch record, else what earlier runs left."""
         for db in [self.db] + ([self.main] if self.main is not None else []):
-            row = db.execute("SELECT state FROM patients WHERE patient_id = ?", (patient_id,)).fetchone()
+            row = db.execute(query, (key,)).fetchone()
             if row:
                 return json.loads(row[0])
         return None

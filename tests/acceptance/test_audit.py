@@ -551,14 +551,7 @@ def test_the_library_tells_its_caller_and_never_writes_to_stderr(tmp_path: pathl
     the library itself prints nothing — a service or a cron wrapper embedding it gets no noise."""
     from checker import api
 
-    lines = WEEK.read_text().splitlines()
-    capture = next(json.loads(x) for x in lines if '"type":"capture"' in x)
-    other = next(json.loads(x)["patient"] for x in lines if _partition_of(json.loads(x)["patient"]["id"]) != _partition_of(capture["patient"]["id"]))
-    stray = {**capture, "event_id": "ev-stray", "type": "device_deletion", "patient": other, "device": capture["actor"]["device"],
-             "occurred_at": json.loads(lines[-1])["occurred_at"], "image": {"id": capture["image"]["id"]}}
-    for key in ("purposes", "capture_record", "circumstances"):
-        stray.pop(key, None)
-    log = _log(tmp_path, "stray.jsonl", lines + [json.dumps(stray, separators=(",", ":"))])
+    log = _log(tmp_path, "stray.jsonl", _with_stray(WEEK.read_text().splitlines()))
     read: list[int] = []
     notices: list[str] = []
     report = api.audit([log], workers=2, progress=read.append, notice=notices.append)

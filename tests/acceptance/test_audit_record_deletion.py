@@ -7,31 +7,16 @@ them, a long log (or a parallel run, whose chunks end elsewhere) found some of t
 """
 from __future__ import annotations
 
-import json
 import pathlib
 
 import pytest
 
 from tests.conftest import run_cli
+from tests.lifecycle import PHONE, Events
 
 PATIENT = {"id": "pt-del-1", "age_years": 40, "capacity": "full"}
-ACTOR = {"id": "reg-1", "role": "registrar"}
-PHONE = {"id": "ph-reg-1", "owner": "personal", "passcode": True, "remote_wipe": True, "auto_upload": "off"}
-
-
-def _event(n: int, kind: str, at: str, image_id: str, **fields: object) -> str:
-    actor = dict(ACTOR, device=PHONE) if kind == "capture" else ACTOR
-    doc = {"schema_version": "1", "event_id": f"ev-del-{n}", "type": kind, "occurred_at": at, "facility": "fac-1",
-           "actor": actor, "patient": PATIENT, "image": {"id": image_id}, **fields}
-    return json.dumps(doc)
-
-
-def _capture(n: int, at: str, image_id: str) -> str:
-    return _event(n, "capture", at, image_id,
-                  image={"id": image_id, "modality": "photo", "subject": "wound", "identifiable": False, "identifying_features": [],
-                         "intimate": False, "deidentified": False, "metadata_present": [], "rare_condition": False, "source": "staff"},
-                  purposes=["clinical_care"],
-                  capture_record={"who": "reg-1", "when": at, "mode": "personal smartphone camera"})
+EVENTS = Events("ev-del-", PATIENT)
+_event, _capture = EVENTS.event, EVENTS.capture
 
 
 def _lines(deleted: bool) -> list[str]:

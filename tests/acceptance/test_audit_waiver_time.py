@@ -14,7 +14,6 @@ Two faults made waived lifecycle findings come and go:
 """
 from __future__ import annotations
 
-import json
 import pathlib
 
 import pytest
@@ -22,10 +21,9 @@ import pytest
 import checker.audit.runner as runner
 from checker import api
 from tests.conftest import run_cli
+from tests.lifecycle import PHONE, Events
 
 PATIENT = {"id": "pt-wv-1", "age_years": 40, "capacity": "full"}
-ACTOR = {"id": "reg-1", "role": "registrar"}
-PHONE = {"id": "ph-reg-1", "owner": "personal", "passcode": True, "remote_wipe": True, "auto_upload": "off"}
 
 OVERLAY = """waivers:
 - rule: storage.transfer_to_record
@@ -46,23 +44,8 @@ OVERLAY = """waivers:
 """
 
 
-def _event(n: int, kind: str, at: str, image_id: str, **fields: object) -> str:
-    actor = dict(ACTOR, device=PHONE) if kind == "capture" else ACTOR
-    doc = {"schema_version": "1", "event_id": f"ev-wv-{n}", "type": kind, "occurred_at": at, "facility": "fac-1",
-           "actor": actor, "patient": PATIENT, "image": {"id": image_id}, **fields}
-    return json.dumps(doc, separators=(",", ":"))
-
-
-def _capture(n: int, at: str, image_id: str) -> str:
-    return _event(n, "capture", at, image_id,
-                  image={"id": image_id, "modality": "photo", "subject": "wound", "identifiable": False, "identifying_features": [],
-                         "intimate": False, "deidentified": False, "metadata_present": [], "rare_condition": False, "source": "staff"},
-                  purposes=["clinical_care"],
-                  capture_record={"who": "reg-1", "when": at, "mode": "personal smartphone camera"})
-
-
-def _transfer(n: int, at: str, image_id: str) -> str:
-    return _event(n, "record_transfer", at, image_id, method="secure_upload", linked_to_patient=True)
+EVENTS = Events("ev-wv-", PATIENT)
+_event, _capture, _transfer = EVENTS.event, EVENTS.capture, EVENTS.transfer
 
 
 # Night 1 (to 3 November): img-closed is saved 27 h late, then deleted from the phone — closed
