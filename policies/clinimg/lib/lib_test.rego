@@ -1,0 +1,54 @@
+# Tests of lib's time helpers (the rules' own tests cover the rest of lib through them).
+package clinimg.lib_test
+
+import data.clinimg.lib
+
+# (helpers: `not f(x)` over an undefined f(x) is not true in Rego — the call is made outside)
+time_of(t) if is_number(lib.time_ns(t))
+
+date_of(d) if is_number(lib.date_ns(d))
+
+test_success_time_ns_reads_z_as_utc if {
+	lib.time_ns("2026-01-20T09:00:00Z") == lib.time_ns("2026-01-20T09:00:00+00:00")
+	lib.time_ns("2026-01-20T09:00:00.05z") == time.parse_rfc3339_ns("2026-01-20T09:00:00.05+00:00")
+	lib.time_ns("2026-01-20T09:00:00Z") == 1768899600000000000
+}
+
+test_success_time_ns_reads_offsets if {
+	lib.time_ns("2026-01-20T14:30:00.05+05:30") == lib.time_ns("2026-01-20T09:00:00.05Z")
+	lib.time_ns("2026-01-20T09:00:00-10:00") == lib.time_ns("2026-01-20T19:00:00Z")
+}
+
+test_fail_time_ns_of_what_is_not_a_time if {
+	not time_of("not a time")
+	not time_of("2026-01-20 09:00:00Z")
+	not time_of("2026-01-20T09:00:00")
+	not time_of(1768899600)
+	not time_of(null)
+}
+
+test_success_date_ns if {
+	lib.date_ns("2027-01-01") == time.parse_ns("2006-01-02", "2027-01-01")
+}
+
+test_fail_date_ns_of_what_is_not_a_date if {
+	not date_of("soon")
+	not date_of("2027-01-01T00:00:00Z")
+	not date_of(20270101)
+}
+
+# A grant dated after the event does not cover it; one whose date cannot be read is not taken to
+# predate it (fail closed); one with no date on file is read as given before.
+test_success_given_after_event if {
+	at := {"occurred_at": "2026-11-20T09:00:00+11:00"}
+	lib.given_after_event({"given_at": "2026-11-19T23:00:00Z"}) with input as at
+	not lib.given_after_event({"given_at": "2026-11-19T21:00:00Z"}) with input as at
+	not lib.given_after_event({"given_at": "2026-11-20T08:00:00+11:00"}) with input as at
+	not lib.given_after_event({}) with input as at
+}
+
+test_fail_given_at_that_cannot_be_read if {
+	at := {"occurred_at": "2026-11-20T09:00:00+11:00"}
+	lib.given_after_event({"given_at": "yesterday"}) with input as at
+	lib.given_after_event({"given_at": 5}) with input as at
+}
