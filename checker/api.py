@@ -380,13 +380,6 @@ def write_output(path: str | pathlib.Path, text: str, option: str) -> None:
     write_atomically(path, text.encode("utf-8"), option)
 
 
-def write_output_with(path: str | pathlib.Path, write: Callable[[IO[bytes]], None], option: str) -> None:
-    """write_output, for a writer that streams: `write(binary_file)`; the file appears whole (a
-    temporary file renamed into place) or not at all."""
-    with atomic_output(path, option) as out:
-        write(out)
-
-
 def open_output(path: str | pathlib.Path, option: str) -> ContextManager[IO[bytes]]:
     """A binary file for `path`, put in place whole when the block ends without error, else
     removed (checker/outputs.atomic_output): for a caller that writes between steps of its own."""

@@ -242,7 +242,8 @@ def _write_audit_report(reporter: Any, document: dict[str, Any], output: str) ->
             _silence_stdout()
             raise CheckerError(f"standard output: cannot write the report ({describe_oserror(exc)})") from None
         return
-    api.write_output_with(output, lambda out: reporter.write(document, out), "--output")
+    with api.open_output(output, "--output") as out:
+        reporter.write(document, out)
 
 
 class _ProgressLine:

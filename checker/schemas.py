@@ -36,6 +36,13 @@ def _registry() -> referencing.Registry:
 
 
 @functools.lru_cache(maxsize=None)
+def purposes() -> frozenset[str]:
+    """The purposes the schemas know (defs.schema.json, `$defs.purpose`)."""
+    defs = json.loads((SCHEMA_DIR / "defs.schema.json").read_text(encoding="utf-8"))
+    return frozenset(defs["$defs"]["purpose"]["enum"])
+
+
+@functools.lru_cache(maxsize=None)
 def validator(name: str) -> jsonschema.protocols.Validator:
     """A validator for schemas/<name>.schema.json, with format checking on.
 

@@ -20,15 +20,19 @@ CLASSES: dict[str, list[str]] = {
 CANARY = "Canary-Patient-Name"
 
 
-def _strings(doc: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+def nodes(doc: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """(JSON path, value) of the document and of everything inside it, parents first."""
+    yield path, doc
     if isinstance(doc, dict):
         for key, value in doc.items():
-            yield from _strings(value, path + (key,))
+            yield from nodes(value, path + (key,))
     elif isinstance(doc, list):
         for index, value in enumerate(doc):
-            yield from _strings(value, path + (index,))
-    elif isinstance(doc, str):
-        yield path
+            yield from nodes(value, path + (index,))
+
+
+def _strings(doc: Any) -> Iterator[tuple[Any, ...]]:
+    return (path for path, value in nodes(doc) if isinstance(value, str))
 
 
 def _set(doc: Any, path: tuple[Any, ...], value: Any) -> None:

@@ -196,7 +196,8 @@ class _Conductor:
 
 
 def _merged_reports(children: list[_Child]) -> Decided:
-    """The partitions' results as one (counts added, lists joined, engine errors in log order)."""
+    """The partitions' results as one (counts added, tallies merged, lists joined; run.py puts
+    engine errors in log order for one process and several alike)."""
     merged: Decided | None = None
     for child in children:
         with open(child.report, encoding="utf-8") as fh:
@@ -214,7 +215,6 @@ def _merged_reports(children: list[_Child]) -> Decided:
         merged.duplicates += part.duplicates
         merged.engine_errors += part.engine_errors
     assert merged is not None
-    merged.engine_errors.sort(key=lambda e: (e["file"] or "", e["line"] or 0, e["event_id"]))
     return merged
 
 

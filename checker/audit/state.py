@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from ..engines.canon import STATE_ADDED, fact_text
 from ..errors import CheckerError
+from ..schemas import purposes
 
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_YEAR = int(365.25 * 24 * NS_PER_HOUR)
@@ -257,10 +258,8 @@ EXCEPT = "except_image_ids"
 _NEGATIVE = ("refused", "withdrawn")
 
 # A refusal or withdrawal that names no purposes covers every purpose but the patient's own access
-# to their record (lib.covers_negative). Vocabulary of schemas/defs.schema.json's purposes.
-_BLANKET_PURPOSES = frozenset({
-    "clinical_care", "teaching", "training", "research", "publication", "legal_proceedings", "personal",
-})
+# to their record (lib.covers_negative).
+_BLANKET_PURPOSES = purposes() - {"patient_access"}
 
 
 def _purposes(c: dict[str, Any]) -> set[str]:
@@ -520,7 +519,7 @@ class State:
         return patients, images
 
     def image_ids_to_review(self) -> list[str]:
-        """Every image held, in memory or spilled, sorted (the audit's end judges them all)."""
+        """Every image held, in memory or spilled, sorted (the audit's end reviews the open ones)."""
         return sorted(self.images.keys() | self._spilled_images)
 
     def release(self, image_id: str) -> None:
@@ -685,10 +684,10 @@ class State:
                 img["wrong_disclosures"][event["event_id"]] = {"at": at_ns, "reported_at": None, "actor_id": event["actor"]["id"]}
                 self._changed(img, at_ns)
         elif kind == "record_deletion":
-            if img.get("deleted_from_record_at") is None:
-                self._changed(img, at_ns)
             img["deleted_from_record"] = True
-            img.setdefault("deleted_from_record_at", at_ns)
+            if img.get("deleted_from_record_at") is None:
+                img["deleted_from_record_at"] = at_ns
+                self._changed(img, at_ns)
 
     def _changed(self, img: dict[str, Any], at_ns: int) -> None:
         img["changed_at"] = at_ns

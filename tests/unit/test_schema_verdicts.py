@@ -13,25 +13,16 @@ import pytest
 
 from checker import schemas
 from checker.loggen import write_log
+from tests.hostile import nodes
 
 ODD_VALUES = [None, True, False, 0, 1, 1.0, 1.5, -1, 131, 130.0, "", " ", "x", "a" * 201, "a" * 5000, [], ["x"], [1], {}, {"x": 1},
               "2026-02-29T10:00:00+11:00", "2028-02-29T10:00:00+11:00", "2026-11-16T24:00:00+11:00", "2026-11-16T10:00:00Z",
               "capture", "granted", "patient", "clinical_care", "photo", "personal"]
 
 
-def _paths(doc, prefix=()):
-    yield prefix
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(doc, list):
-        for i, v in enumerate(doc):
-            yield from _paths(v, prefix + (i,))
-
-
 def _mutate(doc, rng: random.Random):
     out = copy.deepcopy(doc)
-    path = rng.choice([p for p in _paths(out) if p])
+    path = rng.choice([p for p, _ in nodes(out) if p])
     parent = out
     for part in path[:-1]:
         parent = parent[part]
