@@ -17,11 +17,6 @@ import orjson
 GROUPS = ("by_rule", "by_effect", "by_facility", "by_role")
 
 
-def report_order(finding: dict[str, Any]) -> tuple[str, str, str]:
-    """The order findings are listed in (the store's primary key, so SQLite gives it too)."""
-    return (finding["rule"], finding.get("event_id", ""), finding["message"])
-
-
 class FindingTally:
     """Counts of findings by rule, effect, facility and role, and by rule and effect (the trend
     across runs): what the summary, the exit code and JUnit's header need."""
@@ -130,13 +125,9 @@ class FindingsFile:
 # where the placeholder stands.
 
 
-def _findings_of(document: dict[str, Any]) -> Any:
-    return document.get("findings")
-
-
 def json_chunks(document: dict[str, Any], *, indent: bool) -> Iterator[bytes]:
     """The document as JSON (orjson, sorted keys), in pieces; raises what orjson raises."""
-    findings = _findings_of(document)
+    findings = document.get("findings")
     if isinstance(findings, list):
         yield orjson.dumps(document, option=_options(indent))
         return

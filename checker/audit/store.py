@@ -136,10 +136,6 @@ class Store:
         for (text,) in self.db.execute("SELECT finding FROM findings WHERE run_id = ? ORDER BY rule, event_id, message", (self.run_id,)):
             yield text
 
-    def all_findings(self) -> Iterator[dict[str, Any]]:
-        for (text,) in self.db.execute("SELECT finding FROM findings ORDER BY rule, event_id, message"):
-            yield json.loads(text)
-
     # -- state --------------------------------------------------------------------------------
 
     def load_state(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:

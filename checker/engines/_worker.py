@@ -184,7 +184,9 @@ def regopy_times(item: Any) -> Any:
     consents' given_at) in the offset form: regopy 1.5.2's time.parse_rfc3339_ns is undefined
     for `...Z`, where OPA's is not — so an image review (whose as_of the audit writes in UTC, `Z`)
     or an event logged in UTC never found its waiver expired: the embedded engine waived what
-    OPA reported. Only those fields are rewritten (a finding never quotes them)."""
+    OPA reported. Only those fields are rewritten (a finding never quotes them). The shipped
+    policy reads times through lib.time_ns, which reads `Z` itself; this keeps a hospital's own
+    rule that calls time.parse_rfc3339_ns on these fields agreeing with OPA too."""
     if not isinstance(item, dict):
         return item
     out = dict(item)
