@@ -14,7 +14,7 @@ from checker.api import build_policy
 from checker.audit.reader import EventParser, InputProblem, LogLine
 from checker.audit.state import State
 from checker.engines import rulecache
-from checker.engines._worker import COMBINED, combined_rules, query_plan, rule_entrypoints
+from checker.engines._worker import COMBINED, combined_rules, effect_values, query_plan, regopy_times, rule_entrypoints
 from checker.engines.canon import Canonicalizer
 from checker.engines.embedded import EmbeddedEngine
 from checker.engines.rulecache import EFFECTS, RuleCache, RuleSet
@@ -114,3 +114,56 @@ def test_cached_answers_are_the_packages_own(setting: Any, speculate: bool, monk
     again = [out for at in range(0, len(docs), 64) for out in cache.results(docs[at:at + 64], evaluate)]
     assert again == got
     assert cache.evaluated_packages - first < 0.01 * first, (first, cache.evaluated_packages - first)
+
+
+def test_a_package_is_asked_for_by_its_effect_sets_only_when_they_are_partial_sets() -> None:
+    modules = [
+        ["a.rego", "package clinimg.rules.x.a\n\nhelper := 1\n\ndeny contains f if { f := helper }\n\nwarn contains 2 if true\n"],
+        ["b.rego", "package clinimg.rules.x.b\n\ndefault deny := []\n"],  # a complete rule: may be undefined elsewhere
+        ["c.rego", "package clinimg.rules.x.c\n\nwarn(x) := x\n"],  # a function: not in the document
+        ["d.rego", "package clinimg.rules.x.d\n\nhelper := 1\n"],  # no effect at all
+        ["d_test.rego", "package clinimg.rules.x.d_test\n\ntest_x if true\n"],
+    ]
+    values = effect_values(modules)
+    assert values == {
+        "x.a": '{"deny": data.clinimg.rules["x"]["a"]["deny"], "warn": data.clinimg.rules["x"]["a"]["warn"]}',
+        "x.b": 'data.clinimg.rules["x"]["b"]',
+        "x.c": 'data.clinimg.rules["x"]["c"]',
+        "x.d": "{}",
+    }
+
+
+def test_effect_sets_asked_for_are_those_of_the_whole_package_documents(setting: Any) -> None:
+    """The worker asks for each package's effect sets (_worker.effect_values), not its whole
+    document (all its rules): what the per-rule cache keeps of a package — deny, escalate, warn,
+    obligation — must be the same, for every package on diverse inputs of every type."""
+    import regopy
+
+    policy, rules, docs, engine = setting
+    modules = [[m.path, m.source] for m in policy.modules]
+    documents = {name: path for name, path in rule_entrypoints(modules) if not name.startswith("area:")}
+    interp = regopy.Interpreter()
+    for path, source in modules:
+        interp.add_module(path, source)
+    interp.add_data(policy.data)
+    bundle = interp.build("x = 1", list(documents.values()))
+    runner = regopy.Interpreter()
+    disclosure = next(d for d in docs if d.get("type") == "disclosure")
+    # (and one shared for the patient's care without consent: an obligation, rare in the log)
+    chosen = docs + [{**disclosure, "purpose": "clinical_care", "consents": [], "recipient": {"kind": "clinician", "relationship": "treating_team"}}]
+    names = [name for name in documents if name != "basis"]
+    asked = engine.evaluate_rules([(doc, names) for doc in chosen])
+    compared = raised = 0
+    effects_seen: set[str] = set()
+    for doc, found in zip(chosen, asked):
+        assert isinstance(found, dict)
+        runner.set_input(regopy_times(doc))
+        for name in names:
+            out = runner.query_bundle_entrypoint(bundle, documents[name])
+            whole = out.results[0].expressions[0]
+            assert found[name] == _effects(whole), (doc.get("type"), name)
+            compared += 1
+            effects_seen |= {k for k, v in found[name].items() if v}
+            raised += bool(any(found[name].get(k) for k in EFFECTS))
+    assert compared > 5000 and raised > 50
+    assert effects_seen == {"deny", "escalate", "warn", "obligation"}  # every kind of effect was compared non-empty
