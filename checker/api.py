@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, ContextManager, Iterable, I
 
 from . import schemas
 from .engines.base import EngineFailure
-from .engines.factory import ENGINES, OpaSettings, embedded_audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
+from .engines.factory import ENGINES, LOCAL_ENGINES, OpaSettings, audit_engine, embedded_audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
 from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads
 from .outputs import atomic_output, files_under, refuse_clobbering, write_atomically
@@ -466,7 +466,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
                deliver: Callable[["AuditReport"], ContextManager[None]] | None = None) -> "AuditReport":
     from .audit import audit as run_audit
 
-    if engine != "embedded":  # e.g. an OPA server: the report carries that engine's stamp
+    if engine not in LOCAL_ENGINES:  # e.g. an OPA server: the report carries that engine's stamp
         return run_audit(
             list(paths),
             policy=policy,
@@ -482,7 +482,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
     return run_audit(
         paths,
         policy=policy,
-        engine_factory=lambda p: embedded_audit_engine(p, cache),
+        engine_factory=lambda p: audit_engine(p, cache, engine=engine),
         as_of=as_of,
         state_path=state,
         quarantine=quarantine,
@@ -490,6 +490,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
         notice=notice,
         partitions=workers,
         partition_cache=cache,
+        partition_engine=engine,
         amend_report=amend_report,
         deliver=deliver,
     )

@@ -147,7 +147,7 @@ def engine_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         return fn(*args, engine=engine, opa=opa, **kwargs)
 
     for option in reversed([
-        click.option("--engine", type=click.Choice(api.ENGINES), default="embedded", show_default=True, help="embedded: regopy in-process; opa: an OPA server (or clinimg serve) at --opa-url."),
+        click.option("--engine", type=click.Choice(api.ENGINES), default="embedded", show_default=True, help="embedded: regopy (the default); opa: an OPA server (or clinimg serve) at --opa-url; opa-inprocess: the reference OPA engine in this process (opt-in: needs opa-golib-python-bindings, see README Engines)."),
         click.option("--opa-url", default=None, metavar="URL", help="The OPA server, e.g. http://127.0.0.1:8181 (with --engine opa)."),
         click.option("--opa-token", envvar="CLINIMG_OPA_TOKEN", default=None, metavar="TOKEN", help="Bearer token for the OPA server (or env CLINIMG_OPA_TOKEN)."),
         click.option("--opa-insecure", is_flag=True, help="Do NOT verify the OPA server's TLS certificate (unsafe; for testing only)."),
@@ -462,8 +462,10 @@ def policy_bundle(output: str, force: bool, policy_config: str | None, policy_di
 @click.option("--log-unmasked", is_flag=True, help="Keep patient and actor ids in the decision log as they are.")
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Embedded engine worker processes (default: one per core, at most 4).")
 @click.option("--access-log", is_flag=True, help="Log every HTTP request line on stderr.")
+@click.option("--engine", type=click.Choice(api.LOCAL_ENGINES), default="embedded", show_default=True,
+              help="embedded: regopy worker processes (the default); opa-inprocess: the reference OPA engine in this process (opt-in: needs opa-golib-python-bindings, see README Engines).")
 @_errors_as_lines
-def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[str, ...], token: str | None, max_body_bytes: int, body_timeout: float, decision_log: str | None, log_unmasked: bool, workers: int | None, access_log: bool) -> None:
+def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[str, ...], token: str | None, max_body_bytes: int, body_timeout: float, decision_log: str | None, log_unmasked: bool, workers: int | None, access_log: bool, engine: str = "embedded") -> None:
     """Decision service: POST /v1/check, OPA-compatible POST /v1/data/clinimg/decision (and the
     batch API, GET /v1/policies), CDS Hooks (GET /cds-services), GET /metrics, GET /openapi.json,
     GET /health. Stop with Ctrl-C."""
@@ -476,7 +478,7 @@ def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[st
     api.refuse_decision_log_over_inputs(decision_log, policy_config, policy_dirs)
     policy = api.build_policy(policy_config, policy_dirs)
     options = server.ServeOptions(token=token or None, max_body_bytes=max_body_bytes, body_timeout=body_timeout, decision_log=decision_log,
-                                  log_unmasked=log_unmasked, workers=workers or min(4, os.cpu_count() or 1))
+                                  log_unmasked=log_unmasked, workers=workers or min(4, os.cpu_count() or 1), engine=engine)
     service = server.DecisionService(policy, options)
     server.serve(service, host, port, access_log=access_log, announce=lambda line: click.echo(line, err=True))
 

@@ -234,6 +234,18 @@ class ServeOptions:
     log_unmasked: bool = False
     workers: int = 2
     cache: bool = True
+    # embedded: regopy worker processes; opa-inprocess: the reference OPA in this process, one
+    # engine (with its per-rule cache) per pool slot (engines/opa_inprocess.py, opt-in)
+    engine: str = "embedded"
+
+
+def _pool_factory(options: ServeOptions) -> Callable[[PolicySet], Any] | None:
+    """How the pool makes an engine: None for the default (regopy workers, each with its cache)."""
+    if options.engine == "embedded":
+        return None
+    from .engines.factory import audit_engine
+
+    return lambda policy: audit_engine(policy, options.cache, engine=options.engine)
 
 
 class DecisionService:
@@ -243,7 +255,7 @@ class DecisionService:
         self.stamp = policy.stamp()
         self.log = DecisionLog(options.decision_log, unmasked=options.log_unmasked)
         try:
-            self.pool = pool or EnginePool(policy, options.workers, cache=options.cache)
+            self.pool = pool or EnginePool(policy, options.workers, cache=options.cache, factory=_pool_factory(options))
         except BaseException:
             self.log.close()
             raise

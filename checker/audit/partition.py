@@ -37,7 +37,7 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from ..engines.factory import embedded_audit_engine
+from ..engines.factory import audit_engine
 from ..errors import CheckerError, EngineError
 from ..outputs import describe_oserror
 from ..policy import PolicySet, RegoModule
@@ -82,6 +82,7 @@ def run_partitions(
     resolve_as_of: Callable[[int | None], int],
     cache: bool,
     bar: Any,
+    engine: str = "embedded",
 ) -> tuple[Decided | None, list[str], str | None]:
     """(merged result, quarantine spools, None) — or (None, [], why) when the partitions were not
     independent and nothing of them was kept. The pipeline: start the partitions → conduct them
@@ -90,7 +91,7 @@ def run_partitions(
     scratch_dir = os.path.abspath(scratch_dir)
     children: list[_Child] = []
     try:
-        messages = _start(children, logs, policy=policy, store=store, scratch_dir=scratch_dir, partitions=partitions, cache=cache, progress=bool(bar.enabled))
+        messages = _start(children, logs, policy=policy, store=store, scratch_dir=scratch_dir, partitions=partitions, cache=cache, progress=bool(bar.enabled), engine=engine)
         _Conductor(children, store, scratch_dir, resolve_as_of, bar).run(messages)
         why = merge_state(store, [os.path.join(scratch_dir, f"partition{c.index}.sqlite") for c in children])
         if why is not None:
@@ -104,7 +105,7 @@ def run_partitions(
 
 
 def _start(children: list[_Child], logs: LogSet, *, policy: PolicySet, store: Store, scratch_dir: str, partitions: int, cache: bool,
-           progress: bool) -> "queue.Queue[tuple[int, dict[str, Any] | None]]":
+           progress: bool, engine: str = "embedded") -> "queue.Queue[tuple[int, dict[str, Any] | None]]":
     """Start one process per partition (appended to `children` as they start, for the caller to
     end), each sent its configuration; their messages arrive on the queue returned."""
     messages: "queue.Queue[tuple[int, dict[str, Any] | None]]" = queue.Queue()
@@ -138,6 +139,7 @@ def _start(children: list[_Child], logs: LogSet, *, policy: PolicySet, store: St
             "version": policy.version,
             "digest": policy.digest,
             "cache": cache,
+            "engine": engine,
             "shared_decisions": shared_decisions,
             "progress": progress,
         }
@@ -291,7 +293,7 @@ def main() -> int:
 
         logs = LogSet(config["paths"], partition=(k, n), names=config["names"])
         store = PartitionStore(config["store"], config["scratch"], config["events"], config["run_id"], owns)
-        engine = embedded_audit_engine(policy, config["cache"], config["shared_decisions"])
+        engine = audit_engine(policy, config["cache"], config["shared_decisions"], config.get("engine", "embedded"))
 
         def resolve(latest: int | None) -> int:
             store.seal_events()  # the parent merges them while this process judges open lifecycles

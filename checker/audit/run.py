@@ -55,6 +55,7 @@ def audit(
     notice: Callable[[str], None] | None = None,
     partitions: int | None = 1,
     partition_cache: bool = True,
+    partition_engine: str = "embedded",
     amend_report: Callable[[AuditReport], None] | None = None,
     deliver: Callable[[AuditReport], ContextManager[None]] | None = None,
 ) -> AuditReport:
@@ -100,7 +101,7 @@ def audit(
         if partitions > 1:
             decided, spools, why = run_partitions(
                 logs, policy=policy, store=store, scratch_dir=scratch.name, partitions=partitions,
-                resolve_as_of=resolve, cache=partition_cache, bar=bar,
+                resolve_as_of=resolve, cache=partition_cache, bar=bar, engine=partition_engine,
             )
             if decided is None and notice is not None:
                 notice(f"{why}; deciding in one process instead")

@@ -5,12 +5,16 @@ imports the audit."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from ..errors import CheckerError
 from ..policy import PolicySet
 from .base import Engine
 
-ENGINES = ("embedded", "opa")
+ENGINES = ("embedded", "opa", "opa-inprocess")
+# The engines an audit's partitions and `serve` run in their own processes, with the per-rule
+# cache in front (audit_engine); "opa" is a server elsewhere, with its own bundle.
+LOCAL_ENGINES = ("embedded", "opa-inprocess")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +33,10 @@ def make_engine(policy: PolicySet, engine: str = "embedded", opa: OpaSettings | 
         from .embedded import EmbeddedEngine
 
         return EmbeddedEngine(policy)
+    if engine == "opa-inprocess":
+        from .opa_inprocess import OpaInProcessEngine
+
+        return OpaInProcessEngine(policy)
     if engine == "reference":
         from .reference import ReferenceEngine
 
@@ -47,15 +55,26 @@ def make_engine(policy: PolicySet, engine: str = "embedded", opa: OpaSettings | 
     raise CheckerError(f"unknown engine {engine!r} (choose from: {', '.join(ENGINES)})")
 
 
-def embedded_audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = None) -> Engine:
-    """One regopy worker; with the cache, each distinct fact set is decided once, in this process
-    (and, with shared_decisions, once for all the processes of a parallel audit)."""
+def audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = None, engine: str = "embedded") -> Engine:
+    """The engine of an audit (or of one of its partitions): one regopy worker (embedded) or the
+    reference OPA in this process (opa-inprocess); with the cache, each distinct fact set is
+    decided once, in this process (and, with shared_decisions, once for all the processes of a
+    parallel audit), from per-rule results cached on what each rule reads."""
     from .cached import CachedEngine, SharedDecisions
     from .canon import Canonicalizer
-    from .embedded import EmbeddedEngine
     from .rulecache import RuleSet
 
-    inner = EmbeddedEngine(policy, workers=1, cache=False)
+    inner: Any
+    if engine == "opa-inprocess":
+        from .opa_inprocess import OpaInProcessEngine
+
+        inner = OpaInProcessEngine(policy)
+    elif engine == "embedded":
+        from .embedded import EmbeddedEngine
+
+        inner = EmbeddedEngine(policy, workers=1, cache=False)
+    else:
+        raise CheckerError(f"unknown engine {engine!r} for an audit in this process (choose from: {', '.join(LOCAL_ENGINES)})")
     if not cache:
         return inner
     thresholds = inner.deadline_thresholds()
@@ -65,3 +84,8 @@ def embedded_audit_engine(policy: PolicySet, cache: bool, shared_decisions: str 
     overlay = (policy.data.get("clinimg", {}) or {}).get("config") or {}
     shared = SharedDecisions(shared_decisions) if shared_decisions else None
     return CachedEngine(inner, deadline_thresholds=thresholds, exact_keys=False, shared=shared, rules=rules, overlay=overlay)
+
+
+def embedded_audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = None) -> Engine:
+    """audit_engine on the default engine (regopy)."""
+    return audit_engine(policy, cache, shared_decisions)
