@@ -192,14 +192,19 @@ def _statements(definition: Definition) -> list[str] | None:
         return None
     head, _, rest = masked.partition("\n")
     body_follows = re.search(r"(?<![\w.])if\s*\{\s*$", head) or re.search(r":=\s*[{\[]\s*[A-Za-z_]\w*\s*\|\s*$", head)
+    body_at = len(head) + 1
     if not body_follows:
         one_line = re.search(r"(?<![\w.])if\s+(?!\{)(.*)$", head)
         if one_line and not rest.strip():
             start = head.index(one_line.group(1))
             return [definition.text[start:len(head)].strip()]
-        return None
-    out, depth, start = [], 1, len(head) + 1
-    for i in range(len(head) + 1, len(masked) + 1):
+        # A head spanning lines (`obligation contains {` … `} if {`): the body is the block
+        # after the first `if {` outside the head's brackets, ending its line.
+        body_at = _body_after_multiline_head(masked)
+        if body_at is None:
+            return None
+    out, depth, start = [], 1, body_at
+    for i in range(body_at, len(masked) + 1):
         ch = masked[i] if i < len(masked) else "\n"
         if ch in "\n;" and depth == 1:
             statement = definition.text[start:i].strip()
@@ -218,10 +223,29 @@ def _statements(definition: Definition) -> list[str] | None:
     return out
 
 
+def _body_after_multiline_head(masked: str) -> int | None:
+    """Where the body of `head-over-lines } if {` starts (after its line's end), or None."""
+    depth = 0
+    for m in re.finditer(r"[{}\[\]()]|(?<![\w.])if\b", masked):
+        token = m.group()
+        if token == "if":
+            if depth:
+                continue
+            block = re.match(r"if\s*\{[ \t]*\n", masked[m.start():])
+            return m.start() + block.end() if block else None
+        if token in "{[(":
+            depth += 1
+        else:
+            depth -= 1
+    return None
+
+
 _REF = r"(?:([A-Za-z_]\w*)\.)?([A-Za-z_]\w*)"
 _SOME_IN = re.compile(rf"^some\s+[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)?\s+in\s+{_REF}$")
 _COUNT_POSITIVE = re.compile(rf"^count\(\s*{_REF}\s*\)\s*(?:>\s*0|>=\s*1|!=\s*0)$")
 _BARE = re.compile(rf"^{_REF}$")
+# `R.field … == literal` (or !=): undefined — the body fails — wherever R is undefined.
+_FIELD_COMPARED = re.compile(rf'^{_REF}(?:\.[A-Za-z_]\w*)+\s*(?:==|!=)\s*(?:true|false|null|-?\d+(?:\.\d+)?|"[^"\\]*")$')
 
 
 class _TypeGuards:
@@ -233,7 +257,9 @@ class _TypeGuards:
     - `input.type == "x"` / `input.type in {…}`: those types;
     - `some x in S` and `count(S) > 0`: the types for which S can be non-empty;
     - a bare reference `R` (to a rule without arguments, defined only by bodies): the types for
-      which R can be true (an undefined or false expression fails the body).
+      which R can be true (an undefined or false expression fails the body);
+    - `R.field == literal` (or `!=`): the types for which R can be defined (a field of an
+      undefined value is undefined: the comparison fails the body).
 
     A name a body binds itself (`x := …`, `some x`) is the body's variable, not a rule: unknown."""
 
@@ -284,7 +310,7 @@ class _TypeGuards:
         g = _GUARD.match(statement)
         if g:
             return frozenset({g.group(1)} if g.group(1) is not None else _LITERAL.findall(g.group(2)))
-        for pattern, what in ((_SOME_IN, "nonempty"), (_COUNT_POSITIVE, "nonempty"), (_BARE, "true")):
+        for pattern, what in ((_SOME_IN, "nonempty"), (_COUNT_POSITIVE, "nonempty"), (_BARE, "true"), (_FIELD_COMPARED, "true")):
             m = pattern.match(statement)
             if m:
                 return self.holds_for(self._resolve(m.group(1), m.group(2), d, statements), what)

@@ -129,6 +129,10 @@ urgent if {
 
 default flagged := false
 
+device := input.device if input.type in {"receipt", "capture"}
+
+default any_device := {}
+
 flagged if input.type == "capture"
 
 basis := "a" if {
@@ -152,6 +156,20 @@ def test_type_guards_are_followed_through_what_a_body_needs() -> None:
     assert _guard("mine := {c |\n\tsome c in lib.picked\n\tc.x == 1\n}\n\ndeny contains f if {\n\tcount(mine) > 0\n\tf := {}\n}") == {
         "capture", "disclosure", "receipt"}
     assert _guard("deny contains f if {\n\tlib.urgent\n\tsome c in lib.picked\n\tf := {}\n}") == {"capture"}  # both must hold
+
+
+def test_type_guards_of_heads_over_lines_and_of_fields_compared() -> None:
+    # A head spanning lines (an obligation's object): its body is the block after `} if {`.
+    assert _guard('obligation contains {\n\t"id": "o",\n\t"text": "if {",\n} if {\n\tinput.type == "disclosure"\n}') == {"disclosure"}
+    assert _guard('deny contains {\n\t"rule": "local.x",\n} if {\n\tlib.urgent\n\tinput.y\n}') == {"capture"}
+    assert _guard('obligation contains {\n\t"id": "o",\n} if {\n\tinput.x\n}') is None
+    assert _guard('obligation contains {\n\t"id": "o",\n} if input.type == "capture"') is None  # (not followed: any type)
+    # A field of a rule compared with a literal: undefined where the rule is.
+    assert _guard("deny contains f if {\n\tlib.device.passcode == false\n\tf := {}\n}") == {"receipt", "capture"}
+    assert _guard('deny contains f if {\n\tlib.device.owner.kind != "hospital"\n\tf := {}\n}') == {"receipt", "capture"}
+    assert _guard("deny contains f if {\n\tlib.any_device.passcode == false\n\tf := {}\n}") is None  # a default: defined for all
+    assert _guard("deny contains f if {\n\td := object.get(input, \"device\", {})\n\td.passcode == false\n\tf := {}\n}") is None  # a variable
+    assert _guard("deny contains f if {\n\tinput.device.passcode == false\n\tf := {}\n}") is None
 
 
 def test_type_guards_give_up_where_a_body_may_hold_for_any_type() -> None:
