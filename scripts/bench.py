@@ -5,7 +5,9 @@
 Three logs of the same size: the plain generated log, a diverse one (checker.loggen --diverse:
 the facts rules read vary independently, as across a hospital) and the diverse one customised
 (examples/local_rules plus the example overlay with waivers on events of the log). `BENCH_EVENTS`,
-`BENCH_RUNS`, `BENCH_ONLY` (e.g. `diverse`) and `BENCH_NO_SERVE=1` make a quick run.
+`BENCH_RUNS`, `BENCH_ONLY` (e.g. `diverse`) and `BENCH_NO_SERVE=1` make a quick run. The two
+diverse logs are also audited on the opt-in `--engine opa-inprocess` (the reference OPA in
+process) when its binding is installed; `BENCH_ENGINES=embedded` leaves it out.
 
 Prints, per run and as medians: events/s end to end (`clinimg audit` in a child process), the
 child's peak RSS, and the ratio of the audit's time to the time Python's json module needs just
@@ -35,6 +37,8 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""), help="comma-separated: plain, diverse, customised diverse")
     ap.add_argument("--no-serve", action="store_true", default=bool(os.environ.get("BENCH_NO_SERVE")))
+    ap.add_argument("--engines", default=os.environ.get("BENCH_ENGINES", "embedded,opa-inprocess"),
+                    help="comma-separated: embedded (the default engine), opa-inprocess (opt-in; the diverse logs only, when installed)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
     from checker.loggen import write_log, write_overlay
@@ -54,12 +58,17 @@ def main() -> int:
         cases = [("plain", plain, []), ("diverse", diverse, []), ("customised diverse", diverse, customised)]
         if args.only:
             cases = [c for c in cases if c[0] in args.only.split(",")]
+        engines = args.engines.split(",")
+        if "opa-inprocess" in engines and _opa_inprocess_installed():
+            cases += [(f"{name} (opa-inprocess)", log, [*extra, "--engine", "opa-inprocess"]) for name, log, extra in cases if "diverse" in name]
+        if "embedded" not in engines:
+            cases = [c for c in cases if "opa-inprocess" in c[0]]
         summary = []
         for name, log, extra in cases:
             summary.append((name, *bench_log(name, log, extra, args.runs, pathlib.Path(tmp))))
         print("\nsummary (medians):")
-        for name, rate, rss_mb, ratio in summary:
-            print(f"  {name:20s} {rate:10,.0f} events/s  peak RSS {rss_mb:5.0f} MB  {ratio:5.1f}x json.loads")
+        for name, rate, rss_mb, ratio, cpu in summary:
+            print(f"  {name:34s} {rate:10,.0f} events/s  peak RSS {rss_mb:5.0f} MB  {ratio:5.1f}x json.loads  CPU {cpu:7.1f} s")
     if args.no_serve:
         return 0
     # Part two: the decision service (clinimg serve), POST /v1/check on loopback.
@@ -69,9 +78,18 @@ def main() -> int:
     return bench_serve.main([])
 
 
-def bench_log(name: str, log: pathlib.Path, extra: list[str], runs: int, tmp: pathlib.Path) -> tuple[float, float, float]:
+def _opa_inprocess_installed() -> bool:
+    try:
+        import opa_bindings  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def bench_log(name: str, log: pathlib.Path, extra: list[str], runs: int, tmp: pathlib.Path) -> tuple[float, float, float, float]:
     """`clinimg audit` of `log` `runs` times: (median events/s, largest peak RSS in MB, median
-    ratio of the audit's time to json.loads of the same file)."""
+    ratio of the audit's time to json.loads of the same file, median CPU seconds of the audit and
+    its processes — the figure to compare on a shared machine)."""
     lines = sum(1 for _ in open(log, "rb"))
     print(f"\n== {name}: {lines:,} lines ({log.stat().st_size / 1e6:.0f} MB){' ' + ' '.join(extra) if extra else ''}")
     t = time.perf_counter()
@@ -83,9 +101,10 @@ def bench_log(name: str, log: pathlib.Path, extra: list[str], runs: int, tmp: pa
                 pass
     parse_s = time.perf_counter() - t
     print(f"json.loads alone: {parse_s:.1f}s ({lines / parse_s:,.0f} lines/s)")
-    rates, rss, ratios = [], [], []
+    rates, rss, ratios, cpus = [], [], [], []
     for run in range(runs):
         out = tmp / f"report{run}.json"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "audit", str(log), "--format", "json", "--output", str(out), *extra],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -93,6 +112,8 @@ def bench_log(name: str, log: pathlib.Path, extra: list[str], runs: int, tmp: pa
         stdout, stderr = proc.communicate()
         wall = time.perf_counter() - t
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+        cpus.append(cpu)
         if proc.returncode not in (0, 1):
             print(stderr)
             raise SystemExit(2)
@@ -102,13 +123,13 @@ def bench_log(name: str, log: pathlib.Path, extra: list[str], runs: int, tmp: pa
         rates.append(lines / wall)
         rss.append(tree_peak / 1024)
         ratios.append(wall / parse_s)
-        print(f"run {run + 1}: {wall:.1f}s, {lines / wall:,.0f} events/s, peak RSS {tree_peak / 1024:.0f} MB (all its processes together; "
+        print(f"run {run + 1}: {wall:.1f}s ({cpu:.1f}s CPU), {lines / wall:,.0f} events/s, peak RSS {tree_peak / 1024:.0f} MB (all its processes together; "
               f"largest single process so far {usage.ru_maxrss / 1024:.0f} MB), "
               f"{wall / parse_s:.1f}x json.loads; read {c['read']:,} = decided {c['decided']:,} + invalid {c['invalid']:,} + duplicate {c['duplicate']:,}; "
               f"{len(report['findings']):,} findings")
     print(f"median: {statistics.median(rates):,.0f} events/s, peak RSS {max(rss):.0f} MB (the audit's processes together, largest run), "
-          f"{statistics.median(ratios):.1f}x the time of json.loads")
-    return statistics.median(rates), max(rss), statistics.median(ratios)
+          f"{statistics.median(ratios):.1f}x the time of json.loads, {statistics.median(cpus):.1f}s CPU")
+    return statistics.median(rates), max(rss), statistics.median(ratios), statistics.median(cpus)
 
 
 def _watch_tree(proc: subprocess.Popen[str]) -> int:

@@ -36,8 +36,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def start_server(workers: int) -> tuple[subprocess.Popen[str], str, int]:
-    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "serve", "--port", "0", "--workers", str(workers)],
+def start_server(workers: int, engine: str = "embedded") -> tuple[subprocess.Popen[str], str, int]:
+    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "serve", "--port", "0", "--workers", str(workers), "--engine", engine],
                             cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     assert proc.stderr is not None
     line = proc.stderr.readline()
@@ -168,11 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=float(os.environ.get("BENCH_SERVE_SECONDS", "10")))
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
+    ap.add_argument("--engine", default=os.environ.get("BENCH_SERVE_ENGINE", "embedded"), help="embedded (the default) or opa-inprocess (opt-in)")
     args = ap.parse_args(argv)
     cases = requests_with_outcomes()
-    proc, host, port = start_server(args.workers)
+    proc, host, port = start_server(args.workers, args.engine)
     try:
-        print(f"clinimg serve: {args.workers} engine worker(s), {args.clients} clients, {args.seconds:.0f} s a round, POST /v1/check on loopback ({os.cpu_count()} cores)")
+        print(f"clinimg serve --engine {args.engine}: {args.workers} engine worker(s), {args.clients} clients, {args.seconds:.0f} s a round, POST /v1/check on loopback ({os.cpu_count()} cores)")
         run_round(host, port, args.clients, 1.0, cases, False)  # warm up: workers' caches, connections
         failed = False
         # Enough fresh requests that no fact set comes round again within the round.
