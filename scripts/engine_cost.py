@@ -1,6 +1,10 @@
 """CPU per uncached decision of the shipped policy: regopy (the default engine) against the
 reference OPA engine in-process (opa-golib-python-bindings, a test extra), on the same inputs —
-and regopy's cost per rule package (entry points), the most expensive first.
+regopy's cost per rule package (entry points), the most expensive first — and the cost of a
+*miss* of the audit's per-rule cache on a new capture or disclosure (lib.basis and every package
+active for its type in one query, on the audit's own inputs: the patient's consents added), as
+the regopy worker asked for it in session 6 (package documents, read back through the node's
+JSON) and now (effect sets, read from regopy's parsed output), and on OPA in-process.
 
     python scripts/engine_cost.py [EVENTS]      # inputs: a diverse generated log's events
 """
@@ -75,7 +79,97 @@ def main() -> int:
     print("regopy per area, all its packages in one query (the per-rule cache's plan for several of them):")
     for cost, name in sorted(areas, reverse=True)[:5]:
         print(f"  {name:40s} {cost:.3f} ms")
+    miss_cost(policy, n)
     return 0
+
+
+def _audit_inputs(events: int) -> list[dict]:
+    """The inputs an audit builds for a diverse log's events (with each patient's consents)."""
+    from checker.audit.reader import EventParser, InputProblem, LogLine
+    from checker.audit.state import State
+
+    text = io.StringIO()
+    write_log(text, events, 3, diverse=True, malformed_rate=0)
+    parser, state, docs = EventParser(), State(), []
+    for number, line in enumerate(text.getvalue().splitlines(), start=1):
+        parsed = parser.parse(LogLine("gen", number, line.encode()))
+        if isinstance(parsed, InputProblem):
+            continue
+        docs.append(state.input_for(parsed.doc, parsed.occurred_ns))
+        if parsed.doc["type"] == "breach_report":
+            state.apply_breach_report(parsed.doc, parsed.occurred_ns)
+        else:
+            state.apply(parsed.doc, parsed.occurred_ns)
+    return docs
+
+
+def miss_cost(policy: PolicySet, events: int, rounds: int = 5) -> None:
+    """CPU of one per-rule miss of a capture and of a disclosure: min and median over `rounds`
+    interleaved rounds of the mean over up to 150 inputs each."""
+    import regopy
+
+    from checker.engines._worker import regopy_times
+    from checker.engines.base import wire_loads
+    from checker.engines.canon import Canonicalizer
+    from checker.engines.rulecache import RuleSet, project
+    from checker.engines.rulequeries import COMBINED_PACKAGE, COMBINED_PATH, worker_module
+
+    modules = [[m.path, m.source] for m in policy.modules if not m.is_test]
+    source, _, combined = worker_module(modules)
+    documents = ["package clinimg_session6", ""]  # session 6's combined rules: whole package documents
+    for kind, (_, names) in sorted(combined.items()):
+        fields = ['"basis": data.clinimg.lib.basis'] + [f'"{name}": data.clinimg.rules["{name.split(".")[0]}"]["{name.split(".")[1]}"]'
+                                                       for name in sorted(names - {"basis"})]
+        documents.append(f"{kind} := {{{', '.join(fields)}}}")
+    interp = regopy.Interpreter()
+    for path, text in modules:
+        interp.add_module(path, text)
+    interp.add_data(policy.data)
+    interp.add_module(COMBINED_PATH, source)
+    interp.add_module("session6.rego", "\n".join(documents) + "\n")
+    bundle = interp.build("decision = data.clinimg.decision", [p for p, _ in combined.values()] + [f"clinimg_session6/{k}" for k in combined])
+    runner = regopy.Interpreter()
+    rules = RuleSet([t for _, t in modules], Canonicalizer([24]))
+    docs = _audit_inputs(max(events, 1500))
+    try:
+        from checker.engines.opa_inprocess import OpaInProcessEngine
+
+        opa = OpaInProcessEngine(policy)
+    except Exception as exc:
+        opa = None
+        print(f"  (OPA in-process not measured: {exc})")
+    print(f"one per-rule miss (lib.basis and every package active for the type, one query; CPU ms, min / median of {rounds} interleaved rounds):")
+    for kind, (entry, names) in sorted(combined.items()):
+        items = [d for d in docs if d.get("type") == kind][:150]
+        paths = {p for name in names for used in (name, *rules.reads[name].uses) for p in rules.reads[used].paths}
+        inputs = [project(d, paths) for d in items]
+        prepared = [regopy.Input(regopy_times(d)) for d in inputs]
+
+        def session6(i: int) -> object:
+            runner.set_input(prepared[i])
+            out = runner.query_bundle_entrypoint(bundle, f"clinimg_session6/{kind}")
+            return wire_loads(out.expressions().json())[0]
+
+        def session7(i: int) -> object:
+            runner.set_input(prepared[i])
+            out = runner.query_bundle_entrypoint(bundle, entry)
+            return out.results[0].expressions[0]
+
+        ways = [("regopy, session 6 (package documents)", session6), ("regopy, session 7 (effect sets)", session7)]
+        if opa is not None:
+            asked = sorted(names)
+            ways.append(("OPA in-process (effect sets)", lambda i: opa.evaluate_rules([(inputs[i], asked)])))
+            for i in range(len(inputs)):  # (OPA prepares a document on first use: not a miss's cost)
+                ways[-1][1](i)
+        times: dict[str, list[float]] = {label: [] for label, _ in ways}
+        for _ in range(rounds):
+            for label, fn in ways:
+                t = time.process_time()
+                for i in range(len(inputs)):
+                    fn(i)
+                times[label].append((time.process_time() - t) / len(inputs) * 1e3)
+        for label, ts in times.items():
+            print(f"  {kind:10s} {label:40s} {min(ts):.2f} / {statistics.median(ts):.2f} ms   ({len(inputs)} inputs)")
 
 
 if __name__ == "__main__":
