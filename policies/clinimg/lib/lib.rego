@@ -146,9 +146,9 @@ covers_image(c) if not c.image_ids
 
 covers_image(c) if c.image_ids == []
 
-covers_image(c) if image_id in c.image_ids
+covers_image(c) if c.image_ids[_] == image_id
 
-names_purpose(c, purpose) if purpose in object.get(c, "purposes", [])
+names_purpose(c, purpose) if c.purposes[_] == purpose
 
 names_purpose(c, "publication") if c.publication == true
 
@@ -224,7 +224,11 @@ date_ns(d) := time.parse_ns("2006-01-02", d) if {
 
 # Grants on file that cover a purpose for this image, whoever gave them. `personal` is never a
 # legitimate purpose: no consent makes it one.
-on_file_for(purpose) := {c |
+on_file_for(purpose) := found if {
+	found := on_file_by_purpose[purpose]
+} else := grants_on_file(purpose)
+
+grants_on_file(purpose) := {c |
 	purpose != "personal"
 	not negated_for(purpose)
 	some c in consents
@@ -232,6 +236,15 @@ on_file_for(purpose) := {c |
 	covers(c, purpose)
 	not given_after_event(c)
 }
+
+# The purposes the rules ask about for this input (a capture's, a disclosure's), each one's
+# grants on file and valid consents computed once: a rule's value is computed once a query, a
+# function's at every call (and on_file_for and consents_in_force_for are called a dozen times).
+asked_purposes := capture_purposes | {p | p := input.purpose}
+
+on_file_by_purpose := {purpose: grants_on_file(purpose) | some purpose in asked_purposes}
+
+in_force_by_purpose := {purpose: valid_in_force(purpose) | some purpose in asked_purposes}
 
 # Who may consent ("Only competent patients can provide consent"; Adults with impaired capacity;
 # Children). A consent the patient gave while competent stays valid while they later lack
@@ -255,9 +268,14 @@ competent_when_given(c) if {
 
 competent_when_given(c) if {
 	object.get(c, "capacity_at_consent", "unknown") == "unknown"
-	not capacity in {"impaired"}
+	capacity != "impaired"
 	not given_as_child_not_mature(c)
 }
+
+# A consent given by someone deciding for the patient (a parent or guardian, a substitute).
+decides_for_patient(c) if c.given_by == "parent_guardian"
+
+decides_for_patient(c) if c.given_by == "substitute_decision_maker"
 
 valid_giver(c) if {
 	is_mature_minor
@@ -269,13 +287,13 @@ valid_giver(c) if {
 valid_giver(c) if {
 	is_mature_minor
 	lacks_capacity
-	c.given_by in {"parent_guardian", "substitute_decision_maker"}
+	decides_for_patient(c)
 }
 
 valid_giver(c) if {
 	is_child
 	not is_mature_minor
-	c.given_by in {"parent_guardian", "substitute_decision_maker"}
+	decides_for_patient(c)
 }
 
 valid_giver(c) if {
@@ -291,7 +309,11 @@ valid_giver(c) if {
 }
 
 # Valid consents in force for a purpose and this image.
-consents_in_force_for(purpose) := {c |
+consents_in_force_for(purpose) := found if {
+	found := in_force_by_purpose[purpose]
+} else := valid_in_force(purpose)
+
+valid_in_force(purpose) := {c |
 	some c in on_file_for(purpose)
 	valid_giver(c)
 }
