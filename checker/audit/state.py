@@ -490,7 +490,7 @@ class State:
     # read back when an event needs it. Lower limits change nothing but speed
     # (tests/acceptance/test_state_spill.py: the same reports with a limit of a few records,
     # set through CLINIMG_STATE_SPILL_AT — for tests; partitions are processes of their own).
-    SPILL_AT = int(os.environ.get("CLINIMG_STATE_SPILL_AT") or 20_000)
+    SPILL_AT = int(os.environ.get("CLINIMG_STATE_SPILL_AT") or 8_000)
 
     def spill(self) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, bool, dict[str, Any]]]]:
         """Drop from memory the patients and images not used since the last call, when memory
