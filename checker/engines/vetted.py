@@ -171,6 +171,7 @@ VETTED = frozenset({
     "b1718914268c3b4b",
     "b2a8f92909b42b63",
     "b360d1672123f42a",
+    "b4b3f1ee4e4caf1e",
     "b5907e020104a213",
     "b5be93d46a2346aa",
     "b6461488cbdc463a",
