@@ -99,3 +99,10 @@ test_fail_refusal_giver_not_recorded if {
 		"consents": array.concat(capture.consents, [object.remove(by("patient"), ["given_by"])]),
 	})
 }
+
+test_fail_parents_refusal_for_a_mature_minor_lacking_capacity if {
+	consent_refused.deny == {finding("teaching")} with input as object.union(capture, {
+		"patient": {"id": "pt-1", "age_years": 16, "capacity": "impaired_temporary", "mature_minor_assessed": true},
+		"consents": array.concat(capture.consents, [by("parent_guardian")]),
+	})
+}
