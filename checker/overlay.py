@@ -15,7 +15,7 @@ import yaml
 
 from . import schemas
 from .errors import CheckerError
-from .jsonload import json_path, safe_key, unusable_text
+from .jsonload import INT_MAX, TOO_LARGE_INTEGER, int_out_of_range, json_path, safe_key, unusable_text
 
 MAX_OVERLAY_BYTES = 1024 * 1024
 MAX_ALIASES = 50  # a real overlay needs a handful; a billion-laughs file needs many
@@ -44,6 +44,18 @@ class _BoundedLoader(yaml.SafeLoader):
 # must be a calendar date), naming its line, where PyYAML's own constructor fails on 2026-02-30
 # with a bare ValueError.
 _BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+def _construct_int(loader: yaml.SafeLoader, node: Any) -> int:
+    # PyYAML's own fails with a bare ValueError on an integer of over 4,300 digits; any integer
+    # beyond 64 bits is refused below with its line and path (_out_of_range), so this one stands in.
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        return INT_MAX + 1
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = None) -> dict[str, Any]:
@@ -95,8 +107,9 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
         document = _plain(document)
     except CheckerError as exc:
         raise CheckerError(f"{p}: {exc}") from None
-    # What JSON refuses, YAML refuses too: numbers that are not finite (.inf, .nan, 1.0e+309) and
-    # text no engine can take (a "\udfff" escape, NUL).
+    # What JSON refuses, YAML refuses too: numbers that are not finite (.inf, .nan, 1.0e+309),
+    # integers beyond 64 bits (a deadline of 400 digits stopped the audit's cache with an internal
+    # error) and text no engine can take (a "\udfff" escape, NUL).
     bad = _non_finite(document, []) or unusable_text(document)
     if bad is not None:
         where, why = bad
@@ -139,6 +152,8 @@ def _refuse_duplicate_keys(p: pathlib.Path, node: Any, path: list[Any] | None = 
 def _non_finite(value: Any, path: list[Any]) -> tuple[list[Any], str] | None:
     if isinstance(value, float) and not math.isfinite(value):
         return path, "a number that is not finite (.inf, .nan or too large) is not accepted"
+    if isinstance(value, int) and not isinstance(value, bool) and int_out_of_range(value):
+        return path, TOO_LARGE_INTEGER
     if isinstance(value, dict):
         for key, item in value.items():
             found = _non_finite(item, path + [key])

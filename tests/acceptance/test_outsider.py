@@ -1,0 +1,77 @@
+"""An outside acceptance run (session 7): inputs written from SPEC.md and the guide alone, by
+someone who never saw the code, through the real CLI. Each test is a defect that run found."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+from tests.conftest import EXAMPLES, run_cli
+
+FACEBOOK = EXAMPLES / "requests" / "disallowed_case1_post_on_facebook.json"
+
+
+def _week_lines(n: int = 6) -> list[str]:
+    return (EXAMPLES / "logs" / "week.jsonl").read_text().splitlines()[:n]
+
+
+# -- integers nobody means: a careless export, a fuzzer, a unit mix-up -------------------------
+
+
+def test_an_integer_beyond_64_bits_in_a_log_line_is_that_line_invalid_not_the_audit_stopped(tmp_path: pathlib.Path) -> None:
+    # Before: `clinimg: internal error (TypeError)`, exit 2, no report — the audit's cache could
+    # not serialise the number; and past 4,300 digits "$: not acceptable JSON (ValueError)".
+    lines = _week_lines()
+    big = json.loads(lines[1])
+    big.setdefault("image", {})["resolution_mp"] = 2**70
+    huge = json.loads(lines[2])
+    huge_text = json.dumps(huge)[:-1] + ', "x_site_code": ' + "9" * 5000 + "}"
+    log = tmp_path / "big.jsonl"
+    log.write_text("\n".join([lines[0], json.dumps(big), huge_text] + lines[3:]) + "\n")
+    audit = run_cli("audit", str(log), "--format", "json")
+    assert "internal error" not in audit.err and "Traceback" not in audit.err, audit.err
+    report = audit.json()
+    assert report["counts"] == {"read": 6, "decided": 4, "invalid": 2, "duplicate": 0}
+    reasons = {p["line"]: p["reason"] for p in report["invalid"]}
+    assert reasons == {2: "$.image.resolution_mp: integer too large (beyond 64 bits) is not accepted",
+                       3: "$.x_site_code: integer too large (beyond 64 bits) is not accepted"}
+    validate = run_cli("validate", str(log))
+    assert validate.code == 2 and f"{log}:2: $.image.resolution_mp: integer too large" in validate.out + validate.err
+    assert "9999" not in audit.out + validate.out + validate.err
+
+
+def test_a_huge_integer_in_a_request_names_its_path_and_line(tmp_path: pathlib.Path) -> None:
+    request = json.loads(FACEBOOK.read_text())
+    text = json.dumps(request, indent=2).replace(f'"age_years": {request["patient"]["age_years"]}', '"age_years": ' + "7" * 5000)
+    path = tmp_path / "r.json"
+    path.write_text(text)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if '"age_years"' in t)
+    result = run_cli("check", str(path))
+    assert result.code == 2
+    assert result.err.strip() == f"clinimg: {path}:{line}: $.patient.age_years: integer too large (beyond 64 bits) is not accepted"
+
+
+def test_a_duplicate_key_is_named_at_its_path_and_the_line_of_the_second_key(tmp_path: pathlib.Path) -> None:
+    # Before: `r.json:1: $: duplicate key "purpose"` — the first line of the document.
+    request = json.loads(FACEBOOK.read_text())
+    text = json.dumps(request, indent=2)
+    lines = text.splitlines()
+    at = next(n for n, t in enumerate(lines) if t.startswith('  "purpose"'))
+    lines.insert(at + 1, '  "purpose": "clinical_care",')
+    path = tmp_path / "r.json"
+    path.write_text("\n".join(lines))
+    result = run_cli("check", str(path))
+    assert result.code == 2
+    assert result.err.strip() == f'clinimg: {path}:{at + 2}: $.purpose: duplicate key "purpose"'
+
+
+def test_an_overlay_integer_beyond_64_bits_is_a_schema_error_not_an_internal_error(tmp_path: pathlib.Path) -> None:
+    # Before: 400 digits passed `validate` and stopped `audit` (internal error (OverflowError));
+    # 5,000 digits were an internal error (ValueError) everywhere.
+    for digits in (400, 5000):
+        overlay = tmp_path / f"o{digits}.yaml"
+        overlay.write_text("hospital: Example\ndeadlines:\n  record_transfer_hours: " + "9" * digits + "\n")
+        for args in (("validate", str(overlay)), ("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-config", str(overlay))):
+            result = run_cli(*args)
+            assert result.code == 2, (args, result.out, result.err)
+            assert f"{overlay}:3: $.deadlines.record_transfer_hours: integer too large (beyond 64 bits) is not accepted" in result.out + result.err
+            assert "internal error" not in result.err
