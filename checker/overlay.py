@@ -58,11 +58,13 @@ def _construct_int(loader: yaml.SafeLoader, node: Any) -> int:
 _BoundedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
-def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = None) -> dict[str, Any]:
+def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = None, obligation_ids: Collection[str] = ()) -> dict[str, Any]:
     """Read, check and return the overlay as the data document's `clinimg.config`.
 
     With rule_ids (every rule and obligation id of the policy in force), each id the overlay
-    names must be one of them: a misspelt id would otherwise be ignored and the rule keep firing."""
+    names must be one of them: a misspelt id would otherwise be ignored and the rule keep firing.
+    An id in obligation_ids (obligations only) may be disabled, but not given an effect or waived:
+    either would be ignored without a word."""
     if not str(path).strip():  # `--policy-config "$OVERLAY"` with OVERLAY unset: never quietly the defaults
         raise CheckerError("--policy-config: the file name is empty; give the overlay's file, or leave the option out")
     p = pathlib.Path(path)
@@ -124,8 +126,15 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
             for where, named in named_rule_ids(document)
             if named not in rule_ids
         ]
-        if unknown:
-            raise CheckerError("\n".join(unknown))
+        not_findings = [
+            f"{p}:{_line_of(root_node, where)}: {json_path(where)}: {named} is an obligation (what the actor must still do), not a finding: "
+            + ("it has no effect to override" if where[0] == "rules" else "a waiver applies to findings only")
+            + "; to drop it, list it in rules.disabled"
+            for where, named in named_rule_ids(document)
+            if named in obligation_ids and where[:2] != ["rules", "disabled"]
+        ]
+        if unknown or not_findings:
+            raise CheckerError("\n".join(unknown + not_findings))
     if "timezone" in document and not _known_zone(document["timezone"]):
         raise CheckerError(f"{p}:{_line_of(root_node, ['timezone'])}: $.timezone: not a time zone this machine knows (an IANA name, e.g. Australia/Sydney)")
     return document

@@ -288,11 +288,36 @@ def rule_ids(modules: Iterable["RegoModule"]) -> set[str]:
     return ids
 
 
-def _literal_ids(module: "RegoModule") -> Iterator[str]:
+def obligation_only_ids(modules: Iterable["RegoModule"]) -> set[str]:
+    """The ids that name only obligations (what the actor must still do), never a finding: an
+    overlay may disable them, but an effect override or a waiver of one would be silently
+    ignored (an obligation has no effect, and a waiver matches findings)."""
+    obligations: set[str] = set()
+    findings: set[str] = set()
+    for m in modules:
+        if m.is_test:
+            continue
+        meta = read_metadata(m) or {}
+        custom = meta.get("custom") if isinstance(meta, dict) else None
+        if isinstance(custom, dict) and custom.get("id"):
+            (obligations if custom.get("effect") == "obligation" else findings).add(str(custom["id"]))
+        if m.path.startswith("local"):
+            obligations.update(_literal_ids(m, ("obligation",)))
+            findings.update(_literal_ids(m, EFFECTS))
+            if _defines(m, EFFECTS):  # a finding's rule may be computed: the conventional id counts
+                findings.add("local." + m.package.rsplit(".", 1)[-1])
+    return obligations - findings
+
+
+def _defines(module: "RegoModule", names: tuple[str, ...]) -> bool:
+    return any(h.name in names for h in _heads(tokens(module.source), module.source))
+
+
+def _literal_ids(module: "RegoModule", sets: tuple[str, ...] = CONTRACT_SETS) -> Iterator[str]:
     toks = tokens(module.source)
     heads = _heads(toks, module.source)
     for n, head in enumerate(heads):
-        if head.name in CONTRACT_SETS and head.form == "contains":
+        if head.name in sets and head.form == "contains":
             body_end = heads[n + 1].index if n + 1 < len(heads) else len(toks)
             start = _finding_literal(toks, head, body_end)
             keys = _literal_keys(toks, start) if start is not None and toks[start].text == "{" else None

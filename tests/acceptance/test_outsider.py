@@ -75,3 +75,37 @@ def test_an_overlay_integer_beyond_64_bits_is_a_schema_error_not_an_internal_err
             assert result.code == 2, (args, result.out, result.err)
             assert f"{overlay}:3: $.deadlines.record_transfer_hours: integer too large (beyond 64 bits) is not accepted" in result.out + result.err
             assert "internal error" not in result.err
+
+
+# -- an overlay naming an obligation as if it were a finding ------------------------------------
+
+
+def test_an_effect_override_or_waiver_of_an_obligation_is_refused_not_silently_ignored(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: effect_overrides change a rule's effect, waivers waive a finding. An obligation
+    # (disclosure.notify_patient, or a hospital's own) has neither: before, `notify_patient: deny`
+    # was accepted and the share stayed a permit — the hospital believed it had a deny.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        "hospital: Example\n"
+        "rules:\n"
+        "  disabled: [local.tell_supervisor]\n"  # disabling an obligation is fine
+        "  effect_overrides: {disclosure.notify_patient: deny}\n"
+        "waivers:\n"
+        "  - {rule: local.tell_supervisor, event_id: e-1, reason: x, approved_by: po-1, expires: 2027-01-01}\n"
+        "  - {rule: local.student_capture, event_id: e-1, reason: x, approved_by: po-1, expires: 2027-01-01}\n"
+    )
+    rules = str(pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "good_rules")
+    expected = [
+        f'{overlay}:4: $.rules.effect_overrides["disclosure.notify_patient"]: disclosure.notify_patient is an obligation (what the actor must still do), not a finding: it has no effect to override; to drop it, list it in rules.disabled',
+        f"{overlay}:6: $.waivers[0].rule: local.tell_supervisor is an obligation (what the actor must still do), not a finding: a waiver applies to findings only; to drop it, list it in rules.disabled",
+    ]
+    share = str(EXAMPLES / "requests" / "allowed_secondary_purpose_share.json")
+    for args in (("validate", str(overlay)), ("check", share, "--policy-config", str(overlay)),
+                 ("policy", "check", "--policy-config", str(overlay))):
+        result = run_cli(*args, "--policy-dir", rules)
+        assert result.code == 2, (args, result.out, result.err)
+        said = [line.removeprefix("clinimg: ") for line in (result.out + result.err).splitlines() if line.removeprefix("clinimg: ").startswith(str(overlay))]
+        assert said == expected, (args, result.out + result.err)
+    # the same overlay without the two mistakes is accepted: disabling an obligation, waiving a finding
+    overlay.write_text("\n".join(line for n, line in enumerate(overlay.read_text().splitlines(), 1) if n not in (4, 6)) + "\n")
+    assert run_cli("validate", str(overlay), "--policy-dir", rules).code == 0
