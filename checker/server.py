@@ -355,10 +355,27 @@ class DecisionService:
     def provenance(self) -> dict[str, Any]:
         return {"version": __version__, "bundles": {"clinimg": {"revision": self.stamp["digest"]}}}
 
+    def _undefined(self, segments: list[str]) -> bool:
+        """Is data.<segments> a document no policy here can define? (OPA answers such a path
+        with no `result`; a path that may be defined but is not data.clinimg.decision is not
+        served.) Everything the policies define lies under a package, or under clinimg.config."""
+        if not segments:
+            return False
+        if segments[0] != "clinimg":
+            return True  # the bundle's only root (its .manifest `roots`)
+        packages = {tuple(m.package.split(".")) for m in self.policy.modules if not m.is_test} | {("clinimg", "config")}
+        wanted = tuple(segments)
+        return not any(p[: len(wanted)] == wanted or wanted[: len(p)] == p for p in packages)
+
     def data(self, path: str, body: bytes, *, provenance: bool = False) -> tuple[int, dict[str, Any]]:
-        """POST /v1/data/{path} (OPA's Data API) → (status, body)."""
-        if path.strip("/") != DECISION_PATH:
-            raise Problem(404, "resource_not_found", "only data.clinimg.decision is served here (POST /v1/data/clinimg/decision)")
+        """POST /v1/data/{path} (OPA's Data API) → (status, body). data.clinimg.decision and any
+        path within it (`…/decision/outcome`, `…/findings/0/rule`) are decided; a path no policy
+        here defines is OPA's undefined document: 200 without `result`."""
+        segments = [s for s in path.strip("/").split("/") if s] if path.strip("/") else []
+        within = segments[2:] if segments[:2] == DECISION_PATH.split("/") else None
+        undefined = within is None and self._undefined(segments)
+        if within is None and not undefined:
+            raise Problem(404, "resource_not_found", "only data.clinimg.decision and the paths within it are served here (POST /v1/data/clinimg/decision)")
         decision_id = str(uuid.uuid4())
         out: dict[str, Any] = {"decision_id": decision_id}
         if provenance:
@@ -373,6 +390,8 @@ class DecisionService:
             # OPA answers a query without input with a warning; here there is no decision at all.
             out["warning"] = {"code": "api_usage_warning", "message": "'input' key missing from the request"}
             return 200, out
+        if undefined:
+            return 200, out  # nothing defines it, whatever the input
         request = document["input"]
         problems = self.request_problems(request, "$.input", reviews=True)
         if problems:
@@ -381,7 +400,9 @@ class DecisionService:
         self._log(decision_id, "/v1/data/" + DECISION_PATH, request, result)
         if isinstance(result, EngineFailure):
             raise Problem(500, "internal_error", "the engine could not decide: no decision (fail closed)")
-        out["result"] = result
+        found, value = _within(result, within)
+        if found:
+            out["result"] = value
         return 200, out
 
     def batch(self, path: str, body: bytes, *, provenance: bool = False) -> tuple[int, dict[str, Any]]:
@@ -505,6 +526,19 @@ class DecisionService:
 
 # ---------------------------------------------------------------------------------------------
 # HTTP (Starlette)
+
+
+def _within(value: Any, segments: list[str]) -> tuple[bool, Any]:
+    """(defined?, value) of a Data API path's rest inside a document, as OPA reads it: an object
+    member by name, an array element by its decimal index."""
+    for segment in segments:
+        if isinstance(value, dict) and segment in value:
+            value = value[segment]
+        elif isinstance(value, list) and segment.isdigit() and segment.isascii() and int(segment) < len(value):
+            value = value[int(segment)]
+        else:
+            return False, None
+    return True, value
 
 
 def _dumps(value: Any) -> bytes:

@@ -109,3 +109,72 @@ def test_an_effect_override_or_waiver_of_an_obligation_is_refused_not_silently_i
     # the same overlay without the two mistakes is accepted: disabling an obligation, waiving a finding
     overlay.write_text("\n".join(line for n, line in enumerate(overlay.read_text().splitlines(), 1) if n not in (4, 6)) + "\n")
     assert run_cli("validate", str(overlay), "--policy-dir", rules).code == 0
+
+
+# -- serve's OPA Data API answers as OPA does ---------------------------------------------------
+
+
+def test_serve_data_api_answers_paths_within_the_decision_and_undefined_documents_as_opa(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: an OPA-compatible POST /v1/data/{path}. OPA answers data.clinimg.decision.outcome
+    # with that value, and a path nothing defines with 200 and no `result`; clinimg serve said
+    # 404 to both. The answers are compared with the real OPA engine's on the same bundle.
+    import re
+    import subprocess
+    import sys
+    import time
+
+    import requests
+    from opa_bindings import OpaEngine, OpaUndefinedError
+
+    from checker.bundle import load_into_opa, read_bundle
+    from tests.conftest import ROOT
+    from tests.serving import stop_serve_process
+
+    bundle = tmp_path / "b.tar.gz"
+    assert run_cli("policy", "bundle", "--output", str(bundle)).code == 0
+    opa = OpaEngine()
+    opa.print_handler = lambda message, location: None
+    load_into_opa(read_bundle(bundle.read_bytes()), opa)
+    request = json.loads(FACEBOOK.read_text())
+
+    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "serve", "--port", "0", "--workers", "1"],
+                            cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stderr.readline())  # loopback unless told
+        assert m
+        url = m.group(1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(url + "/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+        def serve(path: str) -> requests.Response:
+            return requests.post(f"{url}/v1/data/{path}", json={"input": request}, timeout=30)
+
+        for path in ("clinimg/decision", "clinimg/decision/outcome", "clinimg/decision/basis", "clinimg/decision/findings",
+                     "hospital/other_policy", "other"):
+            answer = serve(path)
+            assert answer.status_code == 200, (path, answer.text)
+            try:
+                expected = {"result": opa.eval_document(path.replace("/", "."), request)}
+            except OpaUndefinedError:
+                expected = {}
+            got = answer.json()
+            assert {k: v for k, v in got.items() if k == "result"} == expected, path
+            assert "decision_id" in got
+        assert serve("clinimg/decision/findings/0/rule").json()["result"] == "disclosure.non_professional"
+        assert "result" not in serve("clinimg/decision/findings/99").json()
+        # (OPA's type checker refuses this one outright: undefined is the answer that permits nothing)
+        assert "result" not in serve("clinimg/decision/no_such_field").json()
+        # what the policies may define but serve does not evaluate is still a clear 404
+        assert serve("clinimg/config").status_code == 404
+        # a path within the decision still needs a valid request
+        bad = requests.post(f"{url}/v1/data/clinimg/decision/outcome", json={"input": {"type": "capture"}}, timeout=30)
+        assert bad.status_code == 400 and bad.json()["problems"]
+    finally:
+        stop_serve_process(proc)
