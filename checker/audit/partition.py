@@ -214,6 +214,7 @@ def _merged_reports(children: list[_Child]) -> Decided:
         merged.invalid += part.invalid
         merged.duplicates += part.duplicates
         merged.engine_errors += part.engine_errors
+        merged.waivers += part.waivers
     assert merged is not None
     return merged
 

@@ -140,6 +140,10 @@ def audit(
             invalid=decided.invalid,
             duplicates=decided.duplicates,
             engine_errors=decided.engine_errors,
+            # one entry per waiver and status (an image reviewed twice meets its waiver twice);
+            # sorted as a decision sorts them: one process and several list them alike
+            waivers=sorted({json.dumps(w, sort_keys=True): w for w in decided.waivers}.values(),
+                           key=lambda w: (str(w["rule"]), str(w["event_id"]), str(w["approved_by"]), str(w["status"]))),
             policy=policy_stamp(policy, engine, store.previous_policy_digest()),
             run_id=store.run_id,
             state=None if one_off else str(state_path),

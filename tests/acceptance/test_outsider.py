@@ -178,3 +178,47 @@ def test_serve_data_api_answers_paths_within_the_decision_and_undefined_document
         assert bad.status_code == 400 and bad.json()["problems"]
     finally:
         stop_serve_process(proc)
+
+
+# -- the audit says which waivers met a finding -------------------------------------------------
+
+
+def test_the_audit_report_lists_each_waiver_that_met_a_finding_applied_or_not(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: a waiver is never honoured when approved by the event's actor (nor past its
+    # expiry). `check` says so in its decision; the audit said nothing at all: a waived finding
+    # vanished without trace and a refused waiver was invisible, in every format.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        "hospital: Example\n"
+        "waivers:\n"
+        "  - {rule: disclosure.non_professional, event_id: cs1-post, reason: under review, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+        "  - {rule: storage.delete_after_transfer, event_id: cs2-record, reason: mine, approved_by: intern-cs2, expires: 2027-01-01}\n"
+        "  - {rule: storage.shown_from_device, event_id: cs2-show, reason: old, approved_by: privacy-officer-7, expires: 2026-01-01}\n"
+        "  - {rule: storage.passcode, event_id: no-such-event, reason: unused, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+    )
+    week = str(EXAMPLES / "logs" / "week.jsonl")
+    expected = [
+        {"approved_by": "privacy-officer-7", "event_id": "cs1-post", "rule": "disclosure.non_professional", "status": "applied"},
+        {"approved_by": "intern-cs2", "event_id": "cs2-record", "rule": "storage.delete_after_transfer", "status": "self_approved"},
+        {"approved_by": "privacy-officer-7", "event_id": "cs2-show", "rule": "storage.shown_from_device", "status": "expired"},
+    ]
+    state = tmp_path / "s.sqlite"
+    report = run_cli("audit", week, "--policy-config", str(overlay), "--format", "json", "--state", str(state)).json()
+    assert report["waivers"] == expected
+    rules_found = {(f["rule"], f["event_id"]) for f in report["findings"]}
+    assert ("disclosure.non_professional", "cs1-post") not in rules_found  # applied: not reported
+    assert {("storage.delete_after_transfer", "cs2-record"), ("storage.shown_from_device", "cs2-show")} <= rules_found
+    # one process or several list them alike
+    assert run_cli("audit", week, "--policy-config", str(overlay), "--format", "json", "--workers", "2").json()["waivers"] == expected
+
+    text = run_cli("audit", week, "--policy-config", str(overlay)).out
+    assert "  waiver applied: disclosure.non_professional  event cs1-post  (approved by privacy-officer-7)" in text
+    assert "  waiver NOT applied: approved by the event's own actor: storage.delete_after_transfer  event cs2-record  (approved by intern-cs2)" in text
+    assert "  waiver NOT applied: expired: storage.shown_from_device  event cs2-show  (approved by privacy-officer-7)" in text
+    junit = run_cli("audit", week, "--policy-config", str(overlay), "--format", "junit").out
+    assert '<property name="waiver" value="self_approved storage.delete_after_transfer cs2-record intern-cs2"/>' in junit
+    html = run_cli("audit", week, "--policy-config", str(overlay), "--format", "html").out
+    assert "<h2 id='waivers'>" in html and "NOT applied: expired" in html
+    # the night kept in the store renders them again
+    again = run_cli("audit", "report", "--state", str(state), "--last", "--format", "json").json()
+    assert again["waivers"] == expected
