@@ -222,3 +222,30 @@ def test_the_audit_report_lists_each_waiver_that_met_a_finding_applied_or_not(tm
     # the night kept in the store renders them again
     again = run_cli("audit", "report", "--state", str(state), "--last", "--format", "json").json()
     assert again["waivers"] == expected
+
+
+# -- intended_recipient written as SPEC writes a recipient --------------------------------------
+
+
+def test_intended_recipient_in_the_shape_of_a_recipient_is_accepted_and_a_bad_one_named(tmp_path: pathlib.Path) -> None:
+    # SPEC §3 gives `recipient` as {id, kind, relationship, within_facility} and names
+    # `intended_recipient` beside it without a shape of its own: an outsider writes the same
+    # shape. It was refused ("$.intended_recipient: does not match any allowed form") — so the
+    # wrong-recipient breach could not be checked at all — and any slip in it got that same
+    # message, naming nothing.
+    request = json.loads((EXAMPLES / "requests" / "allowed_send_to_consulted_surgeon.json").read_text())
+    meant = {**request["recipient"], "id": request["recipient"]["id"] + "-meant"}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({**request, "intended_recipient": meant}))
+    result = run_cli("check", str(path), "--format", "json")
+    assert result.code == 1, result.err
+    assert "disclosure.wrong_recipient" in [f["rule"] for f in result.json()["findings"]]
+    path.write_text(json.dumps({**request, "intended_recipient": dict(request["recipient"])}))  # the one meant
+    assert run_cli("check", str(path)).code == 0
+
+    for value, said in (({"id": "dr-9", "name": "Dr Nine"}, "$.intended_recipient.name: unknown key (not in the schema; check the spelling)"),
+                        ({"kind": "clinician"}, "$.intended_recipient.id: is required"),
+                        (7, "$.intended_recipient: must be of type object or string")):
+        path.write_text(json.dumps({**request, "intended_recipient": value}))
+        result = run_cli("check", str(path))
+        assert result.code == 2 and result.err.strip() == f"clinimg: {path}:1: {said}", result.err
