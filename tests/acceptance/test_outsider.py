@@ -249,3 +249,33 @@ def test_intended_recipient_in_the_shape_of_a_recipient_is_accepted_and_a_bad_on
         path.write_text(json.dumps({**request, "intended_recipient": value}))
         result = run_cli("check", str(path))
         assert result.code == 2 and result.err.strip() == f"clinimg: {path}:1: {said}", result.err
+
+
+# -- a capture record left empty is the rule's finding, not bad input ---------------------------
+
+
+def test_an_empty_or_null_part_of_the_capture_record_is_a_capture_details_finding(tmp_path: pathlib.Path) -> None:
+    # RULES.md: collection.capture_details denies when who took the image, when, and the mode of
+    # capture are not all recorded. A blank " " did that, but "" or null — what an app sends for
+    # an unfilled field — was bad input: exit 2 from check, and in an audit an invalid line, so
+    # the capture's missing record never became a finding.
+    request = json.loads((EXAMPLES / "requests" / "allowed_capture_wound_for_care.json").read_text())
+    week = _week_lines(40)
+    at = next(n for n, line in enumerate(week) if json.loads(line)["type"] == "capture")
+    for part, value in (("who", ""), ("when", ""), ("mode", ""), ("who", None), ("when", None), ("mode", None)):
+        record = {**request["capture_record"], part: value}
+        path = tmp_path / "r.json"
+        path.write_text(json.dumps({**request, "capture_record": record}))
+        result = run_cli("check", str(path), "--format", "json")
+        assert result.code == 1, (part, value, result.err)
+        assert [f["rule"] for f in result.json()["findings"]] == ["collection.capture_details"], (part, value)
+        assert part in result.json()["findings"][0]["message"]
+        if (part, value) not in (("mode", ""), ("who", None)):  # (two audits are enough: the same schema)
+            continue
+        event = json.loads(week[at])
+        event["capture_record"] = {**event["capture_record"], part: value}
+        log = tmp_path / "w.jsonl"
+        log.write_text("\n".join(week[:at] + [json.dumps(event)] + week[at + 1:]) + "\n")
+        report = run_cli("audit", str(log), "--format", "json").json()
+        assert report["counts"]["invalid"] == 0, (part, value, report["invalid"])
+        assert ("collection.capture_details", event["event_id"]) in {(f["rule"], f["event_id"]) for f in report["findings"]}
