@@ -279,3 +279,32 @@ def test_an_empty_or_null_part_of_the_capture_record_is_a_capture_details_findin
         report = run_cli("audit", str(log), "--format", "json").json()
         assert report["counts"]["invalid"] == 0, (part, value, report["invalid"])
         assert ("collection.capture_details", event["event_id"]) in {(f["rule"], f["event_id"]) for f in report["findings"]}
+
+
+# -- what a clinician must still do after a capture ---------------------------------------------
+
+
+def test_a_permitted_capture_for_clinical_care_owes_the_transfer_and_deletion_obligations(tmp_path: pathlib.Path) -> None:
+    # SPEC §2: obligations are what the actor must still do (document, notify, delete, transfer)
+    # when the action goes ahead; its own example is storage.delete_after_transfer. A permitted
+    # capture on a personal phone had no obligations at all: nothing told the clinician to put
+    # the image in the record, or to delete it from the phone, until the audit denied both.
+    capture = EXAMPLES / "requests" / "allowed_capture_wound_for_care.json"
+    decision = run_cli("check", str(capture), "--format", "json").json()
+    assert decision["outcome"] == "permit"
+    owed = {o["id"]: o["text"] for o in decision["obligations"]}
+    assert sorted(owed) == ["storage.delete_after_transfer", "storage.transfer_to_record"]
+    assert "within 24 hours" in owed["storage.transfer_to_record"] and "secure transfer system" in owed["storage.transfer_to_record"]
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text("hospital: Example\nsecure_transfer_system: false\ndeadlines: {record_transfer_hours: 12}\n")
+    text = run_cli("check", str(capture), "--policy-config", str(overlay)).out
+    assert "You must still:" in text and "within 12 hours" in text and "hard copy" in text
+    # on the hospital's own device there is nothing to delete from a personal phone
+    request = json.loads(capture.read_text())
+    request["actor"]["device"] = {**request["actor"]["device"], "owner": "hospital"}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(request))
+    assert [o["id"] for o in run_cli("check", str(path), "--format", "json").json()["obligations"]] == ["storage.transfer_to_record"]
+    # the hospital may switch them off with the rule (one id: the obligation and its audit rule)
+    overlay.write_text("hospital: Example\nrules: {disabled: [storage.transfer_to_record, storage.delete_after_transfer]}\n")
+    assert run_cli("check", str(capture), "--policy-config", str(overlay), "--format", "json").json()["obligations"] == []
