@@ -14,7 +14,7 @@ import re
 from typing import Any, Iterable
 
 from .errors import CheckerError
-from .policylint import LOCAL_PACKAGE_PREFIX, lint, read_metadata
+from .policylint import LOCAL_PACKAGE_PREFIX, lint, own_rule_entries, read_metadata
 
 __all__ = ["LOCAL_PACKAGE_PREFIX", "PolicySet", "RegoModule", "RuleMeta", "catalogue", "digest", "load_modules", "read_metadata", "with_origins"]
 
@@ -96,7 +96,9 @@ def load_modules(local_dirs: Iterable[str | pathlib.Path] = (), *, include_tests
 
 
 def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
-    """Every rule the policies define, from their METADATA `custom` blocks, sorted by id."""
+    """Every rule the policies define, from their METADATA `custom` blocks, sorted by id; a
+    hospital's own rule without one is listed from its findings' literals (SPEC §4: own rules
+    appear like shipped ones — it decides, so it is listed)."""
     rules = []
     for module in modules:
         if module.is_test:
@@ -104,6 +106,9 @@ def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
         meta = read_metadata(module)
         custom = (meta or {}).get("custom") or {}
         if "id" not in custom:
+            if module.path.startswith("local"):
+                rules += [RuleMeta(id=rule, effect=effect, section=guide, title="", passage="", remedy="", package=module.package, path=module.path)
+                          for rule, effect, guide in own_rule_entries(module)]
             continue
         rules.append(
             RuleMeta(

@@ -309,6 +309,27 @@ def obligation_only_ids(modules: Iterable["RegoModule"]) -> set[str]:
     return obligations - findings
 
 
+def own_rule_entries(module: "RegoModule") -> list[tuple[str, str, str]]:
+    """(id, effect, guide section) of each finding or obligation an own module's sets add, read
+    from its literals — for a module without a METADATA id, so that `clinimg rules` (and JUnit's
+    rules in force) still list it. A rule id that is not a literal is the package's conventional
+    `local.<rule>`; a guide that is not a literal is ""."""
+    toks = tokens(module.source)
+    heads = _heads(toks, module.source)
+    found: dict[str, tuple[str, str, str]] = {}
+    for n, head in enumerate(heads):
+        if head.name not in CONTRACT_SETS or head.form != "contains":
+            continue
+        body_end = heads[n + 1].index if n + 1 < len(heads) else len(toks)
+        start = _finding_literal(toks, head, body_end)
+        keys = (_literal_keys(toks, start) if start is not None and toks[start].text == "{" else None) or {}
+        id_token = keys.get("id" if head.name == "obligation" else "rule")
+        rule = id_token.text[1:-1] if id_token is not None else "local." + module.package.rsplit(".", 1)[-1]
+        guide = keys.get("guide")
+        found.setdefault(rule, (rule, head.name, guide.text[1:-1] if guide is not None else ""))
+    return sorted(found.values())
+
+
 def _defines(module: "RegoModule", names: tuple[str, ...]) -> bool:
     return any(h.name in names for h in _heads(tokens(module.source), module.source))
 

@@ -308,3 +308,26 @@ def test_a_permitted_capture_for_clinical_care_owes_the_transfer_and_deletion_ob
     # the hospital may switch them off with the rule (one id: the obligation and its audit rule)
     overlay.write_text("hospital: Example\nrules: {disabled: [storage.transfer_to_record, storage.delete_after_transfer]}\n")
     assert run_cli("check", str(capture), "--policy-config", str(overlay), "--format", "json").json()["obligations"] == []
+
+
+# -- an own rule written without METADATA -------------------------------------------------------
+
+
+def test_an_own_rule_without_metadata_is_listed_like_any_rule(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: own rules "appear in decisions and reports like shipped rules". One written from
+    # SPEC alone (no METADATA block: SPEC asks for none) decided, but `clinimg rules` did not list
+    # it and JUnit had no testcase for it until it fired.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "no_sms.rego").write_text(
+        "package clinimg.rules.local.no_sms\n\n"
+        'deny contains {"rule": "local.no_sms", "message": "No SMS here.", "guide": "Hospital messaging policy", "remedy": "Use the secure app."} if {\n'
+        '\tinput.channel == "sms"\n}\n'
+    )
+    listed = run_cli("rules", "--policy-dir", str(rules), "--format", "json")
+    assert listed.code == 0, listed.err
+    [own] = [r for r in listed.json() if r["id"].startswith("local.")]
+    assert (own["id"], own["effect"], own["section"]) == ("local.no_sms", "deny", "Hospital messaging policy")
+    assert "local.no_sms" in run_cli("rules", "--policy-dir", str(rules)).out
+    junit = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-dir", str(rules), "--format", "junit").out
+    assert '<testcase classname="local" name="local.no_sms"/>' in junit  # in force, found nothing: passes
