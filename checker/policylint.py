@@ -231,6 +231,12 @@ def lint_module(module: "RegoModule") -> list[Problem]:
             literal = keys.get(key)
             if literal is not None and not literal.text[1:-1].strip():
                 problems.append(Problem(name, literal.line, f"{what}'s `{key}` is empty: a finding says what is wrong and what to do"))
+        effect = keys.get("effect")
+        if head.name != "obligation" and effect is not None and effect.text[1:-1] != head.name:
+            # SPEC §2's finding shows an `effect`; here the set decides it, and this one would be
+            # overwritten without a word (a `warn` written into `deny` denies)
+            problems.append(Problem(name, effect.line, f"the finding says \"effect\": \"{effect.text[1:-1][:20]}\" but is added to `{head.name}`, and the set decides the effect: "
+                                                       f"add it to `{effect.text[1:-1][:20]}` instead, or drop its `effect`"))
         if own_id and value is not None and value.text[1:-1] != own_id and head.name != "obligation":
             problems.append(Problem(name, value.line, f"the finding's rule is \"{value.text[1:-1]}\" but the METADATA id is \"{own_id}\": a finding carries its own rule's id"))
     return problems

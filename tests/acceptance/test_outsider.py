@@ -331,3 +331,23 @@ def test_an_own_rule_without_metadata_is_listed_like_any_rule(tmp_path: pathlib.
     assert "local.no_sms" in run_cli("rules", "--policy-dir", str(rules)).out
     junit = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-dir", str(rules), "--format", "junit").out
     assert '<testcase classname="local" name="local.no_sms"/>' in junit  # in force, found nothing: passes
+
+
+def test_an_own_finding_whose_effect_contradicts_its_set_is_a_policy_check_problem(tmp_path: pathlib.Path) -> None:
+    # A finding written with SPEC §2's `effect` key, added to a set of another effect: the set
+    # decides, so "effect": "warn" in `deny` denied without a word. Matching ones stay fine.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "sms.rego").write_text(
+        "package clinimg.rules.local.sms\n\n"
+        "deny contains finding if {\n"
+        '\tinput.channel == "sms"\n'
+        '\tfinding := {"rule": "local.sms", "effect": "warn", "message": "m", "guide": "g", "remedy": "r"}\n'
+        "}\n"
+    )
+    said = f'{rules / "sms.rego"}:5: the finding says "effect": "warn" but is added to `deny`, and the set decides the effect: add it to `warn` instead, or drop its `effect`'
+    for args in (("policy", "check"), ("check", str(FACEBOOK))):
+        result = run_cli(*args, "--policy-dir", str(rules))
+        assert result.code == 2 and said in result.out + result.err, (args, result.out, result.err)
+    (rules / "sms.rego").write_text((rules / "sms.rego").read_text().replace('"effect": "warn"', '"effect": "deny"'))
+    assert run_cli("policy", "check", "--policy-dir", str(rules)).code == 0
