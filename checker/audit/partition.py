@@ -215,6 +215,7 @@ def _merged_reports(children: list[_Child]) -> Decided:
         merged.duplicates += part.duplicates
         merged.engine_errors += part.engine_errors
         merged.waivers += part.waivers
+        merged.late += part.late
     assert merged is not None
     return merged
 

@@ -151,6 +151,11 @@ def audit(
             started=started,
             timezone=(policy.data.get("clinimg") or {}).get("config", {}).get("timezone"),
         )
+        if decided.late and decided.earlier_latest_ns is not None:
+            report.late_events = {"count": decided.late, "before": iso(decided.earlier_latest_ns)}
+            if notice is not None:
+                notice(f"{decided.late} event(s) older than the latest event earlier runs on --state decided ({report.late_events['before']}): "
+                       "not decided in time order with them; the report says so")
         if amend_report is not None:  # e.g. FHIR input: the report speaks of the FHIR files (checker/fhir/logs.py)
             amend_report(report)
         first_ns, last_ns = store.run_period()

@@ -39,6 +39,10 @@ class AuditReport:
     # status} — applied (the finding is not reported), or not applied because it expired or was
     # approved by the event's own actor (SPEC §4): what a privacy officer must be able to see.
     waivers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # Events of this run older than the latest event earlier runs on the store decided (a late
+    # log): {"count", "before"} — they, and the later events already decided, were not decided in
+    # time order across the runs (SPEC §5). None when there are none.
+    late_events: dict[str, Any] | None = None
     # For the HTML report (not in as_dict: the same night audited twice gives the same JSON):
     # when this run started, the hospital's time zone, findings by rule and effect across runs.
     started: str = ""
@@ -74,6 +78,7 @@ class AuditReport:
             "duplicates": self.duplicates,
             "engine_errors": self.engine_errors,
             "waivers": self.waivers,
+            **({"late_events": self.late_events} if self.late_events else {}),
             "policy": self.policy,
             "rules": self.rules,
             **({"fhir": self.fhir} if self.fhir is not None else {}),
@@ -97,6 +102,8 @@ class Decided:
     as_of_ns: int
     fallback: str | None = None  # why this partition could not be decided on its own
     waivers: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # as decisions listed them
+    late: int = 0  # events older than the latest event of earlier runs on the store
+    earlier_latest_ns: int | None = None
 
 
 class Pending(NamedTuple):
@@ -121,6 +128,8 @@ class _Pass:
         self.engine_errors: list[dict[str, Any]] = []
         self.waivers: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.latest: int | None = store.latest_occurred_ns()
+        self.earlier_latest = self.latest  # (earlier runs only: this pass has added nothing yet)
+        self.late = 0
         self.pending: list[Pending] = []
         self.spooled = 0
         # An engine with a fact-set cache takes cheap keys made from each line's shape (engines/cached.py).
@@ -148,6 +157,8 @@ class _Pass:
                 return "an event was routed to the wrong process"
             known.add(event_id)
             new_events.append(parsed)
+            if self.earlier_latest is not None and parsed.occurred_ns < self.earlier_latest:
+                self.late += 1
             if self.latest is None or parsed.occurred_ns > self.latest:
                 self.latest = parsed.occurred_ns
             self._queue_event(parsed)
@@ -248,7 +259,7 @@ class _Pass:
 
     def decided(self, as_of_ns: int, fallback: str | None = None) -> Decided:
         return Decided(self.counts, self.tally, self.invalid, self.duplicates, self.engine_errors, as_of_ns, fallback=fallback,
-                       waivers=list(self.waivers.values()))
+                       waivers=list(self.waivers.values()), late=self.late, earlier_latest_ns=self.earlier_latest)
 
 
 def decide_logs(

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
 import orjson
 
 from ..audit.findings import json_chunks
-from .audit_html import HtmlAuditReporter, policy_changed_line
+from .audit_html import HtmlAuditReporter, late_events_line, policy_changed_line
 from .check import WAIVER_STATUS, terminal_safe
 from .fhir import FhirAuditReporter
 
@@ -80,6 +80,9 @@ class TextAuditReporter(_AuditReporter):
         changed = policy_changed_line(report)
         if changed:
             emit(changed)
+        late = late_events_line(report)
+        if late:
+            emit(late)
         if report["engine_errors"]:
             emit(f"ENGINE ERRORS: {len(report['engine_errors'])} event(s) could not be decided (not permitted — re-run or investigate)")
         summary = report["summary"]
@@ -167,6 +170,8 @@ class JUnitAuditReporter(_AuditReporter):
         c = report["counts"]
         props = "".join(f"      <property name={quoteattr(k)} value=\"{c[k]}\"/>\n" for k in ("read", "decided", "invalid", "duplicate"))
         props += f"      <property name=\"as_of\" value={quoteattr(report['as_of'])}/>\n"
+        if report.get("late_events"):
+            props += f"      <property name=\"late_events\" value=\"{int(report['late_events']['count'])}\"/>\n"
         # The policy that decided (and the previous run's, when it differs).
         props += "".join(
             f"      <property name={quoteattr('policy.' + key)} value={quoteattr(str(report['policy'][key]))}/>\n"

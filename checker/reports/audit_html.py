@@ -55,6 +55,16 @@ def policy_changed_line(report: dict[str, Any]) -> str | None:
     return f"The policy changed since the previous run on this state store: was {previous}, now {report['policy']['digest']}"
 
 
+def late_events_line(report: dict[str, Any]) -> str | None:
+    """One line when this run held events older than what earlier runs on the store decided."""
+    late = report.get("late_events")
+    if not late:
+        return None
+    return (f"LATE EVENTS: {late['count']} event(s) of this run are older than the latest event earlier runs on this state store decided "
+            f"({late['before']}): they and the later events already decided were not decided in time order, so findings that depend on "
+            "their order may be missing or wrong — audit the whole period again into a new --state to be sure")
+
+
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
@@ -212,6 +222,8 @@ class HtmlAuditReporter:
         changed = policy_changed_line(report)
         if changed:
             out.append(f"<p><strong>{esc(changed)}</strong></p>")
+        if late_events_line(report):
+            out.append(f"<p class='alert'>{esc(late_events_line(report))}</p>")
         if report["engine_errors"]:
             out.append(f"<p class='alert'><a href='#engine-errors'>{len(report['engine_errors'])} event(s) could not be decided</a>: not permitted — re-run or investigate.</p>")
         if c["decided"] + c["duplicate"] == 0:
