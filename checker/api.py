@@ -63,7 +63,9 @@ def read_text(source: str | pathlib.Path, max_bytes: int | None = None) -> tuple
     try:
         return name, data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CheckerError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+        # (the line too: a person opens the file at a line, not at a byte offset)
+        line = data[: exc.start].count(b"\n") + 1
+        raise CheckerError(f"{name}:{line}: $: not UTF-8 text (byte {exc.start})", problems=[{"path": "$", "constraint": f"not UTF-8 text (byte {exc.start})", "line": line}]) from None
 
 
 def parse_document(name: str, text: str, schema: str = "request") -> dict[str, Any]:

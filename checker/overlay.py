@@ -78,7 +78,8 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CheckerError(f"{p}: the policy overlay is not UTF-8 (byte {exc.start})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CheckerError(f"{p}:{line}: $: the policy overlay is not UTF-8 (byte {exc.start})") from None
     if not text.strip("\ufeff \t\r\n"):  # a truncated copy (a full disk) must not mean "the guide's defaults"
         raise CheckerError(f"{p}: the policy overlay is empty (an overlay that changes nothing is `{{}}`)")
     try:

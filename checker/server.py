@@ -287,7 +287,8 @@ class DecisionService:
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise Problem(400, "invalid_parameter", f"body is not UTF-8 (byte {exc.start})") from None
+            line = body[: exc.start].count(b"\n") + 1
+            raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start})") from None
         try:
             return loads(text)
         except JSONProblem as exc:

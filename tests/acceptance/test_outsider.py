@@ -382,3 +382,18 @@ def test_a_late_log_on_the_state_store_is_said_not_silently_decided_out_of_order
     run_cli("audit", str(late), "--state", str(in_order))
     again = run_cli("audit", str(first), "--state", str(in_order), "--format", "json")
     assert "late_events" not in again.json() and "older than" not in again.err
+
+
+def test_text_that_is_not_utf8_is_named_by_its_line(tmp_path: pathlib.Path) -> None:
+    # "r.json: not UTF-8 text (byte 119)" named no line (the brief: file, line and JSON path).
+    request = json.dumps(json.loads(FACEBOOK.read_text()), indent=2).encode()
+    at = request.index(b'"facility"')
+    path = tmp_path / "r.json"
+    path.write_bytes(request[:at] + b"\xff" + request[at:])
+    line = request[:at].count(b"\n") + 1
+    result = run_cli("check", str(path))
+    assert result.code == 2 and result.err.strip() == f"clinimg: {path}:{line}: $: not UTF-8 text (byte {at})"
+    overlay = tmp_path / "o.yaml"
+    overlay.write_bytes(b"hospital: Example\nrules:\n  disabled: [\xff]\n")
+    result = run_cli("validate", str(overlay))
+    assert result.code == 2 and f"{overlay}:3: $: the policy overlay is not UTF-8 (byte 38)" in result.out + result.err
