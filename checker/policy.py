@@ -60,9 +60,16 @@ def _read_dir(root: pathlib.Path, prefix: str, shown: str | None = None) -> list
     modules = []
     for p in sorted(root.rglob("*.rego")):
         try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CheckerError(f"{p}: cannot read Rego file ({type(exc).__name__})") from None
+            data = p.read_bytes()
+        except OSError as exc:
+            raise CheckerError(f"{p}: cannot read Rego file ({exc.strerror or type(exc).__name__})") from None
+        try:
+            # utf-8-sig: an editor's BOM (Windows Notepad writes one) is not Rego; regopy read it
+            # as text and reported "Invalid import declaration" lines further down
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise CheckerError(f"{p}:{line}: the Rego file is not UTF-8 text (byte {exc.start})") from None
         relative = p.relative_to(root).as_posix()
         modules.append(RegoModule(prefix + relative, text, os.path.join(shown, relative) if shown else str(p)))
     return modules

@@ -397,3 +397,23 @@ def test_text_that_is_not_utf8_is_named_by_its_line(tmp_path: pathlib.Path) -> N
     overlay.write_bytes(b"hospital: Example\nrules:\n  disabled: [\xff]\n")
     result = run_cli("validate", str(overlay))
     assert result.code == 2 and f"{overlay}:3: $: the policy overlay is not UTF-8 (byte 38)" in result.out + result.err
+
+
+def test_an_own_rego_file_saved_with_a_bom_or_not_utf8_is_read_or_named_by_line(tmp_path: pathlib.Path) -> None:
+    # Windows Notepad saves UTF-8 with a BOM: the embedded engine then failed with
+    # "rules/sms.rego:9: Invalid import declaration" (a line with nothing wrong); bytes that are
+    # not UTF-8 were "cannot read Rego file (UnicodeDecodeError)", naming no line.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    source = (
+        "package clinimg.rules.local.sms\n\nimport rego.v1\n\n"
+        'deny contains {"rule": "local.sms", "message": "No SMS.", "guide": "Hospital policy", "remedy": "Use the app."} if {\n'
+        '\tinput.channel == "social_media"\n}\n'
+    )
+    (rules / "sms.rego").write_bytes(b"\xef\xbb\xbf" + source.replace("\n", "\r\n").encode())
+    assert run_cli("policy", "check", "--policy-dir", str(rules)).code == 0
+    decided = run_cli("check", str(FACEBOOK), "--policy-dir", str(rules), "--format", "json")
+    assert "local.sms" in [f["rule"] for f in decided.json()["findings"]], decided.err
+    (rules / "sms.rego").write_bytes(source.replace("No SMS.", "No SMS \xff.").encode("latin-1"))
+    result = run_cli("check", str(FACEBOOK), "--policy-dir", str(rules))
+    assert result.code == 2 and result.err.strip() == f"clinimg: {rules / 'sms.rego'}:5: the Rego file is not UTF-8 text (byte 104)", result.err
