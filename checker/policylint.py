@@ -353,6 +353,11 @@ def _literal_ids(module: "RegoModule", sets: tuple[str, ...] = CONTRACT_SETS) ->
                 yield value.text[1:-1]
 
 
+def rule_names(source: str) -> set[str]:
+    """The names of the rules (and functions) a module defines at its top level."""
+    return {h.name for h in _heads(tokens(source), source)}
+
+
 def statements(source: str) -> list[int]:
     """The line of each top-level statement after the package and imports (rules, in file order)."""
     return [h.line for h in _heads(tokens(source), source)]

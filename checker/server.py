@@ -64,6 +64,7 @@ from .errors import CheckerError, EngineError
 from .httpproblem import Problem
 from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, loads, nesting_depth_exceeds, unusable_text
 from .policy import PolicySet
+from .policylint import rule_names
 
 DEFAULT_PORT = 8181
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -364,9 +365,18 @@ class DecisionService:
             return False
         if segments[0] != "clinimg":
             return True  # the bundle's only root (its .manifest `roots`)
-        packages = {tuple(m.package.split(".")) for m in self.policy.modules if not m.is_test} | {("clinimg", "config")}
         wanted = tuple(segments)
-        return not any(p[: len(wanted)] == wanted or wanted[: len(p)] == p for p in packages)
+        if wanted[:2] == ("clinimg", "config"):
+            return False
+        for m in self.policy.modules:
+            if m.is_test:
+                continue
+            package = tuple(m.package.split("."))
+            if package[: len(wanted)] == wanted:
+                return False  # a document holding this package
+            if wanted[: len(package)] == package and wanted[len(package)] in rule_names(m.source):
+                return False  # a rule of the package (or a value within it)
+        return True
 
     def data(self, path: str, body: bytes, *, provenance: bool = False) -> tuple[int, dict[str, Any]]:
         """POST /v1/data/{path} (OPA's Data API) → (status, body). data.clinimg.decision and any

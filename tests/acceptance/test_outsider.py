@@ -157,7 +157,7 @@ def test_serve_data_api_answers_paths_within_the_decision_and_undefined_document
             return requests.post(f"{url}/v1/data/{path}", json={"input": request}, timeout=30)
 
         for path in ("clinimg/decision", "clinimg/decision/outcome", "clinimg/decision/basis", "clinimg/decision/findings",
-                     "hospital/other_policy", "other"):
+                     "hospital/other_policy", "other", "clinimg/no_such_rule", "clinimg/rules/storage/no_such_rule"):
             answer = serve(path)
             assert answer.status_code == 200, (path, answer.text)
             try:
@@ -173,6 +173,7 @@ def test_serve_data_api_answers_paths_within_the_decision_and_undefined_document
         assert "result" not in serve("clinimg/decision/no_such_field").json()
         # what the policies may define but serve does not evaluate is still a clear 404
         assert serve("clinimg/config").status_code == 404
+        assert serve("clinimg/rules/storage/passcode").status_code == 404
         # a path within the decision still needs a valid request
         bad = requests.post(f"{url}/v1/data/clinimg/decision/outcome", json={"input": {"type": "capture"}}, timeout=30)
         assert bad.status_code == 400 and bad.json()["problems"]
