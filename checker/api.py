@@ -13,7 +13,7 @@ from . import schemas
 from .engines.base import EngineFailure
 from .engines.factory import ENGINES, OpaSettings, embedded_audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
-from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads
+from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads, utf16_hint
 from .outputs import atomic_output, files_under, refuse_clobbering, write_atomically
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
@@ -65,7 +65,8 @@ def read_text(source: str | pathlib.Path, max_bytes: int | None = None) -> tuple
     except UnicodeDecodeError as exc:
         # (the line too: a person opens the file at a line, not at a byte offset)
         line = data[: exc.start].count(b"\n") + 1
-        raise CheckerError(f"{name}:{line}: $: not UTF-8 text (byte {exc.start})", problems=[{"path": "$", "constraint": f"not UTF-8 text (byte {exc.start})", "line": line}]) from None
+        why = f"not UTF-8 text (byte {exc.start}){utf16_hint(data)}"
+        raise CheckerError(f"{name}:{line}: $: {why}", problems=[{"path": "$", "constraint": why, "line": line}]) from None
 
 
 def parse_document(name: str, text: str, schema: str = "request") -> dict[str, Any]:
@@ -281,7 +282,7 @@ def _line_problems(name: str, number: int, raw: bytes) -> Iterator[str]:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        yield f"{name}:{number}: $: not UTF-8 (byte {exc.start})"
+        yield f"{name}:{number}: $: not UTF-8 (byte {exc.start}){utf16_hint(raw) if number == 1 else ''}"
         return
     try:
         document = loads(line)

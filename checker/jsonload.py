@@ -56,6 +56,14 @@ INT_MAX = 2**64 - 1
 TOO_LARGE_INTEGER = "integer too large (beyond 64 bits) is not accepted"
 
 
+def utf16_hint(data: bytes) -> str:
+    """What to add to a "not UTF-8" error when the text starts with a UTF-16 byte order mark
+    (Windows tools save "Unicode" text so): otherwise every line is only "not UTF-8"."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ": the file is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8"
+    return ""
+
+
 def int_out_of_range(value: int) -> bool:
     return value < INT_MIN or value > INT_MAX
 

@@ -417,3 +417,22 @@ def test_an_own_rego_file_saved_with_a_bom_or_not_utf8_is_read_or_named_by_line(
     (rules / "sms.rego").write_bytes(source.replace("No SMS.", "No SMS \xff.").encode("latin-1"))
     result = run_cli("check", str(FACEBOOK), "--policy-dir", str(rules))
     assert result.code == 2 and result.err.strip() == f"clinimg: {rules / 'sms.rego'}:5: the Rego file is not UTF-8 text (byte 104)", result.err
+
+
+def test_a_utf16_file_says_so(tmp_path: pathlib.Path) -> None:
+    # Windows tools save "Unicode" text as UTF-16: every entry point said only "not UTF-8 (byte 0)".
+    hint = "the file is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8"
+    request = tmp_path / "r.json"
+    request.write_bytes(FACEBOOK.read_text().encode("utf-16"))
+    result = run_cli("check", str(request))
+    assert result.code == 2 and result.err.strip() == f"clinimg: {request}:1: $: not UTF-8 text (byte 0): {hint}"
+    log = tmp_path / "w.jsonl"
+    log.write_bytes("\n".join(_week_lines(3)).encode("utf-16"))
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["invalid"][0]["reason"] == f"not UTF-8 (byte 0): {hint}"
+    validated = run_cli("validate", str(log))
+    assert f"{log}:1: $: not UTF-8 (byte 0): {hint}" in validated.out + validated.err
+    overlay = tmp_path / "o.yaml"
+    overlay.write_bytes("hospital: Example\n".encode("utf-16"))
+    validated = run_cli("validate", str(overlay))
+    assert validated.code == 2 and hint in validated.out + validated.err
