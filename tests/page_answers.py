@@ -9,7 +9,7 @@ SAFE_PHONE = [("owner", "personal"), ("passcode", "yes"), ("remote_wipe", "yes")
 CASES: dict[str, list[tuple[str, str]]] = {
     # Case Study One: a medical student films a resuscitation on her phone …
     "disallowed_case1_film_resuscitation.json": [
-        ("action", "take"), ("role", "medical_student"), ("modality", "video"), ("subject", "procedure"),
+        ("action", "take"), ("role", "medical_student"), ("modality", "video"), ("subject", "procedure"), ("intimate", "no"),
         ("purposes", "personal"), ("age", "81"), ("capacity", "impaired"), ("urgent", "yes"), ("substitute", "no"),
         ("consent", "none"), *SAFE_PHONE,
     ],
@@ -31,7 +31,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     # Case Study Three: an RMO photographs a lesion under anaesthesia; verbal consent, not recorded.
     "disallowed_case3_lesion_verbal_consent.json": [
-        ("action", "take"), ("role", "resident"), ("modality", "photo"), ("subject", "lesion"),
+        ("action", "take"), ("role", "resident"), ("modality", "photo"), ("subject", "lesion"), ("intimate", "yes"),
         ("purposes", "clinical_care"), ("purposes", "teaching"), ("age", "62"), ("capacity", "full"),
         ("consent", "granted"), ("given_by", "patient"), ("consent_purposes", "clinical_care"), ("consent_purposes", "teaching"),
         ("identifiable_use", "no"), ("documented", "no"), *EXPLAINED_ALL, *SAFE_PHONE,
@@ -61,6 +61,19 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("shown_from", "health_record"), ("age", "54"), ("capacity", "full"), ("consent", "granted"), ("given_by", "patient"),
         ("consent_purposes", "teaching"), ("identifiable_use", "no"), ("documented", "yes"),
         *[a for a in EXPLAINED_ALL if a[1] != "sharing"],
+    ],
+    # An intimate image taken on the clinician's own phone: the guide asks for advice first.
+    "escalate_intimate_capture_on_personal_phone.json": [
+        ("action", "take"), ("role", "intern"), ("modality", "photo"), ("subject", "body"), ("intimate", "yes"),
+        ("purposes", "clinical_care"), ("age", "54"), ("capacity", "full"),
+        ("consent", "granted"), ("given_by", "patient"), ("consent_purposes", "clinical_care"), ("documented", "yes"),
+        *EXPLAINED_ALL, *SAFE_PHONE,
+    ],
+    # A 4-year-old needs an urgent image for their care and no parent can be reached.
+    "escalate_child_emergency_no_parent_reachable.json": [
+        ("action", "take"), ("role", "intern"), ("modality", "photo"), ("subject", "wound"), ("intimate", "no"),
+        ("purposes", "clinical_care"), ("age", "4"), ("maturity", "not_assessed"), ("distressed", "no"),
+        ("urgent", "yes"), ("substitute", "no"), ("consent", "none"), *SAFE_PHONE,
     ],
 }
 

@@ -426,7 +426,7 @@ class EventParser:
                 self._invalid_shapes[shape] = reason
             return reason
         # (bounded for memory: on a varied log nearly every line is a new shape, seen once)
-        if shape is not None and len(self._valid_shapes) < 50_000:
+        if shape is not None and len(self._valid_shapes) < 20_000:
             self._valid_shapes.add(shape)
         return None
 

@@ -330,11 +330,28 @@ def _grant_after_negative(c: dict[str, Any], new: dict[str, Any]) -> list[dict[s
     return [{**c, "purposes": sorted(remaining)}] if remaining else []
 
 
-def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any]) -> list[dict[str, Any]]:
+def without_authority(consent: dict[str, Any], patient: dict[str, Any]) -> bool:
+    """Given by a parent or a decision-maker while the patient (as the consent event describes
+    them) decides alone — an adult, or a young person assessed as mature, with full capacity:
+    lib.negative_without_authority's test. Such a refusal or withdrawal does not end the patient's
+    grants, and such a grant does not lift the patient's refusal; both stay on file beside them
+    for the policy to judge (consent.refusal_authority, consent.competent_adult)."""
+    if consent.get("given_by") not in ("parent_guardian", "substitute_decision_maker"):
+        return False
+    if patient.get("capacity") != "full":
+        return False
+    age = patient.get("age_years")
+    child = isinstance(age, (int, float)) and not isinstance(age, bool) and age < 18
+    return not child or _maturity(patient) == "mature"
+
+
+def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any], authority: bool = True) -> list[dict[str, Any]]:
+    """The consents on file once `new` is given; `authority` False: by someone who could not decide
+    for the patient then (without_authority), so it narrows and lifts nothing."""
     status = new.get("status")
     kept: list[dict[str, Any]] = []
     for c in on_file:
-        if not _scoped_overlap(c, new):
+        if not _scoped_overlap(c, new) or not authority:
             kept.append(c)
         elif status == "granted" and c.get("status") in _NEGATIVE:
             kept.extend(_negative_after_grant(c, _granted_purposes(new), new))
@@ -490,7 +507,7 @@ class State:
     # read back when an event needs it. Lower limits change nothing but speed
     # (tests/acceptance/test_state_spill.py: the same reports with a limit of a few records,
     # set through CLINIMG_STATE_SPILL_AT — for tests; partitions are processes of their own).
-    SPILL_AT = int(os.environ.get("CLINIMG_STATE_SPILL_AT") or 20_000)
+    SPILL_AT = int(os.environ.get("CLINIMG_STATE_SPILL_AT") or 8_000)
 
     def spill(self) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, bool, dict[str, Any]]]]:
         """Drop from memory the patients and images not used since the last call, when memory
@@ -637,7 +654,10 @@ class State:
         self.touched_patients.add(patient_id)
         image_id = (event.get("image") or {}).get("id")
         if kind == "consent":
-            patient["consents"] = apply_consent(patient["consents"], consent_on_file(event))
+            patient["consents"] = apply_consent(
+                patient["consents"], consent_on_file(event),
+                authority=not without_authority(event["consent"], event.get("patient") or {}),
+            )
             return
         if not image_id:
             return

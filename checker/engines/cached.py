@@ -21,9 +21,10 @@ from .rulecache import UNSAFE, RuleCache, RuleSet, combine, unrestore
 # Entries kept (whole-input decisions, fast keys): a dull log needs a few thousand; on a hospital's
 # varied log nearly every input is new and these rarely hit, so they are bounded for memory (a
 # decision with its findings is a kilobyte or two; a fast key holds its line's shape: ~3 KB an
-# entry, measured ~400 MB a process at 100,000). At the cap a cache starts over, keeping the keys
-# of the hours being decided.
-MAX_ENTRIES = 30_000
+# entry, measured ~400 MB a process at 100,000; 30,000 kept a million-line varied night's
+# partitions over 1 GB together). At the cap a cache starts over, keeping the keys of the hours
+# being decided; a miss here still meets the per-rule cache (engines/rulecache.py).
+MAX_ENTRIES = 10_000
 RULE_SLICE = 256
 _MARK = "\u27e6"
 

@@ -180,8 +180,8 @@ class RuleCache:
 
     # Per process. A varied night's keys are mostly new (~6 a line): at the cap the cache starts
     # over rather than stopping, so it keeps the keys of the hours being decided, and memory stays
-    # bounded (~370 bytes an entry: ~90 MB) however long the log.
-    MAX_ENTRIES = 250_000
+    # bounded (~370 bytes an entry: ~55 MB) however long the log.
+    MAX_ENTRIES = 150_000
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules

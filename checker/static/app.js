@@ -123,6 +123,7 @@
     return {
       "q-you": !!a,
       "q-image": consentMatters || a === "copy",
+      "q-intimate": a === "take" || share,
       "q-features": share,
       "q-deidentified": share && educational,
       "q-deid-details": share && educational && s.deidentified === "yes",
@@ -132,7 +133,8 @@
       "q-maturity": consentMatters && child,
       "q-distressed": a === "take" && child,
       "q-capacity": consentMatters && adult,
-      "q-emergency": a === "take" && adult && impaired,
+      // A young child (not assessed as mature) cannot consent either: their emergency is asked too.
+      "q-emergency": a === "take" && ((adult && impaired) || (child && s.maturity !== "mature")),
       "q-consent": consentMatters,
       "q-consent-details": !!consentGiven,
       "consent-purposes-hint": consentGiven && s.consent !== "granted",
@@ -257,6 +259,7 @@
     if (action === "take") {
       req.actor.device = device();
       req.image = { id: IDS.image, modality: one("modality"), subject: one("subject"), source: "staff" };
+      if (one("intimate")) req.image.intimate = yes("intimate");
       req.purposes = many("purposes");
       // What the guide asks to record with the image ("who took it, when, and the mode of
       // capture") is in the summary this page gives for the record.

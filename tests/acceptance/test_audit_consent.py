@@ -173,3 +173,42 @@ def test_a_consent_given_at_15_unassessed_is_not_valid_at_18(tmp_path: pathlib.P
         _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", patient={"id": "pt-001", "age_years": 18, "capacity": "full"}),
     ])
     assert _rules_of(report, "e-cap-1") == ["consent.competent_adult"]
+
+
+def _teaching_after(negative: dict[str, Any]) -> list[dict[str, Any]]:
+    grant = {"purposes": ["clinical_care", "teaching"]}
+    return [
+        _consent("e-con-1", "2026-11-20T08:55:00+11:00", **grant),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", purposes=["clinical_care", "teaching"]),
+        _consent("e-con-2", "2026-11-20T09:10:00+11:00", **negative),
+        _event("disclosure", "e-dis-1", "2026-11-20T09:30:00+11:00", purpose="teaching",
+               recipient={"id": "students-1", "kind": "student", "relationship": "none", "within_facility": True}),
+    ]
+
+
+def test_a_refusal_without_authority_leaves_the_patients_grant_on_file(tmp_path: pathlib.Path) -> None:
+    # A competent adult consented to teaching; a decision-maker (no authority while the patient
+    # can decide) then refuses it. The patient's grant stays on file: the disclosure escalates
+    # (consent.refusal_authority) as `clinimg check` with both consents does — the audit used to
+    # narrow the grant away, and denied for want of consent.
+    report = _audit(tmp_path, _teaching_after({"status": "refused", "given_by": "substitute_decision_maker", "purposes": ["teaching"]}))
+    assert _rules_of(report, "e-dis-1") == ["consent.refusal_authority"]
+
+
+def test_the_patients_own_refusal_still_ends_the_grant(tmp_path: pathlib.Path) -> None:
+    report = _audit(tmp_path, _teaching_after({"status": "withdrawn", "given_by": "patient", "purposes": ["teaching"]}))
+    assert _rules_of(report, "e-dis-1") == ["disclosure.consent_withdrawn"]
+
+
+def test_a_grant_without_authority_does_not_lift_the_patients_refusal(tmp_path: pathlib.Path) -> None:
+    # The patient refused teaching; their decision-maker (no authority while the patient can
+    # decide) then "grants" it. The refusal stays on file and binds.
+    report = _audit(tmp_path, [
+        _consent("e-con-1", "2026-11-20T08:55:00+11:00", purposes=["clinical_care", "teaching"]),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", purposes=["clinical_care", "teaching"]),
+        _consent("e-con-2", "2026-11-20T09:10:00+11:00", status="refused", given_by="patient", purposes=["teaching"]),
+        _consent("e-con-3", "2026-11-20T09:20:00+11:00", given_by="substitute_decision_maker", purposes=["teaching"]),
+        _event("disclosure", "e-dis-1", "2026-11-20T09:30:00+11:00", purpose="teaching",
+               recipient={"id": "students-1", "kind": "student", "relationship": "none", "within_facility": True}),
+    ])
+    assert "disclosure.consent_refused" in _rules_of(report, "e-dis-1")

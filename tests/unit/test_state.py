@@ -1,7 +1,7 @@
 """Consents on file as the audit keeps them (checker/audit/state.py)."""
 from __future__ import annotations
 
-from checker.audit.state import apply_consent
+from checker.audit.state import apply_consent, without_authority
 
 GRANT = {"status": "granted", "given_by": "patient", "purposes": ["clinical_care"], "documented_in_record": True}
 
@@ -102,3 +102,23 @@ def test_a_grant_of_publication_by_its_flag_lifts_a_refusal_of_publication() -> 
     refusal = {**REFUSAL, "purposes": ["publication"]}
     grant = {**GRANT, "purposes": [], "publication": True}
     assert apply_consent([refusal], grant) == [grant]
+
+
+def test_a_negative_without_authority_narrows_nothing() -> None:
+    sdm_refusal = {"status": "refused", "given_by": "substitute_decision_maker", "purposes": ["clinical_care"]}
+    assert apply_consent([GRANT], sdm_refusal, authority=False) == [GRANT, sdm_refusal]
+    assert apply_consent([GRANT], sdm_refusal) == [sdm_refusal]
+    sdm_grant = {**GRANT, "given_by": "substitute_decision_maker"}
+    assert apply_consent([REFUSAL], sdm_grant, authority=False) == [REFUSAL, sdm_grant]
+
+
+def test_who_lacks_authority_as_the_consent_event_describes_the_patient() -> None:
+    sdm = {"given_by": "substitute_decision_maker"}
+    adult = {"age_years": 50, "capacity": "full"}
+    assert without_authority(sdm, adult)
+    assert without_authority({"given_by": "parent_guardian"}, {"age_years": 16, "capacity": "full", "maturity_assessment": "mature"})
+    assert not without_authority({"given_by": "patient"}, adult)
+    assert not without_authority(sdm, {"age_years": 50, "capacity": "impaired"})
+    assert not without_authority(sdm, {"age_years": 50})  # capacity not recorded: fail closed
+    assert not without_authority({"given_by": "parent_guardian"}, {"age_years": 9, "capacity": "full"})
+    assert not without_authority({"given_by": "parent_guardian"}, {"age_years": 16, "capacity": "full", "maturity_assessment": "not_mature", "mature_minor_assessed": True})

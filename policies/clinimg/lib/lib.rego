@@ -170,6 +170,29 @@ covers_negative(c, purpose) if covers(c, purpose)
 
 granted(c) if c.status == "granted"
 
+# Who may refuse or withdraw: the one who may consent ("Patients have the right to consent to (or
+# refuse)"; "Only competent patients can provide consent"). A patient who decides alone — an adult,
+# or a young person assessed as mature, whose capacity is recorded as full — is not bound by a
+# parent's or a decision-maker's refusal on their behalf: it has no authority
+# (consent.refusal_authority escalates instead, for the conflict needs advice). Fail closed:
+# whenever capacity is anything but full, or the patient is a child not assessed as mature, a
+# refusal or withdrawal from anyone binds — a young child's own objection too ("If the child
+# appears distressed … reconsider your position, even if the parent … has provided consent").
+decides_alone if {
+	not is_child
+	capacity == "full"
+}
+
+decides_alone if {
+	is_mature_minor
+	capacity == "full"
+}
+
+negative_without_authority(c) if {
+	decides_alone
+	c.given_by in {"parent_guardian", "substitute_decision_maker"}
+}
+
 # A withdrawal or refusal on file beats a grant for the same purpose: the audit keeps only those
 # made after the grant, and a caller that sends both is answered conservatively (Right to refuse
 # consent; Withdrawing consent).
@@ -177,12 +200,22 @@ withdrawn_for(purpose) if {
 	some c in consents
 	c.status == "withdrawn"
 	covers_negative(c, purpose)
+	not negative_without_authority(c)
 }
 
 refused_for(purpose) if {
 	some c in consents
 	c.status == "refused"
 	covers_negative(c, purpose)
+	not negative_without_authority(c)
+}
+
+# Refusals and withdrawals on file for a purpose that someone without authority made.
+unauthorised_negatives_for(purpose) := {c |
+	some c in consents
+	c.status in {"refused", "withdrawn"}
+	covers_negative(c, purpose)
+	negative_without_authority(c)
 }
 
 negated_for(purpose) if withdrawn_for(purpose)
@@ -206,14 +239,16 @@ time_read(t) if is_number(time_ns(t))
 # An RFC 3339 time in nanoseconds; undefined for anything else (what reads it then fails closed).
 # rego-cpp (regopy 1.x) reads no "Z" offset, OPA reads both: "Z" is read as the same instant
 # written "+00:00", so both engines agree.
-time_ns(t) := time.parse_rfc3339_ns(concat("", [substring(t, 0, count(t) - 1), "+00:00"])) if {
+# RFC 3339 (and the schema) allow a lower-case "t" and "z" too, which neither engine's parser
+# reads: the time is rewritten as "T" and "+00:00" first (the date is always 10 characters).
+time_ns(t) := time.parse_rfc3339_ns(concat("", [substring(t, 0, 10), "T", substring(t, 11, count(t) - 12), "+00:00"])) if {
 	is_string(t)
-	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?[Zz]$`, t)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?[Zz]$`, t)
 }
 
-time_ns(t) := time.parse_rfc3339_ns(t) if {
+time_ns(t) := time.parse_rfc3339_ns(concat("", [substring(t, 0, 10), "T", substring(t, 11, count(t) - 11)])) if {
 	is_string(t)
-	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?[+-][0-9]{2}:[0-9]{2}$`, t)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?[+-][0-9]{2}:[0-9]{2}$`, t)
 }
 
 # A date (YYYY-MM-DD) in nanoseconds, at its midnight UTC; undefined for anything else.
@@ -365,10 +400,22 @@ relied_consents contains c if {
 # Emergency: impaired capacity, nobody available to consent, urgent treatment (Adults with
 # impaired capacity). It only ever excuses a capture for clinical care.
 
+# Who cannot consent alone and so may need emergency treatment law when nobody is available to
+# consent for them: an adult lacking capacity, and a child not assessed as mature (a young child's
+# parents or guardians consent — Children). The guide puts the emergency passage under adults, but
+# the same emergency treatment law covers a child whose parents cannot be reached; the capture is
+# escalated for review all the same.
+cannot_consent_alone if lacks_capacity
+
+cannot_consent_alone if {
+	is_child
+	not is_mature_minor
+}
+
 emergency_capture if {
 	input.type == "capture"
 	"clinical_care" in capture_purposes
-	lacks_capacity
+	cannot_consent_alone
 	input.circumstances.urgent == true
 	not object.get(input, ["circumstances", "substitute_available"], false)
 	not consent_in_force_for("clinical_care")
@@ -404,7 +451,21 @@ personal_device if actor_device.owner == "personal"
 # flags claim ("seemingly insignificant features, such as tattoos, can still make a person
 # identifiable to others").
 
-identifying_features := object.get(input, ["image", "identifying_features"], [])
+# A clinical image "may be a photo, video recording, or audio recording": a recording's sound
+# carries the patient's voice, which identifies them as a face does. An audio or video recording
+# counts as showing the voice unless the request says none is heard (`voice_audible: false`, an
+# extension) — fail closed; `voice` may also be listed among the features.
+stated_features := {f | some f in object.get(input, ["image", "identifying_features"], [])}
+
+voice_heard if {
+	input.image.modality in {"audio", "video"}
+	object.get(input, ["image", "voice_audible"], true) != false
+}
+
+voice_heard if input.image.voice_audible == true
+
+identifying_features := stated_features | {"voice"} if voice_heard
+else := stated_features
 
 image_identifiable if input.image.identifiable == true
 
@@ -441,6 +502,14 @@ recipient_descriptors contains input.recipient.kind
 recipient_descriptors contains input.recipient.relationship if {
 	input.recipient.kind == "clinician"
 	input.recipient.relationship in {"treating_team", "consulted"}
+}
+
+# A medical student on the treating team is part of the team caring for the patient (the guide is
+# written "for medical students and doctors", who are bound alike): clinical care reaches them as
+# it reaches the team. A student is never "consulted", and one with no part in the care is not.
+recipient_descriptors contains "treating_team" if {
+	input.recipient.kind == "student"
+	input.recipient.relationship == "treating_team"
 }
 
 # Clinical management: the people caring for the patient — treating and consulted clinicians,
@@ -577,6 +646,29 @@ basis := "primary_purpose" if {
 } else := "legal" if {
 	legal_capture
 } else := null
+
+# ---------------------------------------------------------------------------------------------
+# Access requests: who is entitled to the record without a legal basis (access.requester;
+# disclosure.legal_advice). The patient's own access: the patient, or the representative of a
+# patient who cannot decide alone; anyone else through a valid consent in force for the whole
+# record to release it to them.
+
+requester_kind := object.get(input, ["requester", "kind"], null)
+
+requester_entitled if requester_kind == "patient"
+
+requester_entitled if {
+	requester_kind == "patient_representative"
+	patient_represented
+}
+
+record_purposes := {"patient_access", "legal_proceedings"}
+
+requester_entitled if {
+	some purpose in record_purposes
+	some c in consents_in_force_for(purpose)
+	requester_kind in consent_audience(c, purpose)
+}
 
 # The patient was told, when consenting for this image, that it may be shared.
 told_of_sharing if {

@@ -19,7 +19,20 @@ test_success_time_ns_reads_offsets if {
 	lib.time_ns("2026-01-20T09:00:00-10:00") == lib.time_ns("2026-01-20T19:00:00Z")
 }
 
+# RFC 3339 allows a lower-case "t" and "z"; the schema does too.
+test_success_time_ns_reads_lower_case_t_and_z if {
+	lib.time_ns("2026-01-20t09:00:00z") == 1768899600000000000
+	lib.time_ns("2026-01-20t09:00:00Z") == 1768899600000000000
+	lib.time_ns("2026-01-20t09:00:00.5z") == lib.time_ns("2026-01-20T09:00:00.5Z")
+	lib.time_ns("2026-01-20t20:00:00+11:00") == 1768899600000000000
+	lib.time_ns("2026-01-20t09:00:00.250-00:30") == lib.time_ns("2026-01-20T09:30:00.25Z")
+}
+
 test_fail_time_ns_of_what_is_not_a_time if {
+	not time_of("2026-01-20x09:00:00Z")
+	not time_of("2026-01-20t09:00:00")
+	not time_of("2026-01-20t09:00:00+1100")
+	not time_of("2026-01-2009:00:00Z")
 	not time_of("not a time")
 	not time_of("2026-01-20 09:00:00Z")
 	not time_of("2026-01-20T09:00:00")

@@ -28,28 +28,11 @@ import data.clinimg.lib
 
 requester_kind := object.get(input, ["requester", "kind"], null)
 
-# The patient's own access: the patient, or the representative of a patient who cannot decide alone.
-entitled if requester_kind == "patient"
-
-entitled if {
-	requester_kind == "patient_representative"
-	lib.patient_represented
-}
-
-# A valid consent in force for the whole record (no image_ids) to release it to this requester.
-record_purposes := {"patient_access", "legal_proceedings"}
-
-entitled if {
-	some purpose in record_purposes
-	some c in lib.consents_in_force_for(purpose)
-	requester_kind in lib.consent_audience(c, purpose)
-}
-
 deny contains finding if {
 	input.type == "access_request"
 	input.produced == true
 	not lib.has_legal_basis
-	not entitled
+	not lib.requester_entitled
 	finding := {
 		"rule": "access.requester",
 		"message": concat("", [

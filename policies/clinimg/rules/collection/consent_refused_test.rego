@@ -46,3 +46,63 @@ test_success_court_order if {
 test_success_not_a_capture if {
 	consent_refused.deny == set() with input as object.union(capture, {"type": "disclosure", "consents": [refusal([])]})
 }
+
+# Who may refuse (lib.negative_without_authority): a decision-maker's or parent's refusal does not
+# bind a patient who decides alone; it binds whenever that is not recorded.
+by(who) := object.union(refusal(["teaching"]), {"given_by": who})
+
+test_success_decision_makers_refusal_for_a_competent_adult if {
+	consent_refused.deny == set() with input as object.union(capture, {
+		"patient": {"id": "pt-1", "age_years": 50, "capacity": "full"},
+		"consents": array.concat(capture.consents, [by("substitute_decision_maker")]),
+	})
+}
+
+test_fail_decision_makers_refusal_when_capacity_is_not_recorded if {
+	consent_refused.deny == {finding("teaching")} with input as object.union(capture, {
+		"patient": {"id": "pt-1", "age_years": 50},
+		"consents": array.concat(capture.consents, [by("substitute_decision_maker")]),
+	})
+}
+
+test_fail_decision_makers_refusal_for_an_adult_lacking_capacity if {
+	consent_refused.deny == {finding("teaching")} with input as object.union(capture, {
+		"patient": {"id": "pt-1", "age_years": 50, "capacity": "impaired_temporary"},
+		"consents": array.concat(capture.consents, [by("substitute_decision_maker")]),
+	})
+}
+
+test_fail_young_childs_own_refusal if {
+	consent_refused.deny == {finding("teaching")} with input as object.union(capture, {
+		"patient": {"id": "pt-1", "age_years": 7, "capacity": "full"},
+		"consents": array.concat(capture.consents, [by("patient")]),
+	})
+}
+
+test_fail_parents_refusal_for_an_unassessed_child if {
+	consent_refused.deny == {finding("teaching")} with input as object.union(capture, {
+		"patient": {"id": "pt-1", "age_years": 15, "capacity": "full"},
+		"consents": array.concat(capture.consents, [by("parent_guardian")]),
+	})
+}
+
+test_success_parents_refusal_for_a_mature_minor if {
+	consent_refused.deny == set() with input as object.union(capture, {
+		"patient": {"id": "pt-1", "age_years": 16, "capacity": "full", "mature_minor_assessed": true},
+		"consents": array.concat(capture.consents, [by("parent_guardian")]),
+	})
+}
+
+test_fail_refusal_giver_not_recorded if {
+	consent_refused.deny == {finding("teaching")} with input as object.union(capture, {
+		"patient": {"id": "pt-1", "age_years": 50, "capacity": "full"},
+		"consents": array.concat(capture.consents, [object.remove(by("patient"), ["given_by"])]),
+	})
+}
+
+test_fail_parents_refusal_for_a_mature_minor_lacking_capacity if {
+	consent_refused.deny == {finding("teaching")} with input as object.union(capture, {
+		"patient": {"id": "pt-1", "age_years": 16, "capacity": "impaired_temporary", "mature_minor_assessed": true},
+		"consents": array.concat(capture.consents, [by("parent_guardian")]),
+	})
+}

@@ -1,9 +1,10 @@
 # METADATA
 # title: Emergency capture without consent is flagged for review
 # description: |
-#   A capture for clinical care of a patient who lacks capacity, with nobody available to
-#   consent and urgent treatment, may go ahead under emergency law without consent. It is
-#   escalated for review; it never excuses any other purpose.
+#   A capture for clinical care of a patient who cannot consent alone (an adult lacking capacity,
+#   or a child not assessed as mature whose parents or guardians cannot be reached), with nobody
+#   available to consent and urgent treatment, may go ahead under emergency law without consent.
+#   It is escalated for review; it never excuses any other purpose.
 # custom:
 #   id: collection.emergency
 #   effect: escalate

@@ -40,3 +40,26 @@ test_success_consent_in_force if {
 test_success_not_for_clinical_care if {
 	emergency.escalate == set() with input as object.union(capture, {"purposes": ["teaching"]})
 }
+
+# A young child whose parents cannot be reached: the same emergency law (lib.cannot_consent_alone).
+child := object.union(capture, {"patient": {"id": "pt-1", "age_years": 5, "capacity": "full"}})
+
+test_fail_young_child_no_parent_available if {
+	count(emergency.escalate) == 1 with input as child
+}
+
+test_fail_child_not_yet_assessed_as_mature if {
+	count(emergency.escalate) == 1 with input as object.union(child, {"patient": {"age_years": 14}})
+}
+
+test_success_young_child_parent_available if {
+	emergency.escalate == set() with input as object.union(child, {"circumstances": {"substitute_available": true}})
+}
+
+test_success_mature_minor_consents_themselves if {
+	emergency.escalate == set() with input as object.union(child, {"patient": {"age_years": 16, "maturity_assessment": "mature"}})
+}
+
+test_success_competent_adult if {
+	emergency.escalate == set() with input as object.union(capture, {"patient": {"capacity": "full"}})
+}

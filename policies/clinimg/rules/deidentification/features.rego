@@ -2,7 +2,9 @@
 # title: Remove every identifying feature from a de-identified image
 # description: |
 #   An image disclosed as de-identified must show no identifying feature (face, tattoo,
-#   birthmark, jewellery, name band, …) and must not be marked identifiable.
+#   birthmark, jewellery, name band, …) and must not be marked identifiable. An audio or video
+#   recording carries the patient's voice unless the request says none is heard
+#   (lib.identifying_features).
 # custom:
 #   id: deidentification.features
 #   effect: deny
@@ -15,7 +17,9 @@
 #     before using the image as de-identified, or obtain consent to identifiable use.
 package clinimg.rules.deidentification.features
 
-features := object.get(input, ["image", "identifying_features"], [])
+import data.clinimg.lib
+
+features := lib.identifying_features
 
 message := concat("", [
 	"The image is used as de-identified but still shows identifying features (",

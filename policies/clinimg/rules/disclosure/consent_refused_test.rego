@@ -66,3 +66,7 @@ test_fail_refusal_naming_patient_access if {
 		"recipient": {"id": "pt-1", "kind": "patient"},
 	})
 }
+
+test_success_decision_makers_refusal_for_a_competent_adult if {
+	consent_refused.deny == set() with input as disclosure([grant, object.union(refusal(["clinical_care"]), {"given_by": "substitute_decision_maker"})])
+}

@@ -51,3 +51,19 @@ test_success_withdrawal_for_other_image if {
 		{"status": "withdrawn", "purposes": ["teaching"], "image_ids": ["img-2"]},
 	]})
 }
+
+competent_adult := object.union(disclosure, {"patient": {"id": "pt-1", "age_years": 50, "capacity": "full"}})
+
+test_fail_the_competent_adults_own_withdrawal if {
+	consent_withdrawn.deny == {finding} with input as object.union(competent_adult, {"consents": [
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"]},
+		{"status": "withdrawn", "given_by": "patient", "purposes": ["teaching"]},
+	]})
+}
+
+test_success_decision_makers_withdrawal_for_a_competent_adult if {
+	consent_withdrawn.deny == set() with input as object.union(competent_adult, {"consents": [
+		{"status": "granted", "given_by": "patient", "purposes": ["teaching"]},
+		{"status": "withdrawn", "given_by": "substitute_decision_maker", "purposes": ["teaching"]},
+	]})
+}

@@ -123,3 +123,11 @@ test_success_identifiable_use_consented_for_this_recipient if {
 		{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "recipients": ["clinician"], "identifiable_use": false},
 	]})
 }
+
+test_fail_audio_recording_taught_without_consent_to_identifiable_use if {
+	deidentify_for_education.deny == {object.union(finding("teaching"), {"message": "The image is marked as not identifiable, but it shows identifying features (voice), so it is identifiable and is to be used for teaching without the patient's consent to identifiable use: de-identify it first."})} with input as object.union(disclosure, {"image": {"modality": "audio", "identifiable": false, "identifying_features": []}})
+}
+
+test_success_recording_without_a_voice if {
+	deidentify_for_education.deny == set() with input as object.union(disclosure, {"image": {"modality": "audio", "voice_audible": false, "identifiable": false, "identifying_features": []}})
+}

@@ -58,3 +58,41 @@ test_success_secondary_purpose_needs_no_law if {
 		"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "treating_team"},
 	})
 }
+
+# An access request on a legal basis by a requester not otherwise entitled to the record.
+access_request := {
+	"type": "access_request",
+	"event_id": "e-ar-1",
+	"patient": {"id": "pt-1", "age_years": 29, "capacity": "full"},
+	"requester": {"id": "court-1", "kind": "court"},
+	"legal_basis": "subpoena",
+	"produced": true,
+	"images_produced": ["img-1"],
+	"consents": [{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"]}],
+}
+
+access_finding(basis) := object.union(finding, {"message": concat("", ["The record is requested on a legal basis (", basis, ") by a requester the patient has not consented to: seek advice on what must be produced."])})
+
+test_fail_record_subpoenaed if {
+	legal_advice.escalate == {access_finding("subpoena")} with input as access_request
+}
+
+test_fail_police_with_a_warrant_not_yet_answered if {
+	legal_advice.escalate == {access_finding("court_order")} with input as object.union(access_request, {
+		"requester": {"id": "police-1", "kind": "law_enforcement"},
+		"legal_basis": "court_order",
+		"produced": false,
+	})
+}
+
+test_success_access_request_without_legal_basis if {
+	legal_advice.escalate == set() with input as object.union(access_request, {"legal_basis": "none"})
+}
+
+test_success_patient_requests_their_own_record if {
+	legal_advice.escalate == set() with input as object.union(access_request, {"requester": {"id": "pt-1", "kind": "patient"}})
+}
+
+test_success_consent_names_the_court if {
+	legal_advice.escalate == set() with input as object.union(access_request, {"consents": [{"status": "granted", "given_by": "patient", "purposes": ["legal_proceedings"]}]})
+}

@@ -108,3 +108,21 @@ test_success_mature_minor_lacking_capacity_image_to_parent if {
 test_success_unassessed_child_image_to_parent if {
 	no_basis.deny == set() with input as object.union(mature_minor_to_parent, {"patient": {"maturity_assessment": "not_assessed"}})
 }
+
+# A medical student on the treating team is part of the team caring for the patient.
+to_student(relationship) := object.union(disclosure, {
+	"purpose": "clinical_care",
+	"recipient": {"id": "st-1", "kind": "student", "relationship": relationship, "within_facility": true},
+})
+
+test_success_student_on_the_treating_team if {
+	no_basis.deny == set() with input as to_student("treating_team")
+}
+
+test_fail_student_with_no_part_in_care if {
+	count(no_basis.deny) == 1 with input as to_student("none")
+}
+
+test_fail_student_said_consulted if {
+	count(no_basis.deny) == 1 with input as to_student("consulted")
+}
