@@ -13,11 +13,11 @@ from . import schemas
 from .engines.base import EngineFailure
 from .engines.factory import ENGINES, LOCAL_ENGINES, OpaSettings, audit_engine, embedded_audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
-from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads
+from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads, utf16_hint
 from .outputs import atomic_output, files_under, refuse_clobbering, write_atomically
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
-from .policylint import rule_ids
+from .policylint import obligation_only_ids, rule_ids
 
 if TYPE_CHECKING:  # pragma: no cover
     from .audit import AuditReport
@@ -31,7 +31,7 @@ MAX_REQUEST_BYTES = 1024 * 1024
 def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = ()) -> PolicySet:
     """The policy in force: shipped + own Rego, and the overlay, whose rule ids must be its rules'."""
     modules = load_modules(list(policy_dirs))  # as given: messages name files under the user's spelling
-    config = load_overlay(policy_config, rule_ids=rule_ids(modules)) if policy_config is not None else {}
+    config = load_overlay(policy_config, rule_ids=rule_ids(modules), obligation_ids=obligation_only_ids(modules)) if policy_config is not None else {}
     return PolicySet.from_modules(modules, config)
 
 
@@ -63,7 +63,10 @@ def read_text(source: str | pathlib.Path, max_bytes: int | None = None) -> tuple
     try:
         return name, data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CheckerError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+        # (the line too: a person opens the file at a line, not at a byte offset)
+        line = data[: exc.start].count(b"\n") + 1
+        why = f"not UTF-8 text (byte {exc.start}){utf16_hint(data)}"
+        raise CheckerError(f"{name}:{line}: $: {why}", problems=[{"path": "$", "constraint": why, "line": line}]) from None
 
 
 def parse_document(name: str, text: str, schema: str = "request") -> dict[str, Any]:
@@ -202,14 +205,16 @@ def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pa
     An overlay's rule ids are checked against the shipped rules plus those of policy_dirs."""
     report = ValidationReport()
     known_ids: set[str] | None = None
+    obligations: set[str] = set()
     for source in paths:
         name = "<stdin>" if str(source) == "-" else str(source)
         if name.endswith((".yaml", ".yml")):
             report.checked += 1
             try:
                 if known_ids is None:
-                    known_ids = rule_ids(load_modules(list(policy_dirs)))
-                load_overlay(source, rule_ids=known_ids)
+                    modules = load_modules(list(policy_dirs))
+                    known_ids, obligations = rule_ids(modules), obligation_only_ids(modules)
+                load_overlay(source, rule_ids=known_ids, obligation_ids=obligations)
             except CheckerError as exc:
                 report.errors.extend(str(exc).splitlines())
             continue
@@ -277,7 +282,7 @@ def _line_problems(name: str, number: int, raw: bytes) -> Iterator[str]:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        yield f"{name}:{number}: $: not UTF-8 (byte {exc.start})"
+        yield f"{name}:{number}: $: not UTF-8 (byte {exc.start}){utf16_hint(raw) if number == 1 else ''}"
         return
     try:
         document = loads(line)

@@ -1,6 +1,7 @@
 """Strict JSON reading: one clear error naming file, line and JSON path; never the value.
 
 Rejected: invalid JSON, duplicate keys, NaN/Infinity and numbers too large to be finite (1e309),
+integers beyond 64 bits (no store, engine or report takes them: an audit once stopped on one),
 nesting deeper than MAX_DEPTH, oversized documents, and text no store or engine can take — a lone
 surrogate (a "\\udfff" escape: not Unicode, cannot be encoded as UTF-8) or a NUL character. Every
 failure is a CheckerError (or, for a log line, an InputProblem) naming the JSON path — no traceback.
@@ -48,8 +49,37 @@ def _finite(text: str) -> float:
     return value
 
 
+# Integers orjson (the audit's store and caches) and the engines take: signed or unsigned 64 bits.
+# Python alone would parse any length (and fail with a bare ValueError past 4,300 digits).
+INT_MIN = -(2**63)
+INT_MAX = 2**64 - 1
+TOO_LARGE_INTEGER = "integer too large (beyond 64 bits) is not accepted"
+
+
+def utf16_hint(data: bytes) -> str:
+    """What to add to a "not UTF-8" error when the text starts with a UTF-16 byte order mark
+    (Windows tools save "Unicode" text so): otherwise every line is only "not UTF-8"."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ": the file is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8"
+    return ""
+
+
+def int_out_of_range(value: int) -> bool:
+    return value < INT_MIN or value > INT_MAX
+
+
+def _bounded_int(text: str) -> int:
+    # 21 characters hold every 64-bit integer with its sign: longer text is refused unparsed.
+    if len(text.lstrip("-")) > 20:
+        raise JSONProblem(TOO_LARGE_INTEGER)
+    value = int(text)
+    if int_out_of_range(value):
+        raise JSONProblem(TOO_LARGE_INTEGER)
+    return value
+
+
 # The strict decoder, also for the server's query text (checker/server.py).
-STRICT_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_float=_finite)
+STRICT_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants, parse_float=_finite, parse_int=_bounded_int)
 _DECODER = STRICT_DECODER
 
 
@@ -81,11 +111,19 @@ def _marking_float(text: str) -> Any:
     return _NOT_FINITE if math.isinf(value) else value
 
 
-_LOCATING = json.JSONDecoder(object_pairs_hook=_marking_pairs, parse_constant=lambda name: _NOT_FINITE, parse_float=_marking_float)
+def _marking_int(text: str) -> Any:
+    try:
+        return _bounded_int(text)
+    except JSONProblem:
+        return _NOT_FINITE
+
+
+_LOCATING = json.JSONDecoder(object_pairs_hook=_marking_pairs, parse_constant=lambda name: _NOT_FINITE, parse_float=_marking_float, parse_int=_marking_int)
 
 
 def _located(text: str, fallback: "JSONProblem") -> "JSONProblem":
-    """The problem a strict decode raised (a duplicate key or a number that is not finite), again
+    """The problem a strict decode raised (a duplicate key, a number that is not finite or an
+    integer beyond 64 bits), again
     with the JSON path and line it is at: the text is decoded once more, marking what the strict
     decoder refused, and the first mark found (in document order) is it. Only on the error path."""
     try:
@@ -94,7 +132,10 @@ def _located(text: str, fallback: "JSONProblem") -> "JSONProblem":
         return fallback
     for path, value in _walk(doc, []):
         if isinstance(value, _Duplicated):
-            return JSONProblem(f"duplicate key {safe_key(value.key)}", _line(text, path), json_path(path))
+            # named at the key that came twice (the second one's line): the object's own path
+            # and first line sent people to the wrong place
+            where = path + [value.key]
+            return JSONProblem(f"duplicate key {safe_key(value.key)}", _line_of_second_key(text, path, value.key), json_path(where))
         if value is _NOT_FINITE:
             return JSONProblem(fallback.reason, _line(text, path), json_path(path))
     return fallback
@@ -113,6 +154,12 @@ def _walk(value: Any, path: list[Any]) -> Any:
 
 def _line(text: str, path: list[Any]) -> int:
     return line_of_path(text, path) if "\n" in text else 1
+
+
+def _line_of_second_key(text: str, path: list[Any], key: str) -> int:
+    if "\n" not in text:
+        return 1
+    return lines_of_paths(text, [path + [key]], repeated=True)[0]
 
 
 # A \u escape that may decode to a lone surrogate or NUL (or an escaped backslash before a "u":
@@ -183,7 +230,7 @@ def loads(text: str) -> Any:
     except json.JSONDecodeError as exc:
         # exc.msg is the parser's description ("Expecting ',' delimiter"); it never quotes the text.
         raise JSONProblem(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
-    except (RecursionError, ValueError) as exc:  # ValueError: an integer with too many digits
+    except RecursionError as exc:  # (nesting is bounded above: not expected)
         raise JSONProblem(f"not acceptable JSON ({type(exc).__name__})") from None
     if "\\u" in text and _RISKY_ESCAPE.search(text):
         found = unusable_text(document)
@@ -242,11 +289,13 @@ def line_of_path(text: str, path: list[Any]) -> int:
     return lines_of_paths(text, [path])[0]
 
 
-def lines_of_paths(text: str, paths: list[list[Any]]) -> list[int]:
+def lines_of_paths(text: str, paths: list[list[Any]], *, repeated: bool = False) -> list[int]:
     """line_of_path for many paths in one pass over the text (a document with many problems
-    must not be scanned once per problem)."""
+    must not be scanned once per problem). With `repeated`, a value whose key came twice in its
+    object is placed at its second occurrence (a duplicate key's line)."""
     wanted = {tuple(path[:n]) for path in paths for n in range(len(path) + 1)}
     starts: dict[tuple[Any, ...], int] = {}
+    again: set[tuple[Any, ...]] = set()
     # One entry per open container: [kind, path of the container, next index or pending key]
     stack: list[list[Any]] = []
     pos = 0
@@ -276,7 +325,9 @@ def lines_of_paths(text: str, paths: list[list[Any]]) -> list[int]:
                 continue
             # a value starts: a scalar, a string, or a container
             where = tuple(stack[-1][1]) + (stack[-1][2],) if stack else ()
-            if where in wanted and where not in starts:
+            if where in wanted and (where not in starts or (repeated and where not in again)):
+                if where in starts:
+                    again.add(where)
                 starts[where] = text.count("\n", 0, start) + 1
             if punct in ("{", "["):
                 stack.append([punct, list(where), 0 if punct == "[" else None])

@@ -55,11 +55,12 @@ def openapi_document(service: Any) -> dict[str, Any]:
         "/v1/check": post("Decide one proposed capture or disclosure", request_body,
                           {"200": {**_json(decision, "the decision with its policy stamp"),
                                    "headers": {"X-Decision-Id": {"schema": {"type": "string"}}}}}),
-        "/v1/data/{path}": {**post("OPA Data API: data.clinimg.decision for {\"input\": request}",
+        "/v1/data/{path}": {**post("OPA Data API: data.clinimg.decision (or a path within it, e.g. clinimg/decision/outcome) for {\"input\": request}; "
+                                   "a path no policy defines is OPA's undefined document: no result",
                                    {"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {"input": _JSON_OBJECT}}}}},
-                                   {"200": _json({"type": "object", "properties": {"result": decision, "decision_id": {"type": "string"},
+                                   {"200": _json({"type": "object", "properties": {"result": {"description": "the decision, or the value at the path within it"}, "decision_id": {"type": "string"},
                                                                                    "warning": _JSON_OBJECT, "provenance": _JSON_OBJECT}}, "OPA's answer")}),
-                            "parameters": [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}, "description": "clinimg/decision"},
+                            "parameters": [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}, "description": "clinimg/decision, or a path within it"},
                                            {"name": "provenance", "in": "query", "required": False, "schema": {"type": "boolean"}}]},
         "/v1/batch/data/{path}": {**post("OPA Batch API", {"required": True, "content": {"application/json": {"schema": {
                                              "type": "object", "properties": {"inputs": {"type": "object", "additionalProperties": _JSON_OBJECT}}}}}},

@@ -15,7 +15,7 @@ import yaml
 
 from . import schemas
 from .errors import CheckerError
-from .jsonload import json_path, safe_key, unusable_text
+from .jsonload import INT_MAX, TOO_LARGE_INTEGER, int_out_of_range, json_path, safe_key, unusable_text, utf16_hint
 
 MAX_OVERLAY_BYTES = 1024 * 1024
 MAX_ALIASES = 50  # a real overlay needs a handful; a billion-laughs file needs many
@@ -46,11 +46,25 @@ class _BoundedLoader(yaml.SafeLoader):
 _BoundedLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
-def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = None) -> dict[str, Any]:
+def _construct_int(loader: yaml.SafeLoader, node: Any) -> int:
+    # PyYAML's own fails with a bare ValueError on an integer of over 4,300 digits; any integer
+    # beyond 64 bits is refused below with its line and path (_out_of_range), so this one stands in.
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        return INT_MAX + 1
+
+
+_BoundedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = None, obligation_ids: Collection[str] = ()) -> dict[str, Any]:
     """Read, check and return the overlay as the data document's `clinimg.config`.
 
     With rule_ids (every rule and obligation id of the policy in force), each id the overlay
-    names must be one of them: a misspelt id would otherwise be ignored and the rule keep firing."""
+    names must be one of them: a misspelt id would otherwise be ignored and the rule keep firing.
+    An id in obligation_ids (obligations only) may be disabled, but not given an effect or waived:
+    either would be ignored without a word."""
     if not str(path).strip():  # `--policy-config "$OVERLAY"` with OVERLAY unset: never quietly the defaults
         raise CheckerError("--policy-config: the file name is empty; give the overlay's file, or leave the option out")
     p = pathlib.Path(path)
@@ -64,7 +78,8 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CheckerError(f"{p}: the policy overlay is not UTF-8 (byte {exc.start})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CheckerError(f"{p}:{line}: $: the policy overlay is not UTF-8 (byte {exc.start}){utf16_hint(raw)}") from None
     if not text.strip("\ufeff \t\r\n"):  # a truncated copy (a full disk) must not mean "the guide's defaults"
         raise CheckerError(f"{p}: the policy overlay is empty (an overlay that changes nothing is `{{}}`)")
     try:
@@ -95,8 +110,9 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
         document = _plain(document)
     except CheckerError as exc:
         raise CheckerError(f"{p}: {exc}") from None
-    # What JSON refuses, YAML refuses too: numbers that are not finite (.inf, .nan, 1.0e+309) and
-    # text no engine can take (a "\udfff" escape, NUL).
+    # What JSON refuses, YAML refuses too: numbers that are not finite (.inf, .nan, 1.0e+309),
+    # integers beyond 64 bits (a deadline of 400 digits stopped the audit's cache with an internal
+    # error) and text no engine can take (a "\udfff" escape, NUL).
     bad = _non_finite(document, []) or unusable_text(document)
     if bad is not None:
         where, why = bad
@@ -111,8 +127,15 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
             for where, named in named_rule_ids(document)
             if named not in rule_ids
         ]
-        if unknown:
-            raise CheckerError("\n".join(unknown))
+        not_findings = [
+            f"{p}:{_line_of(root_node, where)}: {json_path(where)}: {named} is an obligation (what the actor must still do), not a finding: "
+            + ("it has no effect to override" if where[0] == "rules" else "a waiver applies to findings only")
+            + "; to drop it, list it in rules.disabled"
+            for where, named in named_rule_ids(document)
+            if named in obligation_ids and where[:2] != ["rules", "disabled"]
+        ]
+        if unknown or not_findings:
+            raise CheckerError("\n".join(unknown + not_findings))
     if "timezone" in document and not _known_zone(document["timezone"]):
         raise CheckerError(f"{p}:{_line_of(root_node, ['timezone'])}: $.timezone: not a time zone this machine knows (an IANA name, e.g. Australia/Sydney)")
     return document
@@ -139,6 +162,8 @@ def _refuse_duplicate_keys(p: pathlib.Path, node: Any, path: list[Any] | None = 
 def _non_finite(value: Any, path: list[Any]) -> tuple[list[Any], str] | None:
     if isinstance(value, float) and not math.isfinite(value):
         return path, "a number that is not finite (.inf, .nan or too large) is not accepted"
+    if isinstance(value, int) and not isinstance(value, bool) and int_out_of_range(value):
+        return path, TOO_LARGE_INTEGER
     if isinstance(value, dict):
         for key, item in value.items():
             found = _non_finite(item, path + [key])

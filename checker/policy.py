@@ -14,7 +14,7 @@ import re
 from typing import Any, Iterable
 
 from .errors import CheckerError
-from .policylint import LOCAL_PACKAGE_PREFIX, lint, read_metadata
+from .policylint import LOCAL_PACKAGE_PREFIX, lint, own_rule_entries, read_metadata
 
 __all__ = ["LOCAL_PACKAGE_PREFIX", "PolicySet", "RegoModule", "RuleMeta", "catalogue", "digest", "load_modules", "read_metadata", "with_origins"]
 
@@ -60,9 +60,16 @@ def _read_dir(root: pathlib.Path, prefix: str, shown: str | None = None) -> list
     modules = []
     for p in sorted(root.rglob("*.rego")):
         try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CheckerError(f"{p}: cannot read Rego file ({type(exc).__name__})") from None
+            data = p.read_bytes()
+        except OSError as exc:
+            raise CheckerError(f"{p}: cannot read Rego file ({exc.strerror or type(exc).__name__})") from None
+        try:
+            # utf-8-sig: an editor's BOM (Windows Notepad writes one) is not Rego; regopy read it
+            # as text and reported "Invalid import declaration" lines further down
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise CheckerError(f"{p}:{line}: the Rego file is not UTF-8 text (byte {exc.start})") from None
         relative = p.relative_to(root).as_posix()
         modules.append(RegoModule(prefix + relative, text, os.path.join(shown, relative) if shown else str(p)))
     return modules
@@ -96,7 +103,9 @@ def load_modules(local_dirs: Iterable[str | pathlib.Path] = (), *, include_tests
 
 
 def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
-    """Every rule the policies define, from their METADATA `custom` blocks, sorted by id."""
+    """Every rule the policies define, from their METADATA `custom` blocks, sorted by id; a
+    hospital's own rule without one is listed from its findings' literals (SPEC §4: own rules
+    appear like shipped ones — it decides, so it is listed)."""
     rules = []
     for module in modules:
         if module.is_test:
@@ -104,6 +113,9 @@ def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
         meta = read_metadata(module)
         custom = (meta or {}).get("custom") or {}
         if "id" not in custom:
+            if module.path.startswith("local"):
+                rules += [RuleMeta(id=rule, effect=effect, section=guide, title="", passage="", remedy="", package=module.package, path=module.path)
+                          for rule, effect, guide in own_rule_entries(module)]
             continue
         rules.append(
             RuleMeta(

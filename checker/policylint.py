@@ -231,6 +231,12 @@ def lint_module(module: "RegoModule") -> list[Problem]:
             literal = keys.get(key)
             if literal is not None and not literal.text[1:-1].strip():
                 problems.append(Problem(name, literal.line, f"{what}'s `{key}` is empty: a finding says what is wrong and what to do"))
+        effect = keys.get("effect")
+        if head.name != "obligation" and effect is not None and effect.text[1:-1] != head.name:
+            # SPEC §2's finding shows an `effect`; here the set decides it, and this one would be
+            # overwritten without a word (a `warn` written into `deny` denies)
+            problems.append(Problem(name, effect.line, f"the finding says \"effect\": \"{effect.text[1:-1][:20]}\" but is added to `{head.name}`, and the set decides the effect: "
+                                                       f"add it to `{effect.text[1:-1][:20]}` instead, or drop its `effect`"))
         if own_id and value is not None and value.text[1:-1] != own_id and head.name != "obligation":
             problems.append(Problem(name, value.line, f"the finding's rule is \"{value.text[1:-1]}\" but the METADATA id is \"{own_id}\": a finding carries its own rule's id"))
     return problems
@@ -288,17 +294,68 @@ def rule_ids(modules: Iterable["RegoModule"]) -> set[str]:
     return ids
 
 
-def _literal_ids(module: "RegoModule") -> Iterator[str]:
+def obligation_only_ids(modules: Iterable["RegoModule"]) -> set[str]:
+    """The ids that name only obligations (what the actor must still do), never a finding: an
+    overlay may disable them, but an effect override or a waiver of one would be silently
+    ignored (an obligation has no effect, and a waiver matches findings)."""
+    obligations: set[str] = set()
+    findings: set[str] = set()
+    for m in modules:
+        if m.is_test:
+            continue
+        meta = read_metadata(m) or {}
+        custom = meta.get("custom") if isinstance(meta, dict) else None
+        if isinstance(custom, dict) and custom.get("id"):
+            (obligations if custom.get("effect") == "obligation" else findings).add(str(custom["id"]))
+        if m.path.startswith("local"):
+            obligations.update(_literal_ids(m, ("obligation",)))
+            findings.update(_literal_ids(m, EFFECTS))
+            if _defines(m, EFFECTS):  # a finding's rule may be computed: the conventional id counts
+                findings.add("local." + m.package.rsplit(".", 1)[-1])
+    return obligations - findings
+
+
+def own_rule_entries(module: "RegoModule") -> list[tuple[str, str, str]]:
+    """(id, effect, guide section) of each finding or obligation an own module's sets add, read
+    from its literals — for a module without a METADATA id, so that `clinimg rules` (and JUnit's
+    rules in force) still list it. A rule id that is not a literal is the package's conventional
+    `local.<rule>`; a guide that is not a literal is ""."""
+    toks = tokens(module.source)
+    heads = _heads(toks, module.source)
+    found: dict[str, tuple[str, str, str]] = {}
+    for n, head in enumerate(heads):
+        if head.name not in CONTRACT_SETS or head.form != "contains":
+            continue
+        body_end = heads[n + 1].index if n + 1 < len(heads) else len(toks)
+        start = _finding_literal(toks, head, body_end)
+        keys = (_literal_keys(toks, start) if start is not None and toks[start].text == "{" else None) or {}
+        id_token = keys.get("id" if head.name == "obligation" else "rule")
+        rule = id_token.text[1:-1] if id_token is not None else "local." + module.package.rsplit(".", 1)[-1]
+        guide = keys.get("guide")
+        found.setdefault(rule, (rule, head.name, guide.text[1:-1] if guide is not None else ""))
+    return sorted(found.values())
+
+
+def _defines(module: "RegoModule", names: tuple[str, ...]) -> bool:
+    return any(h.name in names for h in _heads(tokens(module.source), module.source))
+
+
+def _literal_ids(module: "RegoModule", sets: tuple[str, ...] = CONTRACT_SETS) -> Iterator[str]:
     toks = tokens(module.source)
     heads = _heads(toks, module.source)
     for n, head in enumerate(heads):
-        if head.name in CONTRACT_SETS and head.form == "contains":
+        if head.name in sets and head.form == "contains":
             body_end = heads[n + 1].index if n + 1 < len(heads) else len(toks)
             start = _finding_literal(toks, head, body_end)
             keys = _literal_keys(toks, start) if start is not None and toks[start].text == "{" else None
             value = (keys or {}).get("id" if head.name == "obligation" else "rule")
             if value is not None:
                 yield value.text[1:-1]
+
+
+def rule_names(source: str) -> set[str]:
+    """The names of the rules (and functions) a module defines at its top level."""
+    return {h.name for h in _heads(tokens(source), source)}
 
 
 def statements(source: str) -> list[int]:

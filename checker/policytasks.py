@@ -96,10 +96,10 @@ def compile_check(policy_dirs: Iterable[str], policy_config: str | None = None) 
                 problems.append(f"{origins.get(path, path)}:{line}: {message.strip()}")
     if policy_config is not None:  # the overlay's rule ids against these rules
         from .overlay import load_overlay
-        from .policylint import rule_ids
+        from .policylint import obligation_only_ids, rule_ids
 
         try:
-            load_overlay(policy_config, rule_ids=rule_ids(modules))
+            load_overlay(policy_config, rule_ids=rule_ids(modules), obligation_ids=obligation_only_ids(modules))
         except CheckerError as exc:
             problems += str(exc).splitlines()
     return list(dict.fromkeys(problems))

@@ -147,6 +147,15 @@ def _describe(error: jsonschema.ValidationError) -> list[SchemaProblem]:
         best = jsonschema.exceptions.best_match(error.context)
         if best is not None and list(best.absolute_path) != path:
             return _describe(best)
+        # A value of a form's type that breaks that form (an object with a misspelt key, where an
+        # id or an object is allowed): say what is wrong in it, not "no form matches".
+        same_type = [e for e in error.context if not (e.validator == "type" and list(e.absolute_path) == path)]
+        if same_type:
+            return _describe(jsonschema.exceptions.best_match(same_type))
+        types = sorted({t for e in error.context if e.validator == "type" and list(e.absolute_path) == path
+                        for t in ([e.validator_value] if isinstance(e.validator_value, str) else e.validator_value)})
+        if types:
+            return [SchemaProblem(path, f"must be of type {' or '.join(types)}")]
         return [SchemaProblem(path, "does not match any allowed form")]
     if v == "required":
         missing = [k for k in val if isinstance(error.instance, dict) and k not in error.instance]

@@ -64,6 +64,7 @@ from .errors import CheckerError, EngineError
 from .httpproblem import Problem
 from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, loads, nesting_depth_exceeds, unusable_text
 from .policy import PolicySet
+from .policylint import rule_names
 
 DEFAULT_PORT = 8181
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -299,7 +300,8 @@ class DecisionService:
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise Problem(400, "invalid_parameter", f"body is not UTF-8 (byte {exc.start})") from None
+            line = body[: exc.start].count(b"\n") + 1
+            raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start})") from None
         try:
             return loads(text)
         except JSONProblem as exc:
@@ -367,10 +369,36 @@ class DecisionService:
     def provenance(self) -> dict[str, Any]:
         return {"version": __version__, "bundles": {"clinimg": {"revision": self.stamp["digest"]}}}
 
+    def _undefined(self, segments: list[str]) -> bool:
+        """Is data.<segments> a document no policy here can define? (OPA answers such a path
+        with no `result`; a path that may be defined but is not data.clinimg.decision is not
+        served.) Everything the policies define lies under a package, or under clinimg.config."""
+        if not segments:
+            return False
+        if segments[0] != "clinimg":
+            return True  # the bundle's only root (its .manifest `roots`)
+        wanted = tuple(segments)
+        if wanted[:2] == ("clinimg", "config"):
+            return False
+        for m in self.policy.modules:
+            if m.is_test:
+                continue
+            package = tuple(m.package.split("."))
+            if package[: len(wanted)] == wanted:
+                return False  # a document holding this package
+            if wanted[: len(package)] == package and wanted[len(package)] in rule_names(m.source):
+                return False  # a rule of the package (or a value within it)
+        return True
+
     def data(self, path: str, body: bytes, *, provenance: bool = False) -> tuple[int, dict[str, Any]]:
-        """POST /v1/data/{path} (OPA's Data API) → (status, body)."""
-        if path.strip("/") != DECISION_PATH:
-            raise Problem(404, "resource_not_found", "only data.clinimg.decision is served here (POST /v1/data/clinimg/decision)")
+        """POST /v1/data/{path} (OPA's Data API) → (status, body). data.clinimg.decision and any
+        path within it (`…/decision/outcome`, `…/findings/0/rule`) are decided; a path no policy
+        here defines is OPA's undefined document: 200 without `result`."""
+        segments = [s for s in path.strip("/").split("/") if s] if path.strip("/") else []
+        within = segments[2:] if segments[:2] == DECISION_PATH.split("/") else None
+        undefined = within is None and self._undefined(segments)
+        if within is None and not undefined:
+            raise Problem(404, "resource_not_found", "only data.clinimg.decision and the paths within it are served here (POST /v1/data/clinimg/decision)")
         decision_id = str(uuid.uuid4())
         out: dict[str, Any] = {"decision_id": decision_id}
         if provenance:
@@ -385,6 +413,8 @@ class DecisionService:
             # OPA answers a query without input with a warning; here there is no decision at all.
             out["warning"] = {"code": "api_usage_warning", "message": "'input' key missing from the request"}
             return 200, out
+        if undefined:
+            return 200, out  # nothing defines it, whatever the input
         request = document["input"]
         problems = self.request_problems(request, "$.input", reviews=True)
         if problems:
@@ -393,7 +423,9 @@ class DecisionService:
         self._log(decision_id, "/v1/data/" + DECISION_PATH, request, result)
         if isinstance(result, EngineFailure):
             raise Problem(500, "internal_error", "the engine could not decide: no decision (fail closed)")
-        out["result"] = result
+        found, value = _within(result, within)
+        if found:
+            out["result"] = value
         return 200, out
 
     def batch(self, path: str, body: bytes, *, provenance: bool = False) -> tuple[int, dict[str, Any]]:
@@ -517,6 +549,19 @@ class DecisionService:
 
 # ---------------------------------------------------------------------------------------------
 # HTTP (Starlette)
+
+
+def _within(value: Any, segments: list[str]) -> tuple[bool, Any]:
+    """(defined?, value) of a Data API path's rest inside a document, as OPA reads it: an object
+    member by name, an array element by its decimal index."""
+    for segment in segments:
+        if isinstance(value, dict) and segment in value:
+            value = value[segment]
+        elif isinstance(value, list) and segment.isdigit() and segment.isascii() and int(segment) < len(value):
+            value = value[int(segment)]
+        else:
+            return False, None
+    return True, value
 
 
 def _dumps(value: Any) -> bytes:

@@ -216,6 +216,8 @@ def _merged_reports(children: list[_Child]) -> Decided:
         merged.invalid += part.invalid
         merged.duplicates += part.duplicates
         merged.engine_errors += part.engine_errors
+        merged.waivers += part.waivers
+        merged.late += part.late
     assert merged is not None
     return merged
 

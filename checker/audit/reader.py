@@ -26,7 +26,7 @@ import orjson
 
 from .. import schemas
 from ..errors import CheckerError
-from ..jsonload import JSONProblem, json_path, loads
+from ..jsonload import JSONProblem, json_path, loads, utf16_hint
 from .state import parse_ns
 
 _OCCURRED = re.compile(rb'"occurred_at"\s*:\s*"([^"\\]{10,40})"')
@@ -397,7 +397,8 @@ class EventParser:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                return InputProblem(line.file, line.line, f"not UTF-8 (byte {exc.start})", raw)
+                hint = utf16_hint(raw) if line.line == 1 else ""
+                return InputProblem(line.file, line.line, f"not UTF-8 (byte {exc.start}){hint}", raw)
             try:
                 doc = loads(text)
             except JSONProblem as exc:

@@ -141,6 +141,10 @@ def audit(
             invalid=decided.invalid,
             duplicates=decided.duplicates,
             engine_errors=decided.engine_errors,
+            # one entry per waiver and status (an image reviewed twice meets its waiver twice);
+            # sorted as a decision sorts them: one process and several list them alike
+            waivers=sorted({json.dumps(w, sort_keys=True): w for w in decided.waivers}.values(),
+                           key=lambda w: (str(w["rule"]), str(w["event_id"]), str(w["approved_by"]), str(w["status"]))),
             policy=policy_stamp(policy, engine, store.previous_policy_digest()),
             run_id=store.run_id,
             state=None if one_off else str(state_path),
@@ -148,6 +152,11 @@ def audit(
             started=started,
             timezone=(policy.data.get("clinimg") or {}).get("config", {}).get("timezone"),
         )
+        if decided.late and decided.earlier_latest_ns is not None:
+            report.late_events = {"count": decided.late, "before": iso(decided.earlier_latest_ns)}
+            if notice is not None:
+                notice(f"{decided.late} event(s) older than the latest event earlier runs on --state decided ({report.late_events['before']}): "
+                       "not decided in time order with them; the report says so")
         if amend_report is not None:  # e.g. FHIR input: the report speaks of the FHIR files (checker/fhir/logs.py)
             amend_report(report)
         first_ns, last_ns = store.run_period()

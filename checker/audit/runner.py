@@ -35,6 +35,14 @@ class AuditReport:
     # The rules of the policy in force (catalogue minus the overlay's disabled, effects as
     # overridden): JUnit has a testcase for each, passing when it found nothing.
     rules: list[dict[str, str]] = dataclasses.field(default_factory=list)
+    # Each waiver of the overlay that met a finding this run: {rule, event_id, approved_by,
+    # status} — applied (the finding is not reported), or not applied because it expired or was
+    # approved by the event's own actor (SPEC §4): what a privacy officer must be able to see.
+    waivers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # Events of this run older than the latest event earlier runs on the store decided (a late
+    # log): {"count", "before"} — they, and the later events already decided, were not decided in
+    # time order across the runs (SPEC §5). None when there are none.
+    late_events: dict[str, Any] | None = None
     # For the HTML report (not in as_dict: the same night audited twice gives the same JSON):
     # when this run started, the hospital's time zone, findings by rule and effect across runs.
     started: str = ""
@@ -69,6 +77,8 @@ class AuditReport:
             "invalid": self.invalid,
             "duplicates": self.duplicates,
             "engine_errors": self.engine_errors,
+            "waivers": self.waivers,
+            **({"late_events": self.late_events} if self.late_events else {}),
             "policy": self.policy,
             "rules": self.rules,
             **({"fhir": self.fhir} if self.fhir is not None else {}),
@@ -91,6 +101,9 @@ class Decided:
     engine_errors: list[dict[str, Any]]
     as_of_ns: int
     fallback: str | None = None  # why this partition could not be decided on its own
+    waivers: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # as decisions listed them
+    late: int = 0  # events older than the latest event of earlier runs on the store
+    earlier_latest_ns: int | None = None
 
 
 class Pending(NamedTuple):
@@ -113,7 +126,10 @@ class _Pass:
         self.invalid: list[dict[str, Any]] = []
         self.duplicates: list[dict[str, Any]] = []
         self.engine_errors: list[dict[str, Any]] = []
+        self.waivers: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.latest: int | None = store.latest_occurred_ns()
+        self.earlier_latest = self.latest  # (earlier runs only: this pass has added nothing yet)
+        self.late = 0
         self.pending: list[Pending] = []
         self.spooled = 0
         # An engine with a fact-set cache takes cheap keys made from each line's shape (engines/cached.py).
@@ -141,6 +157,8 @@ class _Pass:
                 return "an event was routed to the wrong process"
             known.add(event_id)
             new_events.append(parsed)
+            if self.earlier_latest is not None and parsed.occurred_ns < self.earlier_latest:
+                self.late += 1
             if self.latest is None or parsed.occurred_ns > self.latest:
                 self.latest = parsed.occurred_ns
             self._queue_event(parsed)
@@ -215,7 +233,13 @@ class _Pass:
                 event = pending.event
                 where = (event.doc["event_id"], event.file, event.line) if event is not None else (pending.doc["event_id"], None, None)
                 self.engine_errors.append(dict(zip(("event_id", "file", "line", "reason"), (*where, decision.reason))))
-            elif pending.event is None:
+                continue
+            # (an input no waiver names is answered from the cache, with no waivers: only
+            # inputs decided here can list one)
+            for w in decision.get("waivers") or ():
+                entry = {k: w.get(k) for k in ("rule", "event_id", "approved_by", "status")}
+                self.waivers.setdefault(tuple(entry.values()), entry)
+            if pending.event is None:
                 self._record_review(pending.doc, decision["findings"])
             elif decision["findings"]:
                 self._record_event(pending.event, decision["findings"])
@@ -234,7 +258,8 @@ class _Pass:
             _record(self.store, self.tally, f, blamed, context)
 
     def decided(self, as_of_ns: int, fallback: str | None = None) -> Decided:
-        return Decided(self.counts, self.tally, self.invalid, self.duplicates, self.engine_errors, as_of_ns, fallback=fallback)
+        return Decided(self.counts, self.tally, self.invalid, self.duplicates, self.engine_errors, as_of_ns, fallback=fallback,
+                       waivers=list(self.waivers.values()), late=self.late, earlier_latest_ns=self.earlier_latest)
 
 
 def decide_logs(

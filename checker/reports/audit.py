@@ -10,8 +10,8 @@ from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
 import orjson
 
 from ..audit.findings import json_chunks
-from .audit_html import HtmlAuditReporter, policy_changed_line
-from .check import terminal_safe
+from .audit_html import HtmlAuditReporter, late_events_line, policy_changed_line
+from .check import WAIVER_STATUS, terminal_safe
 from .fhir import FhirAuditReporter
 
 # Characters XML 1.0 cannot hold at all, even escaped (C0 controls but tab and newlines, U+FFFE,
@@ -80,6 +80,9 @@ class TextAuditReporter(_AuditReporter):
         changed = policy_changed_line(report)
         if changed:
             emit(changed)
+        late = late_events_line(report)
+        if late:
+            emit(late)
         if report["engine_errors"]:
             emit(f"ENGINE ERRORS: {len(report['engine_errors'])} event(s) could not be decided (not permitted — re-run or investigate)")
         summary = report["summary"]
@@ -110,6 +113,11 @@ class TextAuditReporter(_AuditReporter):
                 emit(f"  {s(d['file'])}:{d['line']}: {s(d['event_id'])}")
         for e in report["engine_errors"]:
             emit(f"  engine_error: event {s(e['event_id'])} ({s(e.get('file') or '-')}:{e.get('line') or '-'}): {s(e['reason'])}")
+        if report.get("waivers"):  # (a report kept by an older clinimg has none)
+            emit("")
+            emit("Waivers of the overlay that met a finding:")
+            for w in report["waivers"]:
+                emit(f"  {WAIVER_STATUS.get(w['status'], s(str(w['status'])))}: {s(w['rule'])}  event {s(w['event_id'])}  (approved by {s(w['approved_by'])})")
         emit("")
         emit(f"Policy {report['policy']['version']} {report['policy']['digest']}")
         lines.flush()
@@ -162,16 +170,23 @@ class JUnitAuditReporter(_AuditReporter):
         c = report["counts"]
         props = "".join(f"      <property name={quoteattr(k)} value=\"{c[k]}\"/>\n" for k in ("read", "decided", "invalid", "duplicate"))
         props += f"      <property name=\"as_of\" value={quoteattr(report['as_of'])}/>\n"
+        if report.get("late_events"):
+            props += f"      <property name=\"late_events\" value=\"{int(report['late_events']['count'])}\"/>\n"
         # The policy that decided (and the previous run's, when it differs).
         props += "".join(
             f"      <property name={quoteattr('policy.' + key)} value={quoteattr(str(report['policy'][key]))}/>\n"
             for key in ("version", "digest", "previous_digest") if key in report["policy"]
         )
+        # Each waiver that met a finding: applied (that finding is not in the report) or not.
+        waiver_props = "".join(
+            f"      <property name=\"waiver\" value={quoteattr(' '.join(str(w[k]) for k in ('status', 'rule', 'event_id', 'approved_by')))}/>\n"
+            for w in report.get("waivers") or ()
+        )
         lines = _Lines(out)
         emit = lines.add
         error_flag = 1 if errors else 0
         emit(f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="clinimg audit" tests="{tests + bool(changed)}" failures="{failures}" errors="{error_flag}">')
-        emit(f'  <testsuite name="clinimg audit" tests="{tests}" failures="{failures}" errors="{error_flag}">\n    <properties>\n{props}    </properties>')
+        emit(f'  <testsuite name="clinimg audit" tests="{tests}" failures="{failures}" errors="{error_flag}">\n    <properties>\n{props}{waiver_props}    </properties>')
         stream = iter(findings)
         ahead = next(stream, None)
         for rule in rules:

@@ -55,6 +55,16 @@ def policy_changed_line(report: dict[str, Any]) -> str | None:
     return f"The policy changed since the previous run on this state store: was {previous}, now {report['policy']['digest']}"
 
 
+def late_events_line(report: dict[str, Any]) -> str | None:
+    """One line when this run held events older than what earlier runs on the store decided."""
+    late = report.get("late_events")
+    if not late:
+        return None
+    return (f"LATE EVENTS: {late['count']} event(s) of this run are older than the latest event earlier runs on this state store decided "
+            f"({late['before']}): they and the later events already decided were not decided in time order, so findings that depend on "
+            "their order may be missing or wrong — audit the whole period again into a new --state to be sure")
+
+
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
@@ -66,6 +76,10 @@ def anchor(kind: str, value: Any) -> str:
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:40].strip("-") or "x"
     return f"{kind}-{slug}-{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
+
+
+_WAIVER_STATUS = {"applied": "applied (the finding is not reported)", "expired": "NOT applied: expired",
+                  "self_approved": "NOT applied: approved by the event's own actor"}
 
 class _Clock:
     """Times in the hospital's zone: the overlay's IANA name, else the events' usual offset."""
@@ -208,6 +222,8 @@ class HtmlAuditReporter:
         changed = policy_changed_line(report)
         if changed:
             out.append(f"<p><strong>{esc(changed)}</strong></p>")
+        if late_events_line(report):
+            out.append(f"<p class='alert'>{esc(late_events_line(report))}</p>")
         if report["engine_errors"]:
             out.append(f"<p class='alert'><a href='#engine-errors'>{len(report['engine_errors'])} event(s) could not be decided</a>: not permitted — re-run or investigate.</p>")
         if c["decided"] + c["duplicate"] == 0:
@@ -298,6 +314,11 @@ class HtmlAuditReporter:
         if report["engine_errors"]:
             items = "".join(f"<li>{esc(x['event_id'])} ({esc(x.get('file') or '-')}:{esc(x.get('line') or '-')}): {esc(x['reason'])}</li>" for x in report["engine_errors"])
             out.append(f"<h2 id='engine-errors'>Engine errors (not decided, not permitted)</h2><ul>{items}</ul>")
+        if report.get("waivers"):
+            rows = "".join(f"<tr><td>{esc(_WAIVER_STATUS.get(w['status'], w['status']))}</td><td>{esc(w['rule'])}</td><td>{esc(w['event_id'])}</td><td>{esc(w['approved_by'])}</td></tr>"
+                           for w in report["waivers"])
+            out.append("<h2 id='waivers'>Waivers of the overlay that met a finding</h2>"
+                       f"<table><thead><tr><th>status</th><th>rule</th><th>event</th><th>approved by</th></tr></thead><tbody>{rows}</tbody></table>")
         if report["duplicates"]:
             out.append(f"<p class='muted'>{len(report['duplicates'])} line(s) repeated an event already decided and were skipped.</p>")
         out.append(f"<footer><p><small>clinimg {esc(report['policy'].get('version'))} · policy {esc(report['policy'].get('digest'))}</small></p></footer>")

@@ -22,6 +22,11 @@ HEADLINE = {
 MARK = {"deny": "✗", "escalate": "!", "warn": "~"}
 
 
+
+# How a decision's waiver status reads, in check's and audit's text reports (SPEC §4).
+WAIVER_STATUS = {"applied": "waiver applied", "expired": "waiver NOT applied: expired",
+                 "self_approved": "waiver NOT applied: approved by the event's own actor"}
+
 class TextCheckReporter:
     name = "text"
 
@@ -47,7 +52,7 @@ class TextCheckReporter:
                 out.append(wrap(f"• {o['text']} ({o['id']})", "  "))
         for w in decision.get("waivers", []):
             out.append("")
-            status = {"applied": "waiver applied", "expired": "waiver NOT applied: expired", "self_approved": "waiver NOT applied: approved by the event's own actor"}[w["status"]]
+            status = WAIVER_STATUS[w["status"]]
             out.append(f"  {status}: {terminal_safe(w['rule'])} (approved by {terminal_safe(w['approved_by'])})")
         policy = decision.get("policy") or {}
         out.append("")

@@ -6,6 +6,8 @@
 #   image_review input when the hours from the save to the record until that device deleted the
 #   image (or until as_of, if it still holds it) exceed the deadline: late or still overdue alike.
 #   Blames the record transfer that started the deletion deadline.
+#   At capture (`check` of a capture for clinical care on a personal device that may go ahead) it
+#   is an obligation instead: what the clinician must still do (SPEC §2's own example).
 # custom:
 #   id: storage.delete_after_transfer
 #   effect: deny
@@ -39,4 +41,12 @@ deny contains finding if {
 		"remedy": "Delete the image from your personal device now if it is still there (and from any back-up or recently-deleted folder), and delete future images as soon as they are saved in the health record.",
 		"event_id": transfer_event_id,
 	}
+}
+
+obligation contains {"id": "storage.delete_after_transfer", "text": text} if {
+	input.type == "capture"
+	"clinical_care" in lib.capture_purposes
+	lib.personal_device
+	deadline := lib.deadline_hours("device_deletion_hours")
+	text := sprintf("Delete the image from the device once it is saved to the health record (within %v hours of saving it), and from any back-up or recently-deleted folder.", [deadline])
 }

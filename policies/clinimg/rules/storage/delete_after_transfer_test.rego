@@ -68,3 +68,29 @@ test_success_not_in_record if {
 test_success_not_a_review if {
 	delete_after_transfer.deny == set() with input as object.union(review, {"type": "disclosure"})
 }
+
+# At capture on a personal device: the obligation to delete it once it is in the record (SPEC §2).
+capture := {
+	"type": "capture",
+	"event_id": "e-cap-1",
+	"purposes": ["teaching", "clinical_care"],
+	"actor": {"id": "dr-1", "role": "registrar", "device": {"id": "ph-1", "owner": "personal"}},
+}
+
+delete_text(hours) := sprintf("Delete the image from the device once it is saved to the health record (within %v hours of saving it), and from any back-up or recently-deleted folder.", [hours])
+
+test_obligation_at_capture_on_a_personal_device if {
+	delete_after_transfer.obligation == {{"id": "storage.delete_after_transfer", "text": delete_text(24)}} with input as capture
+	delete_after_transfer.obligation == {{"id": "storage.delete_after_transfer", "text": delete_text(2)}} with input as capture
+		with data.clinimg.config as {"deadlines": {"device_deletion_hours": 2}}
+}
+
+test_no_obligation_on_a_hospital_device if {
+	count(delete_after_transfer.obligation) == 0 with input as object.union(capture, {"actor": {"device": {"owner": "hospital"}}})
+	count(delete_after_transfer.obligation) == 0 with input as object.union(capture, {"actor": {"device": null}})
+}
+
+test_no_obligation_without_clinical_care if {
+	count(delete_after_transfer.obligation) == 0 with input as object.union(capture, {"purposes": ["teaching"]})
+	count(delete_after_transfer.obligation) == 0 with input as object.union(capture, {"type": "disclosure"})
+}

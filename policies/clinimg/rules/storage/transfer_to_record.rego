@@ -7,6 +7,9 @@
 #   to the record (or until as_of, if it is still not saved) exceed the deadline: late or still
 #   overdue alike, so an audit run night by night finds what one run over both nights finds.
 #   Blames the capture.
+#   At capture (`check` of a capture for clinical care that may go ahead) it is an obligation
+#   instead: what the clinician must still do (SPEC §2), with the hospital's deadline, and a hard
+#   copy where the hospital has no secure transfer system.
 # custom:
 #   id: storage.transfer_to_record
 #   effect: deny
@@ -41,3 +44,14 @@ deny contains finding if {
 		"event_id": capture_event_id,
 	}
 }
+
+obligation contains {"id": "storage.transfer_to_record", "text": text} if {
+	input.type == "capture"
+	"clinical_care" in lib.capture_purposes
+	deadline := lib.deadline_hours("record_transfer_hours")
+	text := sprintf("Save the image to the patient's health record within %v hours of taking it (%s), linked to the patient's details.", [deadline, transfer_means])
+}
+
+transfer_means := "a hard copy placed in the record: the hospital has no secure transfer system" if {
+	lib.config_value("secure_transfer_system") == false
+} else := "through the hospital's secure transfer system"

@@ -79,3 +79,35 @@ test_success_old_key_ignored if {
 test_success_not_a_review if {
 	transfer_to_record.deny == set() with input as object.union(review, {"type": "capture"})
 }
+
+# At capture: the obligation to save it to the record (SPEC §2), with the hospital's deadline.
+capture := {
+	"type": "capture",
+	"event_id": "e-cap-1",
+	"purposes": ["clinical_care"],
+	"actor": {"id": "dr-1", "role": "registrar", "device": {"id": "ph-1", "owner": "personal"}},
+}
+
+transfer_text(hours, means) := sprintf("Save the image to the patient's health record within %v hours of taking it (%s), linked to the patient's details.", [hours, means])
+
+test_obligation_at_capture_for_clinical_care if {
+	transfer_to_record.obligation == {{"id": "storage.transfer_to_record", "text": transfer_text(24, "through the hospital's secure transfer system")}} with input as capture
+}
+
+test_obligation_hard_copy_and_hospital_deadline if {
+	transfer_to_record.obligation == {{"id": "storage.transfer_to_record", "text": transfer_text(12, "a hard copy placed in the record: the hospital has no secure transfer system")}} with input as capture
+		with data.clinimg.config as {"secure_transfer_system": false, "deadlines": {"record_transfer_hours": 12}}
+}
+
+test_obligation_also_on_a_hospital_device if {
+	count(transfer_to_record.obligation) == 1 with input as object.union(capture, {"actor": {"device": {"owner": "hospital"}}})
+}
+
+test_no_obligation_without_clinical_care if {
+	count(transfer_to_record.obligation) == 0 with input as object.union(capture, {"purposes": ["teaching"]})
+}
+
+test_no_obligation_for_other_types if {
+	count(transfer_to_record.obligation) == 0 with input as object.union(capture, {"type": "disclosure"})
+	count(transfer_to_record.obligation) == 0 with input as review
+}

@@ -1,0 +1,438 @@
+"""An outside acceptance run (session 7): inputs written from SPEC.md and the guide alone, by
+someone who never saw the code, through the real CLI. Each test is a defect that run found."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+from tests.conftest import EXAMPLES, run_cli
+
+FACEBOOK = EXAMPLES / "requests" / "disallowed_case1_post_on_facebook.json"
+
+
+def _week_lines(n: int = 6) -> list[str]:
+    return (EXAMPLES / "logs" / "week.jsonl").read_text().splitlines()[:n]
+
+
+# -- integers nobody means: a careless export, a fuzzer, a unit mix-up -------------------------
+
+
+def test_an_integer_beyond_64_bits_in_a_log_line_is_that_line_invalid_not_the_audit_stopped(tmp_path: pathlib.Path) -> None:
+    # Before: `clinimg: internal error (TypeError)`, exit 2, no report — the audit's cache could
+    # not serialise the number; and past 4,300 digits "$: not acceptable JSON (ValueError)".
+    lines = _week_lines()
+    big = json.loads(lines[1])
+    big.setdefault("image", {})["resolution_mp"] = 2**70
+    huge = json.loads(lines[2])
+    huge_text = json.dumps(huge)[:-1] + ', "x_site_code": ' + "9" * 5000 + "}"
+    log = tmp_path / "big.jsonl"
+    log.write_text("\n".join([lines[0], json.dumps(big), huge_text] + lines[3:]) + "\n")
+    audit = run_cli("audit", str(log), "--format", "json")
+    assert "internal error" not in audit.err and "Traceback" not in audit.err, audit.err
+    report = audit.json()
+    assert report["counts"] == {"read": 6, "decided": 4, "invalid": 2, "duplicate": 0}
+    reasons = {p["line"]: p["reason"] for p in report["invalid"]}
+    assert reasons == {2: "$.image.resolution_mp: integer too large (beyond 64 bits) is not accepted",
+                       3: "$.x_site_code: integer too large (beyond 64 bits) is not accepted"}
+    validate = run_cli("validate", str(log))
+    assert validate.code == 2 and f"{log}:2: $.image.resolution_mp: integer too large" in validate.out + validate.err
+    assert "9999" not in audit.out + validate.out + validate.err
+
+
+def test_a_huge_integer_in_a_request_names_its_path_and_line(tmp_path: pathlib.Path) -> None:
+    request = json.loads(FACEBOOK.read_text())
+    text = json.dumps(request, indent=2).replace(f'"age_years": {request["patient"]["age_years"]}', '"age_years": ' + "7" * 5000)
+    path = tmp_path / "r.json"
+    path.write_text(text)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if '"age_years"' in t)
+    result = run_cli("check", str(path))
+    assert result.code == 2
+    assert result.err.strip() == f"clinimg: {path}:{line}: $.patient.age_years: integer too large (beyond 64 bits) is not accepted"
+
+
+def test_a_duplicate_key_is_named_at_its_path_and_the_line_of_the_second_key(tmp_path: pathlib.Path) -> None:
+    # Before: `r.json:1: $: duplicate key "purpose"` — the first line of the document.
+    request = json.loads(FACEBOOK.read_text())
+    text = json.dumps(request, indent=2)
+    lines = text.splitlines()
+    at = next(n for n, t in enumerate(lines) if t.startswith('  "purpose"'))
+    lines.insert(at + 1, '  "purpose": "clinical_care",')
+    path = tmp_path / "r.json"
+    path.write_text("\n".join(lines))
+    result = run_cli("check", str(path))
+    assert result.code == 2
+    assert result.err.strip() == f'clinimg: {path}:{at + 2}: $.purpose: duplicate key "purpose"'
+
+
+def test_an_overlay_integer_beyond_64_bits_is_a_schema_error_not_an_internal_error(tmp_path: pathlib.Path) -> None:
+    # Before: 400 digits passed `validate` and stopped `audit` (internal error (OverflowError));
+    # 5,000 digits were an internal error (ValueError) everywhere.
+    for digits in (400, 5000):
+        overlay = tmp_path / f"o{digits}.yaml"
+        overlay.write_text("hospital: Example\ndeadlines:\n  record_transfer_hours: " + "9" * digits + "\n")
+        for args in (("validate", str(overlay)), ("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-config", str(overlay))):
+            result = run_cli(*args)
+            assert result.code == 2, (args, result.out, result.err)
+            assert f"{overlay}:3: $.deadlines.record_transfer_hours: integer too large (beyond 64 bits) is not accepted" in result.out + result.err
+            assert "internal error" not in result.err
+
+
+# -- an overlay naming an obligation as if it were a finding ------------------------------------
+
+
+def test_an_effect_override_or_waiver_of_an_obligation_is_refused_not_silently_ignored(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: effect_overrides change a rule's effect, waivers waive a finding. An obligation
+    # (disclosure.notify_patient, or a hospital's own) has neither: before, `notify_patient: deny`
+    # was accepted and the share stayed a permit — the hospital believed it had a deny.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        "hospital: Example\n"
+        "rules:\n"
+        "  disabled: [local.tell_supervisor]\n"  # disabling an obligation is fine
+        "  effect_overrides: {disclosure.notify_patient: deny}\n"
+        "waivers:\n"
+        "  - {rule: local.tell_supervisor, event_id: e-1, reason: x, approved_by: po-1, expires: 2027-01-01}\n"
+        "  - {rule: local.student_capture, event_id: e-1, reason: x, approved_by: po-1, expires: 2027-01-01}\n"
+    )
+    rules = str(pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "good_rules")
+    expected = [
+        f'{overlay}:4: $.rules.effect_overrides["disclosure.notify_patient"]: disclosure.notify_patient is an obligation (what the actor must still do), not a finding: it has no effect to override; to drop it, list it in rules.disabled',
+        f"{overlay}:6: $.waivers[0].rule: local.tell_supervisor is an obligation (what the actor must still do), not a finding: a waiver applies to findings only; to drop it, list it in rules.disabled",
+    ]
+    share = str(EXAMPLES / "requests" / "allowed_secondary_purpose_share.json")
+    for args in (("validate", str(overlay)), ("check", share, "--policy-config", str(overlay)),
+                 ("policy", "check", "--policy-config", str(overlay))):
+        result = run_cli(*args, "--policy-dir", rules)
+        assert result.code == 2, (args, result.out, result.err)
+        said = [line.removeprefix("clinimg: ") for line in (result.out + result.err).splitlines() if line.removeprefix("clinimg: ").startswith(str(overlay))]
+        assert said == expected, (args, result.out + result.err)
+    # the same overlay without the two mistakes is accepted: disabling an obligation, waiving a finding
+    overlay.write_text("\n".join(line for n, line in enumerate(overlay.read_text().splitlines(), 1) if n not in (4, 6)) + "\n")
+    assert run_cli("validate", str(overlay), "--policy-dir", rules).code == 0
+
+
+# -- serve's OPA Data API answers as OPA does ---------------------------------------------------
+
+
+def test_serve_data_api_answers_paths_within_the_decision_and_undefined_documents_as_opa(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: an OPA-compatible POST /v1/data/{path}. OPA answers data.clinimg.decision.outcome
+    # with that value, and a path nothing defines with 200 and no `result`; clinimg serve said
+    # 404 to both. The answers are compared with the real OPA engine's on the same bundle.
+    import re
+    import subprocess
+    import sys
+    import time
+
+    import requests
+    from opa_bindings import OpaEngine, OpaUndefinedError
+
+    from checker.bundle import load_into_opa, read_bundle
+    from tests.conftest import ROOT
+    from tests.serving import stop_serve_process
+
+    bundle = tmp_path / "b.tar.gz"
+    assert run_cli("policy", "bundle", "--output", str(bundle)).code == 0
+    opa = OpaEngine()
+    opa.print_handler = lambda message, location: None
+    load_into_opa(read_bundle(bundle.read_bytes()), opa)
+    request = json.loads(FACEBOOK.read_text())
+
+    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "serve", "--port", "0", "--workers", "1"],
+                            cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stderr.readline())  # loopback unless told
+        assert m
+        url = m.group(1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(url + "/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+        def serve(path: str) -> requests.Response:
+            return requests.post(f"{url}/v1/data/{path}", json={"input": request}, timeout=30)
+
+        for path in ("clinimg/decision", "clinimg/decision/outcome", "clinimg/decision/basis", "clinimg/decision/findings",
+                     "hospital/other_policy", "other", "clinimg/no_such_rule", "clinimg/rules/storage/no_such_rule"):
+            answer = serve(path)
+            assert answer.status_code == 200, (path, answer.text)
+            try:
+                expected = {"result": opa.eval_document(path.replace("/", "."), request)}
+            except OpaUndefinedError:
+                expected = {}
+            got = answer.json()
+            assert {k: v for k, v in got.items() if k == "result"} == expected, path
+            assert "decision_id" in got
+        assert serve("clinimg/decision/findings/0/rule").json()["result"] == "disclosure.non_professional"
+        assert "result" not in serve("clinimg/decision/findings/99").json()
+        # (OPA's type checker refuses this one outright: undefined is the answer that permits nothing)
+        assert "result" not in serve("clinimg/decision/no_such_field").json()
+        # what the policies may define but serve does not evaluate is still a clear 404
+        assert serve("clinimg/config").status_code == 404
+        assert serve("clinimg/rules/storage/passcode").status_code == 404
+        # a path within the decision still needs a valid request
+        bad = requests.post(f"{url}/v1/data/clinimg/decision/outcome", json={"input": {"type": "capture"}}, timeout=30)
+        assert bad.status_code == 400 and bad.json()["problems"]
+    finally:
+        stop_serve_process(proc)
+
+
+# -- the audit says which waivers met a finding -------------------------------------------------
+
+
+def test_the_audit_report_lists_each_waiver_that_met_a_finding_applied_or_not(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: a waiver is never honoured when approved by the event's actor (nor past its
+    # expiry). `check` says so in its decision; the audit said nothing at all: a waived finding
+    # vanished without trace and a refused waiver was invisible, in every format.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        "hospital: Example\n"
+        "waivers:\n"
+        "  - {rule: disclosure.non_professional, event_id: cs1-post, reason: under review, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+        "  - {rule: storage.delete_after_transfer, event_id: cs2-record, reason: mine, approved_by: intern-cs2, expires: 2027-01-01}\n"
+        "  - {rule: storage.shown_from_device, event_id: cs2-show, reason: old, approved_by: privacy-officer-7, expires: 2026-01-01}\n"
+        "  - {rule: storage.passcode, event_id: no-such-event, reason: unused, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+    )
+    week = str(EXAMPLES / "logs" / "week.jsonl")
+    expected = [
+        {"approved_by": "privacy-officer-7", "event_id": "cs1-post", "rule": "disclosure.non_professional", "status": "applied"},
+        {"approved_by": "intern-cs2", "event_id": "cs2-record", "rule": "storage.delete_after_transfer", "status": "self_approved"},
+        {"approved_by": "privacy-officer-7", "event_id": "cs2-show", "rule": "storage.shown_from_device", "status": "expired"},
+    ]
+    state = tmp_path / "s.sqlite"
+    report = run_cli("audit", week, "--policy-config", str(overlay), "--format", "json", "--state", str(state)).json()
+    assert report["waivers"] == expected
+    rules_found = {(f["rule"], f["event_id"]) for f in report["findings"]}
+    assert ("disclosure.non_professional", "cs1-post") not in rules_found  # applied: not reported
+    assert {("storage.delete_after_transfer", "cs2-record"), ("storage.shown_from_device", "cs2-show")} <= rules_found
+    # one process or several list them alike
+    assert run_cli("audit", week, "--policy-config", str(overlay), "--format", "json", "--workers", "2").json()["waivers"] == expected
+
+    # (the other formats rendered from the night the store kept: the same report, no second audit)
+    text = run_cli("audit", "report", "--state", str(state), "--last").out
+    assert "  waiver applied: disclosure.non_professional  event cs1-post  (approved by privacy-officer-7)" in text
+    assert "  waiver NOT applied: approved by the event's own actor: storage.delete_after_transfer  event cs2-record  (approved by intern-cs2)" in text
+    assert "  waiver NOT applied: expired: storage.shown_from_device  event cs2-show  (approved by privacy-officer-7)" in text
+    junit = run_cli("audit", "report", "--state", str(state), "--last", "--format", "junit").out
+    assert '<property name="waiver" value="self_approved storage.delete_after_transfer cs2-record intern-cs2"/>' in junit
+    html = run_cli("audit", "report", "--state", str(state), "--last", "--format", "html").out
+    assert "<h2 id='waivers'>" in html and "NOT applied: expired" in html
+    assert run_cli("audit", "report", "--state", str(state), "--last", "--format", "json").json()["waivers"] == expected
+
+
+# -- intended_recipient written as SPEC writes a recipient --------------------------------------
+
+
+def test_intended_recipient_in_the_shape_of_a_recipient_is_accepted_and_a_bad_one_named(tmp_path: pathlib.Path) -> None:
+    # SPEC §3 gives `recipient` as {id, kind, relationship, within_facility} and names
+    # `intended_recipient` beside it without a shape of its own: an outsider writes the same
+    # shape. It was refused ("$.intended_recipient: does not match any allowed form") — so the
+    # wrong-recipient breach could not be checked at all — and any slip in it got that same
+    # message, naming nothing.
+    request = json.loads((EXAMPLES / "requests" / "allowed_send_to_consulted_surgeon.json").read_text())
+    meant = {**request["recipient"], "id": request["recipient"]["id"] + "-meant"}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({**request, "intended_recipient": meant}))
+    result = run_cli("check", str(path), "--format", "json")
+    assert result.code == 1, result.err
+    assert "disclosure.wrong_recipient" in [f["rule"] for f in result.json()["findings"]]
+    path.write_text(json.dumps({**request, "intended_recipient": dict(request["recipient"])}))  # the one meant
+    assert run_cli("check", str(path)).code == 0
+
+    for value, said in (({"id": "dr-9", "name": "Dr Nine"}, "$.intended_recipient.name: unknown key (not in the schema; check the spelling)"),
+                        ({"kind": "clinician"}, "$.intended_recipient.id: is required"),
+                        (7, "$.intended_recipient: must be of type object or string")):
+        path.write_text(json.dumps({**request, "intended_recipient": value}))
+        result = run_cli("check", str(path))
+        assert result.code == 2 and result.err.strip() == f"clinimg: {path}:1: {said}", result.err
+
+
+# -- a capture record left empty is the rule's finding, not bad input ---------------------------
+
+
+def test_an_empty_or_null_part_of_the_capture_record_is_a_capture_details_finding(tmp_path: pathlib.Path) -> None:
+    # RULES.md: collection.capture_details denies when who took the image, when, and the mode of
+    # capture are not all recorded. A blank " " did that, but "" or null — what an app sends for
+    # an unfilled field — was bad input: exit 2 from check, and in an audit an invalid line, so
+    # the capture's missing record never became a finding.
+    request = json.loads((EXAMPLES / "requests" / "allowed_capture_wound_for_care.json").read_text())
+    week = _week_lines(40)
+    at = next(n for n, line in enumerate(week) if json.loads(line)["type"] == "capture")
+    for part, value in (("who", ""), ("when", ""), ("mode", ""), ("who", None), ("when", None), ("mode", None)):
+        record = {**request["capture_record"], part: value}
+        path = tmp_path / "r.json"
+        path.write_text(json.dumps({**request, "capture_record": record}))
+        result = run_cli("check", str(path), "--format", "json")
+        assert result.code == 1, (part, value, result.err)
+        assert [f["rule"] for f in result.json()["findings"]] == ["collection.capture_details"], (part, value)
+        assert part in result.json()["findings"][0]["message"]
+        if (part, value) not in (("mode", ""), ("who", None)):  # (two audits are enough: the same schema)
+            continue
+        event = json.loads(week[at])
+        event["capture_record"] = {**event["capture_record"], part: value}
+        log = tmp_path / "w.jsonl"
+        log.write_text("\n".join(week[:at] + [json.dumps(event)] + week[at + 1:]) + "\n")
+        report = run_cli("audit", str(log), "--format", "json").json()
+        assert report["counts"]["invalid"] == 0, (part, value, report["invalid"])
+        assert ("collection.capture_details", event["event_id"]) in {(f["rule"], f["event_id"]) for f in report["findings"]}
+
+
+# -- what a clinician must still do after a capture ---------------------------------------------
+
+
+def test_a_permitted_capture_for_clinical_care_owes_the_transfer_and_deletion_obligations(tmp_path: pathlib.Path) -> None:
+    # SPEC §2: obligations are what the actor must still do (document, notify, delete, transfer)
+    # when the action goes ahead; its own example is storage.delete_after_transfer. A permitted
+    # capture on a personal phone had no obligations at all: nothing told the clinician to put
+    # the image in the record, or to delete it from the phone, until the audit denied both.
+    capture = EXAMPLES / "requests" / "allowed_capture_wound_for_care.json"
+    decision = run_cli("check", str(capture), "--format", "json").json()
+    assert decision["outcome"] == "permit"
+    owed = {o["id"]: o["text"] for o in decision["obligations"]}
+    assert sorted(owed) == ["storage.delete_after_transfer", "storage.transfer_to_record"]
+    assert "within 24 hours" in owed["storage.transfer_to_record"] and "secure transfer system" in owed["storage.transfer_to_record"]
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text("hospital: Example\nsecure_transfer_system: false\ndeadlines: {record_transfer_hours: 12}\n")
+    text = run_cli("check", str(capture), "--policy-config", str(overlay)).out
+    assert "You must still:" in text and "within 12 hours" in text and "hard copy" in text
+    # on the hospital's own device there is nothing to delete from a personal phone
+    request = json.loads(capture.read_text())
+    request["actor"]["device"] = {**request["actor"]["device"], "owner": "hospital"}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(request))
+    assert [o["id"] for o in run_cli("check", str(path), "--format", "json").json()["obligations"]] == ["storage.transfer_to_record"]
+    # the hospital may switch them off with the rule (one id: the obligation and its audit rule)
+    overlay.write_text("hospital: Example\nrules: {disabled: [storage.transfer_to_record, storage.delete_after_transfer]}\n")
+    assert run_cli("check", str(capture), "--policy-config", str(overlay), "--format", "json").json()["obligations"] == []
+
+
+# -- an own rule written without METADATA -------------------------------------------------------
+
+
+def test_an_own_rule_without_metadata_is_listed_like_any_rule(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: own rules "appear in decisions and reports like shipped rules". One written from
+    # SPEC alone (no METADATA block: SPEC asks for none) decided, but `clinimg rules` did not list
+    # it and JUnit had no testcase for it until it fired.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "no_sms.rego").write_text(
+        "package clinimg.rules.local.no_sms\n\n"
+        'deny contains {"rule": "local.no_sms", "message": "No SMS here.", "guide": "Hospital messaging policy", "remedy": "Use the secure app."} if {\n'
+        '\tinput.channel == "sms"\n}\n'
+    )
+    listed = run_cli("rules", "--policy-dir", str(rules), "--format", "json")
+    assert listed.code == 0, listed.err
+    [own] = [r for r in listed.json() if r["id"].startswith("local.")]
+    assert (own["id"], own["effect"], own["section"]) == ("local.no_sms", "deny", "Hospital messaging policy")
+    assert "local.no_sms" in run_cli("rules", "--policy-dir", str(rules)).out
+    junit = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-dir", str(rules), "--format", "junit").out
+    assert '<testcase classname="local" name="local.no_sms"/>' in junit  # in force, found nothing: passes
+
+
+def test_an_own_finding_whose_effect_contradicts_its_set_is_a_policy_check_problem(tmp_path: pathlib.Path) -> None:
+    # A finding written with SPEC §2's `effect` key, added to a set of another effect: the set
+    # decides, so "effect": "warn" in `deny` denied without a word. Matching ones stay fine.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "sms.rego").write_text(
+        "package clinimg.rules.local.sms\n\n"
+        "deny contains finding if {\n"
+        '\tinput.channel == "sms"\n'
+        '\tfinding := {"rule": "local.sms", "effect": "warn", "message": "m", "guide": "g", "remedy": "r"}\n'
+        "}\n"
+    )
+    said = f'{rules / "sms.rego"}:5: the finding says "effect": "warn" but is added to `deny`, and the set decides the effect: add it to `warn` instead, or drop its `effect`'
+    for args in (("policy", "check"), ("check", str(FACEBOOK))):
+        result = run_cli(*args, "--policy-dir", str(rules))
+        assert result.code == 2 and said in result.out + result.err, (args, result.out, result.err)
+    (rules / "sms.rego").write_text((rules / "sms.rego").read_text().replace('"effect": "warn"', '"effect": "deny"'))
+    assert run_cli("policy", "check", "--policy-dir", str(rules)).code == 0
+
+
+# -- a late log on an incremental store ---------------------------------------------------------
+
+
+def test_a_late_log_on_the_state_store_is_said_not_silently_decided_out_of_order(tmp_path: pathlib.Path) -> None:
+    # SPEC §5: state is built from events in time order, logs in any order. Night by night, a
+    # log that arrives late (events older than what earlier runs on --state decided) cannot be
+    # put back in order: the subpoena of Case Study Four, decided the night before the capture's
+    # log arrived, never found the missing images (access.production) — and nothing said so.
+    events = [json.loads(line) for line in (EXAMPLES / "logs" / "week.jsonl").read_text().splitlines()]
+    cs4 = [e for e in events if e["event_id"].startswith("cs4-")]
+    subpoena = [e for e in cs4 if e["type"] == "access_request"]
+    earlier = [e for e in cs4 if e["type"] != "access_request"]
+    assert subpoena and earlier and max(e["occurred_at"] for e in earlier) < subpoena[0]["occurred_at"]  # (same offsets)
+    first, late = tmp_path / "first.jsonl", tmp_path / "late.jsonl"
+    first.write_text("".join(json.dumps(e) + "\n" for e in subpoena))
+    late.write_text("".join(json.dumps(e) + "\n" for e in earlier))
+    state = tmp_path / "s.sqlite"
+    assert "late_events" not in run_cli("audit", str(first), "--state", str(state), "--format", "json").json()
+    result = run_cli("audit", str(late), "--state", str(state), "--format", "json")
+    report = result.json()
+    assert report["late_events"] == {"count": len(earlier), "before": report["late_events"]["before"]}
+    assert f"{len(earlier)} event(s) older than the latest event earlier runs on --state decided" in result.err
+    text = run_cli("audit", "report", "--state", str(state), "--last").out
+    assert f"LATE EVENTS: {len(earlier)} event(s) of this run are older" in text
+    # in time order (one run, or nights in order) nothing is late
+    in_order = tmp_path / "s2.sqlite"
+    run_cli("audit", str(late), "--state", str(in_order))
+    again = run_cli("audit", str(first), "--state", str(in_order), "--format", "json")
+    assert "late_events" not in again.json() and "older than" not in again.err
+
+
+def test_text_that_is_not_utf8_is_named_by_its_line(tmp_path: pathlib.Path) -> None:
+    # "r.json: not UTF-8 text (byte 119)" named no line (the brief: file, line and JSON path).
+    request = json.dumps(json.loads(FACEBOOK.read_text()), indent=2).encode()
+    at = request.index(b'"facility"')
+    path = tmp_path / "r.json"
+    path.write_bytes(request[:at] + b"\xff" + request[at:])
+    line = request[:at].count(b"\n") + 1
+    result = run_cli("check", str(path))
+    assert result.code == 2 and result.err.strip() == f"clinimg: {path}:{line}: $: not UTF-8 text (byte {at})"
+    overlay = tmp_path / "o.yaml"
+    overlay.write_bytes(b"hospital: Example\nrules:\n  disabled: [\xff]\n")
+    result = run_cli("validate", str(overlay))
+    assert result.code == 2 and f"{overlay}:3: $: the policy overlay is not UTF-8 (byte 38)" in result.out + result.err
+
+
+def test_an_own_rego_file_saved_with_a_bom_or_not_utf8_is_read_or_named_by_line(tmp_path: pathlib.Path) -> None:
+    # Windows Notepad saves UTF-8 with a BOM: the embedded engine then failed with
+    # "rules/sms.rego:9: Invalid import declaration" (a line with nothing wrong); bytes that are
+    # not UTF-8 were "cannot read Rego file (UnicodeDecodeError)", naming no line.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    source = (
+        "package clinimg.rules.local.sms\n\nimport rego.v1\n\n"
+        'deny contains {"rule": "local.sms", "message": "No SMS.", "guide": "Hospital policy", "remedy": "Use the app."} if {\n'
+        '\tinput.channel == "social_media"\n}\n'
+    )
+    (rules / "sms.rego").write_bytes(b"\xef\xbb\xbf" + source.replace("\n", "\r\n").encode())
+    assert run_cli("policy", "check", "--policy-dir", str(rules)).code == 0
+    decided = run_cli("check", str(FACEBOOK), "--policy-dir", str(rules), "--format", "json")
+    assert "local.sms" in [f["rule"] for f in decided.json()["findings"]], decided.err
+    (rules / "sms.rego").write_bytes(source.replace("No SMS.", "No SMS \xff.").encode("latin-1"))
+    result = run_cli("check", str(FACEBOOK), "--policy-dir", str(rules))
+    assert result.code == 2 and result.err.strip() == f"clinimg: {rules / 'sms.rego'}:5: the Rego file is not UTF-8 text (byte 104)", result.err
+
+
+def test_a_utf16_file_says_so(tmp_path: pathlib.Path) -> None:
+    # Windows tools save "Unicode" text as UTF-16: every entry point said only "not UTF-8 (byte 0)".
+    hint = "the file is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8"
+    request = tmp_path / "r.json"
+    request.write_bytes(FACEBOOK.read_text().encode("utf-16"))
+    result = run_cli("check", str(request))
+    assert result.code == 2 and result.err.strip() == f"clinimg: {request}:1: $: not UTF-8 text (byte 0): {hint}"
+    log = tmp_path / "w.jsonl"
+    log.write_bytes("\n".join(_week_lines(3)).encode("utf-16"))
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["invalid"][0]["reason"] == f"not UTF-8 (byte 0): {hint}"
+    validated = run_cli("validate", str(log))
+    assert f"{log}:1: $: not UTF-8 (byte 0): {hint}" in validated.out + validated.err
+    overlay = tmp_path / "o.yaml"
+    overlay.write_bytes("hospital: Example\n".encode("utf-16"))
+    validated = run_cli("validate", str(overlay))
+    assert validated.code == 2 and hint in validated.out + validated.err
