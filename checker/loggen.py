@@ -333,6 +333,29 @@ WAIVED_RULES = ["storage.auto_upload", "storage.remote_wipe", "collection.consen
                 "storage.passcode", "deidentification.features", "collection.capture_details"]
 
 
+def audit_inputs(events: int, seed: int = 3) -> list[dict[str, Any]]:
+    """The engine inputs an audit builds for a diverse log's events, each with the patient's
+    consents as the audit holds them then (for measuring and testing the engines on them)."""
+    import io
+
+    from .audit.reader import EventParser, InputProblem, LogLine
+    from .audit.state import State
+
+    text = io.StringIO()
+    write_log(text, events, seed, diverse=True, malformed_rate=0)
+    parser, state, docs = EventParser(), State(), []
+    for number, line in enumerate(text.getvalue().splitlines(), start=1):
+        parsed = parser.parse(LogLine("gen", number, line.encode()))
+        if isinstance(parsed, InputProblem):
+            continue
+        docs.append(state.input_for(parsed.doc, parsed.occurred_ns))
+        if parsed.doc["type"] == "breach_report":
+            state.apply_breach_report(parsed.doc, parsed.occurred_ns)
+        else:
+            state.apply(parsed.doc, parsed.occurred_ns)
+    return docs
+
+
 def waivers_for(gen: Generator) -> list[dict[str, str]]:
     """Waivers on events `gen` wrote (diverse mode): applied, expired and self-approved ones, so a
     customised run exercises every waiver status."""

@@ -20,7 +20,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from checker.engines._worker import rule_entrypoints  # noqa: E402
-from checker.loggen import write_log  # noqa: E402
+from checker.loggen import audit_inputs, write_log  # noqa: E402
 from checker.policy import PolicySet  # noqa: E402
 
 
@@ -83,26 +83,6 @@ def main() -> int:
     return 0
 
 
-def _audit_inputs(events: int) -> list[dict]:
-    """The inputs an audit builds for a diverse log's events (with each patient's consents)."""
-    from checker.audit.reader import EventParser, InputProblem, LogLine
-    from checker.audit.state import State
-
-    text = io.StringIO()
-    write_log(text, events, 3, diverse=True, malformed_rate=0)
-    parser, state, docs = EventParser(), State(), []
-    for number, line in enumerate(text.getvalue().splitlines(), start=1):
-        parsed = parser.parse(LogLine("gen", number, line.encode()))
-        if isinstance(parsed, InputProblem):
-            continue
-        docs.append(state.input_for(parsed.doc, parsed.occurred_ns))
-        if parsed.doc["type"] == "breach_report":
-            state.apply_breach_report(parsed.doc, parsed.occurred_ns)
-        else:
-            state.apply(parsed.doc, parsed.occurred_ns)
-    return docs
-
-
 def miss_cost(policy: PolicySet, events: int, rounds: int = 5) -> None:
     """CPU of one per-rule miss of a capture and of a disclosure: min and median over `rounds`
     interleaved rounds of the mean over up to 150 inputs each."""
@@ -112,7 +92,7 @@ def miss_cost(policy: PolicySet, events: int, rounds: int = 5) -> None:
     from checker.engines.base import wire_loads
     from checker.engines.canon import Canonicalizer
     from checker.engines.rulecache import RuleSet, project
-    from checker.engines.rulequeries import COMBINED_PACKAGE, COMBINED_PATH, worker_module
+    from checker.engines.rulequeries import COMBINED_PATH, worker_module
 
     modules = [[m.path, m.source] for m in policy.modules if not m.is_test]
     source, _, combined = worker_module(modules)
@@ -130,7 +110,7 @@ def miss_cost(policy: PolicySet, events: int, rounds: int = 5) -> None:
     bundle = interp.build("decision = data.clinimg.decision", [p for p, _ in combined.values()] + [f"clinimg_session6/{k}" for k in combined])
     runner = regopy.Interpreter()
     rules = RuleSet([t for _, t in modules], Canonicalizer([24]))
-    docs = _audit_inputs(max(events, 1500))
+    docs = audit_inputs(max(events, 1500))
     try:
         from checker.engines.opa_inprocess import OpaInProcessEngine
 

@@ -5,37 +5,17 @@ change nothing but the cost: every package's answer equals its own entry point's
 answer the one the package gives for that very input."""
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import pytest
 
 from checker.api import build_policy
-from checker.audit.reader import EventParser, InputProblem, LogLine
-from checker.audit.state import State
 from checker.engines import rulecache
 from checker.engines._worker import COMBINED, combined_rules, effect_values, query_plan, regopy_times, rule_entrypoints
 from checker.engines.canon import Canonicalizer
 from checker.engines.embedded import EmbeddedEngine
 from checker.engines.rulecache import EFFECTS, RuleCache, RuleSet
-from checker.loggen import write_log
-
-
-def _audit_inputs(events: int, seed: int) -> list[dict[str, Any]]:
-    """The inputs an audit builds for a diverse log's events (with each patient's consents)."""
-    text = io.StringIO()
-    write_log(text, events, seed, diverse=True, malformed_rate=0)
-    parser, state, docs = EventParser(), State(), []
-    for number, line in enumerate(text.getvalue().splitlines(), start=1):
-        parsed = parser.parse(LogLine("gen", number, line.encode()))
-        if isinstance(parsed, InputProblem):
-            continue
-        docs.append(state.input_for(parsed.doc, parsed.occurred_ns))
-        if parsed.doc["type"] == "breach_report":
-            state.apply_breach_report(parsed.doc, parsed.occurred_ns)
-        else:
-            state.apply(parsed.doc, parsed.occurred_ns)
-    return docs
+from checker.loggen import audit_inputs
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +23,7 @@ def setting() -> tuple[Any, RuleSet, list[dict[str, Any]], EmbeddedEngine]:
     policy = build_policy()
     with EmbeddedEngine(policy) as engine:
         rules = RuleSet([m.source for m in policy.modules if not m.is_test], Canonicalizer(engine.deadline_thresholds()))
-        yield policy, rules, _audit_inputs(500, 7), engine
+        yield policy, rules, audit_inputs(500, 7), engine
 
 
 def _effects(value: Any) -> Any:
