@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
+import sys
 import dataclasses
 import json
 import threading
@@ -120,6 +122,35 @@ def opa_stub_app(bundle: bytes, *, token: str | None = None) -> Any:
         Route("/v1/query", query, methods=["POST"]),
         Route("/v1/batch/data/{path:path}", not_found, methods=["POST"]),
     ])
+
+
+@contextlib.contextmanager
+def serve_process(*args: str) -> Iterator[tuple[str, "subprocess.Popen[Any]"]]:
+    """`clinimg serve --port 0 --workers 1 ARGS…` as a process of its own, on loopback (as it
+    binds unless told otherwise), answering /health: (its base URL, the process); stopped at the
+    end (stop_serve_process)."""
+    import requests
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "serve", "--port", "0", "--workers", "1", *args],
+                            cwd=root, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stderr.readline()
+        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+        assert m, line
+        url = m.group(1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(url + "/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        yield url, proc
+    finally:
+        stop_serve_process(proc)
 
 
 def stop_serve_process(proc: "subprocess.Popen[Any]") -> None:

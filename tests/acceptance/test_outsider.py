@@ -118,17 +118,11 @@ def test_serve_data_api_answers_paths_within_the_decision_and_undefined_document
     # SPEC §6: an OPA-compatible POST /v1/data/{path}. OPA answers data.clinimg.decision.outcome
     # with that value, and a path nothing defines with 200 and no `result`; clinimg serve said
     # 404 to both. The answers are compared with the real OPA engine's on the same bundle.
-    import re
-    import subprocess
-    import sys
-    import time
-
     import requests
     from opa_bindings import OpaEngine, OpaUndefinedError
 
     from checker.bundle import load_into_opa, read_bundle
-    from tests.conftest import ROOT
-    from tests.serving import stop_serve_process
+    from tests.serving import serve_process
 
     bundle = tmp_path / "b.tar.gz"
     assert run_cli("policy", "bundle", "--output", str(bundle)).code == 0
@@ -137,22 +131,7 @@ def test_serve_data_api_answers_paths_within_the_decision_and_undefined_document
     load_into_opa(read_bundle(bundle.read_bytes()), opa)
     request = json.loads(FACEBOOK.read_text())
 
-    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "serve", "--port", "0", "--workers", "1"],
-                            cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    try:
-        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", proc.stderr.readline())  # loopback unless told
-        assert m
-        url = m.group(1)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-
+    with serve_process() as (url, _):
         def serve(path: str) -> requests.Response:
             return requests.post(f"{url}/v1/data/{path}", json={"input": request}, timeout=30)
 
@@ -177,8 +156,6 @@ def test_serve_data_api_answers_paths_within_the_decision_and_undefined_document
         # a path within the decision still needs a valid request
         bad = requests.post(f"{url}/v1/data/clinimg/decision/outcome", json={"input": {"type": "capture"}}, timeout=30)
         assert bad.status_code == 400 and bad.json()["problems"]
-    finally:
-        stop_serve_process(proc)
 
 
 # -- the audit says which waivers met a finding -------------------------------------------------

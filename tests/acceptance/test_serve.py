@@ -6,11 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import http.client
 import json
-import re
 import signal
-import subprocess
-import sys
-import time
 import uuid
 from typing import Any
 
@@ -22,8 +18,8 @@ from checker.engines.base import EngineFailure
 from checker.engines.embedded import EmbeddedEngine
 from checker.policy import PolicySet
 from checker.server import DecisionService, EnginePool, ServeOptions, create_app
-from tests.conftest import EXAMPLES, ROOT
-from tests.serving import BrokenEngine, running_app, running_server, stop_serve_process
+from tests.conftest import EXAMPLES
+from tests.serving import BrokenEngine, running_app, running_server, serve_process
 
 REQUESTS = sorted((EXAMPLES / "requests").glob("*.json"))
 TOKEN = "s3cret-token-for-tests"
@@ -369,26 +365,9 @@ def test_engine_failure_is_500_never_a_permit(policy):
 
 def test_serve_command_runs_and_stops(tmp_path):
     log = tmp_path / "d.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "serve", "--port", "0", "--workers", "1", "--decision-log", str(log)],
-                            cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    try:
-        line = proc.stderr.readline()
-        m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-        assert m, line
-        url = m.group(1)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(url + "/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+    with serve_process("--decision-log", str(log)) as (url, proc):
         r = requests.post(url + "/v1/check", data=REQUESTS[0].read_bytes(), timeout=30)
         assert r.status_code == 200
-    finally:
-        stop_serve_process(proc)
     assert proc.returncode in (0, -signal.SIGTERM)  # uvicorn shuts down gracefully, then re-raises the signal
     assert len(log.read_text().splitlines()) == 1
 
