@@ -277,6 +277,13 @@ def lint(modules: Iterable["RegoModule"]) -> list[Problem]:
     return sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.line, p.message))
 
 
+def _metadata_custom(module: "RegoModule") -> dict[str, Any]:
+    """The `custom` object of a module's METADATA ({} when it has none)."""
+    meta = read_metadata(module) or {}
+    custom = meta.get("custom") if isinstance(meta, dict) else None
+    return custom if isinstance(custom, dict) else {}
+
+
 def rule_ids(modules: Iterable["RegoModule"]) -> set[str]:
     """Every rule and obligation id the policies define: METADATA ids, and for own rules also the
     literal `rule` / obligation `id` their findings carry and `local.<rule>` of their package."""
@@ -284,9 +291,8 @@ def rule_ids(modules: Iterable["RegoModule"]) -> set[str]:
     for m in modules:
         if m.is_test:
             continue
-        meta = read_metadata(m) or {}
-        custom = meta.get("custom") if isinstance(meta, dict) else None
-        if isinstance(custom, dict) and custom.get("id"):
+        custom = _metadata_custom(m)
+        if custom.get("id"):
             ids.add(str(custom["id"]))
         if m.path.startswith("local"):
             ids.update(_literal_ids(m))
@@ -303,9 +309,8 @@ def obligation_only_ids(modules: Iterable["RegoModule"]) -> set[str]:
     for m in modules:
         if m.is_test:
             continue
-        meta = read_metadata(m) or {}
-        custom = meta.get("custom") if isinstance(meta, dict) else None
-        if isinstance(custom, dict) and custom.get("id"):
+        custom = _metadata_custom(m)
+        if custom.get("id"):
             (obligations if custom.get("effect") == "obligation" else findings).add(str(custom["id"]))
         if m.path.startswith("local"):
             obligations.update(_literal_ids(m, ("obligation",)))
