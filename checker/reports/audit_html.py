@@ -19,6 +19,8 @@ import html
 import re
 from typing import IO, Any
 
+from .check import WAIVER_STATUS
+
 EFFECT_RANK = {"deny": 0, "escalate": 1, "warn": 2}
 # What each effect asks of the actor, and by when (the report has no deadline of its own).
 WHEN = {
@@ -77,9 +79,6 @@ def anchor(kind: str, value: Any) -> str:
     return f"{kind}-{slug}-{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
-
-_WAIVER_STATUS = {"applied": "applied (the finding is not reported)", "expired": "NOT applied: expired",
-                  "self_approved": "NOT applied: approved by the event's own actor"}
 
 class _Clock:
     """Times in the hospital's zone: the overlay's IANA name, else the events' usual offset."""
@@ -315,7 +314,7 @@ class HtmlAuditReporter:
             items = "".join(f"<li>{esc(x['event_id'])} ({esc(x.get('file') or '-')}:{esc(x.get('line') or '-')}): {esc(x['reason'])}</li>" for x in report["engine_errors"])
             out.append(f"<h2 id='engine-errors'>Engine errors (not decided, not permitted)</h2><ul>{items}</ul>")
         if report.get("waivers"):
-            rows = "".join(f"<tr><td>{esc(_WAIVER_STATUS.get(w['status'], w['status']))}</td><td>{esc(w['rule'])}</td><td>{esc(w['event_id'])}</td><td>{esc(w['approved_by'])}</td></tr>"
+            rows = "".join(f"<tr><td>{esc(WAIVER_STATUS.get(w['status'], w['status']))}</td><td>{esc(w['rule'])}</td><td>{esc(w['event_id'])}</td><td>{esc(w['approved_by'])}</td></tr>"
                            for w in report["waivers"])
             out.append("<h2 id='waivers'>Waivers of the overlay that met a finding</h2>"
                        f"<table><thead><tr><th>status</th><th>rule</th><th>event</th><th>approved by</th></tr></thead><tbody>{rows}</tbody></table>")
