@@ -13,7 +13,7 @@ from . import schemas
 from .engines.base import EngineFailure
 from .engines.factory import ENGINES, LOCAL_ENGINES, OpaSettings, audit_engine, embedded_audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
-from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, lines_of_paths, loads, utf16_hint
+from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, utf16_hint
 from .outputs import atomic_output, files_under, refuse_clobbering, write_atomically
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
@@ -64,7 +64,7 @@ def read_text(source: str | pathlib.Path, max_bytes: int | None = None) -> tuple
         return name, data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         # (the line too: a person opens the file at a line, not at a byte offset)
-        line = data[: exc.start].count(b"\n") + 1
+        line = line_of_byte(data, exc.start)
         why = f"not UTF-8 text (byte {exc.start}){utf16_hint(data)}"
         raise CheckerError(f"{name}:{line}: $: {why}", problems=[{"path": "$", "constraint": why, "line": line}]) from None
 

@@ -56,6 +56,12 @@ INT_MAX = 2**64 - 1
 TOO_LARGE_INTEGER = "integer too large (beyond 64 bits) is not accepted"
 
 
+def line_of_byte(data: bytes, offset: int) -> int:
+    """The line (1-based) holding byte `offset` of `data`: where a decoding error points a person
+    who opens the file (at a line, not at a byte offset)."""
+    return data[:offset].count(b"\n") + 1
+
+
 def utf16_hint(data: bytes) -> str:
     """What to add to a "not UTF-8" error when the text starts with a UTF-16 byte order mark
     (Windows tools save "Unicode" text so): otherwise every line is only "not UTF-8"."""

@@ -15,7 +15,7 @@ import yaml
 
 from . import schemas
 from .errors import CheckerError
-from .jsonload import INT_MAX, TOO_LARGE_INTEGER, int_out_of_range, json_path, safe_key, unusable_text, utf16_hint
+from .jsonload import INT_MAX, TOO_LARGE_INTEGER, int_out_of_range, json_path, line_of_byte, safe_key, unusable_text, utf16_hint
 
 MAX_OVERLAY_BYTES = 1024 * 1024
 MAX_ALIASES = 50  # a real overlay needs a handful; a billion-laughs file needs many
@@ -78,7 +78,7 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = line_of_byte(raw, exc.start)
         raise CheckerError(f"{p}:{line}: $: the policy overlay is not UTF-8 (byte {exc.start}){utf16_hint(raw)}") from None
     if not text.strip("\ufeff \t\r\n"):  # a truncated copy (a full disk) must not mean "the guide's defaults"
         raise CheckerError(f"{p}: the policy overlay is empty (an overlay that changes nothing is `{{}}`)")

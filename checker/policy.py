@@ -14,6 +14,7 @@ import re
 from typing import Any, Iterable
 
 from .errors import CheckerError
+from .jsonload import line_of_byte
 from .policylint import LOCAL_PACKAGE_PREFIX, lint, own_rule_entries, read_metadata
 
 __all__ = ["LOCAL_PACKAGE_PREFIX", "PolicySet", "RegoModule", "RuleMeta", "catalogue", "digest", "load_modules", "read_metadata", "with_origins"]
@@ -68,7 +69,7 @@ def _read_dir(root: pathlib.Path, prefix: str, shown: str | None = None) -> list
             # as text and reported "Invalid import declaration" lines further down
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
+            line = line_of_byte(data, exc.start)
             raise CheckerError(f"{p}:{line}: the Rego file is not UTF-8 text (byte {exc.start})") from None
         relative = p.relative_to(root).as_posix()
         modules.append(RegoModule(prefix + relative, text, os.path.join(shown, relative) if shown else str(p)))

@@ -62,7 +62,7 @@ from .audit import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
 from .httpproblem import Problem
-from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, loads, nesting_depth_exceeds, unusable_text
+from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, loads, nesting_depth_exceeds, unusable_text
 from .policy import PolicySet
 from .policylint import rule_names
 
@@ -300,7 +300,7 @@ class DecisionService:
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = body[: exc.start].count(b"\n") + 1
+            line = line_of_byte(body, exc.start)
             raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start})") from None
         try:
             return loads(text)

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .. import schemas
 from ..errors import CheckerError
-from ..jsonload import MAX_DOCUMENT_BYTES, JSONProblem, json_path, lines_of_paths, loads
+from ..jsonload import MAX_DOCUMENT_BYTES, JSONProblem, json_path, line_of_byte, lines_of_paths, loads
 from . import codes
 
 CONTEXT_TYPES = ("Patient", "Practitioner", "PractitionerRole", "RelatedPerson", "Device", "Organization", "Location", "CareTeam",
@@ -157,7 +157,7 @@ def _read_file(path: str, problems: list[Unmapped]) -> Iterator[RawResource]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Unmapped(path, data[: exc.start].count(b"\n") + 1, "?", "$", f"not UTF-8 (byte {exc.start})"))
+        problems.append(Unmapped(path, line_of_byte(data, exc.start), "?", "$", f"not UTF-8 (byte {exc.start})"))
         return
     try:
         doc = loads(text)
