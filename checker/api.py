@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, ContextManager, Iterable, I
 
 from . import schemas
 from .engines.base import EngineFailure
-from .engines.factory import ENGINES, LOCAL_ENGINES, OpaSettings, audit_engine, embedded_audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
+from .engines.factory import ENGINES, LOCAL_ENGINES, OpaSettings, audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
 from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, utf16_hint
 from .outputs import atomic_output, files_under, refuse_clobbering, write_atomically

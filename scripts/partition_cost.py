@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from checker.api import build_policy, embedded_audit_engine  # noqa: E402
+from checker.api import audit_engine, build_policy  # noqa: E402
 from checker.audit.reader import LogSet, partition_of  # noqa: E402
 from checker.audit.runner import decide_logs  # noqa: E402
 from checker.gctuning import tune_for_audit  # noqa: E402
@@ -29,7 +29,7 @@ from checker.audit.store import Store  # noqa: E402
 def main() -> int:
     log = sys.argv[1]
     passes = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    engine = embedded_audit_engine(build_policy(), True)
+    engine = audit_engine(build_policy(), True)
     tune_for_audit()
 
     def mine(patient_id: str) -> bool:

@@ -84,8 +84,3 @@ def audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = 
     overlay = (policy.data.get("clinimg", {}) or {}).get("config") or {}
     shared = SharedDecisions(shared_decisions) if shared_decisions else None
     return CachedEngine(inner, deadline_thresholds=thresholds, exact_keys=False, shared=shared, rules=rules, overlay=overlay)
-
-
-def embedded_audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = None) -> Engine:
-    """audit_engine on the default engine (regopy)."""
-    return audit_engine(policy, cache, shared_decisions)
