@@ -70,3 +70,65 @@ test_fail_refusal_naming_patient_access if {
 test_success_decision_makers_refusal_for_a_competent_adult if {
 	consent_refused.deny == set() with input as disclosure([grant, object.union(refusal(["clinical_care"]), {"given_by": "substitute_decision_maker"})])
 }
+
+# A refusal the patient later reversed: both dated, the grant after the refusal and before the
+# event (qa8; the audit lifts it the same way by event order).
+dated(c, t) := object.union(c, {"given_at": t})
+
+reversal_request(consents) := object.union(disclosure(consents), {"occurred_at": "2026-11-20T09:00:00+11:00"})
+
+test_success_refusal_reversed_by_a_later_grant if {
+	consent_refused.deny == set() with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_refusal_dated_after_the_grant if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(grant, "2026-11-01T09:00:00+11:00"),
+		dated(refusal(["clinical_care"]), "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_undated_refusal_beside_a_dated_grant if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		refusal(["clinical_care"]),
+		dated(grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_dated_after_the_event if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(grant, "2026-11-25T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_for_another_purpose if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(object.union(grant, {"purposes": ["teaching"]}), "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_for_another_image if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(object.union(grant, {"image_ids": ["img-2"]}), "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_by_a_decision_maker_for_a_competent_adult if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(object.union(grant, {"given_by": "substitute_decision_maker"}), "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_with_an_unreadable_date if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(grant, "10 November 2026"),
+	])
+}
