@@ -345,6 +345,18 @@ def without_authority(consent: dict[str, Any], patient: dict[str, Any]) -> bool:
     return not child or _maturity(patient) == "mature"
 
 
+def decider_cannot_lift(c: dict[str, Any], new: dict[str, Any]) -> bool:
+    """A parent's or decision-maker's grant does not lift a refusal or withdrawal the patient made
+    themselves, unless it is known to have been made while they lacked capacity: lib.rego's
+    decider_over_patients_refusal. The refusal stays on file and binds (the patient's right to
+    refuse; a young child's own objection too)."""
+    return (
+        new.get("given_by") in ("parent_guardian", "substitute_decision_maker")
+        and c.get("given_by") == "patient"
+        and c.get("capacity_at_consent") not in ("impaired", "impaired_temporary")
+    )
+
+
 def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any], authority: bool = True) -> list[dict[str, Any]]:
     """The consents on file once `new` is given; `authority` False: by someone who could not decide
     for the patient then (without_authority), so it narrows and lifts nothing."""
@@ -352,6 +364,8 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any], authority:
     kept: list[dict[str, Any]] = []
     for c in on_file:
         if not _scoped_overlap(c, new) or not authority:
+            kept.append(c)
+        elif status == "granted" and c.get("status") in _NEGATIVE and decider_cannot_lift(c, new):
             kept.append(c)
         elif status == "granted" and c.get("status") in _NEGATIVE:
             kept.extend(_negative_after_grant(c, _granted_purposes(new), new))

@@ -264,3 +264,17 @@ def test_a_consent_naming_the_treating_team_keeps_the_image_from_a_consulted_spe
     ])
     assert _rules_of(report, "e-dis-ward") == []
     assert _rules_of(report, "e-dis-1") == ["disclosure.consent_scope"]
+
+
+def test_a_decision_maker_cannot_lift_what_the_patient_refused_while_competent(tmp_path: pathlib.Path) -> None:
+    # qa8: the patient refused while able to decide; later, lacking capacity, their decision-maker
+    # "consents". Right to refuse consent: the refusal stands (check decides the same on dated consents).
+    impaired = {"id": "pt-001", "age_years": 54, "capacity": "impaired"}
+    refusal = {"status": "refused", "given_by": "patient", "purposes": ["clinical_care"], "documented_in_record": True}
+    grant = {**BASES["consent"]["consent"], "given_by": "substitute_decision_maker"}
+    report = _audit(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-01T08:00:00+11:00", consent=refusal),
+        _event("consent", "e-con-2", "2026-11-10T08:00:00+11:00", patient=impaired, consent=grant),
+        _event("capture", "e-cap-1", "2026-11-10T09:00:00+11:00", patient=impaired),
+    ])
+    assert _rules_of(report, "e-cap-1") == ["collection.consent_refused"]

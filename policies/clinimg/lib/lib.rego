@@ -235,7 +235,27 @@ lifted_later(c, purpose) if {
 	time_ns(g.given_at) > time_ns(c.given_at)
 	not given_after_event(g)
 	not negative_without_authority(g)
+	not decider_over_patients_refusal(g, c)
 }
+
+# A parent or decision-maker cannot lift a refusal or withdrawal the patient made themselves
+# while able to decide ("Patients have the right to … refuse"; Adults with impaired capacity: the
+# decision-maker consents while the patient cannot, not against what the patient decided): only
+# one known to be given while the patient lacked capacity (`capacity_at_consent`) is lifted by
+# their grant. A child's own refusal stays too ("reconsider your position, even if the parent or
+# guardian has provided consent"). The audit keeps such a refusal on file the same way
+# (checker/audit/state.py, decider_cannot_lift).
+decider_over_patients_refusal(g, c) if {
+	decides_for_patient(g)
+	c.given_by == "patient"
+	not given_lacking_capacity(c)
+}
+
+# (A helper, not `not c.capacity_at_consent in {…}`: the reference OPA reads that as true when
+# the field is absent, regopy as false.)
+given_lacking_capacity(c) if c.capacity_at_consent == "impaired"
+
+given_lacking_capacity(c) if c.capacity_at_consent == "impaired_temporary"
 
 negated_for(purpose) if withdrawn_for(purpose)
 
@@ -696,8 +716,10 @@ recipients_named_exclude if {
 	some c in on_file_for(input.purpose)
 	count(object.get(c, "recipients", [])) > 0
 	not recipient_named_by_a_grant
-	not input.recipient.kind in always_care_recipients
+	not always_care_recipient
 }
+
+always_care_recipient if input.recipient.kind in always_care_recipients
 
 recipient_named_by_a_grant if {
 	some c in on_file_for(input.purpose)

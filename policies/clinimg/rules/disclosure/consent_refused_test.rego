@@ -132,3 +132,36 @@ test_fail_reversing_grant_with_an_unreadable_date if {
 		dated(grant, "10 November 2026"),
 	])
 }
+
+# A decision-maker's later grant does not lift what the patient refused while able to decide.
+impaired_now(consents) := object.union(reversal_request(consents), {"patient": {"id": "pt-1", "age_years": 50, "capacity": "impaired"}})
+
+decision_makers_grant := object.union(grant, {"given_by": "substitute_decision_maker"})
+
+test_fail_decision_maker_grant_after_the_patients_own_refusal if {
+	consent_refused.deny == {finding("clinical_care")} with input as impaired_now([
+		dated(object.union(refusal(["clinical_care"]), {"capacity_at_consent": "full"}), "2026-11-01T09:00:00+11:00"),
+		dated(decision_makers_grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_decision_maker_grant_after_a_refusal_of_unknown_capacity if {
+	consent_refused.deny == {finding("clinical_care")} with input as impaired_now([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(decision_makers_grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_success_decision_maker_grant_after_a_refusal_made_while_impaired if {
+	consent_refused.deny == set() with input as impaired_now([
+		dated(object.union(refusal(["clinical_care"]), {"capacity_at_consent": "impaired"}), "2026-11-01T09:00:00+11:00"),
+		dated(decision_makers_grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_success_decision_maker_grant_after_the_decision_makers_refusal if {
+	consent_refused.deny == set() with input as impaired_now([
+		dated(object.union(refusal(["clinical_care"]), {"given_by": "substitute_decision_maker"}), "2026-11-01T09:00:00+11:00"),
+		dated(decision_makers_grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
