@@ -712,9 +712,10 @@ secondary_purpose if {
 # nature of the patient's original consent" decides: only a consent naming this recipient reaches
 # them (disclosure.consent_scope). The health record, the patient, and the representative of a
 # patient who cannot decide alone stay within the care whatever a consent names.
+# (A grant that names no recipients covers every care recipient — the audience clinical care
+# implies — so only grants that name theirs can leave this one out.)
 recipients_named_exclude if {
-	some c in on_file_for(input.purpose)
-	count(object.get(c, "recipients", [])) > 0
+	count(on_file_for(input.purpose)) > 0
 	not recipient_named_by_a_grant
 	not always_care_recipient
 }

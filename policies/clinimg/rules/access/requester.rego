@@ -29,15 +29,14 @@ import data.clinimg.lib
 
 requester_kind := object.get(input, ["requester", "kind"], null)
 
-# The patient's representative would be entitled, but a refusal or withdrawal on file names the
-# patient's access (lib.requester_entitled).
+# The representative of a patient who cannot decide alone is entitled unless a refusal or
+# withdrawal on file names the patient's access (lib.requester_entitled): denied, that is why.
 message(kind) := concat("", [
 	"The record and its clinical images were produced to the patient's representative although a refusal or withdrawal on file covers access to the record (patient_access)",
 	", and no legal basis requires it.",
 ]) if {
 	kind == "patient_representative"
 	lib.patient_represented
-	lib.negated_for("patient_access")
 } else := concat("", [
 	"The record and its clinical images were produced to a requester (", kind,
 	") who is not the patient or entitled to act for them, without the patient's consent naming them and without a legal basis.",

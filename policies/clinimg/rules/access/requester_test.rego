@@ -156,3 +156,16 @@ test_success_representative_after_a_blanket_refusal if {
 		{"status": "refused", "given_by": "patient", "purposes": [], "documented_in_record": true},
 	])
 }
+
+test_fail_family_after_a_refusal_of_access_says_who_they_are if {
+	requester.deny == {finding("family")} with input as object.union(representative_of_impaired([
+		{"status": "refused", "given_by": "patient", "purposes": ["patient_access"], "documented_in_record": true},
+	]), {"requester": {"id": "son-1", "kind": "family"}})
+}
+
+test_fail_competent_adults_representative_after_a_refusal_of_access if {
+	requester.deny == {finding("patient_representative")} with input as object.union(request, {
+		"requester": {"id": "rep-1", "kind": "patient_representative"},
+		"consents": [{"status": "refused", "given_by": "patient", "purposes": ["patient_access"], "documented_in_record": true}],
+	})
+}

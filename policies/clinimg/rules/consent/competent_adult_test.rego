@@ -121,3 +121,16 @@ test_fail_parent_consent_given_to_an_adult_and_care_sharing if {
 test_fail_decision_maker_consent_given_while_competent_and_care_sharing if {
 	competent_adult.deny == {finding} with input as care_to_consulted([object.union(consent("substitute_decision_maker"), {"capacity_at_consent": "full"})])
 }
+
+test_fail_own_consent_given_while_impaired_and_care_sharing if {
+	# Never valid (the patient could not consent then): not a lapsed consent.
+	competent_adult.deny == {finding} with input as care_to_consulted([object.union(consent("patient"), {"capacity_at_consent": "impaired"})])
+}
+
+test_success_lapsed_consent_of_a_decision_maker_for_lasting_incapacity if {
+	competent_adult.deny == set() with input as care_to_consulted([object.union(consent("substitute_decision_maker"), {"capacity_at_consent": "impaired"})])
+}
+
+test_fail_own_consent_given_unassessed_at_15_and_care_sharing_at_18 if {
+	competent_adult.deny == {finding} with input as care_to_consulted([object.union(consent("patient"), {"age_at_consent": 15, "maturity_at_consent": "not_assessed"})])
+}
