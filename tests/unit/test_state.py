@@ -150,3 +150,20 @@ def test_a_decision_makers_grant_lifts_the_decision_makers_own_refusal() -> None
 
 def test_the_patients_grant_lifts_their_own_refusal() -> None:
     assert apply_consent([{**REFUSAL, "capacity_at_consent": "full"}], GRANT) == [GRANT]
+
+
+def test_the_patients_grant_while_lacking_capacity_leaves_their_refusal_on_file() -> None:
+    confused_grant = {**GRANT, "capacity_at_consent": "impaired_temporary"}
+    assert apply_consent([REFUSAL], confused_grant) == [REFUSAL, confused_grant]
+
+
+def test_a_childs_unassessed_grant_leaves_the_parents_refusal_on_file() -> None:
+    parents = {**REFUSAL, "given_by": "parent_guardian"}
+    childs = {**GRANT, "age_at_consent": 12, "maturity_at_consent": "not_assessed"}
+    assert apply_consent([parents], childs) == [parents, childs]
+
+
+def test_a_mature_minors_grant_lifts_their_own_refusal() -> None:
+    own = {**REFUSAL, "age_at_consent": 16, "maturity_at_consent": "mature"}
+    mature_grant = {**GRANT, "age_at_consent": 16, "maturity_at_consent": "mature"}
+    assert apply_consent([own], mature_grant) == [mature_grant]

@@ -226,15 +226,16 @@ unauthorised_negatives_for(purpose) := {c |
 # refuse)"; a refusal is not for ever). The audit orders consents by their events and lifts a
 # refusal the same way (checker/audit/state.py, apply_consent); a request says the order with
 # `given_at` on both. Undated, or a date that cannot be read: the refusal binds (fail closed).
-# A grant by a parent or decision-maker while the patient decides alone lifts nothing, as in the
-# audit (negative_without_authority is that test, whatever the consent's status).
+# Only a grant someone able to consent gave lifts it (valid_giver): not a parent's or
+# decision-maker's while the patient decides alone (as in the audit: without_authority), nor the
+# patient's own while lacking capacity, nor a child's unassessed.
 lifted_later(c, purpose) if {
 	some g in consents
 	granted(g)
 	covers(g, purpose)
 	time_ns(g.given_at) > time_ns(c.given_at)
 	not given_after_event(g)
-	not negative_without_authority(g)
+	valid_giver(g)
 	not decider_over_patients_refusal(g, c)
 }
 
@@ -244,15 +245,15 @@ lifted_later(c, purpose) if {
 # one known to be given while the patient lacked capacity (`capacity_at_consent`) is lifted by
 # their grant. A child's own refusal stays too ("reconsider your position, even if the parent or
 # guardian has provided consent"). The audit keeps such a refusal on file the same way
-# (checker/audit/state.py, decider_cannot_lift).
+# (checker/audit/state.py, grant_cannot_lift).
 decider_over_patients_refusal(g, c) if {
 	decides_for_patient(g)
 	c.given_by == "patient"
 	not given_lacking_capacity(c)
 }
 
-# (A helper, not `not c.capacity_at_consent in {…}`: the reference OPA reads that as true when
-# the field is absent, regopy as false.)
+# (A helper, not `not c.capacity_at_consent in {…}`: with the field absent, the reference OPA and
+# regopy answered that differently.)
 given_lacking_capacity(c) if c.capacity_at_consent == "impaired"
 
 given_lacking_capacity(c) if c.capacity_at_consent == "impaired_temporary"

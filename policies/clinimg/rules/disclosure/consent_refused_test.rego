@@ -165,3 +165,12 @@ test_success_decision_maker_grant_after_the_decision_makers_refusal if {
 		dated(decision_makers_grant, "2026-11-10T09:00:00+11:00"),
 	])
 }
+
+test_fail_reversing_grant_the_patient_gave_while_lacking_capacity if {
+	# Beside another grant still in force: only a grant someone able to consent gave reverses a refusal.
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		grant,
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(object.union(grant, {"capacity_at_consent": "impaired_temporary"}), "2026-11-10T09:00:00+11:00"),
+	])
+}
