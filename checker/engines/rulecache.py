@@ -366,26 +366,28 @@ def unrestore(result: Any, originals: list[str]) -> Any:
     known) and is not cached."""
     if not originals:
         return result
-    index = {s: i for i, s in enumerate(originals)}
-
-    def walk(v: Any, key: Any = None) -> Any:
-        if isinstance(v, str):
-            n = index.get(v)
-            if n is not None and key == "event_id":
-                return f"\u27e6{n}\u27e7"
-            if "\u27e6" in v or any(s and s in v for s in originals):
-                raise ValueError
-            return v
-        if isinstance(v, dict):
-            return {k: walk(x, k) for k, x in v.items()}
-        if isinstance(v, list):
-            return [walk(x) for x in v]
-        return v
-
     try:
-        return walk(result)
+        return _unrestored(result, None, {s: i for i, s in enumerate(originals)}, originals)
     except ValueError:
         return UNSAFE
+
+
+# A module function, not a closure: a nested function that calls itself is a reference cycle
+# (function -> its cell -> function), one per call; the audit's collector rarely runs
+# (gctuning.py), so a varied night's million misses kept them all (hundreds of MB a process).
+def _unrestored(v: Any, key: Any, index: dict[str, int], originals: list[str]) -> Any:
+    if isinstance(v, str):
+        n = index.get(v)
+        if n is not None and key == "event_id":
+            return f"\u27e6{n}\u27e7"
+        if "\u27e6" in v or any(s and s in v for s in originals):
+            raise ValueError
+        return v
+    if isinstance(v, dict):
+        return {k: _unrestored(x, k, index, originals) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_unrestored(x, None, index, originals) for x in v]
+    return v
 
 
 def _text(value: Any) -> str:
