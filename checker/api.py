@@ -85,7 +85,7 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
         if len(problems) >= schemas.MAX_PROBLEMS:
             found.append(f"{name}: (only the first {schemas.MAX_PROBLEMS} problems are listed)")
         raise CheckerError("\n".join(found), problems=[{"path": json_path(p.path), "constraint": p.constraint, "line": line} for p, line in zip(problems, lines)])
-    return document
+    return schemas.upper_case_times(document) if schema in ("request", "event") else document
 
 
 def parse_request(name: str, text: str) -> dict[str, Any]:

@@ -91,6 +91,39 @@ def is_date_time(value: object) -> bool:
     return True
 
 
+def upper_case_times(document: Any) -> Any:
+    """The document with every time the schema types as a date-time (occurred_at, capture_record.when,
+    a consent's given_at, lifecycle.as_of) written with upper-case `T` and `Z` — in place.
+
+    RFC 3339 (5.6) lets a date-time use a lower-case `t` and `z`, so the schema accepts them; but
+    FHIR's dateTime, Python's fromisoformat and a hospital's own Rego read only the upper case:
+    the one spelling from here on. (The same instant: nothing is invented.)"""
+    if not isinstance(document, dict):
+        return document
+    _upper(document, "occurred_at")
+    record = document.get("capture_record")
+    if isinstance(record, dict):
+        _upper(record, "when")
+    lifecycle = document.get("lifecycle")
+    if isinstance(lifecycle, dict):
+        _upper(lifecycle, "as_of")
+    consent = document.get("consent")
+    if isinstance(consent, dict):
+        _upper(consent, "given_at")
+    consents = document.get("consents")
+    if isinstance(consents, list):
+        for item in consents:
+            if isinstance(item, dict):
+                _upper(item, "given_at")
+    return document
+
+
+def _upper(holder: dict[str, Any], key: str) -> None:
+    value = holder.get(key)
+    if isinstance(value, str) and len(value) >= 20 and (value[10] == "t" or value[-1] == "z") and is_date_time(value):
+        holder[key] = (value[:10] + "T" + value[11:]).removesuffix("z") + ("Z" if value[-1] == "z" else "")
+
+
 def _inline(node: Any, base: str, depth: int = 0) -> Any:
     """Replace every `$ref` by the schema it names (our schemas are not recursive)."""
     if depth > 50:  # pragma: no cover - a recursive schema would need the registry after all
@@ -151,7 +184,11 @@ def _describe(error: jsonschema.ValidationError) -> list[SchemaProblem]:
         # id or an object is allowed): say what is wrong in it, not "no form matches".
         same_type = [e for e in error.context if not (e.validator == "type" and list(e.absolute_path) == path)]
         if same_type:
-            return _describe(jsonschema.exceptions.best_match(same_type))
+            # (a form that is one constant — `""` for "not recorded" — says less about what went
+            # wrong than the form the value was meant for: "2026-11-20 9am" is a bad time, not a
+            # bad empty string)
+            meant = [e for e in same_type if e.validator != "const"] or same_type
+            return _describe(jsonschema.exceptions.best_match(meant))
         types = sorted({t for e in error.context if e.validator == "type" and list(e.absolute_path) == path
                         for t in ([e.validator_value] if isinstance(e.validator_value, str) else e.validator_value)})
         if types:

@@ -313,6 +313,7 @@ class DecisionService:
         checked as for a request, only its `type` is outside the request schema's enumeration."""
         if not isinstance(document, dict):
             return [{"path": prefix, "constraint": "must be a JSON object (a disclosure request)"}]
+        schemas.upper_case_times(document)  # (in place: the engine reads one spelling of a time)
         compact = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         # Requests that differ only in ids, times and ages share a verdict: the audit reader's shape
         # blanks only values the schema accepts anywhere (None: no shortcut, the exact bytes).

@@ -412,7 +412,7 @@ class EventParser:
             ns = parse_ns(doc["occurred_at"])
         except (ValueError, OverflowError):
             return InputProblem(line.file, line.line, "$.occurred_at: is not a valid date-time", raw)
-        return Event(line.file, line.line, doc, ns, fast)
+        return Event(line.file, line.line, schemas.upper_case_times(doc), ns, fast)
 
     def _schema_problem(self, doc: dict[str, Any], shape: bytes | None) -> str | None:
         if shape is not None and shape in self._invalid_shapes:
@@ -434,7 +434,7 @@ class EventParser:
 _DEFS = json.loads((schemas.SCHEMA_DIR / "defs.schema.json").read_text(encoding="utf-8"))["$defs"]
 # The schema's own timestamp pattern, unanchored, so the shortcut accepts exactly what it accepts.
 # (every other month's days are exact in the pattern: February's 29 is the one a calendar decides)
-assert "|02-(0[1-9]|1[0-9]|2[0-9]))T" in _DEFS["timestamp"]["pattern"]
+assert "|02-(0[1-9]|1[0-9]|2[0-9]))[Tt]" in _DEFS["timestamp"]["pattern"]
 _TS = _DEFS["timestamp"]["pattern"].removeprefix("^").removesuffix("$(?!\\n)").removesuffix("$").encode()
 # An id: 1-200 characters (no escapes, so raw length = length), one of them a letter or digit — a
 # blank one stays in the shape (canon keeps blank capture_record values: capture_details sees them).

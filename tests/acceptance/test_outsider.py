@@ -413,3 +413,63 @@ def test_a_utf16_file_says_so(tmp_path: pathlib.Path) -> None:
     overlay.write_bytes("hospital: Example\n".encode("utf-16"))
     validated = run_cli("validate", str(overlay))
     assert validated.code == 2 and hint in validated.out + validated.err
+
+
+# -- session 8: a second outside run ------------------------------------------------------------
+
+
+def _lower_case_time(stamp: str) -> str:
+    """The same instant as RFC 3339 (5.6) also allows it: a lower-case `t`, and `z` for UTC."""
+    import datetime
+
+    utc = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(datetime.timezone.utc)
+    return utc.strftime("%Y-%m-%dt%H:%M:%Sz")
+
+
+def test_lower_case_t_and_z_in_times_are_read_by_validate_check_audit_and_serve(tmp_path: pathlib.Path) -> None:
+    # SPEC §3: times are RFC 3339 with offset; RFC 3339 5.6 allows "t" and "z". The schema's
+    # pattern refused them (validate, check: exit 2; audit: every line invalid) while --as-of and
+    # the Rego read them: one log, two verdicts.
+    request = json.loads((EXAMPLES / "requests" / "allowed_capture_wound_for_care.json").read_text())
+    lower = json.loads(json.dumps(request))
+    lower["occurred_at"] = _lower_case_time(request["occurred_at"])
+    lower["capture_record"]["when"] = _lower_case_time(request["capture_record"]["when"])
+    for consent in lower.get("consents", []):
+        if "given_at" in consent:
+            consent["given_at"] = _lower_case_time(consent["given_at"])
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(lower))
+    expected = run_cli("check", str(EXAMPLES / "requests" / "allowed_capture_wound_for_care.json"), "--format", "json")
+    got = run_cli("check", str(path), "--format", "json")
+    assert got.code == expected.code == 0, got.err
+    assert got.json() == expected.json()
+    assert run_cli("validate", str(path)).code == 0
+    # a time that is no time is named as such (it said `must be ""`: the form for "not recorded")
+    path.write_text(json.dumps({**lower, "capture_record": {**lower["capture_record"], "when": "20 Nov 9am"}}))
+    result = run_cli("check", str(path))
+    assert result.code == 2 and result.err.strip() == f"clinimg: {path}:1: $.capture_record.when: is not a valid date-time", result.err
+
+    week = (EXAMPLES / "logs" / "week.jsonl").read_text().splitlines()
+    log = tmp_path / "w.jsonl"
+    log.write_text("".join(json.dumps({**json.loads(line), "occurred_at": _lower_case_time(json.loads(line)["occurred_at"])}) + "\n" for line in week))
+    assert run_cli("validate", str(log)).code == 0
+    plain = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--format", "json").json()
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["counts"] == plain["counts"] and report["counts"]["invalid"] == 0
+    assert [(f["rule"], f["event_id"]) for f in report["findings"]] == [(f["rule"], f["event_id"]) for f in plain["findings"]]
+    # one spelling from there on: what FHIR's dateTime and the HTML page read
+    assert all("T" in f["occurred_at"] and not f["occurred_at"].endswith("z") for f in report["findings"])
+    fhir = run_cli("audit", str(log), "--format", "fhir")
+    import re
+
+    stamps = re.findall(r'DateTime": "([^"]+)"', fhir.out)
+    assert fhir.code == 1 and stamps and all("T" in s and not s.endswith("z") for s in stamps)
+
+    import requests
+
+    from tests.serving import serve_process
+
+    with serve_process() as (url, _):
+        answer = requests.post(f"{url}/v1/check", json=lower, timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["outcome"] == "permit"
