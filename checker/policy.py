@@ -6,11 +6,13 @@ METADATA comment blocks of the Rego sources.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import json
 import os
 import pathlib
 import re
+import zoneinfo
 from typing import Any, Iterable
 
 from .errors import CheckerError
@@ -151,6 +153,33 @@ def digest(modules: Iterable[RegoModule], data: dict[str, Any]) -> str:
     return "sha256:" + h.hexdigest()
 
 
+def _with_waiver_instants(config: dict[str, Any]) -> dict[str, Any]:
+    """The overlay, each waiver given `expires_ns`: the instant its `expires` date begins in the
+    hospital's `timezone` (DST as that zone has it on that day). A hospital in Sydney writing
+    `expires: 2027-01-01` means its own New Year, eleven hours before UTC's; decide.rego reads
+    `expires_ns` first and counts the date at UTC midnight only without a timezone. (A date or zone
+    that cannot be read gets none: the waiver then fails closed in decide.rego, as before.)"""
+    zone_name, waivers = config.get("timezone"), config.get("waivers")
+    if not isinstance(zone_name, str) or not isinstance(waivers, list):
+        return config
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return config
+    out = []
+    for waiver in waivers:
+        if isinstance(waiver, dict) and isinstance(waiver.get("expires"), str):
+            try:
+                day = datetime.date.fromisoformat(waiver["expires"])
+            except ValueError:
+                day = None
+            if day is not None and len(waiver["expires"]) == 10:
+                start = datetime.datetime(day.year, day.month, day.day, tzinfo=zone)
+                waiver = {**waiver, "expires_ns": int(start.timestamp()) * 1_000_000_000}
+        out.append(waiver)
+    return {**config, "waivers": out}
+
+
 @dataclasses.dataclass(frozen=True)
 class PolicySet:
     """What decides: modules + overlay data. Hashable identity = digest."""
@@ -169,7 +198,7 @@ class PolicySet:
         from . import __version__
 
         modules = tuple(modules)
-        data = {"clinimg": {"config": config or {}}}
+        data = {"clinimg": {"config": _with_waiver_instants(config or {})}}
         return cls(modules, data, __version__, digest(modules, data))
 
     def stamp(self) -> dict[str, str]:

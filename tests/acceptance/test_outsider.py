@@ -473,3 +473,34 @@ def test_lower_case_t_and_z_in_times_are_read_by_validate_check_audit_and_serve(
         answer = requests.post(f"{url}/v1/check", json=lower, timeout=30)
         assert answer.status_code == 200, answer.text
         assert answer.json()["outcome"] == "permit"
+
+
+def test_a_waiver_expires_where_its_date_begins_in_the_hospitals_timezone(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: `expires: 2027-01-01`, a date. A Sydney hospital (its overlay says `timezone:
+    # Australia/Sydney`) means its own New Year; the waiver ran on until UTC midnight, eleven
+    # hours later — a finding at 09:00 on New Year's morning was still waived.
+    request = json.loads(FACEBOOK.read_text())
+    overlay = tmp_path / "o.yaml"
+    waiver = "waivers:\n  - {rule: disclosure.non_professional, event_id: cs1-post, reason: review, approved_by: po-7, expires: 2027-01-01}\n"
+    path = tmp_path / "r.json"
+
+    def status(occurred_at: str, zone: str | None) -> str:
+        overlay.write_text("hospital: Example\n" + (f"timezone: {zone}\n" if zone else "") + waiver)
+        path.write_text(json.dumps({**request, "occurred_at": occurred_at}))
+        [listed] = run_cli("check", str(path), "--policy-config", str(overlay), "--format", "json").json()["waivers"]
+        return listed["status"]
+
+    assert status("2027-01-01T09:00:00+11:00", "Australia/Sydney") == "expired"
+    assert status("2026-12-31T23:59:00+11:00", "Australia/Sydney") == "applied"
+    assert status("2027-01-01T09:00:00+11:00", None) == "applied"  # no timezone: the date at UTC
+    # (New York's New Year begins at 05:00 UTC: before it, in force whatever the clock in Sydney)
+    assert status("2027-01-01T04:30:00+00:00", "America/New_York") == "applied"
+    assert status("2027-01-01T05:00:00+00:00", "America/New_York") == "expired"
+
+    # the audit judges a lifecycle finding as of --as-of, in the same zone
+    overlay.write_text("hospital: Example\ntimezone: Australia/Sydney\nwaivers:\n"
+                       "  - {rule: storage.delete_after_transfer, event_id: cs2-record, reason: r, approved_by: po-7, expires: 2026-12-01}\n")
+    report = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-config", str(overlay),
+                     "--as-of", "2026-12-01T09:00:00+11:00", "--format", "json").json()
+    assert [w["status"] for w in report["waivers"]] == ["expired"]
+    assert ("storage.delete_after_transfer", "cs2-record") in {(f["rule"], f["event_id"]) for f in report["findings"]}
