@@ -251,7 +251,7 @@ def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pa
 
 def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
     """(number, raw line) of a JSON Lines file, streamed (a log can be any size), split and
-    stripped as the audit reads it: a BOM at the start of the file is not part of line 1."""
+    stripped as the audit reads it: a BOM at the start of the file (or of a line) is not part of it."""
     from .audit.reader import MAX_LINE_BYTES
 
     try:
@@ -260,7 +260,7 @@ def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
         raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
     try:
         for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 2), b""), start=1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            if raw.startswith(codecs.BOM_UTF8):  # (any line's: see audit/reader.py EventParser.parse)
                 raw = raw[3:]
             if not raw.endswith(b"\n") and len(raw) > MAX_LINE_BYTES:  # the rest of an overlong line
                 while (more := handle.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):

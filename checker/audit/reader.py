@@ -139,7 +139,7 @@ def _top_level(raw: bytes, pattern: re.Pattern[bytes], key: str) -> bytes | str 
     if len(raw) > MAX_LINE_BYTES:
         return None  # (invalid as too long, whatever it holds)
     try:
-        doc = orjson.loads(raw)
+        doc = orjson.loads(raw.removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError:
         return None
     value = doc.get(key) if isinstance(doc, dict) else None
@@ -372,6 +372,11 @@ class EventParser:
 
     def parse(self, line: LogLine) -> Event | InputProblem:
         raw = line.raw
+        if raw[:3] == codecs.BOM_UTF8:
+            # Logs joined with `cat` from files that each began with a byte order mark (Notepad,
+            # PowerShell's Out-File): the mark opens a line in the middle. Not part of the event,
+            # as at the start of the file — such lines were every one invalid.
+            raw = raw[3:]
         if not raw.strip():
             return InputProblem(line.file, line.line, "empty line (no event)", raw)
         if len(raw) > MAX_LINE_BYTES:

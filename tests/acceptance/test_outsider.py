@@ -504,3 +504,21 @@ def test_a_waiver_expires_where_its_date_begins_in_the_hospitals_timezone(tmp_pa
                      "--as-of", "2026-12-01T09:00:00+11:00", "--format", "json").json()
     assert [w["status"] for w in report["waivers"]] == ["expired"]
     assert ("storage.delete_after_transfer", "cs2-record") in {(f["rule"], f["event_id"]) for f in report["findings"]}
+
+
+def test_logs_joined_from_files_that_each_open_with_a_bom_are_read_whole(tmp_path: pathlib.Path) -> None:
+    # `cat monday.jsonl tuesday.jsonl` of files saved by Notepad or PowerShell: each part opens
+    # with a UTF-8 byte order mark, which the audit accepted only at the start of the file. Every
+    # line after the first part's was invalid ("not valid JSON: Expecting value (column 1)").
+    lines = _week_lines(40)
+    parts = [lines[:15], lines[15:30], lines[30:]]
+    log = tmp_path / "joined.jsonl"
+    log.write_bytes(b"".join(b"\xef\xbb\xbf" + "".join(line + "\n" for line in part).encode() for part in parts))
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text("".join(line + "\n" for line in lines))
+    expected = run_cli("audit", str(plain), "--format", "json").json()
+    for workers in ("1", "2"):
+        report = run_cli("audit", str(log), "--format", "json", "--workers", workers).json()
+        assert report["counts"] == {"read": 40, "decided": 40, "invalid": 0, "duplicate": 0}, report["invalid"]
+        assert report["findings"] == expected["findings"]
+    assert run_cli("validate", str(log)).code == 0
