@@ -94,6 +94,13 @@ def compile_check(policy_dirs: Iterable[str], policy_config: str | None = None) 
         except Exception as exc:
             for path, line, message in _OPA_PROBLEM.findall(str(exc)):
                 problems.append(f"{origins.get(path, path)}:{line}: {message.strip()}")
+    from .cases import load_cases
+
+    for d in dirs:  # the own data cases, read as `policy test` reads them
+        try:
+            load_cases(pathlib.Path(d) / "cases", display=os.path.join(d, "cases"))
+        except CheckerError as exc:
+            problems += str(exc).splitlines()
     if policy_config is not None:  # the overlay's rule ids against these rules
         from .overlay import load_overlay
         from .policylint import obligation_only_ids, rule_ids

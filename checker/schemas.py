@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import difflib
 import functools
 import itertools
 import re
@@ -148,6 +149,53 @@ def _inline(node: Any, base: str, depth: int = 0) -> Any:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def top_level_keys() -> frozenset[str]:
+    """Every key SPEC and docs/input.md give an event or a request at its top level."""
+    return frozenset(validator("event").schema["properties"]) | frozenset(validator("request").schema["properties"])
+
+
+# The keys a person means at the top level of each type (SPEC §3's envelope and key fields, the
+# request's facts, docs/input.md's extensions): a near miss of another type's key (`reported_at`
+# on a disclosure is not a misspelt breach report's `reported_to`) is left alone.
+_ENVELOPE = frozenset({"schema_version", "event_id", "type", "occurred_at", "facility", "actor", "patient", "image", "consents", "lifecycle"})
+_TYPE_KEYS = {
+    "capture": frozenset({"purposes", "capture_record", "circumstances", "legal_basis"}),
+    "consent": frozenset({"consent"}),
+    "disclosure": frozenset({"purpose", "recipient", "channel", "legal_basis", "intended_recipient", "shown_from"}),
+    "record_transfer": frozenset({"method", "linked_to_patient"}),
+    "device_deletion": frozenset({"device"}),
+    "receipt": frozenset({"sender", "device"}),
+    "device_posture": frozenset({"device"}),
+    "record_deletion": frozenset({"reason"}),
+    "access_request": frozenset({"requester", "legal_basis", "produced", "images_produced"}),
+    "breach_report": frozenset({"related_event_id", "reported_to"}),
+    "patient_provided": frozenset({"owner_agreed_to_copy", "retention_explained"}),
+}
+
+
+def misspelt_keys(document: Any) -> list[SchemaProblem]:
+    """Top-level keys of an event or request that are a known key misspelt — `circumstance`,
+    `consnets`, `occured_at` — while that key itself is absent. The top level admits other keys
+    (extensions), so the schema let them by, and the facts they held were never read: a capture
+    `in_theatre` decided as if it were not, a request's consents as if there were none. (Close
+    means difflib's ratio of 0.85 or more; a key of its own, `x_site_code`, `reported_at` beside
+    `reported_to`, passes as before.)"""
+    if not isinstance(document, dict):
+        return []
+    known = top_level_keys()
+    kind = document.get("type")
+    meant = sorted(_ENVELOPE | _TYPE_KEYS[kind]) if isinstance(kind, str) and kind in _TYPE_KEYS else sorted(known)
+    found = []
+    for key in document:
+        if not isinstance(key, str) or key in known or len(key) < 4:
+            continue
+        guess = difflib.get_close_matches(key, meant, n=1, cutoff=0.85)
+        if guess and guess[0] not in document:
+            found.append(SchemaProblem([key], f'unknown key (did you mean "{guess[0]}"?)'))
+    return found
+
+
 # At most this many schema errors are gathered for one document: a 1 MiB request can hold 60,000
 # broken list items, and gathering (and locating) every one took minutes and much memory.
 MAX_PROBLEMS = 100
@@ -155,15 +203,17 @@ MAX_PROBLEMS = 100
 
 def problems(name: str, document: Any, limit: int | None = MAX_PROBLEMS) -> list[SchemaProblem]:
     """The schema errors of `document` (the first `limit` the validator finds), sorted by path;
-    leaf errors of combinators expanded."""
+    leaf errors of combinators expanded. An event or request also may not hold a misspelt key
+    (misspelt_keys)."""
+    misspelt = misspelt_keys(document) if name in ("event", "request") else []
     verdict = valid_verdict(name)
     if verdict is not None:
         try:
             if verdict(document):
-                return []  # (jsonschema, which says why, is asked only about invalid documents)
+                return misspelt  # (jsonschema, which says why, is asked only about invalid documents)
         except _Unsure:
             pass
-    out: list[SchemaProblem] = []
+    out: list[SchemaProblem] = list(misspelt)
     errors = validator(name).iter_errors(document)
     for error in itertools.islice(errors, limit) if limit is not None else errors:
         out.extend(_describe(error))

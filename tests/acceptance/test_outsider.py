@@ -522,3 +522,70 @@ def test_logs_joined_from_files_that_each_open_with_a_bom_are_read_whole(tmp_pat
         assert report["counts"] == {"read": 40, "decided": 40, "invalid": 0, "duplicate": 0}, report["invalid"]
         assert report["findings"] == expected["findings"]
     assert run_cli("validate", str(log)).code == 0
+
+
+def test_a_misspelt_top_level_key_of_a_request_or_event_is_named_not_ignored(tmp_path: pathlib.Path) -> None:
+    # SPEC §3 names `consents`, `circumstances`, `purposes`…; the top level admits extensions, so
+    # `consnets` was taken for one: the consent on file was never read and the share denied for
+    # want of a consent the request holds; `circumstance: {in_theatre: true}` was a capture
+    # outside theatre. Now an unknown key that is a known one misspelt (and that one absent) is
+    # named, with the spelling meant; a key of one's own still passes.
+    request = json.loads((EXAMPLES / "requests" / "allowed_send_to_consulted_surgeon.json").read_text())
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({("consnets" if k == "consents" else k): v for k, v in request.items()}, indent=2))
+    result = run_cli("check", str(path))
+    line = next(n for n, t in enumerate(path.read_text().splitlines(), 1) if '"consnets"' in t)
+    assert result.code == 2 and result.err.strip() == f'clinimg: {path}:{line}: $.consnets: unknown key (did you mean "consents"?)', result.err
+    path.write_text(json.dumps({**request, "x_site_code": "w4", "reported_at": "x"}))  # own keys: as before
+    assert run_cli("check", str(path)).code == 0
+
+    week = _week_lines(60)
+    at = next(n for n, line in enumerate(week) if json.loads(line)["type"] == "capture" and "circumstances" in json.loads(line))
+    event = json.loads(week[at])
+    event["circumstance"] = event.pop("circumstances")
+    log = tmp_path / "w.jsonl"
+    log.write_text("\n".join(week[:at] + [json.dumps(event)] + week[at + 1:]) + "\n")
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["invalid"] == [{"file": str(log), "line": at + 1, "reason": '$.circumstance: unknown key (did you mean "circumstances"?)'}]
+    assert f'{log}:{at + 1}: $.circumstance: unknown key (did you mean "circumstances"?)' in "".join(run_cli("validate", str(log)).err)
+
+
+def test_own_data_cases_are_read_strictly_and_yml_files_run(tmp_path: pathlib.Path) -> None:
+    # README "Write your own rule": a hospital's cases/ beside its Rego, run by `policy test`.
+    # Mistakes in them passed in silence: `outcomes: deny` (a typo) was never compared, a patch's
+    # `circumstance:` was never read, so the case passed without testing the rule; `findings:
+    # local.x` was compared as its letters; a file named `.yml` was never run at all.
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(EXAMPLES / "local_rules", rules)
+    for case in (rules / "cases").iterdir():
+        case.unlink()
+    cases = rules / "cases" / "theatre.yml"
+    cases.write_text(
+        "- name: filming in theatre is escalated\n"
+        "  base: capture\n"
+        "  patch: {image: {modality: video}, circumstance: {in_theatre: true}, actor: {role: registrar}}\n"
+        "  findings: []\n"
+        "  outcomes: deny\n"
+        "- name: a photo is not its business\n"
+        "  base: capture\n"
+        "  findings: local.no_video_in_theatre\n"
+    )
+    expected = [
+        f'{rules}/cases/theatre.yml:5: $[0].outcomes: unknown key (did you mean "outcome"?)',
+        f'{rules}/cases/theatre.yml:3: $[0].patch.circumstance: unknown key (did you mean "circumstances"?)',
+        f"{rules}/cases/theatre.yml:8: $[1].findings: must be a list of rule ids, e.g. [local.no_sms] (an empty list [] for none)",
+    ]
+    for args in (("policy", "test", "--only-local"), ("policy", "check")):
+        result = run_cli(*args, "--policy-dir", str(rules))
+        assert result.code == 2, (args, result.out, result.err)
+        said = [line.removeprefix("clinimg: ") for line in (result.out + result.err).splitlines() if "theatre.yml" in line]
+        assert said == expected, (args, said)
+    # written right, the .yml file runs — and its first case now fails, as it should
+    cases.write_text(cases.read_text().replace("circumstance:", "circumstances:").replace("outcomes: deny", "outcome: deny")
+                     .replace("findings: local.no_video_in_theatre", "findings: []"))
+    result = run_cli("policy", "test", "--only-local", "--policy-dir", str(rules))
+    assert result.code == 1, result.out + result.err
+    assert "FAIL [embedded] " in result.out and "theatre.yml::filming in theatre is escalated" in result.out
+    assert "PASS" not in result.out or "a photo is not its business" not in [l for l in result.out.splitlines() if l.startswith("FAIL")]
