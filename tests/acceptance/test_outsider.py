@@ -589,3 +589,20 @@ def test_own_data_cases_are_read_strictly_and_yml_files_run(tmp_path: pathlib.Pa
     assert result.code == 1, result.out + result.err
     assert "FAIL [embedded] " in result.out and "theatre.yml::filming in theatre is escalated" in result.out
     assert "PASS" not in result.out or "a photo is not its business" not in [l for l in result.out.splitlines() if l.startswith("FAIL")]
+
+
+def test_a_waiver_with_a_blank_reason_or_approver_is_refused(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: a waiver has a reason and an approver. `reason: "   "` or `approved_by: " "` (a
+    # form's empty fields, a template not filled in) were accepted: a finding waived for no
+    # reason, approved by nobody — and a blank approver is never the event's actor, so it applied.
+    overlay = tmp_path / "o.yaml"
+    good = {"rule": "disclosure.non_professional", "event_id": "cs1-post", "reason": "under review", "approved_by": "po-7", "expires": "2027-01-01"}
+    for key, said in (("reason", "a reason in words, not blank (a waiver with no reason is no waiver)"),
+                      ("approved_by", "the approver's id, not blank"), ("event_id", "an event id, not blank")):
+        overlay.write_text("hospital: Example\nwaivers:\n  - " + json.dumps({**good, key: "   "}) + "\n")
+        for args in (("validate", str(overlay)), ("check", str(FACEBOOK), "--policy-config", str(overlay))):
+            result = run_cli(*args)
+            assert result.code == 2, (key, args, result.out)
+            assert f"{overlay}:3: $.waivers[0].{key}: does not match {said}" in result.out + result.err, (key, result.out + result.err)
+    overlay.write_text("hospital: Example\nwaivers:\n  - " + json.dumps(good) + "\n")
+    assert run_cli("validate", str(overlay)).code == 0
