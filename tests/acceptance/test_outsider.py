@@ -606,3 +606,19 @@ def test_a_waiver_with_a_blank_reason_or_approver_is_refused(tmp_path: pathlib.P
             assert f"{overlay}:3: $.waivers[0].{key}: does not match {said}" in result.out + result.err, (key, result.out + result.err)
     overlay.write_text("hospital: Example\nwaivers:\n  - " + json.dumps(good) + "\n")
     assert run_cli("validate", str(overlay)).code == 0
+
+
+def test_an_as_of_out_of_range_is_refused_and_one_before_the_log_is_said(tmp_path: pathlib.Path) -> None:
+    # SPEC §5: lifecycle rules are decided as of --as-of. A year typed wrong passed in silence:
+    # `--as-of 9999-…` (no instant of the store or of OPA holds it) was taken, and `2016-…` for
+    # 2026 made every deadline still to come — the overdue transfers and deletions vanished from
+    # the report with no word why.
+    week = str(EXAMPLES / "logs" / "week.jsonl")
+    result = run_cli("audit", week, "--as-of", "9999-11-22T00:00:00Z")
+    assert result.code == 2 and result.err.strip() == "clinimg: --as-of: outside the years 1700 to 2259 (the times events may have)"
+    early = run_cli("audit", week, "--as-of", "2016-11-22T00:00:00+11:00", "--format", "json")
+    assert early.code == 1
+    assert ("--as-of 2016-11-21T13:00:00Z is earlier than the latest event of the logs (2026-11-21T21:33:35Z): "
+            "deadlines are judged as of that earlier time") in early.err
+    later = run_cli("audit", week, "--as-of", "2026-12-22T00:00:00+11:00", "--format", "json")
+    assert later.code == 1 and "earlier than" not in later.err
