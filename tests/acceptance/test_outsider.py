@@ -151,7 +151,7 @@ def test_serve_data_api_answers_paths_within_the_decision_and_undefined_document
         # (OPA's type checker refuses this one outright: undefined is the answer that permits nothing)
         assert "result" not in serve("clinimg/decision/no_such_field").json()
         # what the policies may define but serve does not evaluate is still a clear 404
-        assert serve("clinimg/config").status_code == 404
+        # (data.clinimg.config is answered since session 8: test_serve_data_api_answers_the_overlay_as_opa)
         assert serve("clinimg/rules/storage/passcode").status_code == 404
         # a path within the decision still needs a valid request
         bad = requests.post(f"{url}/v1/data/clinimg/decision/outcome", json={"input": {"type": "capture"}}, timeout=30)
@@ -622,3 +622,39 @@ def test_an_as_of_out_of_range_is_refused_and_one_before_the_log_is_said(tmp_pat
             "deadlines are judged as of that earlier time") in early.err
     later = run_cli("audit", week, "--as-of", "2026-12-22T00:00:00+11:00", "--format", "json")
     assert later.code == 1 and "earlier than" not in later.err
+
+
+def test_serve_data_api_answers_the_overlay_as_opa(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: an OPA-compatible POST /v1/data/{path}; the platform team reads the overlay in
+    # force at data.clinimg.config (the bundle's data). clinimg serve said 404 where OPA answers
+    # it, with or without input. Compared with the real OPA engine on the same bundle.
+    import requests
+    from opa_bindings import OpaEngine, OpaUndefinedError
+
+    from checker.bundle import load_into_opa, read_bundle
+    from tests.serving import serve_process
+
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text("hospital: Example\ntimezone: Australia/Sydney\ndeadlines: {record_transfer_hours: 12}\n"
+                       "waivers:\n  - {rule: storage.passcode, event_id: e-1, reason: r, approved_by: po-7, expires: 2027-01-01}\n")
+    bundle = tmp_path / "b.tar.gz"
+    assert run_cli("policy", "bundle", "--output", str(bundle), "--policy-config", str(overlay)).code == 0
+    opa = OpaEngine()
+    opa.print_handler = lambda message, location: None
+    load_into_opa(read_bundle(bundle.read_bytes()), opa)
+    request = json.loads(FACEBOOK.read_text())
+
+    with serve_process("--policy-config", str(overlay)) as (url, _):
+        for path in ("clinimg/config", "clinimg/config/deadlines/record_transfer_hours", "clinimg/config/waivers/0",
+                     "clinimg/config/no_such_key", "clinimg/config/waivers/7"):
+            ref = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in path.split("/")).lstrip(".")
+            try:
+                expected = {"result": opa.eval_document(ref, request)}
+            except OpaUndefinedError:
+                expected = {}
+            for body in ({"input": request}, {}):
+                answer = requests.post(f"{url}/v1/data/{path}", json=body, timeout=30)
+                assert answer.status_code == 200, (path, answer.text)
+                assert {k: v for k, v in answer.json().items() if k == "result"} == expected, path
+                assert ("warning" in answer.json()) == ("input" not in body)
+        assert requests.post(f"{url}/v1/data/clinimg/config/hospital", json={}, timeout=30).json()["result"] == "Example"
