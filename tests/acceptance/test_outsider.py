@@ -658,3 +658,22 @@ def test_serve_data_api_answers_the_overlay_as_opa(tmp_path: pathlib.Path) -> No
                 assert {k: v for k, v in answer.json().items() if k == "result"} == expected, path
                 assert ("warning" in answer.json()) == ("input" not in body)
         assert requests.post(f"{url}/v1/data/clinimg/config/hospital", json={}, timeout=30).json()["result"] == "Example"
+
+
+def test_a_line_break_inside_an_id_never_breaks_a_line_of_the_text_report(tmp_path: pathlib.Path) -> None:
+    # SPEC §5: free text from the input never reaches a terminal unescaped. Escape characters
+    # were escaped, but a newline (or U+2028) inside an event or patient id went out as it was:
+    # the id wrote a line of its own into the nightly text report — a forged "[deny]" line for
+    # the compliance team, or the rest of the finding pushed out of sight.
+    event = json.loads(FACEBOOK.read_text())
+    event.pop("consents")
+    event["event_id"] = "e-1\n  [deny] storage.passcode  event forged"
+    event["patient"]["id"] = "pt-1\u2028x"
+    log = tmp_path / "w.jsonl"
+    log.write_text(json.dumps(event) + "\n")
+    result = run_cli("audit", str(log))
+    assert result.code == 1
+    assert "\u2028" not in result.out
+    finding_lines = [line for line in result.out.splitlines() if "[deny]" in line]
+    assert finding_lines == ["  [deny] disclosure.non_professional  event e-1\\x0a  [deny] storage.passcode  event forged at 2026-11-18T19:05:00+11:00"
+                             "  image img-2002  patient pt-1\\u2028x  actor student-17 (medical_student)"]
