@@ -371,12 +371,17 @@ class EventParser:
         self._invalid_shapes: dict[bytes, str] = {}
 
     def parse(self, line: LogLine) -> Event | InputProblem:
-        raw = line.raw
-        if raw[:3] == codecs.BOM_UTF8:
+        if line.raw[:3] == codecs.BOM_UTF8:
             # Logs joined with `cat` from files that each began with a byte order mark (Notepad,
             # PowerShell's Out-File): the mark opens a line in the middle. Not part of the event,
-            # as at the start of the file — such lines were every one invalid.
-            raw = raw[3:]
+            # as at the start of the file — such lines were every one invalid. (An invalid one
+            # is still quarantined verbatim, mark and all.)
+            found = self._parse(LogLine(line.file, line.line, line.raw[3:]))
+            return dataclasses.replace(found, raw=line.raw) if isinstance(found, InputProblem) else found
+        return self._parse(line)
+
+    def _parse(self, line: LogLine) -> Event | InputProblem:
+        raw = line.raw
         if not raw.strip():
             return InputProblem(line.file, line.line, "empty line (no event)", raw)
         if len(raw) > MAX_LINE_BYTES:

@@ -522,6 +522,11 @@ def test_logs_joined_from_files_that_each_open_with_a_bom_are_read_whole(tmp_pat
         assert report["counts"] == {"read": 40, "decided": 40, "invalid": 0, "duplicate": 0}, report["invalid"]
         assert report["findings"] == expected["findings"]
     assert run_cli("validate", str(log)).code == 0
+    # an invalid line after a mark is quarantined as it was, mark and all
+    log.write_bytes(log.read_bytes() + b"\xef\xbb\xbf{\"broken\n")
+    quarantine = tmp_path / "q.jsonl"
+    report = run_cli("audit", str(log), "--format", "json", "--quarantine", str(quarantine)).json()
+    assert report["counts"]["invalid"] == 1 and quarantine.read_bytes() == b"\xef\xbb\xbf{\"broken\n"
 
 
 def test_a_misspelt_top_level_key_of_a_request_or_event_is_named_not_ignored(tmp_path: pathlib.Path) -> None:
