@@ -26,7 +26,7 @@ import orjson
 
 from .. import schemas
 from ..errors import CheckerError
-from ..jsonload import JSONProblem, json_path, loads, utf16_hint
+from ..jsonload import JSONProblem, compressed_as, json_path, loads, utf16_hint
 from .state import parse_ns
 
 _OCCURRED = re.compile(rb'"occurred_at"\s*:\s*"([^"\\]{10,40})"')
@@ -213,6 +213,15 @@ class LogSet:
                 # The report names the file as the user gave it; the partitions (which start in
                 # another directory) open it by its absolute path.
                 name = str(p)
+            handle.seek(0)
+            packed = compressed_as(handle.read(8))
+            handle.seek(0)
+            if packed:
+                # Read as lines, its bytes were dozens of "not UTF-8" lines, and the day's events
+                # none of them decided while the run's exit status spoke only of the other logs.
+                shown = names[index] if names else name
+                example = f" (e.g. zcat {shown} | clinimg audit -)" if packed.startswith("gzip") and path != "-" else ""
+                raise CheckerError(f"{shown}: the event log is {packed}, not JSON Lines: decompress it first{example}; nothing was audited")
             self._files.append(handle)
             self.names.append(names[index] if names else name)
             self.paths.append(real)

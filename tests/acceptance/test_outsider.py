@@ -682,3 +682,27 @@ def test_a_line_break_inside_an_id_never_breaks_a_line_of_the_text_report(tmp_pa
     finding_lines = [line for line in result.out.splitlines() if "[deny]" in line]
     assert finding_lines == ["  [deny] disclosure.non_professional  event e-1\\x0a  [deny] storage.passcode  event forged at 2026-11-18T19:05:00+11:00"
                              "  image img-2002  patient pt-1\\u2028x  actor student-17 (medical_student)"]
+
+
+def test_a_compressed_log_is_named_as_such_not_read_as_lines_of_garbage(tmp_path: pathlib.Path) -> None:
+    # SPEC §5 reads JSON Lines; logrotate leaves yesterday's as .gz. Given beside tonight's, its
+    # bytes were read as dozens of "not UTF-8" lines — the day's events not one decided — while
+    # the exit status spoke of the other log alone (0 or 1). Now the run stops before deciding
+    # anything (exit 2) and says what the file is; validate and check say it too.
+    import gzip
+
+    week = EXAMPLES / "logs" / "week.jsonl"
+    packed = tmp_path / "week.jsonl.gz"
+    packed.write_bytes(gzip.compress(week.read_bytes()))
+    state = tmp_path / "s.sqlite"
+    result = run_cli("audit", str(week), str(packed), "--state", str(state))
+    assert result.code == 2 and result.out == ""
+    assert result.err.strip() == (f"clinimg: {packed}: the event log is gzip-compressed (.gz), not JSON Lines: decompress it first "
+                                  f"(e.g. zcat {packed} | clinimg audit -); nothing was audited")
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "checker.cli", "audit", "-"], input=packed.read_bytes(), capture_output=True)
+    assert proc.returncode == 2 and b"<stdin>: the event log is gzip-compressed (.gz), not JSON Lines: decompress it first" in proc.stderr
+    validated = run_cli("validate", str(packed))
+    assert validated.code == 2 and f"{packed}:1: $: not UTF-8 text (byte 1): the file is gzip-compressed (.gz); decompress it first" in validated.err
