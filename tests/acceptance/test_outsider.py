@@ -706,3 +706,19 @@ def test_a_compressed_log_is_named_as_such_not_read_as_lines_of_garbage(tmp_path
     assert proc.returncode == 2 and b"<stdin>: the event log is gzip-compressed (.gz), not JSON Lines: decompress it first" in proc.stderr
     validated = run_cli("validate", str(packed))
     assert validated.code == 2 and f"{packed}:1: $: not UTF-8 text (byte 1): the file is gzip-compressed (.gz); decompress it first" in validated.err
+
+
+def test_validate_reads_a_log_piped_on_stdin_as_a_log_and_an_empty_request_says_so(tmp_path: pathlib.Path) -> None:
+    # `zcat week.jsonl.gz | clinimg validate -`: a log on standard input was read as one JSON
+    # document — "<stdin>:2: $: not valid JSON: Extra data" — though `validate FILE` tells a log
+    # from a request by its content. And an empty request said "Expecting value (column 1)".
+    week = "\n".join(_week_lines(20)) + "\n"
+    result = run_cli("validate", "-", stdin=week)
+    assert result.code == 0 and result.out.strip() == "20 document(s) valid", result.err
+    broken = week.replace('"occurred_at"', '"occured_at"', 1)
+    result = run_cli("validate", "-", stdin=broken)
+    assert result.code == 2 and result.err.splitlines()[0].startswith("<stdin>:1: $.occured_at: unknown key"), result.err
+    assert run_cli("validate", "-", stdin=FACEBOOK.read_text()).code == 0
+    for command in (("validate", "-"), ("check", "-")):
+        result = run_cli(*command, stdin="")
+        assert result.code == 2 and "<stdin>:1: $: empty: no JSON document (a request is one JSON object)" in result.err, result.err
