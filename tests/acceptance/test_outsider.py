@@ -722,3 +722,15 @@ def test_validate_reads_a_log_piped_on_stdin_as_a_log_and_an_empty_request_says_
     for command in (("validate", "-"), ("check", "-")):
         result = run_cli(*command, stdin="")
         assert result.code == 2 and "<stdin>:1: $: empty: no JSON document (a request is one JSON object)" in result.err, result.err
+
+
+def test_a_duplicate_line_is_reported_with_its_reason(tmp_path: pathlib.Path) -> None:
+    # SPEC §5: "A line that is not JSON, fails the schema, or repeats an event_id is reported with
+    # file, line number and reason." Invalid lines had a reason; duplicates had none.
+    lines = _week_lines(5)
+    log = tmp_path / "w.jsonl"
+    log.write_text("\n".join(lines + [lines[2]]) + "\n")
+    for workers in ("1", "2"):
+        report = run_cli("audit", str(log), "--format", "json", "--workers", workers).json()
+        assert report["duplicates"] == [{"file": str(log), "line": 6, "event_id": json.loads(lines[2])["event_id"],
+                                         "reason": "repeats the event_id of an event already decided (in this run, or an earlier one on --state): not decided again"}]
