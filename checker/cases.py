@@ -69,7 +69,7 @@ class Case:
         return out
 
 
-CASE_KEYS = ("name", "base", "patch", "config", "findings", "outcome", "basis", "obligations")
+CASE_KEYS = ("name", "base", "patch", "config", "findings", "outcome", "basis", "obligations", "invalid_input")
 OUTCOMES = ("permit", "deny", "escalate")
 BASES = ("primary_purpose", "secondary_purpose", "consent", "legal", None)
 
@@ -150,12 +150,18 @@ def load_cases(directory: pathlib.Path = CASES_DIR, *, display: str | None = Non
             if raw.get("base") not in bases or not isinstance(raw.get("patch", {}), (dict, type(None))):
                 continue
             patch = raw.get("patch") or {}
-            # What the patch spells wrong is what its author meant to test: a key of no object
-            # (the schema's unknown keys) or a top-level key misspelt. (Other schema problems may
-            # be the point of the case: a request without a type must still be denied.)
-            for p in schemas.problems("request", deep_merge(bases[raw["base"]], patch), limit=None):
-                if p.constraint.startswith("unknown key") and _in_patch(patch, p.path):
-                    problem([n, "patch", *p.path], p.constraint)
+            # The input a patch makes must be one check, serve and audit accept — else the case
+            # tests what never reaches the policy: a misspelt key nothing reads, or YAML's `off`
+            # read as false where a device's auto_upload is "off". A case about input the schema
+            # refuses (the Rego must still fail closed on it) says `invalid_input: true`; then
+            # only misspelt keys are named. The audit's lifecycle review (`image_review`) is input
+            # too, as the OPA APIs accept it.
+            merged = deep_merge(bases[raw["base"]], patch)
+            for p in schemas.problems("request", merged, limit=None):
+                if not _in_patch(patch, p.path) or (merged.get("type") == "image_review" and list(p.path) == ["type"]):
+                    continue
+                if raw.get("invalid_input") is not True or p.constraint.startswith("unknown key"):
+                    problem([n, "patch", *p.path], p.constraint + _yaml_hint(p.path, patch))
             for p in schemas.misspelt_keys({k: v for k, v in patch.items() if k not in bases[raw["base"]]}):
                 if not any(f"{json_path([n, 'patch', *p.path])}:" in x for x in problems):
                     problem([n, "patch", *p.path], p.constraint)
@@ -176,6 +182,14 @@ def load_cases(directory: pathlib.Path = CASES_DIR, *, display: str | None = Non
         if problems:
             raise CheckerError("\n".join(problems))
     return cases
+
+
+def _yaml_hint(path: list[Any], patch: Any) -> str:
+    """YAML 1.1 reads an unquoted off/on/yes/no as a boolean: say so where a boolean was not meant."""
+    node = patch
+    for part in path:
+        node = node[part] if isinstance(node, (dict, list)) else None
+    return ' (YAML reads an unquoted off, on, yes or no as a boolean: write "off" in quotes)' if isinstance(node, bool) else ""
 
 
 def _in_patch(patch: Any, path: list[Any]) -> bool:

@@ -594,6 +594,11 @@ def test_own_data_cases_are_read_strictly_and_yml_files_run(tmp_path: pathlib.Pa
     assert result.code == 1, result.out + result.err
     assert "FAIL [embedded] " in result.out and "theatre.yml::filming in theatre is escalated" in result.out
     assert "PASS" not in result.out or "a photo is not its business" not in [l for l in result.out.splitlines() if l.startswith("FAIL")]
+    # an input no command would accept tests nothing: YAML's unquoted `off` is false, not "off"
+    cases.write_text("- name: uploads off\n  base: capture\n  patch: {actor: {device: {auto_upload: off}}}\n  findings: []\n")
+    result = run_cli("policy", "check", "--policy-dir", str(rules))
+    assert result.code == 2 and (f'{rules}/cases/theatre.yml:3: $[0].patch.actor.device.auto_upload: must be one of: "off", "cloud_backup", '
+                                 '"social_media" (YAML reads an unquoted off, on, yes or no as a boolean: write "off" in quotes)') in result.out + result.err
 
 
 def test_a_waiver_with_a_blank_reason_or_approver_is_refused(tmp_path: pathlib.Path) -> None:
