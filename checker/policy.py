@@ -87,7 +87,13 @@ def load_modules(local_dirs: Iterable[str | pathlib.Path] = (), *, include_tests
     for i, d in enumerate(local_dirs):
         if not str(d).strip():  # `--policy-dir "$RULES"`, unset: not the current directory's Rego, not none
             raise CheckerError("--policy-dir: the directory name is empty; give the directory of the hospital's own rules, or leave the option out")
-        for m in _read_dir(pathlib.Path(d), f"local{i or ''}/", shown=str(d)):
+        found = _read_dir(pathlib.Path(d), f"local{i or ''}/", shown=str(d))
+        if not found or (not include_tests and all(m.is_test for m in found)):
+            # A wrong directory, or rules not copied yet: every decision went ahead without the
+            # hospital's rules, and nothing said so (the policy digest was the shipped one).
+            holds = "only tests (_test.rego)" if found else "no .rego file"
+            raise CheckerError(f"--policy-dir {d}: holds {holds}, so none of the hospital's own rules; give the directory that holds them")
+        for m in found:
             pkg = m.package
             if not (pkg + ".").startswith(LOCAL_PACKAGE_PREFIX) or pkg.count(".") < 3:
                 raise CheckerError(

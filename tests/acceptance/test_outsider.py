@@ -739,3 +739,19 @@ def test_a_duplicate_line_is_reported_with_its_reason(tmp_path: pathlib.Path) ->
         report = run_cli("audit", str(log), "--format", "json", "--workers", workers).json()
         assert report["duplicates"] == [{"file": str(log), "line": 6, "event_id": json.loads(lines[2])["event_id"],
                                          "reason": "repeats the event_id of an event already decided (in this run, or an earlier one on --state): not decided again"}]
+
+
+def test_a_policy_dir_without_rules_is_refused_not_silently_the_shipped_policy(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: own rules in a local package appear in decisions like shipped ones. A --policy-dir
+    # naming the wrong directory (or one the rules were not yet copied into) decided without them,
+    # exit 0, with the shipped policy's digest: nothing said the hospital's rules were missing.
+    empty = tmp_path / "rules"
+    empty.mkdir()
+    (empty / "README.txt").write_text("our rules\n")
+    said = f"clinimg: --policy-dir {empty}: holds no .rego file, so none of the hospital's own rules; give the directory that holds them"
+    for args in (("check", str(FACEBOOK)), ("audit", str(EXAMPLES / "logs" / "week.jsonl")), ("rules",)):
+        result = run_cli(*args, "--policy-dir", str(empty))
+        assert result.code == 2 and result.err.strip() == said, (args, result.err)
+    (empty / "only_test.rego").write_text("package clinimg.rules.local.x_test\n\ntest_nothing if { true }\n")
+    result = run_cli("check", str(FACEBOOK), "--policy-dir", str(empty))
+    assert result.code == 2 and "holds only tests (_test.rego)" in result.err, result.err
