@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import sqlite3
 import tempfile
 import time
@@ -75,6 +76,8 @@ def audit(
     as_of_ns = None
     if as_of is not None:
         try:
+            if not AS_OF_FORM.fullmatch(as_of):  # (what an event's time may be: no space for the T, seconds)
+                raise ValueError(as_of)
             as_of_ns = parse_ns(as_of)
         except ValueError:
             raise CheckerError("--as-of: not an RFC 3339 date-time with offset (e.g. 2026-11-24T02:00:00+11:00)") from None
@@ -249,6 +252,7 @@ def policy_stamp(policy: PolicySet, engine: Any, previous_digest: str | None) ->
 # minutes: the varied log decides.
 # The times an event may have (schemas/defs.schema.json `timestamp`): 1700-01-01 up to 2260-01-01, UTC.
 AS_OF_RANGE = (parse_ns("1700-01-01T00:00:00Z"), parse_ns("2260-01-01T00:00:00Z"))
+AS_OF_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 PARTITION_MIN_BYTES = 1024 * 1024
 # Standard input keeps one process up to the old bound (what a pipe feeds is spooled first;
 # partitions re-read the spool).

@@ -630,6 +630,10 @@ def test_an_as_of_out_of_range_is_refused_and_one_before_the_log_is_said(tmp_pat
     assert early.code == 1
     assert ("--as-of 2016-11-21T13:00:00Z is earlier than the latest event of the logs (2026-11-21T21:33:35Z): "
             "deadlines are judged as of that earlier time") in early.err
+    # as an event's time must be: seconds, and a T (or t) between date and time
+    for slip in ("2026-11-30 00:00:00Z", "2026-11-30T00:00Z"):
+        result = run_cli("audit", week, "--as-of", slip)
+        assert result.code == 2 and "--as-of: not an RFC 3339 date-time with offset" in result.err, slip
     later = run_cli("audit", week, "--as-of", "2026-12-22T00:00:00+11:00", "--format", "json")
     assert later.code == 1 and "earlier than" not in later.err
 
