@@ -80,7 +80,8 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
     try:
         document = loads(text)
     except JSONProblem as exc:
-        raise CheckerError(f"{name}:{exc.line}: {exc.path}: {exc.reason}", problems=[{"path": exc.path, "constraint": exc.reason, "line": exc.line}]) from None
+        reason = exc.reason + (_LOG_HINT if exc.reason.startswith("not valid JSON: Extra data") and _first_line_is_object(text) else "")
+        raise CheckerError(f"{name}:{exc.line}: {exc.path}: {reason}", problems=[{"path": exc.path, "constraint": reason, "line": exc.line}]) from None
     if holds_more_values(document):
         raise CheckerError(f"{name}:1: $: holds more than {MAX_REQUEST_VALUES:,} JSON values; refused (a request holds about a hundred)",
                            problems=[{"path": "$", "constraint": f"holds more than {MAX_REQUEST_VALUES:,} JSON values", "line": 1}])
@@ -92,6 +93,16 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
             found.append(f"{name}: (only the first {schemas.MAX_PROBLEMS} problems are listed)")
         raise CheckerError("\n".join(found), problems=[{"path": json_path(p.path), "constraint": p.constraint, "line": line} for p, line in zip(problems, lines)])
     return schemas.upper_case_times(document) if schema in ("request", "event") else document
+
+
+_LOG_HINT = ": this is a log of events, one a line (JSON Lines): `clinimg audit` reads logs; a request is one JSON document"
+
+
+def _first_line_is_object(text: str) -> bool:
+    try:
+        return isinstance(loads(text.lstrip("\ufeff").split("\n", 1)[0]), dict)
+    except JSONProblem:
+        return False
 
 
 def parse_request(name: str, text: str) -> dict[str, Any]:

@@ -759,3 +759,14 @@ def test_a_policy_dir_without_rules_is_refused_not_silently_the_shipped_policy(t
     (empty / "only_test.rego").write_text("package clinimg.rules.local.x_test\n\ntest_nothing if { true }\n")
     result = run_cli("check", str(FACEBOOK), "--policy-dir", str(empty))
     assert result.code == 2 and "holds only tests (_test.rego)" in result.err, result.err
+
+
+def test_check_given_a_log_says_to_audit_it(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: check decides one request; audit reads logs. Given a log, check said only
+    # "not valid JSON: Extra data (column 1)" at line 2 — of a file whose every line is valid.
+    log = tmp_path / "tonight.json"
+    log.write_text("\n".join(_week_lines(3)) + "\n")
+    result = run_cli("check", str(log))
+    assert result.code == 2 and result.err.strip() == (
+        f"clinimg: {log}:2: $: not valid JSON: Extra data (column 1): this is a log of events, one a line (JSON Lines): "
+        "`clinimg audit` reads logs; a request is one JSON document")
