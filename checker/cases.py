@@ -10,13 +10,13 @@ import copy
 import dataclasses
 import difflib
 import pathlib
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Collection, Iterator
 
 
 from . import schemas
 from .engines.base import Decision, EngineFailure
 from .jsonload import json_path
-from .overlay import read_yaml_file
+from .overlay import did_you_mean, named_rule_ids, read_yaml_file
 
 CASES_DIR = pathlib.Path(__file__).resolve().parent.parent / "tests" / "cases"
 if not CASES_DIR.is_dir():  # pragma: no cover - installed as a wheel: the cases ride inside (setup.py)
@@ -80,7 +80,7 @@ def case_files(directory: pathlib.Path) -> list[pathlib.Path]:
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.stem != "bases" and not p.is_dir()) if directory.is_dir() else []
 
 
-def load_cases(directory: pathlib.Path = CASES_DIR, *, display: str | None = None) -> list[Case]:
+def load_cases(directory: pathlib.Path = CASES_DIR, *, display: str | None = None, rule_ids: Collection[str] | None = None) -> list[Case]:
     """The cases of a directory's *.yaml (and *.yml) files. A hospital's own cases
     (`<policy-dir>/cases/`) start from the shipped bases.yaml unless their directory has its own.
     display: how to name the files in failures (default: the file name alone).
@@ -134,8 +134,13 @@ def load_cases(directory: pathlib.Path = CASES_DIR, *, display: str | None = Non
             if not isinstance(raw.get("config", {}), (dict, type(None))):
                 problem([n, "config"], "must be a mapping (a policy overlay)")
             elif raw.get("config"):
-                for p in schemas.problems("overlay", raw["config"]):
+                config_problems = schemas.problems("overlay", raw["config"])
+                for p in config_problems:
                     problem([n, "config", *p.path], p.constraint)
+                if rule_ids is not None and not config_problems:  # (a misspelt id disables or waives nothing)
+                    for where, named in named_rule_ids(raw["config"]):
+                        if named not in rule_ids:
+                            problem([n, "config", *where], "unknown rule id" + did_you_mean(named, rule_ids))
             for key in ("findings", "obligations"):
                 value = raw.get(key)
                 if (key == "findings" or value is not None) and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):

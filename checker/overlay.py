@@ -78,7 +78,7 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
         raise CheckerError("\n".join(lines))
     if rule_ids is not None:
         unknown = [
-            f"{p}:{_line_of(root_node, where)}: {json_path(where)}: unknown rule id{_did_you_mean(named, rule_ids)}"
+            f"{p}:{_line_of(root_node, where)}: {json_path(where)}: unknown rule id{did_you_mean(named, rule_ids)}"
             for where, named in named_rule_ids(document)
             if named not in rule_ids
         ]
@@ -211,7 +211,7 @@ def named_rule_ids(document: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:
         yield ["waivers", i, "rule"], waiver.get("rule")
 
 
-def _did_you_mean(named: Any, rule_ids: Collection[str]) -> str:
+def did_you_mean(named: Any, rule_ids: Collection[str]) -> str:
     guess = difflib.get_close_matches(str(named), sorted(rule_ids), n=1, cutoff=0.6)
     return f' (did you mean "{guess[0]}"?)' if guess else " (not a rule of the shipped policies or of --policy-dir: clinimg rules lists them)"
 

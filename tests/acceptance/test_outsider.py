@@ -594,6 +594,12 @@ def test_own_data_cases_are_read_strictly_and_yml_files_run(tmp_path: pathlib.Pa
     assert result.code == 1, result.out + result.err
     assert "FAIL [embedded] " in result.out and "theatre.yml::filming in theatre is escalated" in result.out
     assert "PASS" not in result.out or "a photo is not its business" not in [l for l in result.out.splitlines() if l.startswith("FAIL")]
+    # a case's overlay naming a rule that does not exist disables (or waives) nothing
+    cases.write_text("- name: off in theatre\n  base: capture\n  config: {rules: {disabled: [local.no_video_in_thatre]}}\n  findings: []\n")
+    for args in (("policy", "test", "--only-local"), ("policy", "check")):
+        result = run_cli(*args, "--policy-dir", str(rules))
+        assert result.code == 2 and (f'{rules}/cases/theatre.yml:3: $[0].config.rules.disabled[0]: unknown rule id '
+                                     '(did you mean "local.no_video_in_theatre"?)') in result.out + result.err, (args, result.out + result.err)
     # an input no command would accept tests nothing: YAML's unquoted `off` is false, not "off"
     cases.write_text("- name: uploads off\n  base: capture\n  patch: {actor: {device: {auto_upload: off}}}\n  findings: []\n")
     result = run_cli("policy", "check", "--policy-dir", str(rules))
