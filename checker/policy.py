@@ -88,7 +88,9 @@ def load_modules(local_dirs: Iterable[str | pathlib.Path] = (), *, include_tests
         if not str(d).strip():  # `--policy-dir "$RULES"`, unset: not the current directory's Rego, not none
             raise CheckerError("--policy-dir: the directory name is empty; give the directory of the hospital's own rules, or leave the option out")
         found = _read_dir(pathlib.Path(d), f"local{i or ''}/", shown=str(d))
-        if not found or (not include_tests and all(m.is_test for m in found)):
+        # (`policy test|check` take a directory of tests or data cases alone: cases for the shipped rules)
+        tests_only = include_tests and (bool(found) or (pathlib.Path(d) / "cases").is_dir())
+        if not tests_only and (not found or all(m.is_test for m in found)):
             # A wrong directory, or rules not copied yet: every decision went ahead without the
             # hospital's rules, and nothing said so (the policy digest was the shipped one).
             holds = "only tests (_test.rego)" if found else "no .rego file"

@@ -762,6 +762,11 @@ def test_a_policy_dir_without_rules_is_refused_not_silently_the_shipped_policy(t
     for args in (("check", str(FACEBOOK)), ("audit", str(EXAMPLES / "logs" / "week.jsonl")), ("rules",)):
         result = run_cli(*args, "--policy-dir", str(empty))
         assert result.code == 2 and result.err.strip() == said, (args, result.err)
+    # (`policy test` takes a directory of data cases alone: cases for the shipped rules)
+    (empty / "cases").mkdir()
+    (empty / "cases" / "shipped.yaml").write_text("- name: a plain capture\n  base: capture\n  findings: []\n")
+    assert run_cli("policy", "test", "--only-local", "--policy-dir", str(empty)).code == 0
+    assert run_cli("check", str(FACEBOOK), "--policy-dir", str(empty)).err.strip() == said
     (empty / "only_test.rego").write_text("package clinimg.rules.local.x_test\n\ntest_nothing if { true }\n")
     result = run_cli("check", str(FACEBOOK), "--policy-dir", str(empty))
     assert result.code == 2 and "holds only tests (_test.rego)" in result.err, result.err
