@@ -242,6 +242,24 @@ def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pa
 
 def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: str, policy_dirs: Iterable[str | pathlib.Path]) -> None:
     """Check one file (called `name` in messages: a spool of stdin is "<stdin>") into the report."""
+    if name.endswith(".rego"):  # (read as JSON it was "not valid JSON: Expecting value")
+        report.checked += 1
+        report.errors.append(f"{name}: a Rego file, not a document validate checks: `clinimg policy check --policy-dir DIR` compiles and checks own rules")
+        return
+    if name.endswith((".yaml", ".yml")) and pathlib.Path(source).parent.name == "cases":
+        # An own rule's data cases (DIR/cases/*.yaml): read as policy test reads them — not as an
+        # overlay ("$: must be of type object").
+        from .cases import load_cases_file, read_bases
+
+        report.checked += 1
+        try:
+            if pathlib.Path(source).stem == "bases":
+                read_bases(pathlib.Path(source).parent)
+            else:
+                load_cases_file(pathlib.Path(source), shown=name)
+        except CheckerError as exc:
+            report.errors.extend(str(exc).splitlines())
+        return
     if name.endswith((".yaml", ".yml")):
         report.checked += 1
         try:

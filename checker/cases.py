@@ -89,103 +89,119 @@ def load_cases(directory: pathlib.Path = CASES_DIR, *, display: str | None = Non
     kind (`findings: local.x`, which read as its letters), a key of the input misspelt in `patch`
     (`circumstance:`, which the rules never read) — each made a case pass that tested nothing.
     Each is a CheckerError naming the file, line and path; so is an empty file."""
+    if not directory.is_dir():
+        return []
+    bases = read_bases(directory)
+    cases: list[Case] = []
+    for path in case_files(directory):
+        cases += load_cases_file(path, shown=f"{display}/{path.name}" if display else path.name, bases=bases, rule_ids=rule_ids)
+    return cases
+
+
+def read_bases(directory: pathlib.Path) -> dict[str, Any]:
+    """The bases of a cases directory: its own bases.yaml, else the shipped one."""
     from .errors import CheckerError
 
     bases_file = directory / "bases.yaml"
-    if not directory.is_dir():
-        return []
     bases = read_yaml_file(bases_file if bases_file.exists() else CASES_DIR / "bases.yaml", "the bases file", empty_hint="it maps base names to requests").value
     if not isinstance(bases, dict) or not all(isinstance(b, dict) for b in bases.values()):
         raise CheckerError(f"{bases_file}: must map each base's name to a request")
-    cases = []
-    for path in case_files(directory):
-        shown = f"{display}/{path.name}" if display else path.name
-        read = read_yaml_file(path, "the cases file", empty_hint="a cases file holds a list of cases")
-        raws = read.value
-        problems: list[str] = []
+    return bases
 
-        def problem(where: list[Any], why: str) -> None:
-            problems.append(f"{shown}:{read.line_of(where)}: {json_path(where)}: {why}")
 
-        if not isinstance(raws, list):
-            problem([], "must be a list of cases (`- name: …`)")
-            raws = []
-        names: set[str] = set()
-        for n, raw in enumerate(raws):
-            if not isinstance(raw, dict):
-                problem([n], "must be a case (a mapping with name, base, patch, findings …)")
+def load_cases_file(path: pathlib.Path, *, shown: str, bases: dict[str, Any] | None = None, rule_ids: Collection[str] | None = None) -> list[Case]:
+    """The cases of one file (named `shown` in messages), read as load_cases reads them; bases:
+    those of its directory (default: read from it)."""
+    from .errors import CheckerError
+
+    bases = bases if bases is not None else read_bases(path.parent)
+    cases: list[Case] = []
+    read = read_yaml_file(path, "the cases file", empty_hint="a cases file holds a list of cases")
+    raws = read.value
+    problems: list[str] = []
+
+    def problem(where: list[Any], why: str) -> None:
+        problems.append(f"{shown}:{read.line_of(where)}: {json_path(where)}: {why}")
+
+    if not isinstance(raws, list):
+        problem([], "must be a list of cases (`- name: …`)")
+        raws = []
+    names: set[str] = set()
+    for n, raw in enumerate(raws):
+        if not isinstance(raw, dict):
+            problem([n], "must be a case (a mapping with name, base, patch, findings …)")
+            continue
+        before = len(problems)
+        for key in raw:
+            if key not in CASE_KEYS:
+                guess = difflib.get_close_matches(str(key), CASE_KEYS, n=1, cutoff=0.6)
+                problem([n, key], "unknown key" + (f' (did you mean "{guess[0]}"?)' if guess else f" (a case has {', '.join(CASE_KEYS)})"))
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problem([n, "name"], "is required: the case's name, as text")
+        elif name in names:
+            problem([n, "name"], "another case of this file has the same name")
+        else:
+            names.add(name)
+        if raw.get("base") not in bases:
+            problem([n, "base"], f"must be one of the bases in bases.yaml: {', '.join(sorted(bases))}")
+        if not isinstance(raw.get("patch", {}), (dict, type(None))):
+            problem([n, "patch"], "must be a mapping (the keys to change in the base)")
+        if not isinstance(raw.get("config", {}), (dict, type(None))):
+            problem([n, "config"], "must be a mapping (a policy overlay)")
+        elif raw.get("config"):
+            config_problems = schemas.problems("overlay", raw["config"])
+            for p in config_problems:
+                problem([n, "config", *p.path], p.constraint)
+            if rule_ids is not None and not config_problems:  # (a misspelt id disables or waives nothing)
+                for where, named in named_rule_ids(raw["config"]):
+                    if named not in rule_ids:
+                        problem([n, "config", *where], "unknown rule id" + did_you_mean(named, rule_ids))
+        for key in ("findings", "obligations"):
+            value = raw.get(key)
+            if (key == "findings" or value is not None) and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
+                if key == "findings" and value is None and "findings" in raw:
+                    continue  # `findings:` left empty: none expected
+                problem([n, key], "must be a list of rule ids, e.g. [local.no_sms] (an empty list [] for none)"
+                        if key == "findings" else "must be a list of obligation ids")
+        if "outcome" in raw and raw["outcome"] not in OUTCOMES:
+            problem([n, "outcome"], "must be one of: permit, deny, escalate")
+        if "basis" in raw and raw["basis"] not in BASES:
+            problem([n, "basis"], "must be one of: primary_purpose, secondary_purpose, consent, legal, null")
+        if raw.get("base") not in bases or not isinstance(raw.get("patch", {}), (dict, type(None))):
+            continue
+        patch = raw.get("patch") or {}
+        # The input a patch makes must be one check, serve and audit accept — else the case
+        # tests what never reaches the policy: a misspelt key nothing reads, or YAML's `off`
+        # read as false where a device's auto_upload is "off". A case about input the schema
+        # refuses (the Rego must still fail closed on it) says `invalid_input: true`; then
+        # only misspelt keys are named. The audit's lifecycle review (`image_review`) is input
+        # too, as the OPA APIs accept it.
+        merged = deep_merge(bases[raw["base"]], patch)
+        for p in schemas.problems("request", merged, limit=None):
+            if not _in_patch(patch, p.path) or (merged.get("type") == "image_review" and list(p.path) == ["type"]):
                 continue
-            before = len(problems)
-            for key in raw:
-                if key not in CASE_KEYS:
-                    guess = difflib.get_close_matches(str(key), CASE_KEYS, n=1, cutoff=0.6)
-                    problem([n, key], "unknown key" + (f' (did you mean "{guess[0]}"?)' if guess else f" (a case has {', '.join(CASE_KEYS)})"))
-            name = raw.get("name")
-            if not isinstance(name, str) or not name.strip():
-                problem([n, "name"], "is required: the case's name, as text")
-            elif name in names:
-                problem([n, "name"], "another case of this file has the same name")
-            else:
-                names.add(name)
-            if raw.get("base") not in bases:
-                problem([n, "base"], f"must be one of the bases in bases.yaml: {', '.join(sorted(bases))}")
-            if not isinstance(raw.get("patch", {}), (dict, type(None))):
-                problem([n, "patch"], "must be a mapping (the keys to change in the base)")
-            if not isinstance(raw.get("config", {}), (dict, type(None))):
-                problem([n, "config"], "must be a mapping (a policy overlay)")
-            elif raw.get("config"):
-                config_problems = schemas.problems("overlay", raw["config"])
-                for p in config_problems:
-                    problem([n, "config", *p.path], p.constraint)
-                if rule_ids is not None and not config_problems:  # (a misspelt id disables or waives nothing)
-                    for where, named in named_rule_ids(raw["config"]):
-                        if named not in rule_ids:
-                            problem([n, "config", *where], "unknown rule id" + did_you_mean(named, rule_ids))
-            for key in ("findings", "obligations"):
-                value = raw.get(key)
-                if (key == "findings" or value is not None) and not (isinstance(value, list) and all(isinstance(x, str) for x in value)):
-                    if key == "findings" and value is None and "findings" in raw:
-                        continue  # `findings:` left empty: none expected
-                    problem([n, key], "must be a list of rule ids, e.g. [local.no_sms] (an empty list [] for none)"
-                            if key == "findings" else "must be a list of obligation ids")
-            if "outcome" in raw and raw["outcome"] not in OUTCOMES:
-                problem([n, "outcome"], "must be one of: permit, deny, escalate")
-            if "basis" in raw and raw["basis"] not in BASES:
-                problem([n, "basis"], "must be one of: primary_purpose, secondary_purpose, consent, legal, null")
-            if raw.get("base") not in bases or not isinstance(raw.get("patch", {}), (dict, type(None))):
-                continue
-            patch = raw.get("patch") or {}
-            # The input a patch makes must be one check, serve and audit accept — else the case
-            # tests what never reaches the policy: a misspelt key nothing reads, or YAML's `off`
-            # read as false where a device's auto_upload is "off". A case about input the schema
-            # refuses (the Rego must still fail closed on it) says `invalid_input: true`; then
-            # only misspelt keys are named. The audit's lifecycle review (`image_review`) is input
-            # too, as the OPA APIs accept it.
-            merged = deep_merge(bases[raw["base"]], patch)
-            for p in schemas.problems("request", merged, limit=None):
-                if not _in_patch(patch, p.path) or (merged.get("type") == "image_review" and list(p.path) == ["type"]):
-                    continue
-                if raw.get("invalid_input") is not True or p.constraint.startswith("unknown key"):
-                    problem([n, "patch", *p.path], p.constraint + _yaml_hint(p.path, patch))
-            for p in schemas.misspelt_keys({k: v for k, v in patch.items() if k not in bases[raw["base"]]}):
-                if not any(f"{json_path([n, 'patch', *p.path])}:" in x for x in problems):
-                    problem([n, "patch", *p.path], p.constraint)
-            if len(problems) > before:
-                continue
-            cases.append(
-                Case(
-                    file=shown,
-                    name=name,
-                    input=deep_merge(bases[raw["base"]], patch),
-                    config=raw.get("config") or {},
-                    findings=list(raw.get("findings") or []),
-                    outcome=raw.get("outcome"),
-                    basis=raw["basis"] if "basis" in raw else False,
-                    obligations=raw.get("obligations"),
-                )
+            if raw.get("invalid_input") is not True or p.constraint.startswith("unknown key"):
+                problem([n, "patch", *p.path], p.constraint + _yaml_hint(p.path, patch))
+        for p in schemas.misspelt_keys({k: v for k, v in patch.items() if k not in bases[raw["base"]]}):
+            if not any(f"{json_path([n, 'patch', *p.path])}:" in x for x in problems):
+                problem([n, "patch", *p.path], p.constraint)
+        if len(problems) > before:
+            continue
+        cases.append(
+            Case(
+                file=shown,
+                name=name,
+                input=deep_merge(bases[raw["base"]], patch),
+                config=raw.get("config") or {},
+                findings=list(raw.get("findings") or []),
+                outcome=raw.get("outcome"),
+                basis=raw["basis"] if "basis" in raw else False,
+                obligations=raw.get("obligations"),
             )
-        if problems:
-            raise CheckerError("\n".join(problems))
+        )
+    if problems:
+        raise CheckerError("\n".join(problems))
     return cases
 
 

@@ -781,3 +781,24 @@ def test_check_given_a_log_says_to_audit_it(tmp_path: pathlib.Path) -> None:
     assert result.code == 2 and result.err.strip() == (
         f"clinimg: {log}:2: $: not valid JSON: Extra data (column 1): this is a log of events, one a line (JSON Lines): "
         "`clinimg audit` reads logs; a request is one JSON document")
+
+
+def test_validate_reads_own_data_cases_as_cases_and_names_a_rego_file(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: `clinimg validate FILE…`, every error with its path. A hospital's data cases
+    # (DIR/cases/*.yaml) were read as an overlay ("$: must be of type object"), and a .rego file as
+    # JSON ("not valid JSON: Expecting value").
+    cases = tmp_path / "rules" / "cases"
+    cases.mkdir(parents=True)
+    good = cases / "sms.yaml"
+    good.write_text("- name: a plain capture\n  base: capture\n  findings: []\n")
+    bad = cases / "typo.yaml"
+    bad.write_text("- name: typo\n  base: capture\n  patch: {circumstance: {in_theatre: true}}\n  findings: []\n")
+    rego = tmp_path / "rules" / "sms.rego"
+    rego.write_text("package clinimg.rules.local.sms\n")
+    assert run_cli("validate", str(good)).code == 0
+    result = run_cli("validate", str(bad), str(rego))
+    assert result.code == 2
+    assert result.err.splitlines()[:2] == [
+        f'{bad}:3: $[0].patch.circumstance: unknown key (did you mean "circumstances"?)',
+        f"{rego}: a Rego file, not a document validate checks: `clinimg policy check --policy-dir DIR` compiles and checks own rules",
+    ]
