@@ -6,7 +6,9 @@ import dataclasses
 import json
 import os
 import pathlib
+import shutil
 import sys
+import tempfile
 from typing import IO, TYPE_CHECKING, Any, Callable, ContextManager, Iterable, Iterator
 
 from . import schemas
@@ -39,16 +41,17 @@ def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: I
 # Reading documents
 
 
-def read_text(source: str | pathlib.Path, max_bytes: int | None = None) -> tuple[str, str]:
+def read_text(source: str | pathlib.Path, max_bytes: int | None = None, *, display: str | None = None) -> tuple[str, str]:
     """(display name, text) of a file or '-' for stdin; with max_bytes, a larger input is refused
-    before it is parsed (and no more than max_bytes + 1 bytes of it are read)."""
+    before it is parsed (and no more than max_bytes + 1 bytes of it are read). display: what to
+    call the file (a spool of stdin is "<stdin>")."""
     limit = -1 if max_bytes is None else max_bytes + 1
     if str(source) == "-":
         data = sys.stdin.buffer.read(limit)
         name = "<stdin>"
     else:
         p = pathlib.Path(source)
-        name = str(p)
+        name = display or str(p)
         try:
             if p.is_dir():
                 raise CheckerError(f"{name}: is a directory, not a JSON file")
@@ -71,10 +74,14 @@ def read_text(source: str | pathlib.Path, max_bytes: int | None = None) -> tuple
 
 def parse_document(name: str, text: str, schema: str = "request") -> dict[str, Any]:
     """Parse and schema-check one JSON document; CheckerError listing every problem."""
+    if not text.strip("\ufeff \t\r\n"):  # (a truncated copy, an empty pipe: not "Expecting value")
+        why = "empty: no JSON document (a request is one JSON object)"
+        raise CheckerError(f"{name}:1: $: {why}", problems=[{"path": "$", "constraint": why, "line": 1}])
     try:
         document = loads(text)
     except JSONProblem as exc:
-        raise CheckerError(f"{name}:{exc.line}: {exc.path}: {exc.reason}", problems=[{"path": exc.path, "constraint": exc.reason, "line": exc.line}]) from None
+        reason = exc.reason + (_LOG_HINT if exc.reason.startswith("not valid JSON: Extra data") and _first_line_is_object(text) else "")
+        raise CheckerError(f"{name}:{exc.line}: {exc.path}: {reason}", problems=[{"path": exc.path, "constraint": reason, "line": exc.line}]) from None
     if holds_more_values(document):
         raise CheckerError(f"{name}:1: $: holds more than {MAX_REQUEST_VALUES:,} JSON values; refused (a request holds about a hundred)",
                            problems=[{"path": "$", "constraint": f"holds more than {MAX_REQUEST_VALUES:,} JSON values", "line": 1}])
@@ -85,7 +92,17 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
         if len(problems) >= schemas.MAX_PROBLEMS:
             found.append(f"{name}: (only the first {schemas.MAX_PROBLEMS} problems are listed)")
         raise CheckerError("\n".join(found), problems=[{"path": json_path(p.path), "constraint": p.constraint, "line": line} for p, line in zip(problems, lines)])
-    return document
+    return schemas.upper_case_times(document) if schema in ("request", "event") else document
+
+
+_LOG_HINT = ": this is a log of events, one a line (JSON Lines): `clinimg audit` reads logs; a request is one JSON document"
+
+
+def _first_line_is_object(text: str) -> bool:
+    try:
+        return isinstance(loads(text.lstrip("\ufeff").split("\n", 1)[0]), dict)
+    except JSONProblem:
+        return False
 
 
 def parse_request(name: str, text: str) -> dict[str, Any]:
@@ -172,17 +189,16 @@ def check(
 class ValidationReport:
     checked: int = 0
     errors: list[str] = dataclasses.field(default_factory=list)
-
-
-def _is_lines_file(name: str) -> bool:
-    return name.endswith((".jsonl", ".ndjson")) or _reads_as_lines(name)
+    # (the rule and obligation ids an overlay is checked against, read once for all the files)
+    known_ids: set[str] | None = None
+    obligations: set[str] = dataclasses.field(default_factory=set)
 
 
 def _reads_as_lines(name: str) -> bool:
     """A regular file whose first line is a whole JSON object and which holds more after it is a
     JSON Lines log whatever its name (`tonight.log`, `events.json`), as the audit reads it; a
-    request — pretty-printed, or one line — is not."""
-    if name == "<stdin>" or not os.path.isfile(name):
+    request — pretty-printed, or one line — is not. (Standard input is spooled to a file first.)"""
+    if not os.path.isfile(name):
         return False
     from .audit.reader import MAX_LINE_BYTES
 
@@ -204,54 +220,89 @@ def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pa
     """Schema-check JSON requests/events, JSON Lines logs and YAML overlays; every error listed.
     An overlay's rule ids are checked against the shipped rules plus those of policy_dirs."""
     report = ValidationReport()
-    known_ids: set[str] | None = None
-    obligations: set[str] = set()
-    for source in paths:
-        name = "<stdin>" if str(source) == "-" else str(source)
-        if name.endswith((".yaml", ".yml")):
-            report.checked += 1
-            try:
-                if known_ids is None:
-                    modules = load_modules(list(policy_dirs))
-                    known_ids, obligations = rule_ids(modules), obligation_only_ids(modules)
-                load_overlay(source, rule_ids=known_ids, obligation_ids=obligations)
-            except CheckerError as exc:
-                report.errors.extend(str(exc).splitlines())
-            continue
-        from .fhir import looks_like_fhir, read_fhir
+    spools: list[Any] = []
+    try:
+        for source in paths:
+            if str(source) == "-":
+                # A log piped in (`zcat week.jsonl.gz | clinimg validate -`) is told from a
+                # request by its content, as a file is: it was read as one JSON document ("Extra
+                # data" at line 2). Spooled, since it is read twice.
+                spool = tempfile.NamedTemporaryFile(prefix="clinimg-stdin-")
+                spools.append(spool)
+                shutil.copyfileobj(sys.stdin.buffer, spool)
+                spool.flush()
+                _validate_one(report, spool.name, "<stdin>", policy_dirs)
+            else:
+                _validate_one(report, source, str(source), policy_dirs)
+    finally:
+        for spool in spools:
+            spool.close()
+    return report
 
-        if looks_like_fhir(name):  # FHIR R4 (a Bundle, Bulk NDJSON): every resource that would not map
-            read = read_fhir([name])
-            report.checked += sum(row["read"] for row in read.by_type.values())
-            report.errors.extend(f"{u.file}:{u.line}: {u.resource}: {u.path}: {u.reason}" for u in read.unmapped)
-            continue
-        if _is_lines_file(name):
-            try:
-                for number, line in _log_lines(source):
-                    report.checked += 1
-                    if not line.strip():  # as the audit counts it: a line to account for, not an event
-                        report.errors.append(f"{name}:{number}: $: empty line (no event)")
-                        continue
-                    report.errors.extend(_line_problems(name, number, line))
-            except CheckerError as exc:
-                report.errors.append(str(exc))
-            continue
-        try:
-            name, text = read_text(source, MAX_REQUEST_BYTES)
-        except CheckerError as exc:
-            report.errors.append(str(exc))
-            continue
+
+def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: str, policy_dirs: Iterable[str | pathlib.Path]) -> None:
+    """Check one file (called `name` in messages: a spool of stdin is "<stdin>") into the report."""
+    if name.endswith(".rego"):  # (read as JSON it was "not valid JSON: Expecting value")
+        report.checked += 1
+        report.errors.append(f"{name}: a Rego file, not a document validate checks: `clinimg policy check --policy-dir DIR` compiles and checks own rules")
+        return
+    if name.endswith((".yaml", ".yml")) and pathlib.Path(source).parent.name == "cases":
+        # An own rule's data cases (DIR/cases/*.yaml): read as policy test reads them — not as an
+        # overlay ("$: must be of type object").
+        from .cases import load_cases_file, read_bases
+
         report.checked += 1
         try:
-            parse_document(name, text, "request")
+            if pathlib.Path(source).stem == "bases":
+                read_bases(pathlib.Path(source).parent)
+            else:
+                load_cases_file(pathlib.Path(source), shown=name)
         except CheckerError as exc:
             report.errors.extend(str(exc).splitlines())
-    return report
+        return
+    if name.endswith((".yaml", ".yml")):
+        report.checked += 1
+        try:
+            if report.known_ids is None:
+                modules = load_modules(list(policy_dirs))
+                report.known_ids, report.obligations = rule_ids(modules), obligation_only_ids(modules)
+            load_overlay(source, rule_ids=report.known_ids, obligation_ids=report.obligations)
+        except CheckerError as exc:
+            report.errors.extend(str(exc).splitlines())
+        return
+    from .fhir import looks_like_fhir, read_fhir
+
+    if name != "<stdin>" and looks_like_fhir(name):  # FHIR R4 (a Bundle, Bulk NDJSON): every resource that would not map
+        read = read_fhir([name])
+        report.checked += sum(row["read"] for row in read.by_type.values())
+        report.errors.extend(f"{u.file}:{u.line}: {u.resource}: {u.path}: {u.reason}" for u in read.unmapped)
+        return
+    if name.endswith((".jsonl", ".ndjson")) or _reads_as_lines(str(source)):
+        try:
+            for number, line in _log_lines(source):
+                report.checked += 1
+                if not line.strip():  # as the audit counts it: a line to account for, not an event
+                    report.errors.append(f"{name}:{number}: $: empty line (no event)")
+                    continue
+                report.errors.extend(_line_problems(name, number, line))
+        except CheckerError as exc:
+            report.errors.append(str(exc).replace(str(source), name, 1))
+        return
+    try:
+        shown, text = read_text(source, MAX_REQUEST_BYTES, display=name)
+    except CheckerError as exc:
+        report.errors.append(str(exc))
+        return
+    report.checked += 1
+    try:
+        parse_document(shown, text, "request")
+    except CheckerError as exc:
+        report.errors.extend(str(exc).splitlines())
 
 
 def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
     """(number, raw line) of a JSON Lines file, streamed (a log can be any size), split and
-    stripped as the audit reads it: a BOM at the start of the file is not part of line 1."""
+    stripped as the audit reads it: a BOM at the start of the file (or of a line) is not part of it."""
     from .audit.reader import MAX_LINE_BYTES
 
     try:
@@ -260,7 +311,7 @@ def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
         raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
     try:
         for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 2), b""), start=1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            if raw.startswith(codecs.BOM_UTF8):  # (any line's: see audit/reader.py EventParser.parse)
                 raw = raw[3:]
             if not raw.endswith(b"\n") and len(raw) > MAX_LINE_BYTES:  # the rest of an overlong line
                 while (more := handle.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):

@@ -67,7 +67,24 @@ def utf16_hint(data: bytes) -> str:
     (Windows tools save "Unicode" text so): otherwise every line is only "not UTF-8"."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return ": the file is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8"
+    packed = compressed_as(data)
+    if packed:
+        return f": the file is {packed}; decompress it first"
     return ""
+
+
+# What a file that is not text at all most often is: a log compressed by logrotate or a copy tool.
+_COMPRESSED = ((b"\x1f\x8b", "gzip-compressed (.gz)"), (b"BZh", "bzip2-compressed (.bz2)"),
+               (b"\xfd7zXZ\x00", "xz-compressed (.xz)"), (b"\x28\xb5\x2f\xfd", "zstd-compressed (.zst)"),
+               (b"PK\x03\x04", "a zip archive"))
+
+
+def compressed_as(data: bytes) -> str | None:
+    """What kind of compressed file `data` (its first bytes) opens, or None."""
+    for magic, kind in _COMPRESSED:
+        if data.startswith(magic):
+            return kind if magic != b"BZh" or data[3:4].isdigit() else None
+    return None
 
 
 def int_out_of_range(value: int) -> bool:

@@ -5,6 +5,7 @@ refuses alias bombs; every schema error names the file, line and key path.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 import math
@@ -68,62 +69,16 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
     if not str(path).strip():  # `--policy-config "$OVERLAY"` with OVERLAY unset: never quietly the defaults
         raise CheckerError("--policy-config: the file name is empty; give the overlay's file, or leave the option out")
     p = pathlib.Path(path)
-    try:
-        with open(p, "rb") as fh:  # never more than the limit (the overlay may be /dev/zero)
-            raw = fh.read(MAX_OVERLAY_BYTES + 1)
-    except OSError as exc:
-        raise CheckerError(f"{p}: cannot read the policy overlay ({exc.strerror or type(exc).__name__})") from None
-    if len(raw) > MAX_OVERLAY_BYTES:
-        raise CheckerError(f"{p}: the policy overlay is larger than 1 MiB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = line_of_byte(raw, exc.start)
-        raise CheckerError(f"{p}:{line}: $: the policy overlay is not UTF-8 (byte {exc.start}){utf16_hint(raw)}") from None
-    if not text.strip("\ufeff \t\r\n"):  # a truncated copy (a full disk) must not mean "the guide's defaults"
-        raise CheckerError(f"{p}: the policy overlay is empty (an overlay that changes nothing is `{{}}`)")
-    try:
-        aliases = sum(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, Loader=_BoundedLoader))
-        if aliases > MAX_ALIASES:
-            raise CheckerError(f"{p}: the policy overlay uses {aliases} YAML aliases (at most {MAX_ALIASES}): refused")
-        root_node = yaml.compose(text, Loader=_BoundedLoader)
-        _refuse_duplicate_keys(p, root_node)
-        document = yaml.load(text, Loader=_BoundedLoader)
-    except CheckerError:
-        raise
-    except _DepthError as exc:
-        raise CheckerError(f"{p}:{exc.line}: $: the policy overlay nests deeper than {MAX_DEPTH} levels: refused") from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        what = (exc.problem or "invalid YAML").split("\n")[0]
-        if "tag" in what or "constructor" in what.lower():
-            what = "a YAML tag that builds objects is not allowed"
-        raise CheckerError(f"{p}:{line}: $: {what}") from None
-    except yaml.YAMLError:
-        raise CheckerError(f"{p}: the policy overlay is not valid YAML") from None
-    except RecursionError:
-        raise CheckerError(f"{p}: the policy overlay is nested too deeply") from None
-    if document is None:
-        document = {}
-    try:
-        document = _plain(document)
-    except CheckerError as exc:
-        raise CheckerError(f"{p}: {exc}") from None
-    # What JSON refuses, YAML refuses too: numbers that are not finite (.inf, .nan, 1.0e+309),
-    # integers beyond 64 bits (a deadline of 400 digits stopped the audit's cache with an internal
-    # error) and text no engine can take (a "\udfff" escape, NUL).
-    bad = _non_finite(document, []) or unusable_text(document)
-    if bad is not None:
-        where, why = bad
-        raise CheckerError(f"{p}:{_line_of(root_node, where)}: {json_path(where)}: {why}")
+    read = read_yaml_file(p, "the policy overlay", empty_hint="an overlay that changes nothing is `{}`")
+    document = {} if read.value is None else read.value
+    root_node = read.root
     problems = schemas.problems("overlay", document)
     if problems:
         lines = [f"{p}:{_line_of(root_node, pr.path)}: {json_path(pr.path)}: {pr.constraint}" for pr in problems]
         raise CheckerError("\n".join(lines))
     if rule_ids is not None:
         unknown = [
-            f"{p}:{_line_of(root_node, where)}: {json_path(where)}: unknown rule id{_did_you_mean(named, rule_ids)}"
+            f"{p}:{_line_of(root_node, where)}: {json_path(where)}: unknown rule id{did_you_mean(named, rule_ids)}"
             for where, named in named_rule_ids(document)
             if named not in rule_ids
         ]
@@ -139,6 +94,76 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
     if "timezone" in document and not _known_zone(document["timezone"]):
         raise CheckerError(f"{p}:{_line_of(root_node, ['timezone'])}: $.timezone: not a time zone this machine knows (an IANA name, e.g. Australia/Sydney)")
     return document
+
+
+@dataclasses.dataclass(frozen=True)
+class YamlFile:
+    """A YAML file a person wrote, read safely: its value (JSON-shaped) and its node tree, which
+    tells the line of any path in it."""
+
+    value: Any
+    root: Any
+
+    def line_of(self, path: list[Any]) -> int:
+        return _line_of(self.root, path)
+
+
+def read_yaml_file(p: pathlib.Path, what: str, *, empty_hint: str) -> YamlFile:
+    """Read one YAML file a person wrote (the overlay, own data cases): at most 1 MiB, UTF-8, no
+    alias bombs, no deeper than MAX_DEPTH, no Python tags, no key twice, no number JSON cannot
+    hold, no text an engine cannot take, not empty — each refusal a CheckerError naming the file
+    and, where there is one, the line and path (never the value). `what` names the file in
+    messages ("the policy overlay")."""
+    try:
+        with open(p, "rb") as fh:  # never more than the limit (the file may be /dev/zero)
+            raw = fh.read(MAX_OVERLAY_BYTES + 1)
+    except IsADirectoryError:
+        raise CheckerError(f"{p}: is a directory, not {what}") from None
+    except OSError as exc:
+        raise CheckerError(f"{p}: cannot read {what} ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_OVERLAY_BYTES:
+        raise CheckerError(f"{p}: {what} is larger than 1 MiB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = line_of_byte(raw, exc.start)
+        raise CheckerError(f"{p}:{line}: $: {what} is not UTF-8 (byte {exc.start}){utf16_hint(raw)}") from None
+    if not text.strip("\ufeff \t\r\n"):  # a truncated copy (a full disk) must not mean "nothing to say"
+        raise CheckerError(f"{p}: {what} is empty ({empty_hint})")
+    try:
+        aliases = sum(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, Loader=_BoundedLoader))
+        if aliases > MAX_ALIASES:
+            raise CheckerError(f"{p}: {what} uses {aliases} YAML aliases (at most {MAX_ALIASES}): refused")
+        root_node = yaml.compose(text, Loader=_BoundedLoader)
+        _refuse_duplicate_keys(p, root_node)
+        document = yaml.load(text, Loader=_BoundedLoader)
+    except CheckerError:
+        raise
+    except _DepthError as exc:
+        raise CheckerError(f"{p}:{exc.line}: $: {what} nests deeper than {MAX_DEPTH} levels: refused") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        why = (exc.problem or "invalid YAML").split("\n")[0]
+        if "tag" in why or "constructor" in why.lower():
+            why = "a YAML tag that builds objects is not allowed"
+        raise CheckerError(f"{p}:{line}: $: {why}") from None
+    except yaml.YAMLError:
+        raise CheckerError(f"{p}: {what} is not valid YAML") from None
+    except RecursionError:
+        raise CheckerError(f"{p}: {what} is nested too deeply") from None
+    try:
+        document = _plain(document, what=what)
+    except CheckerError as exc:
+        raise CheckerError(f"{p}: {exc}") from None
+    # What JSON refuses, YAML refuses too: numbers that are not finite (.inf, .nan, 1.0e+309),
+    # integers beyond 64 bits (a deadline of 400 digits stopped the audit's cache with an internal
+    # error) and text no engine can take (a "\udfff" escape, NUL).
+    bad = _non_finite(document, []) or unusable_text(document)
+    if bad is not None:
+        where, why = bad
+        raise CheckerError(f"{p}:{_line_of(root_node, where)}: {json_path(where)}: {why}")
+    return YamlFile(document, root_node)
 
 
 def _refuse_duplicate_keys(p: pathlib.Path, node: Any, path: list[Any] | None = None) -> None:
@@ -186,7 +211,7 @@ def named_rule_ids(document: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:
         yield ["waivers", i, "rule"], waiver.get("rule")
 
 
-def _did_you_mean(named: Any, rule_ids: Collection[str]) -> str:
+def did_you_mean(named: Any, rule_ids: Collection[str]) -> str:
     guess = difflib.get_close_matches(str(named), sorted(rule_ids), n=1, cutoff=0.6)
     return f' (did you mean "{guess[0]}"?)' if guess else " (not a rule of the shipped policies or of --policy-dir: clinimg rules lists them)"
 
@@ -201,7 +226,7 @@ def _known_zone(name: str) -> bool:
     return True
 
 
-def _plain(value: Any, budget: list[int] | None = None) -> Any:
+def _plain(value: Any, budget: list[int] | None = None, *, what: str = "the policy overlay") -> Any:
     """YAML dates become ISO strings (waiver expiry); everything else stays JSON-shaped.
 
     Aliases share objects in what safe_load builds; copying them out expands them, so the copy
@@ -210,11 +235,11 @@ def _plain(value: Any, budget: list[int] | None = None) -> Any:
     budget = budget if budget is not None else [MAX_NODES]
     budget[0] -= 1
     if budget[0] < 0:
-        raise CheckerError("the policy overlay expands to more than 100,000 values (YAML aliases?): refused")
+        raise CheckerError(f"{what} expands to more than 100,000 values (YAML aliases?): refused")
     if isinstance(value, dict):
-        return {str(k) if not isinstance(k, str) else k: _plain(v, budget) for k, v in value.items()}
+        return {str(k) if not isinstance(k, str) else k: _plain(v, budget, what=what) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v, budget) for v in value]
+        return [_plain(v, budget, what=what) for v in value]
     if isinstance(value, datetime.datetime):
         return value.isoformat()
     if isinstance(value, datetime.date):

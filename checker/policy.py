@@ -6,11 +6,13 @@ METADATA comment blocks of the Rego sources.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import json
 import os
 import pathlib
 import re
+import zoneinfo
 from typing import Any, Iterable
 
 from .errors import CheckerError
@@ -85,7 +87,15 @@ def load_modules(local_dirs: Iterable[str | pathlib.Path] = (), *, include_tests
     for i, d in enumerate(local_dirs):
         if not str(d).strip():  # `--policy-dir "$RULES"`, unset: not the current directory's Rego, not none
             raise CheckerError("--policy-dir: the directory name is empty; give the directory of the hospital's own rules, or leave the option out")
-        for m in _read_dir(pathlib.Path(d), f"local{i or ''}/", shown=str(d)):
+        found = _read_dir(pathlib.Path(d), f"local{i or ''}/", shown=str(d))
+        # (`policy test|check` take a directory of tests or data cases alone: cases for the shipped rules)
+        tests_only = include_tests and (bool(found) or (pathlib.Path(d) / "cases").is_dir())
+        if not tests_only and (not found or all(m.is_test for m in found)):
+            # A wrong directory, or rules not copied yet: every decision went ahead without the
+            # hospital's rules, and nothing said so (the policy digest was the shipped one).
+            holds = "only tests (_test.rego)" if found else "no .rego file"
+            raise CheckerError(f"--policy-dir {d}: holds {holds}, so none of the hospital's own rules; give the directory that holds them")
+        for m in found:
             pkg = m.package
             if not (pkg + ".").startswith(LOCAL_PACKAGE_PREFIX) or pkg.count(".") < 3:
                 raise CheckerError(
@@ -151,6 +161,33 @@ def digest(modules: Iterable[RegoModule], data: dict[str, Any]) -> str:
     return "sha256:" + h.hexdigest()
 
 
+def _with_waiver_instants(config: dict[str, Any]) -> dict[str, Any]:
+    """The overlay, each waiver given `expires_ns`: the instant its `expires` date begins in the
+    hospital's `timezone` (DST as that zone has it on that day). A hospital in Sydney writing
+    `expires: 2027-01-01` means its own New Year, eleven hours before UTC's; decide.rego reads
+    `expires_ns` first and counts the date at UTC midnight only without a timezone. (A date or zone
+    that cannot be read gets none: the waiver then fails closed in decide.rego, as before.)"""
+    zone_name, waivers = config.get("timezone"), config.get("waivers")
+    if not isinstance(zone_name, str) or not isinstance(waivers, list):
+        return config
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return config
+    out = []
+    for waiver in waivers:
+        if isinstance(waiver, dict) and isinstance(waiver.get("expires"), str):
+            try:
+                day = datetime.date.fromisoformat(waiver["expires"])
+            except ValueError:
+                day = None
+            if day is not None and len(waiver["expires"]) == 10:
+                start = datetime.datetime(day.year, day.month, day.day, tzinfo=zone)
+                waiver = {**waiver, "expires_ns": int(start.timestamp()) * 1_000_000_000}
+        out.append(waiver)
+    return {**config, "waivers": out}
+
+
 @dataclasses.dataclass(frozen=True)
 class PolicySet:
     """What decides: modules + overlay data. Hashable identity = digest."""
@@ -169,7 +206,7 @@ class PolicySet:
         from . import __version__
 
         modules = tuple(modules)
-        data = {"clinimg": {"config": config or {}}}
+        data = {"clinimg": {"config": _with_waiver_instants(config or {})}}
         return cls(modules, data, __version__, digest(modules, data))
 
     def stamp(self) -> dict[str, str]:

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable
 from .engines import reference
 from .errors import CheckerError
 from .policy import PolicySet, load_modules
-from .policylint import WITH_MESSAGE, lint
+from .policylint import WITH_MESSAGE, lint, rule_ids
 from .policytest import TestResult, discover, run_case_tests, run_rego_tests
 
 _OPA_PROBLEM = re.compile(r"(\S+\.rego):(\d+): ([^\n]*)")
@@ -29,10 +29,11 @@ def run_policy_tests(policy_dirs: Iterable[str], *, verbose: bool, echo: Callabl
         raise CheckerError("--only-local needs --policy-dir (the hospital's own rules and tests)")
     modules = load_modules(dirs, include_tests=True)
     selected = [t for t in discover(modules) if (t.local or not only_local) and (pattern is None or pattern in t.name)]
-    cases = [] if only_local else load_cases()
+    known = rule_ids(modules)
+    cases = [] if only_local else load_cases(rule_ids=known)
     for d in dirs:
         if (pathlib.Path(d) / "cases").is_dir():
-            cases += load_cases(pathlib.Path(d) / "cases", display=os.path.join(d, "cases"))
+            cases += load_cases(pathlib.Path(d) / "cases", display=os.path.join(d, "cases"), rule_ids=known)
     cases = [c for c in cases if pattern is None or pattern in c.id]
 
     results: list[TestResult] = []
@@ -94,9 +95,17 @@ def compile_check(policy_dirs: Iterable[str], policy_config: str | None = None) 
         except Exception as exc:
             for path, line, message in _OPA_PROBLEM.findall(str(exc)):
                 problems.append(f"{origins.get(path, path)}:{line}: {message.strip()}")
+    from .cases import load_cases
+
+    known = rule_ids(modules)
+    for d in dirs:  # the own data cases, read as `policy test` reads them
+        try:
+            load_cases(pathlib.Path(d) / "cases", display=os.path.join(d, "cases"), rule_ids=known)
+        except CheckerError as exc:
+            problems += str(exc).splitlines()
     if policy_config is not None:  # the overlay's rule ids against these rules
         from .overlay import load_overlay
-        from .policylint import obligation_only_ids, rule_ids
+        from .policylint import obligation_only_ids
 
         try:
             load_overlay(policy_config, rule_ids=rule_ids(modules), obligation_ids=obligation_only_ids(modules))

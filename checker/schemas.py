@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import difflib
 import functools
 import itertools
 import re
@@ -91,6 +92,39 @@ def is_date_time(value: object) -> bool:
     return True
 
 
+def upper_case_times(document: Any) -> Any:
+    """The document with every time the schema types as a date-time (occurred_at, capture_record.when,
+    a consent's given_at, lifecycle.as_of) written with upper-case `T` and `Z` — in place.
+
+    RFC 3339 (5.6) lets a date-time use a lower-case `t` and `z`, so the schema accepts them; but
+    FHIR's dateTime, Python's fromisoformat and a hospital's own Rego read only the upper case:
+    the one spelling from here on. (The same instant: nothing is invented.)"""
+    if not isinstance(document, dict):
+        return document
+    _upper(document, "occurred_at")
+    record = document.get("capture_record")
+    if isinstance(record, dict):
+        _upper(record, "when")
+    lifecycle = document.get("lifecycle")
+    if isinstance(lifecycle, dict):
+        _upper(lifecycle, "as_of")
+    consent = document.get("consent")
+    if isinstance(consent, dict):
+        _upper(consent, "given_at")
+    consents = document.get("consents")
+    if isinstance(consents, list):
+        for item in consents:
+            if isinstance(item, dict):
+                _upper(item, "given_at")
+    return document
+
+
+def _upper(holder: dict[str, Any], key: str) -> None:
+    value = holder.get(key)
+    if isinstance(value, str) and len(value) >= 20 and (value[10] == "t" or value[-1] == "z") and is_date_time(value):
+        holder[key] = (value[:10] + "T" + value[11:]).removesuffix("z") + ("Z" if value[-1] == "z" else "")
+
+
 def _inline(node: Any, base: str, depth: int = 0) -> Any:
     """Replace every `$ref` by the schema it names (our schemas are not recursive)."""
     if depth > 50:  # pragma: no cover - a recursive schema would need the registry after all
@@ -115,6 +149,53 @@ def _inline(node: Any, base: str, depth: int = 0) -> Any:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def top_level_keys() -> frozenset[str]:
+    """Every key SPEC and docs/input.md give an event or a request at its top level."""
+    return frozenset(validator("event").schema["properties"]) | frozenset(validator("request").schema["properties"])
+
+
+# The keys a person means at the top level of each type (SPEC §3's envelope and key fields, the
+# request's facts, docs/input.md's extensions): a near miss of another type's key (`reported_at`
+# on a disclosure is not a misspelt breach report's `reported_to`) is left alone.
+_ENVELOPE = frozenset({"schema_version", "event_id", "type", "occurred_at", "facility", "actor", "patient", "image", "consents", "lifecycle"})
+_TYPE_KEYS = {
+    "capture": frozenset({"purposes", "capture_record", "circumstances", "legal_basis"}),
+    "consent": frozenset({"consent"}),
+    "disclosure": frozenset({"purpose", "recipient", "channel", "legal_basis", "intended_recipient", "shown_from"}),
+    "record_transfer": frozenset({"method", "linked_to_patient"}),
+    "device_deletion": frozenset({"device"}),
+    "receipt": frozenset({"sender", "device"}),
+    "device_posture": frozenset({"device"}),
+    "record_deletion": frozenset({"reason"}),
+    "access_request": frozenset({"requester", "legal_basis", "produced", "images_produced"}),
+    "breach_report": frozenset({"related_event_id", "reported_to"}),
+    "patient_provided": frozenset({"owner_agreed_to_copy", "retention_explained"}),
+}
+
+
+def misspelt_keys(document: Any) -> list[SchemaProblem]:
+    """Top-level keys of an event or request that are a known key misspelt — `circumstance`,
+    `consnets`, `occured_at` — while that key itself is absent. The top level admits other keys
+    (extensions), so the schema let them by, and the facts they held were never read: a capture
+    `in_theatre` decided as if it were not, a request's consents as if there were none. (Close
+    means difflib's ratio of 0.85 or more; a key of its own, `x_site_code`, `reported_at` beside
+    `reported_to`, passes as before.)"""
+    if not isinstance(document, dict):
+        return []
+    known = top_level_keys()
+    kind = document.get("type")
+    meant = sorted(_ENVELOPE | _TYPE_KEYS[kind]) if isinstance(kind, str) and kind in _TYPE_KEYS else sorted(known)
+    found = []
+    for key in document:
+        if not isinstance(key, str) or key in known or len(key) < 4:
+            continue
+        guess = difflib.get_close_matches(key, meant, n=1, cutoff=0.85)
+        if guess and guess[0] not in document:
+            found.append(SchemaProblem([key], f'unknown key (did you mean "{guess[0]}"?)'))
+    return found
+
+
 # At most this many schema errors are gathered for one document: a 1 MiB request can hold 60,000
 # broken list items, and gathering (and locating) every one took minutes and much memory.
 MAX_PROBLEMS = 100
@@ -122,15 +203,17 @@ MAX_PROBLEMS = 100
 
 def problems(name: str, document: Any, limit: int | None = MAX_PROBLEMS) -> list[SchemaProblem]:
     """The schema errors of `document` (the first `limit` the validator finds), sorted by path;
-    leaf errors of combinators expanded."""
+    leaf errors of combinators expanded. An event or request also may not hold a misspelt key
+    (misspelt_keys)."""
+    misspelt = misspelt_keys(document) if name in ("event", "request") else []
     verdict = valid_verdict(name)
     if verdict is not None:
         try:
             if verdict(document):
-                return []  # (jsonschema, which says why, is asked only about invalid documents)
+                return misspelt  # (jsonschema, which says why, is asked only about invalid documents)
         except _Unsure:
             pass
-    out: list[SchemaProblem] = []
+    out: list[SchemaProblem] = list(misspelt)
     errors = validator(name).iter_errors(document)
     for error in itertools.islice(errors, limit) if limit is not None else errors:
         out.extend(_describe(error))
@@ -151,7 +234,11 @@ def _describe(error: jsonschema.ValidationError) -> list[SchemaProblem]:
         # id or an object is allowed): say what is wrong in it, not "no form matches".
         same_type = [e for e in error.context if not (e.validator == "type" and list(e.absolute_path) == path)]
         if same_type:
-            return _describe(jsonschema.exceptions.best_match(same_type))
+            # (a form that is one constant — `""` for "not recorded" — says less about what went
+            # wrong than the form the value was meant for: "2026-11-20 9am" is a bad time, not a
+            # bad empty string)
+            meant = [e for e in same_type if e.validator != "const"] or same_type
+            return _describe(jsonschema.exceptions.best_match(meant))
         types = sorted({t for e in error.context if e.validator == "type" and list(e.absolute_path) == path
                         for t in ([e.validator_value] if isinstance(e.validator_value, str) else e.validator_value)})
         if types:

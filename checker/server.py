@@ -313,6 +313,7 @@ class DecisionService:
         checked as for a request, only its `type` is outside the request schema's enumeration."""
         if not isinstance(document, dict):
             return [{"path": prefix, "constraint": "must be a JSON object (a disclosure request)"}]
+        schemas.upper_case_times(document)  # (in place: the engine reads one spelling of a time)
         compact = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         # Requests that differ only in ids, times and ages share a verdict: the audit reader's shape
         # blanks only values the schema accepts anywhere (None: no shortcut, the exact bytes).
@@ -396,9 +397,10 @@ class DecisionService:
         here defines is OPA's undefined document: 200 without `result`."""
         segments = [s for s in path.strip("/").split("/") if s] if path.strip("/") else []
         within = segments[2:] if segments[:2] == DECISION_PATH.split("/") else None
-        undefined = within is None and self._undefined(segments)
-        if within is None and not undefined:
-            raise Problem(404, "resource_not_found", "only data.clinimg.decision and the paths within it are served here (POST /v1/data/clinimg/decision)")
+        config = segments[2:] if segments[:2] == ["clinimg", "config"] else None
+        undefined = within is None and config is None and self._undefined(segments)
+        if within is None and config is None and not undefined:
+            raise Problem(404, "resource_not_found", "only data.clinimg.decision, data.clinimg.config and the paths within them are served here (POST /v1/data/clinimg/decision)")
         decision_id = str(uuid.uuid4())
         out: dict[str, Any] = {"decision_id": decision_id}
         if provenance:
@@ -412,9 +414,18 @@ class DecisionService:
         if "input" not in document:
             # OPA answers a query without input with a warning; here there is no decision at all.
             out["warning"] = {"code": "api_usage_warning", "message": "'input' key missing from the request"}
-            return 200, out
+            if config is None:
+                return 200, out
         if undefined:
             return 200, out  # nothing defines it, whatever the input
+        if config is not None:
+            # The overlay in force is data, not a decision: OPA answers it (and paths within it)
+            # from the bundle's data whatever the input — as it is here, with each waiver's
+            # expires_ns (checker/policy.py).
+            found, value = _within(self.policy.data.get("clinimg", {}).get("config", {}), config)
+            if found:
+                out["result"] = value
+            return 200, out
         request = document["input"]
         problems = self.request_problems(request, "$.input", reviews=True)
         if problems:

@@ -26,7 +26,7 @@ import orjson
 
 from .. import schemas
 from ..errors import CheckerError
-from ..jsonload import JSONProblem, json_path, loads, utf16_hint
+from ..jsonload import JSONProblem, compressed_as, json_path, loads, utf16_hint
 from .state import parse_ns
 
 _OCCURRED = re.compile(rb'"occurred_at"\s*:\s*"([^"\\]{10,40})"')
@@ -139,7 +139,7 @@ def _top_level(raw: bytes, pattern: re.Pattern[bytes], key: str) -> bytes | str 
     if len(raw) > MAX_LINE_BYTES:
         return None  # (invalid as too long, whatever it holds)
     try:
-        doc = orjson.loads(raw)
+        doc = orjson.loads(raw.removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError:
         return None
     value = doc.get(key) if isinstance(doc, dict) else None
@@ -213,6 +213,15 @@ class LogSet:
                 # The report names the file as the user gave it; the partitions (which start in
                 # another directory) open it by its absolute path.
                 name = str(p)
+            handle.seek(0)
+            packed = compressed_as(handle.read(8))
+            handle.seek(0)
+            if packed:
+                # Read as lines, its bytes were dozens of "not UTF-8" lines, and the day's events
+                # none of them decided while the run's exit status spoke only of the other logs.
+                shown = names[index] if names else name
+                example = f" (e.g. zcat {shown} | clinimg audit -)" if packed.startswith("gzip") and path != "-" else ""
+                raise CheckerError(f"{shown}: the event log is {packed}, not JSON Lines: decompress it first{example}; nothing was audited")
             self._files.append(handle)
             self.names.append(names[index] if names else name)
             self.paths.append(real)
@@ -371,6 +380,16 @@ class EventParser:
         self._invalid_shapes: dict[bytes, str] = {}
 
     def parse(self, line: LogLine) -> Event | InputProblem:
+        if line.raw[:3] == codecs.BOM_UTF8:
+            # Logs joined with `cat` from files that each began with a byte order mark (Notepad,
+            # PowerShell's Out-File): the mark opens a line in the middle. Not part of the event,
+            # as at the start of the file — such lines were every one invalid. (An invalid one
+            # is still quarantined verbatim, mark and all.)
+            found = self._parse(LogLine(line.file, line.line, line.raw[3:]))
+            return dataclasses.replace(found, raw=line.raw) if isinstance(found, InputProblem) else found
+        return self._parse(line)
+
+    def _parse(self, line: LogLine) -> Event | InputProblem:
         raw = line.raw
         if not raw.strip():
             return InputProblem(line.file, line.line, "empty line (no event)", raw)
@@ -412,7 +431,7 @@ class EventParser:
             ns = parse_ns(doc["occurred_at"])
         except (ValueError, OverflowError):
             return InputProblem(line.file, line.line, "$.occurred_at: is not a valid date-time", raw)
-        return Event(line.file, line.line, doc, ns, fast)
+        return Event(line.file, line.line, schemas.upper_case_times(doc), ns, fast)
 
     def _schema_problem(self, doc: dict[str, Any], shape: bytes | None) -> str | None:
         if shape is not None and shape in self._invalid_shapes:
@@ -434,7 +453,7 @@ class EventParser:
 _DEFS = json.loads((schemas.SCHEMA_DIR / "defs.schema.json").read_text(encoding="utf-8"))["$defs"]
 # The schema's own timestamp pattern, unanchored, so the shortcut accepts exactly what it accepts.
 # (every other month's days are exact in the pattern: February's 29 is the one a calendar decides)
-assert "|02-(0[1-9]|1[0-9]|2[0-9]))T" in _DEFS["timestamp"]["pattern"]
+assert "|02-(0[1-9]|1[0-9]|2[0-9]))[Tt]" in _DEFS["timestamp"]["pattern"]
 _TS = _DEFS["timestamp"]["pattern"].removeprefix("^").removesuffix("$(?!\\n)").removesuffix("$").encode()
 # An id: 1-200 characters (no escapes, so raw length = length), one of them a letter or digit — a
 # blank one stays in the shape (canon keeps blank capture_record values: capture_details sees them).

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import sqlite3
 import tempfile
 import time
@@ -75,9 +76,15 @@ def audit(
     as_of_ns = None
     if as_of is not None:
         try:
+            if not AS_OF_FORM.fullmatch(as_of):  # (what an event's time may be: no space for the T, seconds)
+                raise ValueError(as_of)
             as_of_ns = parse_ns(as_of)
         except ValueError:
             raise CheckerError("--as-of: not an RFC 3339 date-time with offset (e.g. 2026-11-24T02:00:00+11:00)") from None
+        if not AS_OF_RANGE[0] <= as_of_ns < AS_OF_RANGE[1]:
+            # (as an event's time: 9999-… is a slip of the keyboard, and past 2262 no nanosecond
+            # instant — the store's, OPA's — holds it)
+            raise CheckerError("--as-of: outside the years 1700 to 2259 (the times events may have)")
     paths = list(paths)
     logs = LogSet(paths)
     if partitions is None:
@@ -91,8 +98,16 @@ def audit(
     engine = None
     bar = _Progress(progress)
     try:
+        told_early: list[bool] = []
+
         def resolve(latest: int | None) -> int:
             if as_of_ns is not None:
+                if latest is not None and as_of_ns < latest and notice is not None and not told_early:
+                    # A year mistyped (2016 for 2026) made every deadline still to come: no
+                    # lifecycle finding at all, and nothing said why.
+                    told_early.append(True)
+                    notice(f"--as-of {iso(as_of_ns)} is earlier than the latest event of the logs ({iso(latest)}): "
+                           "deadlines are judged as of that earlier time")
                 return as_of_ns
             return latest if latest is not None else time.time_ns()
 
@@ -235,6 +250,9 @@ def policy_stamp(policy: PolicySet, engine: Any, previous_digest: str | None) ->
 # processes halve its time from ~0.5 MB on, while a dull generated log (~30,000 lines/s) would
 # gain only above ~10 MB — it loses ~0.7 s between 1 and 10 MB, a varied log gains seconds to
 # minutes: the varied log decides.
+# The times an event may have (schemas/defs.schema.json `timestamp`): 1700-01-01 up to 2260-01-01, UTC.
+AS_OF_RANGE = (parse_ns("1700-01-01T00:00:00Z"), parse_ns("2260-01-01T00:00:00Z"))
+AS_OF_FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
 PARTITION_MIN_BYTES = 1024 * 1024
 # Standard input keeps one process up to the old bound (what a pipe feeds is spooled first;
 # partitions re-read the spool).

@@ -18,6 +18,10 @@ from .store import Store
 BATCH = 4096
 
 
+# SPEC §5: a line that repeats an event_id is reported with file, line number and reason.
+DUPLICATE_REASON = "repeats the event_id of an event already decided (in this run, or an earlier one on --state): not decided again"
+
+
 @dataclasses.dataclass
 class AuditReport:
     as_of: str
@@ -151,7 +155,7 @@ class _Pass:
             event_id = parsed.doc["event_id"]
             if event_id in known:
                 self.counts["duplicate"] += 1
-                self.duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id})
+                self.duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id, "reason": DUPLICATE_REASON})
                 continue
             if self.owns_patient is not None and not self.owns_patient(parsed.doc["patient"]["id"]):
                 return "an event was routed to the wrong process"

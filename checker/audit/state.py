@@ -57,6 +57,9 @@ def _parse_ns_minutes(timestamp: str) -> int:
 
 
 def _parse_ns(timestamp: str) -> int:
+    # (RFC 3339 allows a lower-case `t` and `z`, which fromisoformat does not read)
+    if len(timestamp) > 10 and timestamp[10] == "t":
+        timestamp = timestamp[:10] + "T" + timestamp[11:]
     dt = datetime.datetime.fromisoformat(timestamp.replace("z", "Z"))
     if dt.tzinfo is None:  # pragma: no cover - the schema requires an offset
         raise ValueError("timestamp without offset")

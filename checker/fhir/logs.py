@@ -65,10 +65,10 @@ class FhirLogs:
             return entry
         file, line, resource = self.origins[entry["line"] - 1]
         out = {**entry, "file": file, "line": line}
-        if "reason" in out:
-            out["reason"] = f"{resource}: {out['reason']}"
-        else:
+        if "event_id" in out:  # a duplicate (it has its reason too): which resource repeated the id
             out["resource"] = resource
+        else:
+            out["reason"] = f"{resource}: {out['reason']}"
         return out
 
     def amend(self, report: Any) -> None:

@@ -110,7 +110,7 @@ class TextAuditReporter(_AuditReporter):
             emit("")
             emit(f"Duplicate event ids (already decided, skipped): {len(report['duplicates'])}")
             for d in report["duplicates"][:50]:
-                emit(f"  {s(d['file'])}:{d['line']}: {s(d['event_id'])}")
+                emit(f"  {s(d['file'])}:{d['line']}: {s(d['event_id'])}")  # (the reason is the section's title)
         for e in report["engine_errors"]:
             emit(f"  engine_error: event {s(e['event_id'])} ({s(e.get('file') or '-')}:{e.get('line') or '-'}): {s(e['reason'])}")
         if report.get("waivers"):  # (a report kept by an older clinimg has none)

@@ -6,11 +6,13 @@ import re
 import textwrap
 from typing import Any
 
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def terminal_safe(text: Any) -> str:
-    """Free text made safe for a terminal: control and bidi characters shown escaped."""
+    """Free text made safe for a terminal: control and bidi characters shown escaped — line
+    breaks too (\n, U+2028, U+2029): every caller writes one line, and an id holding a line break
+    wrote a line of its own into the report (a forged `[deny]` line, or a finding's tail hidden)."""
     return _UNSAFE.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100 else "\\u%04x" % ord(m.group()), str(text))
 
 

@@ -39,7 +39,13 @@ effective contains object.union(finding, {"effect": object.get(effect_overrides,
 # approved by the event's own actor, or past its expiry, does not apply and is reported.
 now_ns := lib.time_ns(object.get(lib.lifecycle, "as_of", input.occurred_at))
 
-waiver_expired(w) if now_ns >= lib.date_ns(w.expires)
+waiver_expired(w) if now_ns >= expiry_ns(w)
+
+# A waiver's `expires` is a date: it ends where that day begins in the hospital's `timezone`
+# (checker/policy.py gives the instant as `expires_ns`), else at UTC midnight.
+expiry_ns(w) := w.expires_ns if is_number(w.expires_ns)
+
+else := lib.date_ns(w.expires)
 
 # Fail closed: when the decision's time or the waiver's expiry cannot be read, no waiver applies
 # (an unreadable time once made every waiver apply for ever).
@@ -51,7 +57,7 @@ waiver_expired(w) if not expiry_read(w)
 
 time_read if is_number(now_ns)
 
-expiry_read(w) if is_number(lib.date_ns(w.expires))
+expiry_read(w) if is_number(expiry_ns(w))
 
 waiver_self_approved(w) if w.approved_by == input.actor.id
 

@@ -73,6 +73,23 @@ test_fail_waiver_expired_by_a_utc_time if {
 	d.waivers[0].status == "expired"
 }
 
+# With the hospital's `timezone`, checker/policy.py gives each waiver `expires_ns`, the instant its
+# date begins there: that instant decides, not UTC midnight (2027-01-01 in Sydney begins at
+# 2026-12-31T13:00:00Z).
+test_fail_waiver_expired_at_the_hospitals_midnight if {
+	d := data.clinimg.decision with input as object.union(no_purpose, {"occurred_at": "2027-01-01T09:00:00+11:00"})
+		with data.clinimg.config as {"waivers": [object.union(waiver("collection.purpose_required", "e-1"), {"expires_ns": 1798722000000000000})]}
+	d.outcome == "deny"
+	d.waivers[0].status == "expired"
+}
+
+test_success_waiver_in_force_before_the_hospitals_midnight if {
+	d := data.clinimg.decision with input as object.union(no_purpose, {"occurred_at": "2026-12-31T23:59:00+11:00"})
+		with data.clinimg.config as {"waivers": [object.union(waiver("collection.purpose_required", "e-1"), {"expires_ns": 1798722000000000000})]}
+	d.outcome == "permit"
+	d.waivers[0].status == "applied"
+}
+
 test_success_waiver_in_force_at_a_utc_time if {
 	d := data.clinimg.decision with input as object.union(no_purpose, {"occurred_at": "2026-11-20T00:00:00Z"})
 		with data.clinimg.config as {"waivers": [waiver("collection.purpose_required", "e-1")]}

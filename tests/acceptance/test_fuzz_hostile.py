@@ -79,7 +79,7 @@ def test_check_and_serve_agree_and_never_fail_open(tmp_path: pathlib.Path) -> No
 def _log(tmp_path: pathlib.Path, count: int) -> tuple[pathlib.Path, list[tuple[str, bytes]]]:
     lines = list(hostile_lines(EVENTS, count, SEED + 1))
     path = tmp_path / "hostile.jsonl"
-    # a BOM opens the file (accepted there, as everywhere); mid-file BOMs make their line invalid
+    # a BOM opens the file (accepted there, as everywhere), and a line (files joined with cat)
     path.write_bytes(b"\xef\xbb\xbf" + b"".join(data + b"\n" for _, data in lines))
     return path, lines
 

@@ -151,7 +151,7 @@ def test_serve_data_api_answers_paths_within_the_decision_and_undefined_document
         # (OPA's type checker refuses this one outright: undefined is the answer that permits nothing)
         assert "result" not in serve("clinimg/decision/no_such_field").json()
         # what the policies may define but serve does not evaluate is still a clear 404
-        assert serve("clinimg/config").status_code == 404
+        # (data.clinimg.config is answered since session 8: test_serve_data_api_answers_the_overlay_as_opa)
         assert serve("clinimg/rules/storage/passcode").status_code == 404
         # a path within the decision still needs a valid request
         bad = requests.post(f"{url}/v1/data/clinimg/decision/outcome", json={"input": {"type": "capture"}}, timeout=30)
@@ -413,3 +413,392 @@ def test_a_utf16_file_says_so(tmp_path: pathlib.Path) -> None:
     overlay.write_bytes("hospital: Example\n".encode("utf-16"))
     validated = run_cli("validate", str(overlay))
     assert validated.code == 2 and hint in validated.out + validated.err
+
+
+# -- session 8: a second outside run ------------------------------------------------------------
+
+
+def _lower_case_time(stamp: str) -> str:
+    """The same instant as RFC 3339 (5.6) also allows it: a lower-case `t`, and `z` for UTC."""
+    import datetime
+
+    utc = datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(datetime.timezone.utc)
+    return utc.strftime("%Y-%m-%dt%H:%M:%Sz")
+
+
+def test_lower_case_t_and_z_in_times_are_read_by_validate_check_audit_and_serve(tmp_path: pathlib.Path) -> None:
+    # SPEC §3: times are RFC 3339 with offset; RFC 3339 5.6 allows "t" and "z". The schema's
+    # pattern refused them (validate, check: exit 2; audit: every line invalid) while --as-of and
+    # the Rego read them: one log, two verdicts.
+    request = json.loads((EXAMPLES / "requests" / "allowed_capture_wound_for_care.json").read_text())
+    lower = json.loads(json.dumps(request))
+    lower["occurred_at"] = _lower_case_time(request["occurred_at"])
+    lower["capture_record"]["when"] = _lower_case_time(request["capture_record"]["when"])
+    for consent in lower.get("consents", []):
+        if "given_at" in consent:
+            consent["given_at"] = _lower_case_time(consent["given_at"])
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(lower))
+    expected = run_cli("check", str(EXAMPLES / "requests" / "allowed_capture_wound_for_care.json"), "--format", "json")
+    got = run_cli("check", str(path), "--format", "json")
+    assert got.code == expected.code == 0, got.err
+    assert got.json() == expected.json()
+    assert run_cli("validate", str(path)).code == 0
+    # a time that is no time is named as such (it said `must be ""`: the form for "not recorded")
+    path.write_text(json.dumps({**lower, "capture_record": {**lower["capture_record"], "when": "20 Nov 9am"}}))
+    result = run_cli("check", str(path))
+    assert result.code == 2 and result.err.strip() == f"clinimg: {path}:1: $.capture_record.when: is not a valid date-time", result.err
+
+    week = (EXAMPLES / "logs" / "week.jsonl").read_text().splitlines()
+    log = tmp_path / "w.jsonl"
+    log.write_text("".join(json.dumps({**json.loads(line), "occurred_at": _lower_case_time(json.loads(line)["occurred_at"])}) + "\n" for line in week))
+    assert run_cli("validate", str(log)).code == 0
+    plain = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--format", "json").json()
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["counts"] == plain["counts"] and report["counts"]["invalid"] == 0
+    assert [(f["rule"], f["event_id"]) for f in report["findings"]] == [(f["rule"], f["event_id"]) for f in plain["findings"]]
+    # one spelling from there on: what FHIR's dateTime and the HTML page read
+    assert all("T" in f["occurred_at"] and not f["occurred_at"].endswith("z") for f in report["findings"])
+    fhir = run_cli("audit", str(log), "--format", "fhir")
+    import re
+
+    stamps = re.findall(r'DateTime": "([^"]+)"', fhir.out)
+    assert fhir.code == 1 and stamps and all("T" in s and not s.endswith("z") for s in stamps)
+
+    import requests
+
+    from tests.serving import serve_process
+
+    with serve_process() as (url, _):
+        answer = requests.post(f"{url}/v1/check", json=lower, timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["outcome"] == "permit"
+
+
+def test_a_waiver_expires_where_its_date_begins_in_the_hospitals_timezone(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: `expires: 2027-01-01`, a date. A Sydney hospital (its overlay says `timezone:
+    # Australia/Sydney`) means its own New Year; the waiver ran on until UTC midnight, eleven
+    # hours later — a finding at 09:00 on New Year's morning was still waived.
+    request = json.loads(FACEBOOK.read_text())
+    overlay = tmp_path / "o.yaml"
+    waiver = "waivers:\n  - {rule: disclosure.non_professional, event_id: cs1-post, reason: review, approved_by: po-7, expires: 2027-01-01}\n"
+    path = tmp_path / "r.json"
+
+    def status(occurred_at: str, zone: str | None) -> str:
+        overlay.write_text("hospital: Example\n" + (f"timezone: {zone}\n" if zone else "") + waiver)
+        path.write_text(json.dumps({**request, "occurred_at": occurred_at}))
+        [listed] = run_cli("check", str(path), "--policy-config", str(overlay), "--format", "json").json()["waivers"]
+        return listed["status"]
+
+    assert status("2027-01-01T09:00:00+11:00", "Australia/Sydney") == "expired"
+    assert status("2026-12-31T23:59:00+11:00", "Australia/Sydney") == "applied"
+    assert status("2027-01-01T09:00:00+11:00", None) == "applied"  # no timezone: the date at UTC
+    # (New York's New Year begins at 05:00 UTC: before it, in force whatever the clock in Sydney)
+    assert status("2027-01-01T04:30:00+00:00", "America/New_York") == "applied"
+    assert status("2027-01-01T05:00:00+00:00", "America/New_York") == "expired"
+
+    # the audit judges a lifecycle finding as of --as-of, in the same zone
+    overlay.write_text("hospital: Example\ntimezone: Australia/Sydney\nwaivers:\n"
+                       "  - {rule: storage.delete_after_transfer, event_id: cs2-record, reason: r, approved_by: po-7, expires: 2026-12-01}\n")
+    report = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-config", str(overlay),
+                     "--as-of", "2026-12-01T09:00:00+11:00", "--format", "json").json()
+    assert [w["status"] for w in report["waivers"]] == ["expired"]
+    assert ("storage.delete_after_transfer", "cs2-record") in {(f["rule"], f["event_id"]) for f in report["findings"]}
+
+
+def test_logs_joined_from_files_that_each_open_with_a_bom_are_read_whole(tmp_path: pathlib.Path) -> None:
+    # `cat monday.jsonl tuesday.jsonl` of files saved by Notepad or PowerShell: each part opens
+    # with a UTF-8 byte order mark, which the audit accepted only at the start of the file. Every
+    # line after the first part's was invalid ("not valid JSON: Expecting value (column 1)").
+    lines = _week_lines(40)
+    parts = [lines[:15], lines[15:30], lines[30:]]
+    log = tmp_path / "joined.jsonl"
+    log.write_bytes(b"".join(b"\xef\xbb\xbf" + "".join(line + "\n" for line in part).encode() for part in parts))
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text("".join(line + "\n" for line in lines))
+    expected = run_cli("audit", str(plain), "--format", "json").json()
+    for workers in ("1", "2"):
+        report = run_cli("audit", str(log), "--format", "json", "--workers", workers).json()
+        assert report["counts"] == {"read": 40, "decided": 40, "invalid": 0, "duplicate": 0}, report["invalid"]
+        assert report["findings"] == expected["findings"]
+    assert run_cli("validate", str(log)).code == 0
+    # an invalid line after a mark is quarantined as it was, mark and all
+    log.write_bytes(log.read_bytes() + b"\xef\xbb\xbf{\"broken\n")
+    quarantine = tmp_path / "q.jsonl"
+    report = run_cli("audit", str(log), "--format", "json", "--quarantine", str(quarantine)).json()
+    assert report["counts"]["invalid"] == 1 and quarantine.read_bytes() == b"\xef\xbb\xbf{\"broken\n"
+
+
+def test_a_misspelt_top_level_key_of_a_request_or_event_is_named_not_ignored(tmp_path: pathlib.Path) -> None:
+    # SPEC §3 names `consents`, `circumstances`, `purposes`…; the top level admits extensions, so
+    # `consnets` was taken for one: the consent on file was never read and the share denied for
+    # want of a consent the request holds; `circumstance: {in_theatre: true}` was a capture
+    # outside theatre. Now an unknown key that is a known one misspelt (and that one absent) is
+    # named, with the spelling meant; a key of one's own still passes.
+    request = json.loads((EXAMPLES / "requests" / "allowed_send_to_consulted_surgeon.json").read_text())
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({("consnets" if k == "consents" else k): v for k, v in request.items()}, indent=2))
+    result = run_cli("check", str(path))
+    line = next(n for n, t in enumerate(path.read_text().splitlines(), 1) if '"consnets"' in t)
+    assert result.code == 2 and result.err.strip() == f'clinimg: {path}:{line}: $.consnets: unknown key (did you mean "consents"?)', result.err
+    path.write_text(json.dumps({**request, "x_site_code": "w4", "reported_at": "x"}))  # own keys: as before
+    assert run_cli("check", str(path)).code == 0
+
+    week = _week_lines(60)
+    at = next(n for n, line in enumerate(week) if json.loads(line)["type"] == "capture" and "circumstances" in json.loads(line))
+    event = json.loads(week[at])
+    event["circumstance"] = event.pop("circumstances")
+    log = tmp_path / "w.jsonl"
+    log.write_text("\n".join(week[:at] + [json.dumps(event)] + week[at + 1:]) + "\n")
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["invalid"] == [{"file": str(log), "line": at + 1, "reason": '$.circumstance: unknown key (did you mean "circumstances"?)'}]
+    assert f'{log}:{at + 1}: $.circumstance: unknown key (did you mean "circumstances"?)' in "".join(run_cli("validate", str(log)).err)
+
+
+def test_own_data_cases_are_read_strictly_and_yml_files_run(tmp_path: pathlib.Path) -> None:
+    # README "Write your own rule": a hospital's cases/ beside its Rego, run by `policy test`.
+    # Mistakes in them passed in silence: `outcomes: deny` (a typo) was never compared, a patch's
+    # `circumstance:` was never read, so the case passed without testing the rule; `findings:
+    # local.x` was compared as its letters; a file named `.yml` was never run at all.
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(EXAMPLES / "local_rules", rules)
+    for case in (rules / "cases").iterdir():
+        case.unlink()
+    cases = rules / "cases" / "theatre.yml"
+    cases.write_text(
+        "- name: filming in theatre is escalated\n"
+        "  base: capture\n"
+        "  patch: {image: {modality: video}, circumstance: {in_theatre: true}, actor: {role: registrar}}\n"
+        "  findings: []\n"
+        "  outcomes: deny\n"
+        "- name: a photo is not its business\n"
+        "  base: capture\n"
+        "  findings: local.no_video_in_theatre\n"
+    )
+    expected = [
+        f'{rules}/cases/theatre.yml:5: $[0].outcomes: unknown key (did you mean "outcome"?)',
+        f'{rules}/cases/theatre.yml:3: $[0].patch.circumstance: unknown key (did you mean "circumstances"?)',
+        f"{rules}/cases/theatre.yml:8: $[1].findings: must be a list of rule ids, e.g. [local.no_sms] (an empty list [] for none)",
+    ]
+    for args in (("policy", "test", "--only-local"), ("policy", "check")):
+        result = run_cli(*args, "--policy-dir", str(rules))
+        assert result.code == 2, (args, result.out, result.err)
+        said = [line.removeprefix("clinimg: ") for line in (result.out + result.err).splitlines() if "theatre.yml" in line]
+        assert said == expected, (args, said)
+    # written right, the .yml file runs — and its first case now fails, as it should
+    cases.write_text(cases.read_text().replace("circumstance:", "circumstances:").replace("outcomes: deny", "outcome: deny")
+                     .replace("findings: local.no_video_in_theatre", "findings: []"))
+    result = run_cli("policy", "test", "--only-local", "--policy-dir", str(rules))
+    assert result.code == 1, result.out + result.err
+    assert "FAIL [embedded] " in result.out and "theatre.yml::filming in theatre is escalated" in result.out
+    assert "PASS" not in result.out or "a photo is not its business" not in [l for l in result.out.splitlines() if l.startswith("FAIL")]
+    # a case's overlay naming a rule that does not exist disables (or waives) nothing
+    cases.write_text("- name: off in theatre\n  base: capture\n  config: {rules: {disabled: [local.no_video_in_thatre]}}\n  findings: []\n")
+    for args in (("policy", "test", "--only-local"), ("policy", "check")):
+        result = run_cli(*args, "--policy-dir", str(rules))
+        assert result.code == 2 and (f'{rules}/cases/theatre.yml:3: $[0].config.rules.disabled[0]: unknown rule id '
+                                     '(did you mean "local.no_video_in_theatre"?)') in result.out + result.err, (args, result.out + result.err)
+    # an input no command would accept tests nothing: YAML's unquoted `off` is false, not "off"
+    cases.write_text("- name: uploads off\n  base: capture\n  patch: {actor: {device: {auto_upload: off}}}\n  findings: []\n")
+    result = run_cli("policy", "check", "--policy-dir", str(rules))
+    assert result.code == 2 and (f'{rules}/cases/theatre.yml:3: $[0].patch.actor.device.auto_upload: must be one of: "off", "cloud_backup", '
+                                 '"social_media" (YAML reads an unquoted off, on, yes or no as a boolean: write "off" in quotes)') in result.out + result.err
+
+
+def test_a_waiver_with_a_blank_reason_or_approver_is_refused(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: a waiver has a reason and an approver. `reason: "   "` or `approved_by: " "` (a
+    # form's empty fields, a template not filled in) were accepted: a finding waived for no
+    # reason, approved by nobody — and a blank approver is never the event's actor, so it applied.
+    overlay = tmp_path / "o.yaml"
+    good = {"rule": "disclosure.non_professional", "event_id": "cs1-post", "reason": "under review", "approved_by": "po-7", "expires": "2027-01-01"}
+    for key, said in (("reason", "a reason in words, not blank (a waiver with no reason is no waiver)"),
+                      ("approved_by", "the approver's id, not blank"), ("event_id", "an event id, not blank")):
+        overlay.write_text("hospital: Example\nwaivers:\n  - " + json.dumps({**good, key: "   "}) + "\n")
+        for args in (("validate", str(overlay)), ("check", str(FACEBOOK), "--policy-config", str(overlay))):
+            result = run_cli(*args)
+            assert result.code == 2, (key, args, result.out)
+            assert f"{overlay}:3: $.waivers[0].{key}: does not match {said}" in result.out + result.err, (key, result.out + result.err)
+    overlay.write_text("hospital: Example\nwaivers:\n  - " + json.dumps(good) + "\n")
+    assert run_cli("validate", str(overlay)).code == 0
+
+
+def test_an_as_of_out_of_range_is_refused_and_one_before_the_log_is_said(tmp_path: pathlib.Path) -> None:
+    # SPEC §5: lifecycle rules are decided as of --as-of. A year typed wrong passed in silence:
+    # `--as-of 9999-…` (no instant of the store or of OPA holds it) was taken, and `2016-…` for
+    # 2026 made every deadline still to come — the overdue transfers and deletions vanished from
+    # the report with no word why.
+    week = str(EXAMPLES / "logs" / "week.jsonl")
+    result = run_cli("audit", week, "--as-of", "9999-11-22T00:00:00Z")
+    assert result.code == 2 and result.err.strip() == "clinimg: --as-of: outside the years 1700 to 2259 (the times events may have)"
+    early = run_cli("audit", week, "--as-of", "2016-11-22T00:00:00+11:00", "--format", "json")
+    assert early.code == 1
+    assert ("--as-of 2016-11-21T13:00:00Z is earlier than the latest event of the logs (2026-11-21T21:33:35Z): "
+            "deadlines are judged as of that earlier time") in early.err
+    # as an event's time must be: seconds, and a T (or t) between date and time
+    for slip in ("2026-11-30 00:00:00Z", "2026-11-30T00:00Z"):
+        result = run_cli("audit", week, "--as-of", slip)
+        assert result.code == 2 and "--as-of: not an RFC 3339 date-time with offset" in result.err, slip
+    later = run_cli("audit", week, "--as-of", "2026-12-22T00:00:00+11:00", "--format", "json")
+    assert later.code == 1 and "earlier than" not in later.err
+
+
+def test_serve_data_api_answers_the_overlay_as_opa(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: an OPA-compatible POST /v1/data/{path}; the platform team reads the overlay in
+    # force at data.clinimg.config (the bundle's data). clinimg serve said 404 where OPA answers
+    # it, with or without input. Compared with the real OPA engine on the same bundle.
+    import requests
+    from opa_bindings import OpaEngine, OpaUndefinedError
+
+    from checker.bundle import load_into_opa, read_bundle
+    from tests.serving import serve_process
+
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text("hospital: Example\ntimezone: Australia/Sydney\ndeadlines: {record_transfer_hours: 12}\n"
+                       "waivers:\n  - {rule: storage.passcode, event_id: e-1, reason: r, approved_by: po-7, expires: 2027-01-01}\n")
+    bundle = tmp_path / "b.tar.gz"
+    assert run_cli("policy", "bundle", "--output", str(bundle), "--policy-config", str(overlay)).code == 0
+    opa = OpaEngine()
+    opa.print_handler = lambda message, location: None
+    load_into_opa(read_bundle(bundle.read_bytes()), opa)
+    request = json.loads(FACEBOOK.read_text())
+
+    with serve_process("--policy-config", str(overlay)) as (url, _):
+        for path in ("clinimg/config", "clinimg/config/deadlines/record_transfer_hours", "clinimg/config/waivers/0",
+                     "clinimg/config/no_such_key", "clinimg/config/waivers/7"):
+            ref = "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in path.split("/")).lstrip(".")
+            try:
+                expected = {"result": opa.eval_document(ref, request)}
+            except OpaUndefinedError:
+                expected = {}
+            for body in ({"input": request}, {}):
+                answer = requests.post(f"{url}/v1/data/{path}", json=body, timeout=30)
+                assert answer.status_code == 200, (path, answer.text)
+                assert {k: v for k, v in answer.json().items() if k == "result"} == expected, path
+                assert ("warning" in answer.json()) == ("input" not in body)
+        assert requests.post(f"{url}/v1/data/clinimg/config/hospital", json={}, timeout=30).json()["result"] == "Example"
+
+
+def test_a_line_break_inside_an_id_never_breaks_a_line_of_the_text_report(tmp_path: pathlib.Path) -> None:
+    # SPEC §5: free text from the input never reaches a terminal unescaped. Escape characters
+    # were escaped, but a newline (or U+2028) inside an event or patient id went out as it was:
+    # the id wrote a line of its own into the nightly text report — a forged "[deny]" line for
+    # the compliance team, or the rest of the finding pushed out of sight.
+    event = json.loads(FACEBOOK.read_text())
+    event.pop("consents")
+    event["event_id"] = "e-1\n  [deny] storage.passcode  event forged"
+    event["patient"]["id"] = "pt-1\u2028x"
+    log = tmp_path / "w.jsonl"
+    log.write_text(json.dumps(event) + "\n")
+    result = run_cli("audit", str(log))
+    assert result.code == 1
+    assert "\u2028" not in result.out
+    finding_lines = [line for line in result.out.splitlines() if "[deny]" in line]
+    assert finding_lines == ["  [deny] disclosure.non_professional  event e-1\\x0a  [deny] storage.passcode  event forged at 2026-11-18T19:05:00+11:00"
+                             "  image img-2002  patient pt-1\\u2028x  actor student-17 (medical_student)"]
+
+
+def test_a_compressed_log_is_named_as_such_not_read_as_lines_of_garbage(tmp_path: pathlib.Path) -> None:
+    # SPEC §5 reads JSON Lines; logrotate leaves yesterday's as .gz. Given beside tonight's, its
+    # bytes were read as dozens of "not UTF-8" lines — the day's events not one decided — while
+    # the exit status spoke of the other log alone (0 or 1). Now the run stops before deciding
+    # anything (exit 2) and says what the file is; validate and check say it too.
+    import gzip
+
+    week = EXAMPLES / "logs" / "week.jsonl"
+    packed = tmp_path / "week.jsonl.gz"
+    packed.write_bytes(gzip.compress(week.read_bytes()))
+    state = tmp_path / "s.sqlite"
+    result = run_cli("audit", str(week), str(packed), "--state", str(state))
+    assert result.code == 2 and result.out == ""
+    assert result.err.strip() == (f"clinimg: {packed}: the event log is gzip-compressed (.gz), not JSON Lines: decompress it first "
+                                  f"(e.g. zcat {packed} | clinimg audit -); nothing was audited")
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "checker.cli", "audit", "-"], input=packed.read_bytes(), capture_output=True)
+    assert proc.returncode == 2 and b"<stdin>: the event log is gzip-compressed (.gz), not JSON Lines: decompress it first" in proc.stderr
+    validated = run_cli("validate", str(packed))
+    assert validated.code == 2 and f"{packed}:1: $: not UTF-8 text (byte 1): the file is gzip-compressed (.gz); decompress it first" in validated.err
+
+
+def test_validate_reads_a_log_piped_on_stdin_as_a_log_and_an_empty_request_says_so(tmp_path: pathlib.Path) -> None:
+    # `zcat week.jsonl.gz | clinimg validate -`: a log on standard input was read as one JSON
+    # document — "<stdin>:2: $: not valid JSON: Extra data" — though `validate FILE` tells a log
+    # from a request by its content. And an empty request said "Expecting value (column 1)".
+    week = "\n".join(_week_lines(20)) + "\n"
+    result = run_cli("validate", "-", stdin=week)
+    assert result.code == 0 and result.out.strip() == "20 document(s) valid", result.err
+    broken = week.replace('"occurred_at"', '"occured_at"', 1)
+    result = run_cli("validate", "-", stdin=broken)
+    assert result.code == 2 and result.err.splitlines()[0].startswith("<stdin>:1: $.occured_at: unknown key"), result.err
+    assert run_cli("validate", "-", stdin=FACEBOOK.read_text()).code == 0
+    for command in (("validate", "-"), ("check", "-")):
+        result = run_cli(*command, stdin="")
+        assert result.code == 2 and "<stdin>:1: $: empty: no JSON document (a request is one JSON object)" in result.err, result.err
+
+
+def test_a_duplicate_line_is_reported_with_its_reason(tmp_path: pathlib.Path) -> None:
+    # SPEC §5: "A line that is not JSON, fails the schema, or repeats an event_id is reported with
+    # file, line number and reason." Invalid lines had a reason; duplicates had none.
+    lines = _week_lines(5)
+    log = tmp_path / "w.jsonl"
+    log.write_text("\n".join(lines + [lines[2]]) + "\n")
+    for workers in ("1", "2"):
+        report = run_cli("audit", str(log), "--format", "json", "--workers", workers).json()
+        assert report["duplicates"] == [{"file": str(log), "line": 6, "event_id": json.loads(lines[2])["event_id"],
+                                         "reason": "repeats the event_id of an event already decided (in this run, or an earlier one on --state): not decided again"}]
+
+
+def test_a_policy_dir_without_rules_is_refused_not_silently_the_shipped_policy(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: own rules in a local package appear in decisions like shipped ones. A --policy-dir
+    # naming the wrong directory (or one the rules were not yet copied into) decided without them,
+    # exit 0, with the shipped policy's digest: nothing said the hospital's rules were missing.
+    empty = tmp_path / "rules"
+    empty.mkdir()
+    (empty / "README.txt").write_text("our rules\n")
+    said = f"clinimg: --policy-dir {empty}: holds no .rego file, so none of the hospital's own rules; give the directory that holds them"
+    for args in (("check", str(FACEBOOK)), ("audit", str(EXAMPLES / "logs" / "week.jsonl")), ("rules",)):
+        result = run_cli(*args, "--policy-dir", str(empty))
+        assert result.code == 2 and result.err.strip() == said, (args, result.err)
+    # (`policy test` takes a directory of data cases alone: cases for the shipped rules)
+    (empty / "cases").mkdir()
+    (empty / "cases" / "shipped.yaml").write_text("- name: a plain capture\n  base: capture\n  findings: []\n")
+    assert run_cli("policy", "test", "--only-local", "--policy-dir", str(empty)).code == 0
+    assert run_cli("check", str(FACEBOOK), "--policy-dir", str(empty)).err.strip() == said
+    (empty / "only_test.rego").write_text("package clinimg.rules.local.x_test\n\ntest_nothing if { true }\n")
+    result = run_cli("check", str(FACEBOOK), "--policy-dir", str(empty))
+    assert result.code == 2 and "holds only tests (_test.rego)" in result.err, result.err
+
+
+def test_check_given_a_log_says_to_audit_it(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: check decides one request; audit reads logs. Given a log, check said only
+    # "not valid JSON: Extra data (column 1)" at line 2 — of a file whose every line is valid.
+    log = tmp_path / "tonight.json"
+    log.write_text("\n".join(_week_lines(3)) + "\n")
+    result = run_cli("check", str(log))
+    assert result.code == 2 and result.err.strip() == (
+        f"clinimg: {log}:2: $: not valid JSON: Extra data (column 1): this is a log of events, one a line (JSON Lines): "
+        "`clinimg audit` reads logs; a request is one JSON document")
+
+
+def test_validate_reads_own_data_cases_as_cases_and_names_a_rego_file(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: `clinimg validate FILE…`, every error with its path. A hospital's data cases
+    # (DIR/cases/*.yaml) were read as an overlay ("$: must be of type object"), and a .rego file as
+    # JSON ("not valid JSON: Expecting value").
+    cases = tmp_path / "rules" / "cases"
+    cases.mkdir(parents=True)
+    good = cases / "sms.yaml"
+    good.write_text("- name: a plain capture\n  base: capture\n  findings: []\n")
+    bad = cases / "typo.yaml"
+    bad.write_text("- name: typo\n  base: capture\n  patch: {circumstance: {in_theatre: true}}\n  findings: []\n")
+    rego = tmp_path / "rules" / "sms.rego"
+    rego.write_text("package clinimg.rules.local.sms\n")
+    assert run_cli("validate", str(good)).code == 0
+    result = run_cli("validate", str(bad), str(rego))
+    assert result.code == 2
+    assert result.err.splitlines()[:2] == [
+        f'{bad}:3: $[0].patch.circumstance: unknown key (did you mean "circumstances"?)',
+        f"{rego}: a Rego file, not a document validate checks: `clinimg policy check --policy-dir DIR` compiles and checks own rules",
+    ]
