@@ -16,6 +16,7 @@ from checker.cases import CASES_DIR, load_cases
 from checker.engines.embedded import EmbeddedEngine
 from checker.engines.reference import ReferenceEngine, available
 from checker.policy import PolicySet
+from tests.case_decisions import REGOPY_CASES, regopy_case_decisions
 from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.skipif(not available(), reason="reference OPA engine not installed (make test installs it)")
@@ -186,15 +187,12 @@ def test_examples_identical(engines) -> None:
     _compare(engines, 0, _examples())
 
 
-def test_cases_identical(engines) -> None:
-    by_config: dict[str, list[dict[str, Any]]] = {}
-    for case in load_cases():
-        by_config.setdefault(json.dumps(case.config, sort_keys=True), []).append(case.input)
-    for config, inputs in by_config.items():
-        policy = PolicySet.build(json.loads(config))
-        with EmbeddedEngine(policy) as embedded:
-            ours = embedded.decide(inputs)
-        reference = ReferenceEngine(policy)
+@pytest.mark.xdist_group(REGOPY_CASES)
+def test_cases_identical() -> None:
+    decided = regopy_case_decisions()  # every case, regopy's decisions: shared with test_opa_inprocess
+    assert sum(len(inputs) for _, inputs, _ in decided) == len(load_cases())
+    for config, inputs, ours in decided:
+        reference = ReferenceEngine(PolicySet.build(json.loads(config)))
         theirs = reference.decide(inputs)
         reference.close()
         assert ours == theirs
