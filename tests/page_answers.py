@@ -77,11 +77,30 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
-# Variants answered on the page, with the findings `clinimg check` gives on the same facts (checked
-# on the page's own request by the test): Case Study Two with the phone's metadata still in the file.
-VARIANTS: dict[str, tuple[list[tuple[str, str]], list[str]]] = {
+# A de-identified video of a procedure shown to students, with the patient's consent to teaching
+# (not to identifiable use): whether the patient's voice is heard decides (What identifies).
+_TEACHING_VIDEO = [
+    ("action", "show"), ("role", "registrar"), ("modality", "video"), ("subject", "procedure"), ("intimate", "no"),
+    ("taken_for", "clinical_care"), ("taken_for", "teaching"), ("purpose", "teaching"), ("deidentified", "yes"),
+    ("rare", "no"), ("metadata_removed", "yes"), ("recipient", "student"), ("channel", "in_person_display"),
+    ("shown_from", "health_record"), ("age", "54"), ("capacity", "full"), ("consent", "granted"), ("given_by", "patient"),
+    ("consent_purposes", "clinical_care"), ("consent_purposes", "teaching"), ("identifiable_use", "no"), ("documented", "yes"),
+    *EXPLAINED_ALL,
+]
+
+# Variants answered on the page, with the outcome and findings `clinimg check` gives on the same
+# facts (checked on the page's own request by the test): Case Study Two with the phone's metadata
+# still in the file; the teaching video with and without the patient's voice.
+VARIANTS: dict[str, tuple[list[tuple[str, str]], list[str], str]] = {
     "case 2, metadata left in the file": (
         [("metadata_removed", "no") if a == ("metadata_removed", "yes") else a for a in CASES["disallowed_case2_show_from_phone.json"]],
         ["deidentification.metadata", "disclosure.consent_scope", "storage.shown_from_device"],
+        "deny",
     ),
+    "teaching video, the patient's voice heard": (
+        [*_TEACHING_VIDEO, ("voice", "yes")],
+        ["deidentification.features", "disclosure.deidentify_for_education"],
+        "deny",
+    ),
+    "teaching video, no voice heard": ([*_TEACHING_VIDEO, ("voice", "no")], [], "permit"),
 }

@@ -345,6 +345,26 @@ def without_authority(consent: dict[str, Any], patient: dict[str, Any]) -> bool:
     return not child or _maturity(patient) == "mature"
 
 
+_LACKING = ("impaired", "impaired_temporary")
+
+
+def grant_cannot_lift(c: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Grants that leave an earlier refusal or withdrawal `c` on file, where it binds:
+    - a parent's or decision-maker's grant, when the patient made `c` themselves — unless they made
+      it while lacking capacity (lib.rego's decider_over_patients_refusal: the patient's right to
+      refuse; a young child's own objection too);
+    - the patient's own grant made while they could not consent: lacking capacity, or as a child
+      not assessed as mature (lib.rego's lifted_later asks for a valid giver)."""
+    by = new.get("given_by")
+    if by in ("parent_guardian", "substitute_decision_maker"):
+        return c.get("given_by") == "patient" and c.get("capacity_at_consent") not in _LACKING
+    if by == "patient":
+        age = new.get("age_at_consent")
+        as_child = isinstance(age, (int, float)) and not isinstance(age, bool) and age < 18
+        return new.get("capacity_at_consent") in _LACKING or (as_child and new.get("maturity_at_consent") != "mature")
+    return False
+
+
 def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any], authority: bool = True) -> list[dict[str, Any]]:
     """The consents on file once `new` is given; `authority` False: by someone who could not decide
     for the patient then (without_authority), so it narrows and lifts nothing."""
@@ -352,6 +372,8 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any], authority:
     kept: list[dict[str, Any]] = []
     for c in on_file:
         if not _scoped_overlap(c, new) or not authority:
+            kept.append(c)
+        elif status == "granted" and c.get("status") in _NEGATIVE and grant_cannot_lift(c, new):
             kept.append(c)
         elif status == "granted" and c.get("status") in _NEGATIVE:
             kept.extend(_negative_after_grant(c, _granted_purposes(new), new))

@@ -125,6 +125,8 @@
       "q-image": consentMatters || a === "copy",
       "q-intimate": a === "take" || share,
       "q-features": share,
+      // A recording's sound carries the patient's voice (docs/input.md, What identifies).
+      "q-voice": share && (s.modality === "video" || s.modality === "audio"),
       "q-deidentified": share && educational,
       "q-deid-details": share && educational && s.deidentified === "yes",
       "q-take": a === "take",
@@ -278,6 +280,7 @@
         deidentified: yes("deidentified"), purposes: many("taken_for") };
       if (one("metadata_removed")) image.metadata_present = yes("metadata_removed") ? [] : ["gps", "timestamp", "device_model"];
       if (one("rare")) image.rare_condition = yes("rare");
+      if (one("voice")) image.voice_audible = yes("voice");
       req.image = image;
       req.purpose = one("purpose");
       var who = one("recipient");

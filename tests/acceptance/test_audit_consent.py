@@ -212,3 +212,69 @@ def test_a_grant_without_authority_does_not_lift_the_patients_refusal(tmp_path: 
                recipient={"id": "students-1", "kind": "student", "relationship": "none", "within_facility": True}),
     ])
     assert "disclosure.consent_refused" in _rules_of(report, "e-dis-1")
+
+
+def _regains_capacity(kind_of_decider: str) -> list[dict[str, Any]]:
+    """A decision-maker (or a parent) consents to care and teaching while the patient cannot decide;
+    the image is taken, saved and deleted from the phone; later the patient can decide (capacity
+    regained, or now 18) and the image is sent for care, then shown for teaching."""
+    if kind_of_decider == "substitute_decision_maker":
+        before = {"id": "pt-001", "age_years": 54, "capacity": "impaired_temporary"}
+        after = {"id": "pt-001", "age_years": 54, "capacity": "full"}
+    else:
+        before = {"id": "pt-001", "age_years": 17, "capacity": "full"}
+        after = {"id": "pt-001", "age_years": 18, "capacity": "full"}
+    grant = {**BASES["consent"]["consent"], "given_by": kind_of_decider, "purposes": ["clinical_care", "teaching"]}
+    student = {"id": "students-1", "kind": "student", "relationship": "none", "within_facility": True}
+    return [
+        _event("consent", "e-con-1", "2026-11-01T08:00:00+11:00", patient=before, consent=grant),
+        _event("capture", "e-cap-1", "2026-11-01T09:00:00+11:00", patient=before, purposes=["clinical_care", "teaching"],
+               image={**BASES["capture"]["image"], "deidentified": True}),
+        _event("record_transfer", "e-rt-1", "2026-11-01T10:00:00+11:00", patient=before),
+        _event("device_deletion", "e-dd-1", "2026-11-01T10:05:00+11:00", patient=before),
+        _event("disclosure", "e-dis-care", "2026-11-20T09:30:00+11:00", patient=after),
+        _event("disclosure", "e-dis-teach", "2026-11-20T09:40:00+11:00", patient=after, purpose="teaching", recipient=student,
+               intended_recipient={"id": "students-1"}),
+    ]
+
+
+def test_a_lapsed_decision_makers_consent_leaves_care_sharing_alone_but_not_teaching(tmp_path: pathlib.Path) -> None:
+    # qa8: the consent was valid when given; once the patient can decide, later uses that need
+    # consent need their own ("Only competent patients can provide consent"), care sharing needs none.
+    report = _audit(tmp_path, _regains_capacity("substitute_decision_maker"))
+    assert _rules_of(report, "e-cap-1") == ["consent.wait_for_capacity"]  # (not urgent: "better to wait")
+    assert _rules_of(report, "e-dis-care") == []
+    assert _rules_of(report, "e-dis-teach") == ["consent.competent_adult"]
+
+
+def test_a_parents_consent_lapses_at_18_for_teaching_only(tmp_path: pathlib.Path) -> None:
+    report = _audit(tmp_path, _regains_capacity("parent_guardian"))
+    assert _rules_of(report, "e-dis-care") == []
+    assert _rules_of(report, "e-dis-teach") == ["consent.competent_adult"]
+
+
+def test_a_consent_naming_the_treating_team_keeps_the_image_from_a_consulted_specialist(tmp_path: pathlib.Path) -> None:
+    named = {**BASES["consent"]["consent"], "recipients": ["treating_team"]}
+    ward = {"id": "dr-ward-3", "kind": "clinician", "relationship": "treating_team", "within_facility": True}
+    report = _audit(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-20T08:55:00+11:00", consent=named),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00"),
+        _event("disclosure", "e-dis-ward", "2026-11-20T09:30:00+11:00", recipient=ward, intended_recipient={"id": "dr-ward-3"}),
+        _event("disclosure", "e-dis-1", "2026-11-20T09:40:00+11:00"),  # the base: a consulted surgeon
+    ])
+    assert _rules_of(report, "e-dis-ward") == []
+    assert _rules_of(report, "e-dis-1") == ["disclosure.consent_scope"]
+
+
+def test_a_decision_maker_cannot_lift_what_the_patient_refused_while_competent(tmp_path: pathlib.Path) -> None:
+    # qa8: the patient refused while able to decide; later, lacking capacity, their decision-maker
+    # "consents". Right to refuse consent: the refusal stands (check decides the same on dated consents).
+    impaired = {"id": "pt-001", "age_years": 54, "capacity": "impaired"}
+    refusal = {"status": "refused", "given_by": "patient", "purposes": ["clinical_care"], "documented_in_record": True}
+    grant = {**BASES["consent"]["consent"], "given_by": "substitute_decision_maker"}
+    report = _audit(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-01T08:00:00+11:00", consent=refusal),
+        _event("consent", "e-con-2", "2026-11-10T08:00:00+11:00", patient=impaired, consent=grant),
+        _event("capture", "e-cap-1", "2026-11-10T09:00:00+11:00", patient=impaired),
+    ])
+    assert _rules_of(report, "e-cap-1") == ["collection.consent_refused"]

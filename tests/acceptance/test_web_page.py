@@ -146,6 +146,11 @@ def test_questions_appear_as_the_answers_make_them_matter(browser, server) -> No
     assert {"q-deidentified", "q-metadata"} <= shown and "q-deid-details" not in shown  # metadata matters, used as de-identified or not
     answer(browser, [("deidentified", "yes")])
     assert "q-deid-details" in _shown(browser)  # and a rare condition, once it is called de-identified
+    # a recording's sound: the voice is asked about for a video or audio, never for a photo
+    answer(browser, [("modality", "photo")])
+    assert "q-voice" not in _shown(browser)
+    answer(browser, [("modality", "video")])
+    assert "q-voice" in _shown(browser)
     steps = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#ask .card > legend .step") if e.is_displayed()]
     assert steps == [str(n) for n in range(1, len(steps) + 1)]  # the steps shown are numbered 1, 2, 3 …
     assert console_problems(browser) == []
@@ -170,11 +175,11 @@ def test_no_decision_is_never_shown_as_one(browser, server) -> None:
 
 def test_case_studies_through_the_page_decide_as_the_cli(browser, server, tmp_path: pathlib.Path) -> None:
     expected = yaml.safe_load((REQUESTS / "expected.yaml").read_text())  # what `clinimg check` decides on each example (test_examples)
-    expected.update({name: {"outcome": "deny", "findings": rules} for name, (_, rules) in VARIANTS.items()})
+    expected.update({name: {"outcome": outcome, "findings": rules} for name, (_, rules, outcome) in VARIANTS.items()})
     seen: dict[str, dict] = {}
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         cli: dict[str, concurrent.futures.Future] = {}
-        for example, answers in [*CASES.items(), *((name, answers) for name, (answers, _) in VARIANTS.items())]:
+        for example, answers in [*CASES.items(), *((name, answers) for name, (answers, _, _) in VARIANTS.items())]:
             _open(browser, server)
             answer(browser, answers)
             seen[example] = _check(browser)

@@ -122,3 +122,48 @@ def test_who_lacks_authority_as_the_consent_event_describes_the_patient() -> Non
     assert not without_authority(sdm, {"age_years": 50})  # capacity not recorded: fail closed
     assert not without_authority({"given_by": "parent_guardian"}, {"age_years": 9, "capacity": "full"})
     assert not without_authority({"given_by": "parent_guardian"}, {"age_years": 16, "capacity": "full", "maturity_assessment": "not_mature", "mature_minor_assessed": True})
+
+
+# qa8: a parent's or decision-maker's grant does not lift the patient's own refusal (lib.rego,
+# decider_over_patients_refusal), unless the patient made it while lacking capacity.
+DECISION_MAKERS_GRANT = {**GRANT, "given_by": "substitute_decision_maker"}
+
+
+def test_a_decision_makers_grant_leaves_the_patients_own_refusal_on_file() -> None:
+    own = {**REFUSAL, "capacity_at_consent": "full"}
+    assert apply_consent([own], DECISION_MAKERS_GRANT) == [own, DECISION_MAKERS_GRANT]
+
+
+def test_a_decision_makers_grant_leaves_a_refusal_of_unknown_capacity_on_file() -> None:
+    assert apply_consent([REFUSAL], DECISION_MAKERS_GRANT) == [REFUSAL, DECISION_MAKERS_GRANT]
+
+
+def test_a_decision_makers_grant_lifts_a_refusal_made_while_lacking_capacity() -> None:
+    confused = {**REFUSAL, "capacity_at_consent": "impaired_temporary"}
+    assert apply_consent([confused], DECISION_MAKERS_GRANT) == [DECISION_MAKERS_GRANT]
+
+
+def test_a_decision_makers_grant_lifts_the_decision_makers_own_refusal() -> None:
+    theirs = {**REFUSAL, "given_by": "substitute_decision_maker"}
+    assert apply_consent([theirs], DECISION_MAKERS_GRANT) == [DECISION_MAKERS_GRANT]
+
+
+def test_the_patients_grant_lifts_their_own_refusal() -> None:
+    assert apply_consent([{**REFUSAL, "capacity_at_consent": "full"}], GRANT) == [GRANT]
+
+
+def test_the_patients_grant_while_lacking_capacity_leaves_their_refusal_on_file() -> None:
+    confused_grant = {**GRANT, "capacity_at_consent": "impaired_temporary"}
+    assert apply_consent([REFUSAL], confused_grant) == [REFUSAL, confused_grant]
+
+
+def test_a_childs_unassessed_grant_leaves_the_parents_refusal_on_file() -> None:
+    parents = {**REFUSAL, "given_by": "parent_guardian"}
+    childs = {**GRANT, "age_at_consent": 12, "maturity_at_consent": "not_assessed"}
+    assert apply_consent([parents], childs) == [parents, childs]
+
+
+def test_a_mature_minors_grant_lifts_their_own_refusal() -> None:
+    own = {**REFUSAL, "age_at_consent": 16, "maturity_at_consent": "mature"}
+    mature_grant = {**GRANT, "age_at_consent": 16, "maturity_at_consent": "mature"}
+    assert apply_consent([own], mature_grant) == [mature_grant]

@@ -195,12 +195,13 @@ negative_without_authority(c) if {
 
 # A withdrawal or refusal on file beats a grant for the same purpose: the audit keeps only those
 # made after the grant, and a caller that sends both is answered conservatively (Right to refuse
-# consent; Withdrawing consent).
+# consent; Withdrawing consent) — unless both are dated and the grant came later (lifted_later).
 withdrawn_for(purpose) if {
 	some c in consents
 	c.status == "withdrawn"
 	covers_negative(c, purpose)
 	not negative_without_authority(c)
+	not lifted_later(c, purpose)
 }
 
 refused_for(purpose) if {
@@ -208,6 +209,7 @@ refused_for(purpose) if {
 	c.status == "refused"
 	covers_negative(c, purpose)
 	not negative_without_authority(c)
+	not lifted_later(c, purpose)
 }
 
 # Refusals and withdrawals on file for a purpose that someone without authority made.
@@ -216,7 +218,45 @@ unauthorised_negatives_for(purpose) := {c |
 	c.status in {"refused", "withdrawn"}
 	covers_negative(c, purpose)
 	negative_without_authority(c)
+	not lifted_later(c, purpose)
 }
+
+# A refusal or withdrawal the patient later reversed: a grant dated (`given_at`) after it, and
+# not after the event, covers this purpose and image ("Patients have the right to consent to (or
+# refuse)"; a refusal is not for ever). The audit orders consents by their events and lifts a
+# refusal the same way (checker/audit/state.py, apply_consent); a request says the order with
+# `given_at` on both. Undated, or a date that cannot be read: the refusal binds (fail closed).
+# Only a grant someone able to consent gave lifts it (valid_giver): not a parent's or
+# decision-maker's while the patient decides alone (as in the audit: without_authority), nor the
+# patient's own while lacking capacity, nor a child's unassessed.
+lifted_later(c, purpose) if {
+	some g in consents
+	granted(g)
+	covers(g, purpose)
+	time_ns(g.given_at) > time_ns(c.given_at)
+	not given_after_event(g)
+	valid_giver(g)
+	not decider_over_patients_refusal(g, c)
+}
+
+# A parent or decision-maker cannot lift a refusal or withdrawal the patient made themselves
+# while able to decide ("Patients have the right to … refuse"; Adults with impaired capacity: the
+# decision-maker consents while the patient cannot, not against what the patient decided): only
+# one known to be given while the patient lacked capacity (`capacity_at_consent`) is lifted by
+# their grant. A child's own refusal stays too ("reconsider your position, even if the parent or
+# guardian has provided consent"). The audit keeps such a refusal on file the same way
+# (checker/audit/state.py, grant_cannot_lift).
+decider_over_patients_refusal(g, c) if {
+	decides_for_patient(g)
+	c.given_by == "patient"
+	not given_lacking_capacity(c)
+}
+
+# (A helper, not `not c.capacity_at_consent in {…}`: with the field absent, the reference OPA and
+# regopy answered that differently.)
+given_lacking_capacity(c) if c.capacity_at_consent == "impaired"
+
+given_lacking_capacity(c) if c.capacity_at_consent == "impaired_temporary"
 
 negated_for(purpose) if withdrawn_for(purpose)
 
@@ -384,6 +424,30 @@ invalid_consents contains c if {
 	some purpose in consent_purposes
 	not consent_in_force_for(purpose)
 	some c in on_file_for(purpose)
+	not lapsed_and_not_needed(c)
+}
+
+# A consent that was valid when it was given, but whose giver no longer decides: a substitute
+# decision-maker's given while the patient lacked capacity (`capacity_at_consent`), a parent's or
+# guardian's given while the patient was a child not assessed as mature (`age_at_consent`,
+# `maturity_at_consent`); the patient has since regained capacity, come of age or been assessed
+# as mature. Every later use that needs consent needs the patient's own ("Only competent patients
+# can provide consent"), but clinical care by the people caring for the patient, or their own
+# access, needs none ("if the patient would reasonably expect you to send the image for the
+# purpose of their clinical management"): such a consent is not held against it.
+lapsed_when_patient_decides(c) if {
+	c.given_by == "substitute_decision_maker"
+	c.capacity_at_consent in {"impaired", "impaired_temporary"}
+}
+
+lapsed_when_patient_decides(c) if {
+	decides_for_patient(c)
+	given_as_child_not_mature(c)
+}
+
+lapsed_and_not_needed(c) if {
+	basis == "secondary_purpose"
+	lapsed_when_patient_decides(c)
 }
 
 # Consents an action relies on: for a capture, those covering its purposes (the valid ones where
@@ -639,7 +703,32 @@ secondary_purpose if {
 	not negated_for_disclosure
 	input.purpose == "clinical_care"
 	care_recipient
+	not recipients_named_exclude
 }
+
+# The patient was told to whom the image would be shown ("Make sure the patient understands …
+# to whom it will be shown"; Documenting the consent process: "sent to Dr X for clinical
+# advice"): the grants on file for this purpose and image name their `recipients`, and none names
+# this one. The patient then would not reasonably expect it to go elsewhere, and "the scope and
+# nature of the patient's original consent" decides: only a consent naming this recipient reaches
+# them (disclosure.consent_scope). The health record, the patient, and the representative of a
+# patient who cannot decide alone stay within the care whatever a consent names.
+# (A grant that names no recipients covers every care recipient — the audience clinical care
+# implies — so only grants that name theirs can leave this one out.)
+recipients_named_exclude if {
+	count(on_file_for(input.purpose)) > 0
+	not recipient_named_by_a_grant
+	not always_care_recipient
+}
+
+always_care_recipient if input.recipient.kind in always_care_recipients
+
+recipient_named_by_a_grant if {
+	some c in on_file_for(input.purpose)
+	covers_recipient(c, input.purpose)
+}
+
+always_care_recipients := {"health_record", "patient"} | representative_recipients
 
 secondary_purpose if {
 	not non_professional
@@ -679,9 +768,13 @@ requester_kind := object.get(input, ["requester", "kind"], null)
 
 requester_entitled if requester_kind == "patient"
 
+# A representative's access is the patient's access on their behalf: a refusal or withdrawal on
+# file that names the patient's access binds it, as it binds a copy handed to them
+# (secondary_purpose). (The patient's own request is their word now.)
 requester_entitled if {
 	requester_kind == "patient_representative"
 	patient_represented
+	not negated_for("patient_access")
 }
 
 record_purposes := {"patient_access", "legal_proceedings"}

@@ -118,3 +118,54 @@ test_success_not_an_access_request if {
 test_fail_police_for_a_childs_record if {
 	requester.deny == {finding("law_enforcement")} with input as object.union(request, {"patient": {"id": "pt-1", "age_years": 9, "capacity": "full"}})
 }
+
+refused_access_finding := {
+	"rule": "access.requester",
+	"message": "The record and its clinical images were produced to the patient's representative although a refusal or withdrawal on file covers access to the record (patient_access), and no legal basis requires it.",
+	"guide": "Use and disclosure of clinical images",
+	"remedy": "Produce the record only to the patient (or the representative of a patient who cannot decide alone), with the patient's documented consent naming the requester, or on a court order or other legal requirement after seeking advice from hospital management.",
+}
+
+representative_of_impaired(consents) := object.union(request, {
+	"patient": {"id": "pt-1", "age_years": 70, "capacity": "impaired"},
+	"requester": {"id": "sdm-1", "kind": "patient_representative"},
+	"consents": consents,
+})
+
+test_fail_representative_after_a_refusal_of_access if {
+	requester.deny == {refused_access_finding} with input as representative_of_impaired([
+		{"status": "refused", "given_by": "patient", "capacity_at_consent": "full", "purposes": ["patient_access"], "documented_in_record": true},
+	])
+}
+
+test_fail_representative_after_a_withdrawal_of_access if {
+	requester.deny == {refused_access_finding} with input as representative_of_impaired([
+		{"status": "withdrawn", "given_by": "substitute_decision_maker", "purposes": ["patient_access"], "documented_in_record": true},
+	])
+}
+
+test_success_representative_when_a_refusal_names_other_purposes if {
+	requester.deny == set() with input as representative_of_impaired([
+		{"status": "refused", "given_by": "patient", "purposes": ["teaching"], "documented_in_record": true},
+	])
+}
+
+test_success_representative_after_a_blanket_refusal if {
+	# A refusal naming no purpose covers every purpose but the patient's own access (lib.covers_negative).
+	requester.deny == set() with input as representative_of_impaired([
+		{"status": "refused", "given_by": "patient", "purposes": [], "documented_in_record": true},
+	])
+}
+
+test_fail_family_after_a_refusal_of_access_says_who_they_are if {
+	requester.deny == {finding("family")} with input as object.union(representative_of_impaired([
+		{"status": "refused", "given_by": "patient", "purposes": ["patient_access"], "documented_in_record": true},
+	]), {"requester": {"id": "son-1", "kind": "family"}})
+}
+
+test_fail_competent_adults_representative_after_a_refusal_of_access if {
+	requester.deny == {finding("patient_representative")} with input as object.union(request, {
+		"requester": {"id": "rep-1", "kind": "patient_representative"},
+		"consents": [{"status": "refused", "given_by": "patient", "purposes": ["patient_access"], "documented_in_record": true}],
+	})
+}

@@ -75,3 +75,37 @@ test_success_refusal_for_another_purpose if {
 test_success_not_a_capture_or_disclosure if {
 	refusal_authority.escalate == set() with input as object.union(capture(adult, [grant, negative("refused", "substitute_decision_maker")]), {"type": "record_transfer"})
 }
+
+test_success_unauthorised_refusal_the_patient_later_overrode if {
+	# Both dated: the patient's own grant after the decision-maker's refusal lifts it (qa8), as the
+	# audit lifts it by event order.
+	refusal_authority.escalate == set() with input as object.union(capture(adult, [
+		object.union(negative("refused", "substitute_decision_maker"), {"given_at": "2026-11-01T09:00:00+11:00"}),
+		object.union(grant, {"given_at": "2026-11-10T09:00:00+11:00"}),
+	]), {"occurred_at": "2026-11-20T09:00:00+11:00"})
+}
+
+test_fail_unauthorised_refusal_after_the_patients_grant if {
+	refusal_authority.escalate == {finding} with input as object.union(capture(adult, [
+		object.union(grant, {"given_at": "2026-11-01T09:00:00+11:00"}),
+		object.union(negative("refused", "substitute_decision_maker"), {"given_at": "2026-11-10T09:00:00+11:00"}),
+	]), {"occurred_at": "2026-11-20T09:00:00+11:00"})
+}
+
+test_fail_decision_makers_refusal_then_grant_for_a_competent_adult if {
+	# The decision-maker's later grant lifts nothing (no authority), so their refusal is still on
+	# file beside the patient's own grant.
+	refusal_authority.escalate == {finding} with input as object.union(capture(adult, [
+		grant,
+		object.union(negative("refused", "substitute_decision_maker"), {"given_at": "2026-11-01T09:00:00+11:00"}),
+		object.union(grant, {"given_by": "substitute_decision_maker", "given_at": "2026-11-10T09:00:00+11:00"}),
+	]), {"occurred_at": "2026-11-20T09:00:00+11:00"})
+}
+
+test_fail_a_later_refusal_lifts_no_earlier_one if {
+	# Only a grant reverses a refusal: the patient's own later refusal leaves the decision-maker's on file.
+	refusal_authority.escalate == {finding} with input as object.union(capture(adult, [
+		object.union(negative("refused", "substitute_decision_maker"), {"given_at": "2026-11-01T09:00:00+11:00"}),
+		object.union(negative("refused", "patient"), {"given_at": "2026-11-10T09:00:00+11:00"}),
+	]), {"occurred_at": "2026-11-20T09:00:00+11:00"})
+}

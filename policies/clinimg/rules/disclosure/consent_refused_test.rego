@@ -70,3 +70,107 @@ test_fail_refusal_naming_patient_access if {
 test_success_decision_makers_refusal_for_a_competent_adult if {
 	consent_refused.deny == set() with input as disclosure([grant, object.union(refusal(["clinical_care"]), {"given_by": "substitute_decision_maker"})])
 }
+
+# A refusal the patient later reversed: both dated, the grant after the refusal and before the
+# event (qa8; the audit lifts it the same way by event order).
+dated(c, t) := object.union(c, {"given_at": t})
+
+reversal_request(consents) := object.union(disclosure(consents), {"occurred_at": "2026-11-20T09:00:00+11:00"})
+
+test_success_refusal_reversed_by_a_later_grant if {
+	consent_refused.deny == set() with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_refusal_dated_after_the_grant if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(grant, "2026-11-01T09:00:00+11:00"),
+		dated(refusal(["clinical_care"]), "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_undated_refusal_beside_a_dated_grant if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		refusal(["clinical_care"]),
+		dated(grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_dated_after_the_event if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(grant, "2026-11-25T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_for_another_purpose if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(object.union(grant, {"purposes": ["teaching"]}), "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_for_another_image if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(object.union(grant, {"image_ids": ["img-2"]}), "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_by_a_decision_maker_for_a_competent_adult if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(object.union(grant, {"given_by": "substitute_decision_maker"}), "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_with_an_unreadable_date if {
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(grant, "10 November 2026"),
+	])
+}
+
+# A decision-maker's later grant does not lift what the patient refused while able to decide.
+impaired_now(consents) := object.union(reversal_request(consents), {"patient": {"id": "pt-1", "age_years": 50, "capacity": "impaired"}})
+
+decision_makers_grant := object.union(grant, {"given_by": "substitute_decision_maker"})
+
+test_fail_decision_maker_grant_after_the_patients_own_refusal if {
+	consent_refused.deny == {finding("clinical_care")} with input as impaired_now([
+		dated(object.union(refusal(["clinical_care"]), {"capacity_at_consent": "full"}), "2026-11-01T09:00:00+11:00"),
+		dated(decision_makers_grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_decision_maker_grant_after_a_refusal_of_unknown_capacity if {
+	consent_refused.deny == {finding("clinical_care")} with input as impaired_now([
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(decision_makers_grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_success_decision_maker_grant_after_a_refusal_made_while_impaired if {
+	consent_refused.deny == set() with input as impaired_now([
+		dated(object.union(refusal(["clinical_care"]), {"capacity_at_consent": "impaired"}), "2026-11-01T09:00:00+11:00"),
+		dated(decision_makers_grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_success_decision_maker_grant_after_the_decision_makers_refusal if {
+	consent_refused.deny == set() with input as impaired_now([
+		dated(object.union(refusal(["clinical_care"]), {"given_by": "substitute_decision_maker"}), "2026-11-01T09:00:00+11:00"),
+		dated(decision_makers_grant, "2026-11-10T09:00:00+11:00"),
+	])
+}
+
+test_fail_reversing_grant_the_patient_gave_while_lacking_capacity if {
+	# Beside another grant still in force: only a grant someone able to consent gave reverses a refusal.
+	consent_refused.deny == {finding("clinical_care")} with input as reversal_request([
+		grant,
+		dated(refusal(["clinical_care"]), "2026-11-01T09:00:00+11:00"),
+		dated(object.union(grant, {"capacity_at_consent": "impaired_temporary"}), "2026-11-10T09:00:00+11:00"),
+	])
+}

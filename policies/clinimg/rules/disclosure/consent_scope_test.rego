@@ -109,3 +109,53 @@ test_success_non_professional if {
 test_success_legal_basis if {
 	consent_scope.deny == set() with input as object.union(disclosure, {"purpose": "legal_proceedings", "legal_basis": "subpoena"})
 }
+
+# qa8: a consent that names its recipients tells the patient "to whom it will be shown": clinical
+# care then reaches only those named (and the record, the patient, a representative).
+named_only(recipients) := {"status": "granted", "given_by": "patient", "purposes": ["clinical_care"], "recipients": recipients}
+
+care_to(recipient, consents) := object.union(disclosure, {
+	"purpose": "clinical_care",
+	"patient": {"id": "pt-1", "age_years": 50, "capacity": "full"},
+	"recipient": recipient,
+	"consents": consents,
+})
+
+external_specialist := {"id": "dr-derm-9", "kind": "clinician", "relationship": "consulted", "within_facility": false}
+
+named_list_finding := object.union(finding, {"message": "The patient's consent for clinical_care does not cover showing or sending the image to this recipient (clinician), and nothing else allows it."})
+
+test_fail_consent_naming_the_treating_team_only if {
+	consent_scope.deny == {named_list_finding} with input as care_to(external_specialist, [named_only(["treating_team"])])
+}
+
+test_fail_consent_naming_the_family_only if {
+	consent_scope.deny == {named_list_finding} with input as care_to(external_specialist, [named_only(["family"])])
+}
+
+test_success_consent_naming_consulted_clinicians if {
+	consent_scope.deny == set() with input as care_to(external_specialist, [named_only(["treating_team", "consulted"])])
+}
+
+test_success_another_consent_naming_no_recipients if {
+	consent_scope.deny == set() with input as care_to(external_specialist, [
+		named_only(["treating_team"]),
+		{"status": "granted", "given_by": "patient", "purposes": ["clinical_care"]},
+	])
+}
+
+test_success_named_list_and_the_health_record if {
+	consent_scope.deny == set() with input as care_to({"id": "emr", "kind": "health_record", "relationship": "none"}, [named_only(["treating_team"])])
+}
+
+test_success_named_list_and_the_patient if {
+	consent_scope.deny == set() with input as care_to({"id": "pt-1", "kind": "patient", "relationship": "none"}, [named_only(["treating_team"])])
+}
+
+test_success_named_list_and_a_young_childs_parent if {
+	consent_scope.deny == set() with input as object.union(care_to({"id": "mum", "kind": "patient_representative", "relationship": "none"}, [object.union(named_only(["treating_team"]), {"given_by": "parent_guardian"})]), {"patient": {"age_years": 6}})
+}
+
+test_fail_named_list_and_a_competent_adults_representative if {
+	consent_scope.deny == {object.union(named_list_finding, {"message": "The patient's consent for clinical_care does not cover showing or sending the image to this recipient (patient_representative), and nothing else allows it."})} with input as care_to({"id": "rep", "kind": "patient_representative", "relationship": "none"}, [named_only(["treating_team"])])
+}
