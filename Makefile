@@ -51,9 +51,12 @@ browser:
 	  else echo "make: chromium/chromedriver missing (and not root): the browser tests will be skipped"; fi; \
 	fi
 
+# pytest in one process per core, at most two (pytest-xdist; the tests start engine, partition
+# and server processes of their own). `make test PYTEST_PROCESSES=0` runs it in one process.
+PYTEST_PROCESSES ?= auto --maxprocesses 2
 test: setup-test browser exiftool
 	$(BIN)/clinimg policy test --policy-dir examples/local_rules
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_PROCESSES) --dist loadgroup
 
 bench: setup-test
 	$(BIN)/python scripts/bench.py

@@ -246,9 +246,32 @@ def _nights(tmp_path: pathlib.Path, nights: int = 3) -> list[str]:
     return [_log(tmp_path, f"night{i}.jsonl", lines[i * per:(i + 1) * per if i < nights - 1 else None]) for i in range(nights)]
 
 
-def test_incremental_nights_equal_one_run_over_all(tmp_path: pathlib.Path) -> None:
-    nights = _nights(tmp_path)
-    _, whole = _audit_json(*nights)
+class Whole:
+    """Generated nights (read-only: each test keeps its state in its own tmp_path) and the report
+    of one audit over all of them in one process (--workers 1, --quarantine), made once for the
+    module: the tests below compare their runs with it."""
+
+    def __init__(self, tmp_path: pathlib.Path, nights: int) -> None:
+        self.nights = _nights(tmp_path, nights)
+        self.quarantine = tmp_path / "whole.quarantine"
+        result = run_cli("audit", *self.nights, "--format", "json", "--workers", "1", "--quarantine", str(self.quarantine))
+        assert result.code == 1, result.err
+        self.out = result.out
+        self.report = result.json()
+
+
+@pytest.fixture(scope="module")
+def three_nights(tmp_path_factory: pytest.TempPathFactory) -> Whole:
+    return Whole(tmp_path_factory.mktemp("three-nights"), 3)
+
+
+@pytest.fixture(scope="module")
+def two_nights(tmp_path_factory: pytest.TempPathFactory) -> Whole:
+    return Whole(tmp_path_factory.mktemp("two-nights"), 2)
+
+
+def test_incremental_nights_equal_one_run_over_all(tmp_path: pathlib.Path, three_nights: Whole) -> None:
+    nights, whole = three_nights.nights, three_nights.report
     state = str(tmp_path / "state.sqlite")
     found, counts = [], {"read": 0, "decided": 0, "invalid": 0, "duplicate": 0}
     for night in nights:
@@ -270,10 +293,9 @@ def test_rerun_is_idempotent(tmp_path: pathlib.Path) -> None:
     assert again["counts"] == {"read": 464, "decided": 0, "invalid": 0, "duplicate": 464}
 
 
-def test_sigkill_mid_run_loses_and_doubles_nothing(tmp_path: pathlib.Path) -> None:
-    nights = _nights(tmp_path, 2)
+def test_sigkill_mid_run_loses_and_doubles_nothing(tmp_path: pathlib.Path, two_nights: Whole) -> None:
+    nights, whole = two_nights.nights, two_nights.report
     state = str(tmp_path / "state.sqlite")
-    _, whole = _audit_json(*nights)
     _audit_json(nights[0], "--state", state)
     before = sqlite3.connect(state).execute("SELECT COUNT(*) FROM events").fetchone()[0]
     proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "audit", nights[1], "--state", state, "--no-cache", "--workers", "1"], cwd=ROOT,
@@ -289,12 +311,11 @@ def test_sigkill_mid_run_loses_and_doubles_nothing(tmp_path: pathlib.Path) -> No
     assert sorted(_pairs(first_night) + _pairs(second)) == _pairs(whole)
 
 
-def test_cache_gives_the_same_report_as_deciding_every_event(tmp_path: pathlib.Path) -> None:
-    nights = _nights(tmp_path)
-    cached = run_cli("audit", *nights, "--format", "json")
-    fresh = run_cli("audit", *nights, "--format", "json", "--no-cache", "--workers", "1")
+def test_cache_gives_the_same_report_as_deciding_every_event(three_nights: Whole) -> None:
+    cached = three_nights  # the log is under 1 MB: one process, as --workers 1
+    fresh = run_cli("audit", *three_nights.nights, "--format", "json", "--no-cache", "--workers", "1")
     assert cached.out == fresh.out
-    report = cached.json()
+    report = cached.report
     rules = {f["rule"] for f in report["findings"]}
     assert set().union(*EXPECTED_RULES.values()) <= rules
 
@@ -355,21 +376,19 @@ def test_audit_honours_waivers_but_not_self_approved_ones(tmp_path: pathlib.Path
 
 
 @pytest.mark.parametrize("workers", ["2", "3"])
-def test_parallel_audit_gives_the_one_process_report(tmp_path: pathlib.Path, workers: str) -> None:
-    nights = _nights(tmp_path)
-    q_one, q_par = tmp_path / "one.quarantine", tmp_path / "par.quarantine"
-    one = run_cli("audit", *nights, "--format", "json", "--workers", "1", "--quarantine", str(q_one))
-    par = run_cli("audit", *nights, "--format", "json", "--workers", workers, "--quarantine", str(q_par))
-    assert par.code == one.code == 1
+def test_parallel_audit_gives_the_one_process_report(tmp_path: pathlib.Path, three_nights: Whole, workers: str) -> None:
+    one, q_one = three_nights, three_nights.quarantine  # --workers 1, exit 1 (asserted there)
+    q_par = tmp_path / "par.quarantine"
+    par = run_cli("audit", *three_nights.nights, "--format", "json", "--workers", workers, "--quarantine", str(q_par))
+    assert par.code == 1
     assert "one process instead" not in par.err
     assert par.out == one.out
     assert q_par.read_bytes() == q_one.read_bytes() and q_one.stat().st_size > 0
-    assert one.json()["counts"]["invalid"] > 0
+    assert one.report["counts"]["invalid"] > 0
 
 
-def test_parallel_incremental_nights_equal_one_run_over_all(tmp_path: pathlib.Path) -> None:
-    nights = _nights(tmp_path)
-    _, whole = _audit_json(*nights, "--workers", "1")
+def test_parallel_incremental_nights_equal_one_run_over_all(tmp_path: pathlib.Path, three_nights: Whole) -> None:
+    nights, whole = three_nights.nights, three_nights.report
     state = str(tmp_path / "state.sqlite")
     found = []
     for night in nights:
@@ -475,8 +494,8 @@ def _partitions(pid: int) -> list[int]:
     return found
 
 
-def test_sigkill_of_a_parallel_run_loses_nothing_and_leaves_no_process(tmp_path: pathlib.Path) -> None:
-    nights = _nights(tmp_path, 2)
+def test_sigkill_of_a_parallel_run_loses_nothing_and_leaves_no_process(tmp_path: pathlib.Path, two_nights: Whole) -> None:
+    nights = two_nights.nights
     # A log long enough to be still running when killed (a repeated night was only duplicates and
     # finished within the second); the store must be unchanged whatever it held.
     gen = Generator(7, patients=400, staff=80)
@@ -503,7 +522,7 @@ def test_sigkill_of_a_parallel_run_loses_nothing_and_leaves_no_process(tmp_path:
     assert not any(pathlib.Path(f"/proc/{p}").exists() for p in partitions), "a partition outlived its killed parent"
     after = sqlite3.connect(state).execute("SELECT COUNT(*), (SELECT COUNT(*) FROM findings) FROM events").fetchone()
     assert after == before
-    _, whole = _audit_json(*nights, "--workers", "1")
+    whole = two_nights.report  # --workers 1
     _, second = _audit_json(nights[1], "--state", state, "--workers", "2")
     _, first = _audit_json(nights[0], "--state", str(tmp_path / "fresh.sqlite"), "--workers", "1")
     assert sorted(_pairs(first) + _pairs(second)) == _pairs(whole)

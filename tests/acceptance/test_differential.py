@@ -16,6 +16,7 @@ from checker.cases import CASES_DIR, load_cases
 from checker.engines.embedded import EmbeddedEngine
 from checker.engines.reference import ReferenceEngine, available
 from checker.policy import PolicySet
+from tests.case_decisions import REGOPY_CASES, regopy_case_decisions
 from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.skipif(not available(), reason="reference OPA engine not installed (make test installs it)")
@@ -174,9 +175,28 @@ def engines():
         reference.close()
 
 
-def _compare(engines, index: int, inputs: list[dict[str, Any]]) -> None:
+@pytest.fixture(scope="module")
+def variations(engines):
+    """The first n seeded variations under overlay `index` and regopy's decisions of them, each
+    decided once in the module (the catalogue test's 300 under overlay 0 begin with the 150 its
+    comparison with OPA decides)."""
+    made: dict[int, tuple[list[dict[str, Any]], list[Any]]] = {}
+
+    def get(index: int, n: int) -> tuple[list[dict[str, Any]], list[Any]]:
+        rng = random.Random(20261124 + index)
+        inputs = [variation(rng) for _ in range(n)]
+        _, decided = made.get(index, ([], []))
+        if len(decided) < n:
+            decided = decided + engines(index)[0].decide(inputs[len(decided):])
+            made[index] = (inputs, decided)
+        return inputs, decided[:n]
+
+    return get
+
+
+def _compare(engines, index: int, inputs: list[dict[str, Any]], ours: list[Any] | None = None) -> None:
     embedded, reference = engines(index)
-    ours, theirs = embedded.decide(inputs), reference.decide(inputs)
+    ours, theirs = embedded.decide(inputs) if ours is None else ours, reference.decide(inputs)
     mismatches = [(i, o, t) for i, (o, t) in enumerate(zip(ours, theirs)) if o != t]
     assert not any(not isinstance(o, dict) for o in ours), "embedded engine failed"
     assert not mismatches, json.dumps({"input": inputs[mismatches[0][0]], "embedded": mismatches[0][1], "reference": mismatches[0][2]}, default=str)[:4000]
@@ -186,32 +206,28 @@ def test_examples_identical(engines) -> None:
     _compare(engines, 0, _examples())
 
 
-def test_cases_identical(engines) -> None:
-    by_config: dict[str, list[dict[str, Any]]] = {}
-    for case in load_cases():
-        by_config.setdefault(json.dumps(case.config, sort_keys=True), []).append(case.input)
-    for config, inputs in by_config.items():
-        policy = PolicySet.build(json.loads(config))
-        with EmbeddedEngine(policy) as embedded:
-            ours = embedded.decide(inputs)
-        reference = ReferenceEngine(policy)
+@pytest.mark.xdist_group(REGOPY_CASES)
+def test_cases_identical() -> None:
+    decided = regopy_case_decisions()  # every case, regopy's decisions: shared with test_opa_inprocess
+    assert sum(len(inputs) for _, inputs, _ in decided) == len(load_cases())
+    for config, inputs, ours in decided:
+        reference = ReferenceEngine(PolicySet.build(json.loads(config)))
         theirs = reference.decide(inputs)
         reference.close()
         assert ours == theirs
 
 
 @pytest.mark.parametrize("index", range(len(OVERLAYS)))
-def test_generated_variations_identical(engines, index: int) -> None:
-    rng = random.Random(20261124 + index)
-    inputs = [variation(rng) for _ in range(150)]
-    _compare(engines, index, inputs)
+def test_generated_variations_identical(engines, variations, index: int) -> None:
+    inputs, ours = variations(index, 150)
+    _compare(engines, index, inputs, ours)
 
 
-def test_variations_exercise_the_catalogue(engines) -> None:
+def test_variations_exercise_the_catalogue(variations) -> None:
     """The generated variations are not vacuous: together they make most rules fire."""
-    rng = random.Random(20261124)
-    embedded, _ = engines(0)
+    _, decided = variations(0, 300)
+    assert len(decided) == 300 and all(isinstance(d, dict) for d in decided)
     fired = set()
-    for decision in embedded.decide([variation(rng) for _ in range(300)]):
+    for decision in decided:
         fired |= {f["rule"] for f in decision["findings"]}
     assert len(fired) >= 35, sorted(fired)

@@ -46,6 +46,16 @@ def test_installed_package_carries_its_data(installed: pathlib.Path) -> None:
     assert (package / "overlay" / "hospital.yaml").is_file()
     for name in ("index.html", "app.js", "app.css", "favicon.svg"):  # serve's page (pyproject package-data)
         assert (package / "static" / name).is_file(), name
+    # Every file of the repository's data directories, byte for byte, and nothing else (setup.py's
+    # DATA_DIRS): all the shipped rules' tests and cases pass on the checkout (make test), so they
+    # pass on these copies too — the package's own run below needs only a few of them.
+    for source, target in (("policies", "policies"), ("schemas", "schemas"), ("tests/cases", "cases"), ("examples/overlay", "overlay")):
+        assert _files(ROOT / source) == _files(package / target), source
+
+
+def _files(top: pathlib.Path) -> dict[str, bytes]:
+    return {str(p.relative_to(top)): p.read_bytes() for p in sorted(top.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
 
 
 def test_installed_package_decides_from_anywhere(installed: pathlib.Path, tmp_path: pathlib.Path) -> None:
@@ -61,10 +71,14 @@ def test_installed_package_decides_from_anywhere(installed: pathlib.Path, tmp_pa
     assert checked.returncode == 1, checked.stderr
     assert json.loads(checked.stdout)["outcome"] == "deny"
 
-    # The shipped policy's unit tests and data-driven rule cases, read from the package.
-    tested = _run(installed, tmp_path, "policy", "test")
+    # The shipped policy's unit tests and data-driven rule cases, read from the package: one
+    # area's (Rego tests on reference OPA, cases under four overlays on both engines; all of them
+    # take ~20 s CPU and are run on the checkout by make test — the copies are identical, above).
+    tested = _run(installed, tmp_path, "policy", "test", "-k", "storage", "-v")
     assert tested.returncode == 0, tested.stdout[-2000:] + tested.stderr[-2000:]
     assert " 0 failed" in tested.stdout and "passed" in tested.stdout
+    assert "PASS policies/clinimg/rules/storage/" in tested.stdout  # the Rego tests ran
+    assert "PASS [embedded] storage.yaml::" in tested.stdout and "PASS [reference] storage.yaml::" in tested.stdout  # the cases
 
     # The parallel audit starts its partition processes (and their regopy workers) from the
     # installed package, not from a checkout.

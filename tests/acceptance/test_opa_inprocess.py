@@ -15,12 +15,12 @@ import pytest
 import requests
 
 from checker.cases import load_cases
-from checker.engines.embedded import EmbeddedEngine
 from checker.engines.factory import audit_engine
 from checker.engines.opa_inprocess import OpaInProcessEngine
 from checker.engines.reference import available
 from checker.loggen import write_log, write_overlay
 from checker.policy import PolicySet
+from tests.case_decisions import REGOPY_CASES, regopy_case_decisions
 from tests.conftest import EXAMPLES, ROOT, run_cli
 from tests.serving import running_server
 
@@ -61,17 +61,13 @@ def test_a_diverse_audit_reports_the_same_bytes_on_both_engines(diverse, customi
         assert any(f["rule"].startswith("local.") for f in report["findings"])
 
 
+@pytest.mark.xdist_group(REGOPY_CASES)
 def test_every_data_case_is_decided_as_regopy_decides_it() -> None:
     """Whole decisions, and decisions made by the per-rule cache from the engine's per-rule
     answers (the audit's and serve's path), equal regopy's on every data case."""
-    by_config: dict[str, list[dict]] = {}
-    for case in load_cases():
-        by_config.setdefault(json.dumps(case.config, sort_keys=True), []).append(case.input)
     compared = 0
-    for config, inputs in by_config.items():
+    for config, inputs, ours in regopy_case_decisions():  # decided once, shared with test_differential
         policy = PolicySet.build(json.loads(config))
-        with EmbeddedEngine(policy) as embedded:
-            ours = embedded.decide(inputs)
         assert all(isinstance(d, dict) for d in ours)
         whole = OpaInProcessEngine(policy)
         cached = audit_engine(policy, True, engine="opa-inprocess")
@@ -82,7 +78,7 @@ def test_every_data_case_is_decided_as_regopy_decides_it() -> None:
         finally:
             whole.close()
             cached.close()
-    assert compared > 100
+    assert compared == len(load_cases()) > 100
 
 
 FAILING_RULE = '''# METADATA
