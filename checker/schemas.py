@@ -102,15 +102,9 @@ def upper_case_times(document: Any) -> Any:
     if not isinstance(document, dict):
         return document
     _upper(document, "occurred_at")
-    record = document.get("capture_record")
-    if isinstance(record, dict):
-        _upper(record, "when")
-    lifecycle = document.get("lifecycle")
-    if isinstance(lifecycle, dict):
-        _upper(lifecycle, "as_of")
-    consent = document.get("consent")
-    if isinstance(consent, dict):
-        _upper(consent, "given_at")
+    for part, key in (("capture_record", "when"), ("lifecycle", "as_of"), ("consent", "given_at")):
+        if isinstance(document.get(part), dict):
+            _upper(document[part], key)
     consents = document.get("consents")
     if isinstance(consents, list):
         for item in consents:
