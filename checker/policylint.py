@@ -284,14 +284,18 @@ def _metadata_custom(module: "RegoModule") -> dict[str, Any]:
     return custom if isinstance(custom, dict) else {}
 
 
+def _rule_modules(modules: Iterable["RegoModule"]) -> Iterator[tuple["RegoModule", dict[str, Any]]]:
+    """Each policy module (not a test) with its METADATA `custom` object."""
+    for m in modules:
+        if not m.is_test:
+            yield m, _metadata_custom(m)
+
+
 def rule_ids(modules: Iterable["RegoModule"]) -> set[str]:
     """Every rule and obligation id the policies define: METADATA ids, and for own rules also the
     literal `rule` / obligation `id` their findings carry and `local.<rule>` of their package."""
     ids: set[str] = set()
-    for m in modules:
-        if m.is_test:
-            continue
-        custom = _metadata_custom(m)
+    for m, custom in _rule_modules(modules):
         if custom.get("id"):
             ids.add(str(custom["id"]))
         if m.path.startswith("local"):
@@ -306,10 +310,7 @@ def obligation_only_ids(modules: Iterable["RegoModule"]) -> set[str]:
     ignored (an obligation has no effect, and a waiver matches findings)."""
     obligations: set[str] = set()
     findings: set[str] = set()
-    for m in modules:
-        if m.is_test:
-            continue
-        custom = _metadata_custom(m)
+    for m, custom in _rule_modules(modules):
         if custom.get("id"):
             (obligations if custom.get("effect") == "obligation" else findings).add(str(custom["id"]))
         if m.path.startswith("local"):
