@@ -24,6 +24,11 @@ default_config := {
 		"nurse", "allied_health", "clinical_photographer",
 	],
 	"jurisdiction": null,
+	# Children: "Older children and young people under 18 years of age will need to be assessed to
+	# determine if they have sufficient maturity". The guide names no age; from 16 a parent's
+	# consent alone, without that assessment, is not safe in any Australian jurisdiction (some
+	# let a 16-year-old consent by statute). consent.maturity_assessment reads it.
+	"maturity_assessment_age": 16,
 }
 
 default_deadlines := {
@@ -556,6 +561,18 @@ else := stated_features
 image_identifiable if input.image.identifiable == true
 
 image_identifiable if count(identifying_features) > 0
+
+# The request says whether the image identifies the patient: `identifiable` given (true or
+# false), or the image declared de-identified.
+identifiability_stated if is_boolean(input.image.identifiable)
+
+identifiability_stated if input.image.deidentified == true
+
+# Identifiable, or nobody said it is not: a use that needs a de-identified image is not allowed
+# on silence (fail closed).
+may_identify if image_identifiable
+
+may_identify if not identifiability_stated
 
 # The flags say "not identifiable" (or "de-identified") while features that identify are listed.
 flags_contradict_features if {

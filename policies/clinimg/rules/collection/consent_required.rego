@@ -4,7 +4,8 @@
 #   Every purpose of a capture (other than teaching, training and research, which
 #   collection.teaching_research_consent judges) needs a granted consent in force naming it.
 #   Excused: a capture for clinical care under emergency law (collection.emergency), and a
-#   capture the law requires (collection.legal_requirement escalates it). A purpose the patient
+#   capture the law requires (collection.legal_requirement escalates it) — but never a
+#   `personal` purpose, which no consent and no law makes legitimate. A purpose the patient
 #   refused is left to collection.consent_refused, and a consent on file that the person who gave
 #   it could not give to the consent area's rules (child_guardian, substitute_decision_maker, …):
 #   the more specific findings. `personal` is never covered.
@@ -27,9 +28,17 @@ import data.clinimg.lib
 # collection.emergency); it never excuses any other purpose.
 excused("clinical_care") if lib.emergency_capture
 
+# A court order or another legal requirement stands in for consent (escalated by
+# collection.legal_requirement) — for what the law may require, never a personal purpose
+# ("Using clinical images for any purpose other than that for which consent has been obtained, or
+# sharing them in a non-professional context, is inappropriate").
+excused(purpose) if {
+	lib.legal_capture
+	purpose != "personal"
+}
+
 uncovered contains purpose if {
 	input.type == "capture"
-	not lib.legal_capture
 	some purpose in lib.capture_purposes
 	not purpose in lib.education_purposes
 	count(lib.on_file_for(purpose)) == 0

@@ -87,3 +87,8 @@ test_success_refusal_is_left_to_consent_refused if {
 test_success_not_a_capture if {
 	consent_required.deny == set() with input as {"type": "disclosure", "purposes": ["clinical_care"], "consents": []}
 }
+
+# qa9: a court order never makes a personal purpose legitimate.
+test_fail_personal_under_a_court_order if {
+	consent_required.deny == {finding("personal")} with input as object.union(capture, {"legal_basis": "court_order", "purposes": ["legal_proceedings", "personal"], "consents": []})
+}

@@ -131,3 +131,24 @@ test_fail_audio_recording_taught_without_consent_to_identifiable_use if {
 test_success_recording_without_a_voice if {
 	deidentify_for_education.deny == set() with input as object.union(disclosure, {"image": {"modality": "audio", "voice_audible": false, "identifiable": false, "identifying_features": []}})
 }
+
+# qa9: an image the request says nothing about is not taken to be de-identified (fail closed).
+test_fail_identifiability_not_stated if {
+	deidentify_for_education.deny == {{
+		"rule": "disclosure.deidentify_for_education",
+		"message": "Nothing says whether the image identifies the patient (neither image.identifiable nor image.deidentified is given), so it is treated as identifiable and is to be used for teaching without the patient's consent to identifiable use: de-identify it first.",
+		"guide": "De-identification of clinical images",
+		"remedy": "De-identify the image (faces, tattoos and other features, and its metadata) before this use, or obtain and document the patient's consent to identifiable use.",
+	}} with input as object.union(object.remove(disclosure, ["image"]), {"image": {"id": "img-1", "purposes": ["clinical_care"]}})
+}
+
+test_success_declared_deidentified_without_the_identifiable_flag if {
+	deidentify_for_education.deny == set() with input as object.union(object.remove(disclosure, ["image"]), {"image": {"id": "img-1", "deidentified": true}})
+}
+
+test_success_identifiability_not_stated_with_consent_to_identifiable_use if {
+	deidentify_for_education.deny == set() with input as object.union(object.remove(disclosure, ["image"]), {
+		"image": {"id": "img-1"},
+		"consents": [{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "identifiable_use": true}],
+	})
+}

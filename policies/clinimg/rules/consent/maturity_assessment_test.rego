@@ -1,0 +1,90 @@
+package clinimg.rules.consent.maturity_assessment_test
+
+import data.clinimg.rules.consent.maturity_assessment
+
+parent(purposes) := {"status": "granted", "given_by": "parent_guardian", "purposes": purposes, "documented_in_record": true}
+
+capture := {
+	"type": "capture",
+	"event_id": "e-1",
+	"patient": {"id": "pt-1", "age_years": 16, "capacity": "full"},
+	"image": {"id": "img-1", "identifiable": false, "identifying_features": []},
+	"purposes": ["clinical_care"],
+	"circumstances": {"urgent": false},
+	"consents": [parent(["clinical_care"])],
+}
+
+finding(purpose) := {
+	"rule": "consent.maturity_assessment",
+	"message": concat("", ["The image for ", purpose, " rests on a parent's, guardian's or decision-maker's consent, but this young person's maturity to consent for themselves has not been assessed."]),
+	"guide": "Children",
+	"remedy": "Assess whether the young person is mature enough to understand fully the purpose of the image and record the assessment; if they are, obtain and document their own consent (and encourage their parents' input); if unsure, seek advice from hospital administration.",
+}
+
+teaching := {
+	"type": "disclosure",
+	"event_id": "e-2",
+	"patient": {"id": "pt-1", "age_years": 17, "capacity": "full"},
+	"image": {"id": "img-1", "identifiable": false, "identifying_features": [], "purposes": ["clinical_care", "teaching"]},
+	"purpose": "teaching",
+	"recipient": {"id": "st-1", "kind": "student", "relationship": "none", "within_facility": true},
+	"channel": "in_person_display",
+	"legal_basis": "none",
+	"consents": [parent(["clinical_care", "teaching"])],
+}
+
+test_fail_capture_on_a_parents_consent_at_16 if {
+	maturity_assessment.escalate == {finding("clinical_care")} with input as capture
+}
+
+test_fail_mature_minor_assessed_false_is_no_assessment if {
+	maturity_assessment.escalate == {finding("clinical_care")} with input as object.union(capture, {"patient": {"mature_minor_assessed": false}})
+}
+
+test_fail_teaching_at_17 if {
+	maturity_assessment.escalate == {finding("teaching")} with input as teaching
+}
+
+test_fail_the_hospitals_age if {
+	maturity_assessment.escalate == {finding("clinical_care")} with input as object.union(capture, {"patient": {"age_years": 14}})
+		with data.clinimg.config as {"maturity_assessment_age": 14}
+}
+
+test_success_under_the_age if {
+	maturity_assessment.escalate == set() with input as object.union(capture, {"patient": {"age_years": 15}})
+}
+
+test_success_assessed_not_mature if {
+	maturity_assessment.escalate == set() with input as object.union(capture, {"patient": {"maturity_assessment": "not_mature"}})
+}
+
+test_success_assessed_mature_is_another_rules if {
+	maturity_assessment.escalate == set() with input as object.union(capture, {"patient": {"mature_minor_assessed": true}})
+}
+
+test_success_lacking_capacity if {
+	maturity_assessment.escalate == set() with input as object.union(capture, {"patient": {"capacity": "impaired"}})
+}
+
+test_success_urgent if {
+	maturity_assessment.escalate == set() with input as object.union(capture, {"circumstances": {"urgent": true}})
+}
+
+test_success_an_adult if {
+	maturity_assessment.escalate == set() with input as object.union(capture, {"patient": {"age_years": 18}})
+}
+
+test_success_sharing_for_care_needs_no_consent if {
+	maturity_assessment.escalate == set() with input as object.union(teaching, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "consulted", "within_facility": true},
+	})
+}
+
+test_success_legal_basis if {
+	maturity_assessment.escalate == set() with input as object.union(teaching, {
+		"purpose": "legal_proceedings",
+		"recipient": {"id": "c-1", "kind": "court", "relationship": "none", "within_facility": false},
+		"legal_basis": "subpoena",
+	})
+}
