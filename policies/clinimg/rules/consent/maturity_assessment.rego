@@ -8,7 +8,9 @@
 #   says older children "will need to be assessed"; if they are mature, the consent must be their
 #   own, and a parent's alone does not do. Not for an urgent capture, a young person lacking
 #   capacity (their parents decide), or sharing for their care, which needs no consent. A young
-#   person assessed as not mature (`maturity_assessment: not_mature`) is not held up.
+#   person assessed as not mature (`maturity_assessment: not_mature`) is not held up. Likewise
+#   the image (or the record) shown, sent or produced to their parent or representative as the
+#   patient's own access or care: a mature young person decides who sees it (rows 1h6, 1m4).
 #   (Their own consent, unassessed: consent.child_guardian denies it.)
 # custom:
 #   id: consent.maturity_assessment
@@ -55,6 +57,33 @@ on_someone_elses_consent contains purpose if {
 	some purpose in relying
 	lib.consent_in_force_for(purpose)
 	not lib.own_consent_for(purpose)
+}
+
+# Handed to the young person's parent or representative without a legal basis, as part of their
+# care or their own access to the record.
+to_representative if {
+	input.type == "disclosure"
+	input.recipient.kind == "patient_representative"
+	lib.basis == "secondary_purpose"
+}
+
+to_representative if {
+	input.type == "access_request"
+	object.get(input, ["requester", "kind"], null) == "patient_representative"
+	not lib.has_legal_basis
+}
+
+escalate contains finding if {
+	older_child
+	lib.maturity_not_assessed
+	not lib.lacks_capacity
+	to_representative
+	finding := {
+		"rule": "consent.maturity_assessment",
+		"message": "The image or record goes to the young person's parent or representative, but whether the young person is mature enough to decide who sees it has not been assessed.",
+		"guide": "Children",
+		"remedy": "Assess whether the young person is mature enough to understand fully the purpose of the image and record the assessment; if they are, obtain and document their own consent (and encourage their parents' input); if unsure, seek advice from hospital administration.",
+	}
 }
 
 escalate contains finding if {

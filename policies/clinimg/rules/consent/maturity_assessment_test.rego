@@ -88,3 +88,48 @@ test_success_legal_basis if {
 		"legal_basis": "subpoena",
 	})
 }
+
+to_parent := {
+	"rule": "consent.maturity_assessment",
+	"message": "The image or record goes to the young person's parent or representative, but whether the young person is mature enough to decide who sees it has not been assessed.",
+	"guide": "Children",
+	"remedy": "Assess whether the young person is mature enough to understand fully the purpose of the image and record the assessment; if they are, obtain and document their own consent (and encourage their parents' input); if unsure, seek advice from hospital administration.",
+}
+
+test_fail_shown_to_the_parent_as_care if {
+	maturity_assessment.escalate == {to_parent} with input as object.union(teaching, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "mum-1", "kind": "patient_representative", "relationship": "none", "within_facility": false},
+		"consents": [],
+	})
+}
+
+test_fail_record_produced_to_the_parent if {
+	maturity_assessment.escalate == {to_parent} with input as {
+		"type": "access_request",
+		"patient": {"id": "pt-1", "age_years": 16, "capacity": "full"},
+		"requester": {"id": "mum-1", "kind": "patient_representative"},
+		"legal_basis": "none",
+		"produced": true,
+	}
+}
+
+test_success_record_produced_to_the_parent_of_a_younger_child if {
+	maturity_assessment.escalate == set() with input as {
+		"type": "access_request",
+		"patient": {"id": "pt-1", "age_years": 12, "capacity": "full"},
+		"requester": {"id": "mum-1", "kind": "patient_representative"},
+		"legal_basis": "none",
+		"produced": true,
+	}
+}
+
+test_success_record_produced_to_the_young_person if {
+	maturity_assessment.escalate == set() with input as {
+		"type": "access_request",
+		"patient": {"id": "pt-1", "age_years": 16, "capacity": "full"},
+		"requester": {"id": "pt-1", "kind": "patient"},
+		"legal_basis": "none",
+		"produced": true,
+	}
+}
