@@ -48,8 +48,8 @@ identifiable_use if {
 
 # A use: it goes ahead identifiable on that consent (without it, de-identifying is
 # disclosure.deidentify_for_education's demand).
+# (lib.identifiable_use_consented reads the disclosure's purpose: never true for a capture.)
 identifiable_use if {
-	input.type == "disclosure"
 	lib.may_identify
 	lib.identifiable_use_consented
 }

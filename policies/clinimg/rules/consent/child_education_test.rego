@@ -92,3 +92,14 @@ test_success_no_consent_to_identifiable_use_is_the_deny_of_another_rule if {
 test_success_no_valid_consent_is_for_other_rules if {
 	child_education.escalate == set() with input as object.union(capture, {"consents": []})
 }
+
+test_success_a_deidentified_image_taken_for_teaching if {
+	child_education.escalate == set() with input as object.union(object.remove(capture, ["image"]), {"image": {"id": "img-1", "identifiable": false, "identifying_features": []}})
+}
+
+test_success_an_adult_lacking_capacity_is_substitute_education if {
+	child_education.escalate == set() with input as object.union(disclosure, {
+		"patient": {"age_years": 80, "capacity": "impaired"},
+		"consents": [object.union(parent(["clinical_care", "teaching"]), {"given_by": "substitute_decision_maker"})],
+	})
+}

@@ -32,11 +32,8 @@ package clinimg.rules.consent.maturity_assessment
 import data.clinimg.lib
 
 # Compares the age with a threshold other than 18: scripts/vet_rules.py leaves this rule out of
-# the cache's child/adult canonical ages.
-older_child if {
-	lib.is_child
-	lib.age >= lib.config_value("maturity_assessment_age")
-}
+# the cache's child/adult canonical ages. (Under 18 too: lib.maturity_not_assessed says so.)
+older_child if lib.age >= lib.config_value("maturity_assessment_age")
 
 # The purposes that need consent here: every purpose of a capture (unless urgent), and a use or
 # disclosure's purpose unless it is sharing for the young person's care (a secondary purpose,
@@ -53,18 +50,19 @@ relying contains input.purpose if {
 	not lib.secondary_purpose
 }
 
+# A valid consent covers them: for a young person never assessed as mature, it is never their
+# own (lib.valid_giver), always a parent's, guardian's or decision-maker's.
 on_someone_elses_consent contains purpose if {
 	some purpose in relying
 	lib.consent_in_force_for(purpose)
-	not lib.own_consent_for(purpose)
 }
 
 # Handed to the young person's parent or representative without a legal basis, as part of their
 # care or their own access to the record.
+# (lib.basis is a secondary purpose only for a disclosure.)
 to_representative if {
-	input.type == "disclosure"
-	input.recipient.kind == "patient_representative"
 	lib.basis == "secondary_purpose"
+	input.recipient.kind == "patient_representative"
 }
 
 to_representative if {

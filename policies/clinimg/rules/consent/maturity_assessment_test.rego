@@ -75,7 +75,9 @@ test_success_an_adult if {
 }
 
 test_success_sharing_for_care_needs_no_consent if {
+	# (A stray capture-style `purposes` on the disclosure changes nothing.)
 	maturity_assessment.escalate == set() with input as object.union(teaching, {
+		"purposes": ["clinical_care"],
 		"purpose": "clinical_care",
 		"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "consulted", "within_facility": true},
 	})
@@ -132,4 +134,65 @@ test_success_record_produced_to_the_young_person if {
 		"legal_basis": "none",
 		"produced": true,
 	}
+}
+
+test_fail_no_circumstances_stated if {
+	maturity_assessment.escalate == {finding("clinical_care")} with input as object.remove(capture, ["circumstances"])
+}
+
+test_fail_teaching_on_consent_alone if {
+	# Not what the image was taken for: the basis is the consent, not the primary purpose.
+	maturity_assessment.escalate == {finding("teaching")} with input as object.union(teaching, {"image": {"purposes": ["clinical_care"]}})
+}
+
+test_success_an_urgent_capture_with_a_stray_purpose if {
+	maturity_assessment.escalate == set() with input as object.union(capture, {"circumstances": {"urgent": true}, "purpose": "clinical_care"})
+}
+
+test_success_a_use_nothing_allows_is_other_rules if {
+	maturity_assessment.escalate == set() with input as object.union(teaching, {"recipient": {"id": "f-1", "kind": "family", "relationship": "none", "within_facility": false}})
+}
+
+test_success_care_shared_with_a_consulted_clinician_without_consent if {
+	maturity_assessment.escalate == set() with input as object.union(teaching, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "consulted", "within_facility": true},
+		"consents": [],
+	})
+}
+
+test_success_shown_to_the_parent_over_a_refusal_is_other_rules if {
+	maturity_assessment.escalate == set() with input as object.union(teaching, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "mum-1", "kind": "patient_representative", "relationship": "none", "within_facility": false},
+		"consents": [{"status": "refused", "given_by": "parent_guardian", "purposes": ["clinical_care"], "documented_in_record": true}],
+	})
+}
+
+test_success_shown_to_the_parent_of_a_young_person_lacking_capacity if {
+	maturity_assessment.escalate == set() with input as object.union(teaching, {
+		"patient": {"capacity": "impaired"},
+		"purpose": "clinical_care",
+		"recipient": {"id": "mum-1", "kind": "patient_representative", "relationship": "none", "within_facility": false},
+		"consents": [],
+	})
+}
+
+test_success_record_produced_to_the_parent_on_a_court_order if {
+	maturity_assessment.escalate == set() with input as {
+		"type": "access_request",
+		"patient": {"id": "pt-1", "age_years": 16, "capacity": "full"},
+		"requester": {"id": "mum-1", "kind": "patient_representative"},
+		"legal_basis": "court_order",
+		"produced": true,
+	}
+}
+
+test_success_a_requester_on_another_event_type if {
+	maturity_assessment.escalate == set() with input as object.union(teaching, {
+		"purpose": "clinical_care",
+		"recipient": {"id": "dr-2", "kind": "clinician", "relationship": "consulted", "within_facility": true},
+		"requester": {"id": "mum-1", "kind": "patient_representative"},
+		"consents": [],
+	})
 }
