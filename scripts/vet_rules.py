@@ -6,7 +6,8 @@ key made canonical (ids as placeholders, hours as intervals, ages as child or ad
 other images folded): see engines/rulecache.py. Run this only after reviewing what changed: each
 definition must use ids only to compare them for equality, test membership or copy them whole
 into a finding's `event_id` (or into text, which is then not cached); hours only compared with a
-deadline (lib.deadline_hours); ages only compared with 18; consents only through lib's helpers that
+deadline (lib.deadline_hours); ages only compared (a child's is kept exactly, an adult's as 18:
+engines/canon.age_key), never used in arithmetic; consents only through lib's helpers that
 match them to the image, read by field name. And decide.rego / entrypoint.rego: engines/rulecache.py's
 `combine` must do what they do (it is their logic in Python). `--show-new` lists the definitions not yet in the list.
 
@@ -29,7 +30,6 @@ from checker.policy import load_modules  # noqa: E402
 # Not vetted, and why (the key of these packages keeps the real values):
 EXCLUDED = {
     "access.production": "sorts image ids for its message (placeholders sort differently)",
-    "consent.maturity_assessment": "compares the age with the hospital's maturity_assessment_age (child/adult is not enough)",
     "retention.minimum_period": "does arithmetic on the age (child/adult is not enough)",
 }
 

@@ -57,6 +57,12 @@ def with_file(image: Any, ph: Any) -> Any:
     return image
 
 
+def age_key(age: float) -> float:
+    """The age as the cache keys keep it: a child's exactly (the policies compare it with 18 and
+    with the hospital's maturity_assessment_age), every adult's as 18 (only compared with 18)."""
+    return age if age < 18 else 18
+
+
 class Canonicalizer:
     def __init__(self, deadlines: list[float]) -> None:
         self.thresholds = sorted(set(float(d) for d in deadlines))
@@ -76,8 +82,9 @@ class Canonicalizer:
         - Consents scoped to other images only matter as "the patient has granted some consent"
           (disclosure.consent_scope vs no_basis): the first such grant stands for all of them;
           a consent naming this image and others is kept naming this image only.
-        - Ages only matter as child or adult, except when deleting from the record (retention
-          arithmetic), where they are kept exactly.
+        - An adult's age only matters as "adult", except when deleting from the record (retention
+          arithmetic), where it is kept exactly; a child's is kept exactly (a rule compares it
+          with the hospital's maturity_assessment_age: consent.maturity_assessment).
         """
         image_id = (doc.get("image") or {}).get("id")
         consents = doc.get("consents")
@@ -96,7 +103,7 @@ class Canonicalizer:
         if doc.get("type") != "record_deletion" and isinstance(patient, dict):
             age = patient.get("age_years")
             if isinstance(age, (int, float)) and not isinstance(age, bool):
-                doc = {**doc, "patient": {**patient, "age_years": 17 if age < 18 else 18}}
+                doc = {**doc, "patient": {**patient, "age_years": age_key(age)}}
         return doc
 
     def canonical(self, doc: dict[str, Any], *, drop: bool = True) -> tuple[str, list[str]]:
@@ -184,7 +191,7 @@ class Canonicalizer:
         (tests/unit/test_fast_keys.py checks it on generated logs), because
         - the shape is the line verbatim but for ids, times and ages; ids and times enter as their
           pattern of equalities (which ones hold the same value), the age as `canonical` keeps it
-          (child or adult; exact when deleting from the record);
+          (a child's exactly, an adult's as 18; exact when deleting from the record);
         - what the state added is reduced as `canonical` reduces it, its ids numbered after the
           line's own.
         """
@@ -236,7 +243,7 @@ class Canonicalizer:
                 added = (added, fact_text({k: self._fact(k, v, ph, with_id) for k, v in doc["lifecycle"].items()}))
         age = doc["patient"].get("age_years")
         if kind != "record_deletion" and isinstance(age, (int, float)) and not isinstance(age, bool):
-            age = age < 18
+            age = age_key(age)
         return shape, pattern, repr(age), tuple(kept), added
 
     def _fact(self, key: str, value: Any, ph: Any, with_id: Any) -> Any:

@@ -278,3 +278,28 @@ def test_a_decision_maker_cannot_lift_what_the_patient_refused_while_competent(t
         _event("capture", "e-cap-1", "2026-11-10T09:00:00+11:00", patient=impaired),
     ])
     assert _rules_of(report, "e-cap-1") == ["collection.consent_refused"]
+
+
+def test_the_cache_tells_a_15_from_a_16_year_old(tmp_path: pathlib.Path) -> None:
+    # qa9: consent.maturity_assessment compares a child's age with maturity_assessment_age (16).
+    # The audit's caches once kept an age only as child or adult: the second of two otherwise
+    # identical patients would then get the first one's decision. Each patient's parent consented
+    # when they were 14 (the consents on file alike) and the image is taken now; only the
+    # 16-year-old, never assessed, escalates — in either order.
+    def night(first: int, second: int) -> list[dict[str, Any]]:
+        events = []
+        for n, age in enumerate((first, second)):
+            patient = {"id": f"pt-{n}", "age_years": age, "capacity": "full"}
+            parent = {**BASES["consent"]["consent"], "given_by": "parent_guardian"}
+            events += [
+                _event("consent", f"e-con-{n}", f"202{age - 14 + 4}-11-20T0{8 + n}:00:00+11:00",
+                       patient={**patient, "age_years": 14}, consent=parent),
+                _event("capture", f"e-cap-{n}", f"2026-11-20T0{8 + n}:10:00+11:00", patient=patient,
+                       image={**BASES["capture"]["image"], "id": f"img-{n}"}),
+            ]
+        return events
+
+    report = _audit(tmp_path, night(15, 16))
+    assert (_rules_of(report, "e-cap-0"), _rules_of(report, "e-cap-1")) == ([], ["consent.maturity_assessment"])
+    report = _audit(tmp_path, night(16, 15))
+    assert (_rules_of(report, "e-cap-0"), _rules_of(report, "e-cap-1")) == (["consent.maturity_assessment"], [])
