@@ -13,7 +13,7 @@ import datetime
 import os
 from typing import Any, Callable, Iterable
 
-from ..engines.canon import STATE_ADDED, age_key, fact_text
+from ..engines.canon import STATE_ADDED, exact_child_age, fact_text
 from ..errors import CheckerError
 from ..schemas import purposes
 
@@ -147,7 +147,7 @@ class ReviewFacts:
     def as_key(self, bucket: Callable[[float], Any]) -> tuple[Any, ...] | None:
         """The input as engines/canon.py's `canonical` reduces it: the identifiers by their
         pattern of equalities, hours by `bucket` (their interval between the deadlines), the age
-        as engines/canon.py's age_key keeps it, the review's time and facility not at all; every other fact verbatim
+        a child's exactly and an adult's as 18, the review's time and facility not at all; every other fact verbatim
         (fact_text). None: an identifier that is not a string."""
         actor, patient, image = self.actor, self.patient, self.image
         ids: list[Any] = [self.event_id, actor.get("id")]
@@ -160,7 +160,8 @@ class ReviewFacts:
             ids.append(image["file"])
         age = patient.get("age_years")
         if isinstance(age, (int, float)) and not isinstance(age, bool):
-            patient = {**patient, "age_years": age_key(age)}
+            # (finer than the canonical key's age under any overlay: equal keys, equal canonical keys)
+            patient = {**patient, "age_years": exact_child_age(age)}
         facts: list[Any] = [
             self.transfer is not None,
             fact_text({k: v for k, v in actor.items() if k != "id"}),

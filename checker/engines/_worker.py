@@ -137,11 +137,11 @@ def main() -> int:
 
     engine: Any = Local()
     if policy.get("cache"):  # the same fact-set and per-rule cache an audit keeps in its own process
-        from checker.engines.canon import Canonicalizer
+        from checker.engines.canon import Canonicalizer, maturity_age
         from checker.engines.rulecache import RuleSet
 
-        rules = RuleSet([source for path, source in policy["modules"] if not path.endswith("_test.rego")], Canonicalizer(thresholds))
         overlay = (policy["data"].get("clinimg", {}) or {}).get("config") or {}
+        rules = RuleSet([source for path, source in policy["modules"] if not path.endswith("_test.rego")], Canonicalizer(thresholds, maturity_age(overlay)))
         engine = CachedEngine(engine, deadline_thresholds=thresholds, exact_keys=False, rules=rules, overlay=overlay)
 
     for line in stdin:

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from .base import BaseEngine, Decision, EngineFailure, contract_failure
-from .canon import Canonicalizer, restore
+from .canon import Canonicalizer, maturity_age, restore
 from .rulecache import UNSAFE, RuleCache, RuleSet, combine, unrestore
 
 # Entries kept (whole-input decisions, fast keys): a dull log needs a few thousand; on a hospital's
@@ -54,7 +54,7 @@ class CachedEngine(BaseEngine):
         self.inner = inner
         self.shared = shared
         self.name = inner.name
-        self.canon = Canonicalizer(deadline_thresholds)
+        self.canon = Canonicalizer(deadline_thresholds, maturity_age(overlay))
         if rules is not None and not rules.decide_ok:  # an unreviewed decide.rego: exact keys
             rules, exact_keys = None, True
         self.rules = rules

@@ -57,15 +57,36 @@ def with_file(image: Any, ph: Any) -> Any:
     return image
 
 
-def age_key(age: float) -> float:
-    """The age as the cache keys keep it: a child's exactly (the policies compare it with 18 and
-    with the hospital's maturity_assessment_age), every adult's as 18 (only compared with 18)."""
+# lib.rego's default_config["maturity_assessment_age"] (tests/unit/test_canon_ages.py checks
+# they agree): the policies compare a child's age with it, and every age with 18.
+DEFAULT_MATURITY_ASSESSMENT_AGE = 16
+
+
+def maturity_age(overlay: dict[str, Any] | None) -> float:
+    """The maturity_assessment_age in force under a hospital overlay."""
+    value = (overlay or {}).get("maturity_assessment_age", DEFAULT_MATURITY_ASSESSMENT_AGE)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else DEFAULT_MATURITY_ASSESSMENT_AGE
+
+
+def exact_child_age(age: float) -> float:
+    """A key finer than any Canonicalizer's: a child's age exactly, every adult's as 18."""
     return age if age < 18 else 18
 
 
 class Canonicalizer:
-    def __init__(self, deadlines: list[float]) -> None:
+    def __init__(self, deadlines: list[float], maturity_assessment_age: float = DEFAULT_MATURITY_ASSESSMENT_AGE) -> None:
         self.thresholds = sorted(set(float(d) for d in deadlines))
+        self.maturity_assessment_age = maturity_assessment_age
+
+    def age_key(self, age: float) -> float:
+        """The age as the cache keys keep it: the policies compare it with 18 (lib.is_child) and
+        with the hospital's maturity_assessment_age (consent.maturity_assessment), nothing else —
+        so every adult is 18, a child at or over that age 17, a younger child just under it."""
+        if age >= 18:
+            return 18
+        if age >= self.maturity_assessment_age:
+            return 17
+        return min(self.maturity_assessment_age, 18) - 0.5
 
     def hours(self, value: Any) -> Any:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -75,16 +96,14 @@ class Canonicalizer:
                 return t
         return self.thresholds[-1] + 1 if self.thresholds else value
 
-    @staticmethod
-    def relevant(doc: dict[str, Any]) -> dict[str, Any]:
+    def relevant(self, doc: dict[str, Any]) -> dict[str, Any]:
         """Drop facts the shipped rules cannot read for this input.
 
         - Consents scoped to other images only matter as "the patient has granted some consent"
           (disclosure.consent_scope vs no_basis): the first such grant stands for all of them;
           a consent naming this image and others is kept naming this image only.
-        - An adult's age only matters as "adult", except when deleting from the record (retention
-          arithmetic), where it is kept exactly; a child's is kept exactly (a rule compares it
-          with the hospital's maturity_assessment_age: consent.maturity_assessment).
+        - Ages only matter as age_key keeps them, except when deleting from the record (retention
+          arithmetic), where they are kept exactly.
         """
         image_id = (doc.get("image") or {}).get("id")
         consents = doc.get("consents")
@@ -103,7 +122,7 @@ class Canonicalizer:
         if doc.get("type") != "record_deletion" and isinstance(patient, dict):
             age = patient.get("age_years")
             if isinstance(age, (int, float)) and not isinstance(age, bool):
-                doc = {**doc, "patient": {**patient, "age_years": age_key(age)}}
+                doc = {**doc, "patient": {**patient, "age_years": self.age_key(age)}}
         return doc
 
     def canonical(self, doc: dict[str, Any], *, drop: bool = True) -> tuple[str, list[str]]:
@@ -191,7 +210,7 @@ class Canonicalizer:
         (tests/unit/test_fast_keys.py checks it on generated logs), because
         - the shape is the line verbatim but for ids, times and ages; ids and times enter as their
           pattern of equalities (which ones hold the same value), the age as `canonical` keeps it
-          (a child's exactly, an adult's as 18; exact when deleting from the record);
+          (age_key; exact when deleting from the record);
         - what the state added is reduced as `canonical` reduces it, its ids numbered after the
           line's own.
         """
@@ -243,7 +262,7 @@ class Canonicalizer:
                 added = (added, fact_text({k: self._fact(k, v, ph, with_id) for k, v in doc["lifecycle"].items()}))
         age = doc["patient"].get("age_years")
         if kind != "record_deletion" and isinstance(age, (int, float)) and not isinstance(age, bool):
-            age = age_key(age)
+            age = self.age_key(age)
         return shape, pattern, repr(age), tuple(kept), added
 
     def _fact(self, key: str, value: Any, ph: Any, with_id: Any) -> Any:

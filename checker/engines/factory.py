@@ -61,7 +61,7 @@ def audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = 
     decided once, in this process (and, with shared_decisions, once for all the processes of a
     parallel audit), from per-rule results cached on what each rule reads."""
     from .cached import CachedEngine, SharedDecisions
-    from .canon import Canonicalizer
+    from .canon import Canonicalizer, maturity_age
     from .rulecache import RuleSet
 
     inner: Any
@@ -80,7 +80,7 @@ def audit_engine(policy: PolicySet, cache: bool, shared_decisions: str | None = 
     thresholds = inner.deadline_thresholds()
     # What each rule package reads, from the Rego (shipped and local alike): whole inputs are
     # cached where every active rule allows canonical keys, and misses are decided per rule.
-    rules = RuleSet([m.source for m in policy.modules if not m.is_test], Canonicalizer(thresholds))
     overlay = (policy.data.get("clinimg", {}) or {}).get("config") or {}
+    rules = RuleSet([m.source for m in policy.modules if not m.is_test], Canonicalizer(thresholds, maturity_age(overlay)))
     shared = SharedDecisions(shared_decisions) if shared_decisions else None
     return CachedEngine(inner, deadline_thresholds=thresholds, exact_keys=False, shared=shared, rules=rules, overlay=overlay)

@@ -18,7 +18,7 @@ What a key holds, per package (`RuleSet.mode`):
   lifecycle, …): the projection verbatim;
 - "vetted": every definition it reaches (its own and lib's) is one reviewed for canon's
   abstractions (its fingerprint is in engines/vetted.py): the projection made canonical — ids as
-  placeholders numbered within the projection, hours as their interval, ages as canon.age_key keeps them (a child's exactly, an adult's as 18);
+  placeholders numbered within the projection, hours as their interval, ages as Canonicalizer.age_key keeps them;
 - "raw": anything else (a changed or new rule reading abstracted facts, a hospital's rule reading
   ids): the projection verbatim, evaluated on the real input.
 
