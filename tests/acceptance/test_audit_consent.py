@@ -280,26 +280,47 @@ def test_a_decision_maker_cannot_lift_what_the_patient_refused_while_competent(t
     assert _rules_of(report, "e-cap-1") == ["collection.consent_refused"]
 
 
+def _parents_consented_at_14(first: int, second: int) -> list[dict[str, Any]]:
+    """Two patients whose parents consented when they were 14 (the consents on file alike), each
+    image taken now, at the ages given."""
+    events = []
+    for n, age in enumerate((first, second)):
+        patient = {"id": f"pt-{n}", "age_years": age, "capacity": "full"}
+        parent = {**BASES["consent"]["consent"], "given_by": "parent_guardian"}
+        events += [
+            _event("consent", f"e-con-{n}", f"20{age + 10}-11-20T0{8 + n}:00:00+11:00",
+                   patient={**patient, "age_years": 14}, consent=parent),
+            _event("capture", f"e-cap-{n}", f"2026-11-20T0{8 + n}:10:00+11:00", patient=patient,
+                   image={**BASES["capture"]["image"], "id": f"img-{n}"}),
+        ]
+    return events
+
+
+def test_the_cache_honours_the_hospitals_maturity_assessment_age(tmp_path: pathlib.Path) -> None:
+    # At 14 (the hospital's age) the young person escalates, at 13 not: the cache keys place
+    # ages by the overlay's age, not the default 16.
+    overlay = tmp_path / "hospital.yaml"
+    overlay.write_text("maturity_assessment_age: 14\n")
+    for first, second in ((13, 14), (14, 13)):
+        log = tmp_path / "log.jsonl"
+        events = _parents_consented_at_14(first, second)
+        for e in events:  # consents given a year before the capture, at 12 or 13
+            if e["type"] == "consent":
+                e["patient"]["age_years"] = 12
+        log.write_text("".join(json.dumps(e) + "\n" for e in events))
+        result = run_cli("audit", str(log), "--format", "json", "--policy-config", str(overlay))
+        assert result.code in (0, 1), result.err
+        report = result.json()
+        assert [_rules_of(report, "e-cap-0"), _rules_of(report, "e-cap-1")] == [
+            ["consent.maturity_assessment"] if age == 14 else [] for age in (first, second)]
+
+
 def test_the_cache_tells_a_15_from_a_16_year_old(tmp_path: pathlib.Path) -> None:
     # qa9: consent.maturity_assessment compares a child's age with maturity_assessment_age (16).
     # The audit's caches once kept an age only as child or adult: the second of two otherwise
-    # identical patients would then get the first one's decision. Each patient's parent consented
-    # when they were 14 (the consents on file alike) and the image is taken now; only the
-    # 16-year-old, never assessed, escalates — in either order.
-    def night(first: int, second: int) -> list[dict[str, Any]]:
-        events = []
-        for n, age in enumerate((first, second)):
-            patient = {"id": f"pt-{n}", "age_years": age, "capacity": "full"}
-            parent = {**BASES["consent"]["consent"], "given_by": "parent_guardian"}
-            events += [
-                _event("consent", f"e-con-{n}", f"202{age - 14 + 4}-11-20T0{8 + n}:00:00+11:00",
-                       patient={**patient, "age_years": 14}, consent=parent),
-                _event("capture", f"e-cap-{n}", f"2026-11-20T0{8 + n}:10:00+11:00", patient=patient,
-                       image={**BASES["capture"]["image"], "id": f"img-{n}"}),
-            ]
-        return events
-
-    report = _audit(tmp_path, night(15, 16))
+    # identical patients would then get the first one's decision. Only the 16-year-old, never
+    # assessed, escalates — in either order.
+    report = _audit(tmp_path, _parents_consented_at_14(15, 16))
     assert (_rules_of(report, "e-cap-0"), _rules_of(report, "e-cap-1")) == ([], ["consent.maturity_assessment"])
-    report = _audit(tmp_path, night(16, 15))
+    report = _audit(tmp_path, _parents_consented_at_14(16, 15))
     assert (_rules_of(report, "e-cap-0"), _rules_of(report, "e-cap-1")) == (["consent.maturity_assessment"], [])
