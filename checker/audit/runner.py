@@ -426,6 +426,7 @@ def decide_logs(
         spilled_patients, spilled_images = state.spill()
         if spilled_patients or spilled_images:
             store.save_state(spilled_patients, spilled_images)
+        store.checkpoint()
         if on_chunk is not None and not on_chunk(run.counts["read"]):
             return run.decided(run.latest or 0, fallback="stopped")
     if slicer is not None and slicer.positions is not None:

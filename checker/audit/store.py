@@ -171,6 +171,9 @@ class Store:
         """Remember this point of the run's transaction (undo() returns to it)."""
         self.db.execute("SAVEPOINT clinimg_pass")
 
+    def checkpoint(self) -> None:
+        """Between chunks of a pass: nothing to do here (the run is one transaction)."""
+
     def undo(self) -> None:
         self.db.execute("ROLLBACK TO clinimg_pass")
 
@@ -316,24 +319,27 @@ class PartitionStore:
                 self.main.close()
                 self.main = None
         self.db = sqlite3.connect(str(scratch_path), isolation_level=None)
-        # MEMORY, not OFF: with no journal, ROLLBACK TO (the undo of a pass that found its log out
-        # of order) is undefined once pages spill to disk — a log out of order after a few
-        # thousand lines came back with its events counted as duplicates and wrong findings.
+        # MEMORY, not OFF: with no journal, a statement that fails half-way has nothing to roll
+        # back with. The journal holds the original of every page a transaction changes, so the
+        # pass commits after every chunk (checkpoint): kept over a whole pass taken up by a fresh
+        # process (slices), it grew to the size of the scratch databases it started with —
+        # ~100 MB more each slice of a million-line night.
         self.db.execute("PRAGMA journal_mode=MEMORY")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute(f"PRAGMA cache_size=-{PARTITION_CACHE_KIB}")
-        self.db.execute("BEGIN")
         for statement in _TABLES.strip().split(";"):
             if statement.strip():
                 self.db.execute(statement)
+        self.db.execute("BEGIN")  # (after the tables: undo's rollback must leave them)
         # The events decided go to a file of their own, sealed (committed) once the pass over the
         # logs ends, so the parent can merge them while this partition judges open lifecycles.
         self.events_db = sqlite3.connect(str(events_path), isolation_level=None, timeout=120)
         self.events_db.execute("PRAGMA journal_mode=MEMORY")  # (as above: undo must work)
         self.events_db.execute("PRAGMA synchronous=OFF")
         self.events_db.execute(f"PRAGMA cache_size=-{EVENTS_CACHE_KIB}")  # appended to, read back rarely
-        self.events_db.execute("BEGIN")
         self.events_db.execute(_TABLES[_TABLES.index("CREATE TABLE IF NOT EXISTS events"):_TABLES.index(";", _TABLES.index("CREATE TABLE IF NOT EXISTS events"))])
+        self.events_db.execute("BEGIN")
+        self._sealed = False
 
     def _both(self) -> list[sqlite3.Connection]:
         return [self.events_db] + ([self.main] if self.main is not None else [])
@@ -341,22 +347,32 @@ class PartitionStore:
     def seal_events(self) -> None:
         """No more events this run: commit them for the parent to merge."""
         self.events_db.execute("COMMIT")
+        self._sealed = True
 
     def add_events(self, events: Iterable[tuple[dict[str, Any], int]]) -> None:
         _insert_events(self.events_db, self.run_id, events)
 
     def mark(self) -> None:
-        Store.mark(self)  # type: ignore[arg-type]
-        self.events_db.execute("SAVEPOINT clinimg_pass")
+        """(undo() empties the scratch databases: they hold this pass's writes and nothing else.)"""
 
     def undo(self) -> None:
-        Store.undo(self)  # type: ignore[arg-type]
-        self.events_db.execute("ROLLBACK TO clinimg_pass")
-        # Earlier processes of this pass (hand_over) committed theirs: the scratch databases
-        # hold this pass's writes and nothing else, so the pass starts again from empty ones.
+        """Start the pass again from empty scratch databases: what this process wrote since its
+        last checkpoint is rolled back, what was committed before (earlier chunks, earlier
+        processes of the pass) deleted."""
+        for db in (self.db, self.events_db):
+            db.execute("ROLLBACK")
+            db.execute("BEGIN")
         for table in ("findings", "patients", "images"):
             self.db.execute(f"DELETE FROM {table}")
         self.events_db.execute("DELETE FROM events")
+
+    def checkpoint(self) -> None:
+        """Commit what the pass wrote so far (between chunks), so that the in-memory rollback
+        journal holds one chunk's pages, not the pass's. (The parent reads the scratch
+        databases only once the pass is done; a partition that fails leaves them unread.)"""
+        for db in (self.db,) if self._sealed else (self.db, self.events_db):
+            db.execute("COMMIT")
+            db.execute("BEGIN")
 
     def hand_over(self) -> None:
         """Commit what this process of the pass wrote, for the next one to go on from (the
