@@ -802,3 +802,30 @@ def test_validate_reads_own_data_cases_as_cases_and_names_a_rego_file(tmp_path: 
         f'{bad}:3: $[0].patch.circumstance: unknown key (did you mean "circumstances"?)',
         f"{rego}: a Rego file, not a document validate checks: `clinimg policy check --policy-dir DIR` compiles and checks own rules",
     ]
+
+
+# -- session 9 ---------------------------------------------------------------------------------
+
+
+def test_a_record_deletion_with_a_reason_in_words_is_decided_not_dropped(tmp_path: pathlib.Path) -> None:
+    # SPEC §3: `record_deletion` has `reason`, with no list of values. A reason in words was an
+    # invalid line ("must be one of: …"): the deletion vanished from the audit, and with it the
+    # deny for deleting an image from the record before its retention period ended.
+    from tests.lifecycle import Events
+
+    events = Events("ev-why-", {"id": "pt-why-1", "age_years": 40, "capacity": "full"})
+    lines = [
+        events.capture(1, "2026-11-02T00:00:00Z", "img-why"),
+        events.event(2, "record_transfer", "2026-11-02T01:00:00Z", "img-why", method="secure_upload", linked_to_patient=True),
+        events.event(3, "record_deletion", "2026-11-03T00:00:00Z", "img-why", reason="patient asked for it to be removed"),
+    ]
+    log = tmp_path / "why.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["counts"] == {"read": 3, "decided": 3, "invalid": 0, "duplicate": 0}, report["invalid"]
+    assert ("retention.minimum_period", "ev-why-3") in {(f["rule"], f["event_id"]) for f in report["findings"]}
+    assert run_cli("validate", str(log)).code == 0
+    # a blank reason is still no reason
+    log.write_text("\n".join(lines[:2] + [lines[2].replace("patient asked for it to be removed", " ")]) + "\n")
+    blank = run_cli("audit", str(log), "--format", "json").json()
+    assert [(p["line"], p["reason"]) for p in blank["invalid"]] == [(3, "$.reason: does not match a reason in words, not blank")]
