@@ -829,3 +829,28 @@ def test_a_record_deletion_with_a_reason_in_words_is_decided_not_dropped(tmp_pat
     log.write_text("\n".join(lines[:2] + [lines[2].replace("patient asked for it to be removed", " ")]) + "\n")
     blank = run_cli("audit", str(log), "--format", "json").json()
     assert [(p["line"], p["reason"]) for p in blank["invalid"]] == [(3, "$.reason: does not match a reason in words, not blank")]
+
+
+def test_a_disclosure_request_with_the_captures_purposes_at_the_top_level_reads_them(tmp_path: pathlib.Path) -> None:
+    # SPEC §3: a disclosure request carries "the `image` as captured (`purposes`, flags)". Written
+    # where a capture writes them — `purposes` at the top level — they were silently ignored: a
+    # disclosure for teaching of an image taken for teaching was judged as if the patient had
+    # never been told of it (basis `consent` instead of `primary_purpose`; with no consent on
+    # file, no_basis said "it is not what the image was taken for").
+    request = json.loads((EXAMPLES / "requests" / "allowed_secondary_purpose_share.json").read_text())
+    request.pop("intended_recipient")
+    request.update(purpose="teaching", recipient={"id": "st-1", "kind": "student", "relationship": "none", "within_facility": True})
+    in_image = tmp_path / "in_image.json"
+    in_image.write_text(json.dumps(request))
+    request["purposes"] = request["image"].pop("purposes")
+    top = tmp_path / "top.json"
+    top.write_text(json.dumps(request))
+    expected = run_cli("check", str(in_image), "--format", "json").json()
+    assert (expected["outcome"], expected["basis"]) == ("permit", "primary_purpose")
+    got = run_cli("check", str(top), "--format", "json")
+    assert (got.code, got.json()["outcome"], got.json()["basis"]) == (0, "permit", "primary_purpose")
+    request["consents"] = []
+    top.write_text(json.dumps(request))
+    refused = run_cli("check", str(top), "--format", "json").json()
+    [finding] = refused["findings"]
+    assert finding["rule"] == "disclosure.no_basis" and "the image was taken for this purpose, but the patient never consented" in finding["message"]
