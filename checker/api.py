@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import pathlib
+import re
 import shutil
 import sys
 import tempfile
@@ -100,7 +101,7 @@ _LOG_HINT = ": this is a log of events, one a line (JSON Lines): `clinimg audit`
 
 def _first_line_is_object(text: str) -> bool:
     try:
-        return isinstance(loads(text.lstrip("\ufeff").split("\n", 1)[0]), dict)
+        return isinstance(loads(re.split(r"\r\n|\n|\r", text.lstrip("\ufeff"), maxsplit=1)[0]), dict)
     except JSONProblem:
         return False
 
@@ -200,12 +201,13 @@ def _reads_as_lines(name: str) -> bool:
     request — pretty-printed, or one line — is not. (Standard input is spooled to a file first.)"""
     if not os.path.isfile(name):
         return False
-    from .audit.reader import MAX_LINE_BYTES
+    from .audit.reader import physical_lines
 
     try:
         with open(name, "rb") as handle:
-            first = handle.readline(MAX_LINE_BYTES + 1).removeprefix(codecs.BOM_UTF8)
-            more = any(chunk.strip() for chunk in iter(lambda: handle.read(65536), b""))
+            lines = physical_lines(handle)  # (line ends as the audit reads them: \n, \r\n or a lone \r)
+            first = next(lines, (b"", 0))[0].removeprefix(codecs.BOM_UTF8)
+            more = any(raw.strip() for raw, _ in lines)
     except OSError:
         return False
     if not more or not first.strip().startswith(b"{"):
@@ -303,19 +305,17 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
 def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
     """(number, raw line) of a JSON Lines file, streamed (a log can be any size), split and
     stripped as the audit reads it: a BOM at the start of the file (or of a line) is not part of it."""
-    from .audit.reader import MAX_LINE_BYTES
+    from .audit.reader import physical_lines
 
     try:
         handle = sys.stdin.buffer if str(source) == "-" else open(source, "rb")
     except OSError as exc:
         raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
     try:
-        for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 2), b""), start=1):
+        # (the audit's own line splitting: \n, \r\n or a lone \r; an overlong line's rest skipped)
+        for number, (raw, _) in enumerate(physical_lines(handle), start=1):
             if raw.startswith(codecs.BOM_UTF8):  # (any line's: see audit/reader.py EventParser.parse)
                 raw = raw[3:]
-            if not raw.endswith(b"\n") and len(raw) > MAX_LINE_BYTES:  # the rest of an overlong line
-                while (more := handle.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):
-                    pass
             yield number, raw.rstrip(b"\n").removesuffix(b"\r")
     except OSError as exc:
         raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None

@@ -854,3 +854,29 @@ def test_a_disclosure_request_with_the_captures_purposes_at_the_top_level_reads_
     refused = run_cli("check", str(top), "--format", "json").json()
     [finding] = refused["findings"]
     assert finding["rule"] == "disclosure.no_basis" and "the image was taken for this purpose, but the patient never consented" in finding["message"]
+
+
+def test_a_log_with_old_mac_line_ends_is_read_line_by_line(tmp_path: pathlib.Path) -> None:
+    # SPEC §5: every input line is accounted for. A log whose lines end with a carriage return
+    # alone (classic Mac OS, some exports) was one giant invalid line ("line longer than 1 MiB"
+    # or "not valid JSON"): every event in it undecided. Now a lone \r ends a line, as \n and
+    # \r\n do, for audit (one process or partitions, in order or not, file or stdin) and validate.
+    week = (EXAMPLES / "logs" / "week.jsonl").read_bytes().splitlines()
+    expected = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--format", "json").json()
+    lines = week[:40] + [b'{"event_id": "broken'] + week[40:]
+    shuffled = lines[:5] + lines[300:] + lines[5:300]  # out of order: the sorted re-read by offset
+    for name, body in (("cr.jsonl", b"\r".join(lines) + b"\r"), ("mixed.jsonl", b"\n".join(lines[:100]) + b"\n" + b"\r".join(lines[100:])),
+                       ("shuffled.jsonl", b"\r".join(shuffled))):
+        log = tmp_path / name
+        log.write_bytes(body)
+        broken = 1 + (shuffled if name == "shuffled.jsonl" else lines).index(b'{"event_id": "broken')
+        for extra in ((), ("--workers", "2")):
+            report = run_cli("audit", str(log), "--format", "json", *extra).json()
+            assert report["counts"] == {"read": len(week) + 1, "decided": len(week), "invalid": 1, "duplicate": 0}, (name, extra)
+            assert [p["line"] for p in report["invalid"]] == [broken], (name, extra)
+            assert report["findings"] == expected["findings"], (name, extra)
+        validate = run_cli("validate", str(log))
+        assert validate.code == 2 and f"{log}:{broken}: " in validate.out + validate.err
+        assert f"in {len(week) + 1} document(s)" in validate.out + validate.err
+    piped = run_cli("audit", "-", "--format", "json", stdin=(b"\r".join(lines)).decode())
+    assert piped.json()["counts"]["decided"] == len(week)
