@@ -880,3 +880,39 @@ def test_a_log_with_old_mac_line_ends_is_read_line_by_line(tmp_path: pathlib.Pat
         assert f"in {len(week) + 1} document(s)" in validate.out + validate.err
     piped = run_cli("audit", "-", "--format", "json", stdin=(b"\r".join(lines)).decode())
     assert piped.json()["counts"]["decided"] == len(week)
+
+
+def test_the_audit_report_lists_the_waivers_that_met_no_finding(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: waivers name a rule and an event. One whose event id is mistyped, whose rule does
+    # not fire on that event (or is disabled) waives nothing — and the report said nothing of it:
+    # the privacy officer believed it in force. Now listed as `unused_waivers` (every format,
+    # one process or several, and the report kept in the store), beside `waivers`, unchanged.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        "hospital: Example\n"
+        "rules: {disabled: [storage.remote_wipe]}\n"
+        "waivers:\n"
+        "  - {rule: disclosure.non_professional, event_id: cs1-post, reason: under review, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+        "  - {rule: disclosure.non_professional, event_id: cs1-psot, reason: typo, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+        "  - {rule: storage.passcode, event_id: cs1-post, reason: wrong rule, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+        "  - {rule: storage.remote_wipe, event_id: cs2-show, reason: disabled anyway, approved_by: privacy-officer-7, expires: 2026-01-01}\n"
+    )
+    week = str(EXAMPLES / "logs" / "week.jsonl")
+    unused = [
+        {"rule": "disclosure.non_professional", "event_id": "cs1-psot", "approved_by": "privacy-officer-7", "expires": "2027-01-01"},
+        {"rule": "storage.passcode", "event_id": "cs1-post", "approved_by": "privacy-officer-7", "expires": "2027-01-01"},
+        {"rule": "storage.remote_wipe", "event_id": "cs2-show", "approved_by": "privacy-officer-7", "expires": "2026-01-01"},
+    ]
+    state = tmp_path / "s.sqlite"
+    report = run_cli("audit", week, "--policy-config", str(overlay), "--format", "json", "--state", str(state)).json()
+    assert report["unused_waivers"] == unused
+    assert report["waivers"] == [{"approved_by": "privacy-officer-7", "event_id": "cs1-post", "rule": "disclosure.non_professional", "status": "applied"}]
+    assert run_cli("audit", week, "--policy-config", str(overlay), "--format", "json", "--workers", "2").json()["unused_waivers"] == unused
+    text = run_cli("audit", "report", "--state", str(state), "--last").out
+    assert "  waiver met no finding: disclosure.non_professional  event cs1-psot  (approved by privacy-officer-7, expires 2027-01-01)" in text
+    junit = run_cli("audit", "report", "--state", str(state), "--last", "--format", "junit").out
+    assert '<property name="unused_waiver" value="storage.passcode cs1-post privacy-officer-7 2027-01-01"/>' in junit
+    html = run_cli("audit", "report", "--state", str(state), "--last", "--format", "html").out
+    assert "<h2 id='unused-waivers'>" in html and "cs1-psot" in html
+    # an overlay without waivers: an empty list, as `waivers`
+    assert run_cli("audit", week, "--format", "json").json()["unused_waivers"] == []
