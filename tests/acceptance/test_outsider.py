@@ -150,9 +150,8 @@ def test_serve_data_api_answers_paths_within_the_decision_and_undefined_document
         assert "result" not in serve("clinimg/decision/findings/99").json()
         # (OPA's type checker refuses this one outright: undefined is the answer that permits nothing)
         assert "result" not in serve("clinimg/decision/no_such_field").json()
-        # what the policies may define but serve does not evaluate is still a clear 404
-        # (data.clinimg.config is answered since session 8: test_serve_data_api_answers_the_overlay_as_opa)
-        assert serve("clinimg/rules/storage/passcode").status_code == 404
+        # (data.clinimg.config is answered since session 8: test_serve_data_api_answers_the_overlay_as_opa;
+        # the rule packages since session 9: test_serve_data_api_answers_rule_documents_as_opa)
         # a path within the decision still needs a valid request
         bad = requests.post(f"{url}/v1/data/clinimg/decision/outcome", json={"input": {"type": "capture"}}, timeout=30)
         assert bad.status_code == 400 and bad.json()["problems"]
@@ -916,3 +915,50 @@ def test_the_audit_report_lists_the_waivers_that_met_no_finding(tmp_path: pathli
     assert "<h2 id='unused-waivers'>" in html and "cs1-psot" in html
     # an overlay without waivers: an empty list, as `waivers`
     assert run_cli("audit", week, "--format", "json").json()["unused_waivers"] == []
+
+
+def test_serve_data_api_answers_rule_documents_as_opa(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: an OPA-compatible POST /v1/data/{path}; SPEC §1: the platform team runs the same
+    # policies on OPA. OPA answers data.clinimg.rules.storage.passcode (a rule package: its
+    # effect sets for the input), an area, a rule, lib; clinimg serve said 404 to all of them.
+    # Compared with the real OPA engine on the same bundle, hospital rules included.
+    import requests
+    from opa_bindings import OpaEngine, OpaUndefinedError
+
+    from checker.bundle import load_into_opa, read_bundle
+    from tests.serving import serve_process
+
+    rules = str(pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "good_rules")
+    bundle = tmp_path / "b.tar.gz"
+    assert run_cli("policy", "bundle", "--output", str(bundle), "--policy-dir", rules).code == 0
+    opa = OpaEngine()
+    opa.print_handler = lambda message, location: None
+    load_into_opa(read_bundle(bundle.read_bytes()), opa)
+    request = json.loads(FACEBOOK.read_text())
+
+    with serve_process("--policy-dir", rules) as (url, _):
+        def serve(path: str, body: dict | None = None) -> requests.Response:
+            return requests.post(f"{url}/v1/data/{path}", json={"input": request} if body is None else body, timeout=60)
+
+        for path in ("clinimg/rules/storage/passcode", "clinimg/rules/disclosure/non_professional", "clinimg/rules/disclosure/non_professional/deny",
+                     "clinimg/rules/disclosure", "clinimg/rules/local", "clinimg/lib/basis", "clinimg/rules/storage/passcode/no_such_rule",
+                     "clinimg/rules/no_such_area"):
+            answer = serve(path)
+            assert answer.status_code == 200, (path, answer.text)
+            try:
+                expected = {"result": opa.eval_document(path.replace("/", "."), request)}
+            except OpaUndefinedError:
+                expected = {}
+            assert {k: v for k, v in answer.json().items() if k == "result"} == expected, path
+        non_professional = serve("clinimg/rules/disclosure/non_professional").json()["result"]
+        assert [f["rule"] for f in non_professional["deny"]] == ["disclosure.non_professional"]
+        assert serve("clinimg/rules/disclosure/non_professional/deny/0/rule").json()["result"] == "disclosure.non_professional"
+        assert serve("clinimg/rules/storage/passcode").json()["result"] == {"deny": []}
+        # a function is no document (OPA's type checker refuses it): undefined, never evaluated
+        assert "result" not in serve("clinimg/lib/time_ns").json()
+        # no input: no evaluation (as for the decision), a bad input: 400 with its problems
+        assert "result" not in serve("clinimg/rules/storage/passcode", {}).json()
+        bad = serve("clinimg/rules/storage/passcode", {"input": {"type": "capture"}})
+        assert bad.status_code == 400 and bad.json()["problems"]
+        # and the decision is still the decision
+        assert serve("clinimg/decision/outcome").json()["result"] == "deny"
