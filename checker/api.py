@@ -16,7 +16,7 @@ from . import schemas
 from .engines.base import EngineFailure
 from .engines.factory import ENGINES, LOCAL_ENGINES, OpaSettings, audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
-from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, utf16_hint
+from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, compressed_as, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, utf16_hint
 from .outputs import atomic_output, files_under, refuse_clobbering, write_atomically
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
@@ -281,6 +281,15 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
         return
     if name.endswith((".jsonl", ".ndjson")) or _reads_as_lines(str(source)):
         try:
+            with open(source, "rb") as handle:
+                packed = compressed_as(handle.read(8))
+        except OSError:
+            packed = None  # (_log_lines names why it cannot be read)
+        if packed:  # as the audit says it: one error, not a line of garbage per line
+            report.errors.append(f"{name}: the event log is {packed}, not JSON Lines: decompress it first")
+            return
+        checked = report.checked
+        try:
             for number, line in _log_lines(source):
                 report.checked += 1
                 if not line.strip():  # as the audit counts it: a line to account for, not an event
@@ -289,6 +298,9 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
                 report.errors.extend(_line_problems(name, number, line))
         except CheckerError as exc:
             report.errors.append(str(exc).replace(str(source), name, 1))
+            return
+        if report.checked == checked:  # (the audit refuses it too: an empty log is not a clean night)
+            report.errors.append(f"{name}: empty: no event (a log holds one JSON object a line)")
         return
     try:
         shown, text = read_text(source, MAX_REQUEST_BYTES, display=name)

@@ -962,3 +962,21 @@ def test_serve_data_api_answers_rule_documents_as_opa(tmp_path: pathlib.Path) ->
         assert bad.status_code == 400 and bad.json()["problems"]
         # and the decision is still the decision
         assert serve("clinimg/decision/outcome").json()["result"] == "deny"
+
+
+def test_validate_names_an_empty_or_compressed_log_as_audit_does(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: validate is the schema check of what audit reads. An empty .jsonl was "0
+    # document(s) valid", exit 0 (audit refuses it: an empty log is not a clean night), and a
+    # gzip-compressed log named .jsonl one "not UTF-8" error per line of garbage (84 for the week).
+    import gzip
+
+    empty = tmp_path / "tonight.jsonl"
+    empty.write_bytes(b"")
+    packed = tmp_path / "week.jsonl"
+    packed.write_bytes(gzip.compress((EXAMPLES / "logs" / "week.jsonl").read_bytes()))
+    result = run_cli("validate", str(empty), str(packed))
+    assert result.code == 2
+    said = [line for line in (result.out + result.err).splitlines() if line.startswith(str(tmp_path))]
+    assert said == [f"{empty}: empty: no event (a log holds one JSON object a line)",
+                    f"{packed}: the event log is gzip-compressed (.gz), not JSON Lines: decompress it first"]
+    assert run_cli("audit", str(empty)).code == 2 and run_cli("audit", str(packed)).code == 2
