@@ -432,8 +432,12 @@ def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | No
 
 def _policy_inputs(policy_config: str | pathlib.Path | None, policy_dirs: Iterable[str | pathlib.Path]) -> list[tuple[str, str | None]]:
     """The policy files a run reads, by role (for refuse_clobbering)."""
+    from .policy import SHIPPED_POLICY_DIR
+
     found: list[tuple[str, str | None]] = [("--policy-config", str(policy_config) if policy_config else None)]
-    return found + [("a file of --policy-dir", path) for path in files_under(policy_dirs)]
+    # (the shipped policy is read too: an output over one of its files lost a rule for every run after)
+    return (found + [("a file of --policy-dir", path) for path in files_under(policy_dirs)]
+            + [("a file of the shipped policy", path) for path in files_under([SHIPPED_POLICY_DIR])])
 
 
 def refuse_decision_log_over_inputs(decision_log: str | None, policy_config: str | pathlib.Path | None, policy_dirs: Iterable[str | pathlib.Path]) -> None:

@@ -980,3 +980,22 @@ def test_validate_names_an_empty_or_compressed_log_as_audit_does(tmp_path: pathl
     assert said == [f"{empty}: empty: no event (a log holds one JSON object a line)",
                     f"{packed}: the event log is gzip-compressed (.gz), not JSON Lines: decompress it first"]
     assert run_cli("audit", str(empty)).code == 2 and run_cli("audit", str(packed)).code == 2
+
+
+def test_no_output_ever_overwrites_a_file_of_the_shipped_policy(tmp_path: pathlib.Path) -> None:
+    # Outputs that are inputs are refused (the overlay, own Rego, the logs) — but the shipped
+    # policy is an input of every run too: `policy bundle --output …/lib.rego` or `audit -o`
+    # there replaced a file of the policy, and every later run decided without it (or failed).
+    from checker.policy import SHIPPED_POLICY_DIR
+
+    target = SHIPPED_POLICY_DIR / "clinimg" / "rules" / "storage" / "passcode.rego"
+    kept = target.read_bytes()
+    try:
+        for args in (("policy", "bundle", "--output", str(target)),
+                     ("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--output", str(target))):
+            result = run_cli(*args)
+            assert result.code == 2, args
+            assert "clinimg: --output: is the same file as a file of the shipped policy; refused, nothing was written" in result.err
+            assert target.read_bytes() == kept, args
+    finally:
+        target.write_bytes(kept)
