@@ -413,6 +413,25 @@ def rules(policy_dirs: Iterable[str | pathlib.Path] = ()) -> list[RuleMeta]:
     return catalogue(load_modules(list(policy_dirs)))
 
 
+def rules_in_force(policy_config: str | pathlib.Path, policy_dirs: Iterable[str | pathlib.Path] = ()) -> list[dict[str, Any]]:
+    """The catalogue as a hospital's overlay leaves it (`clinimg rules --policy-config`): each
+    rule's effect in force, with `default_effect` (its METADATA's) when the overlay overrides it,
+    and `disabled: true` for a rule the overlay disables (listed, not dropped: what the hospital
+    switched off is what its privacy officer wants to see)."""
+    policy = build_policy(policy_config, policy_dirs)
+    switches = (((policy.data.get("clinimg") or {}).get("config") or {}).get("rules") or {})
+    disabled, overrides = set(switches.get("disabled") or ()), switches.get("effect_overrides") or {}
+    out: list[dict[str, Any]] = []
+    for r in catalogue(policy.modules):
+        entry: dict[str, Any] = {"id": r.id, "effect": overrides.get(r.id, r.effect), "section": r.section, "title": r.title, "passage": r.passage, "remedy": r.remedy}
+        if entry["effect"] != r.effect:
+            entry["default_effect"] = r.effect
+        if r.id in disabled:
+            entry["disabled"] = True
+        out.append(entry)
+    return out
+
+
 def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = (), force: bool = False) -> tuple[int, str]:
     """Write the OPA bundle of the policy set (SPEC §6 `clinimg policy bundle`); (bytes, revision).
     Own Rego that does not compile is refused: a server must not start on a broken bundle. An

@@ -999,3 +999,26 @@ def test_no_output_ever_overwrites_a_file_of_the_shipped_policy(tmp_path: pathli
             assert target.read_bytes() == kept, args
     finally:
         target.write_bytes(kept)
+
+
+def test_rules_shows_the_catalogue_as_the_hospitals_overlay_leaves_it(tmp_path: pathlib.Path) -> None:
+    # SPEC §6 `clinimg rules`: the catalogue as the policies define it; SPEC §4: the overlay
+    # disables rules and overrides effects. `rules --policy-config` (as check and audit take it)
+    # was a usage error: a privacy officer could not list what the hospital's policy enforces.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text('hospital: X\nrules: {disabled: [storage.passcode], effect_overrides: {"quality.diagnostic": "escalate"}}\n')
+    plain = {e["id"]: e for e in run_cli("rules", "--format", "json").json()}
+    result = run_cli("rules", "--policy-config", str(overlay), "--format", "json")
+    assert result.code == 0, result.err
+    in_force = {e["id"]: e for e in result.json()}
+    assert in_force.keys() == plain.keys()
+    assert in_force["quality.diagnostic"] == {**plain["quality.diagnostic"], "effect": "escalate", "default_effect": plain["quality.diagnostic"]["effect"]}
+    assert in_force["storage.passcode"] == {**plain["storage.passcode"], "disabled": True}
+    assert all(in_force[k] == plain[k] for k in plain if k not in ("quality.diagnostic", "storage.passcode"))
+    text = run_cli("rules", "--policy-config", str(overlay)).out.splitlines()
+    assert any(line.startswith("storage.passcode ") and line.endswith("(disabled by the overlay)") for line in text)
+    assert any(line.startswith("quality.diagnostic ") and "escalate" in line and line.endswith("(overlay; METADATA: warn)") for line in text)
+    # a bad overlay is named as everywhere else
+    overlay.write_text("hospital: X\nrules: {disabled: [storage.pascode]}\n")
+    bad = run_cli("rules", "--policy-config", str(overlay))
+    assert bad.code == 2 and f"{overlay}:2: $.rules.disabled[0]" in bad.err
