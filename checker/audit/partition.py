@@ -20,6 +20,13 @@ left, and write what they decide to scratch databases that the parent merges int
 before it commits. Lifecycles still open at the end are judged as of the latest event over all
 partitions: each partition reports its latest event and waits for the parent's answer.
 
+A partition's memory grows with the lines it has decided, and not only with what it holds: a
+varied night fragments its heap (README, Performance, session 8). So after SLICE_LINES lines, at
+the next instant, a partition hands its pass over to a fresh copy of itself (the same process,
+exec'd: same pipes, same parent): what it holds goes to its scratch store, what it has counted and
+where each log resumes to a file, and the new image takes the pass up from there — the same
+decisions, in the same order, as one process that never stopped (tests/acceptance/test_partition_slices.py).
+
 Protocol (JSON lines). Parent → partition: the configuration, then {"as_of": ns}. Partition →
 parent: {"read": n} (progress), {"latest": ns | null}, then {"done": true} | {"fallback": why} |
 {"error": message}.
@@ -43,8 +50,7 @@ from ..outputs import describe_oserror
 from ..policy import PolicySet, RegoModule
 from .reader import LogSet, partition_of
 from ..gctuning import tune_for_audit
-from .findings import FindingTally
-from .runner import Decided, decide_in_order
+from .runner import Decided, Handover, decide_in_order
 from .state import State
 from .store import PartitionStore, Store, describe_store_error, merge_events, merge_state, undo_merge
 
@@ -65,6 +71,16 @@ class _Child:
     latest: int | None = None
     reported_latest: bool = False
     done: bool = False
+
+
+# Lines a partition's process decides before it hands the pass over to a fresh one (at the next
+# instant). Measured (README, Performance, session 9): see there for memory and time against it.
+# CLINIMG_PARTITION_SLICE_LINES sets another (the tests: a few lines).
+SLICE_LINES = 100_000
+
+
+def slice_lines() -> int:
+    return int(os.environ.get("CLINIMG_PARTITION_SLICE_LINES") or SLICE_LINES)
 
 
 class _NotIndependent(Exception):
@@ -142,6 +158,8 @@ def _start(children: list[_Child], logs: LogSet, *, policy: PolicySet, store: St
             "engine": engine,
             "shared_decisions": shared_decisions,
             "progress": progress,
+            "slice_lines": slice_lines(),
+            "handover": base + ".handover.json",
         }
         _send(child, config)
         threading.Thread(target=_pump, args=(child, messages), daemon=True).start()
@@ -203,8 +221,7 @@ def _merged_reports(children: list[_Child]) -> Decided:
     merged: Decided | None = None
     for child in children:
         with open(child.report, encoding="utf-8") as fh:
-            fields = json.load(fh)
-            part = Decided(**{**fields, "tally": FindingTally.from_dict(fields["tally"])})
+            part = Decided.from_json(json.load(fh))
         for entry in part.invalid:
             entry["_q"] = [child.index, *entry["_q"]]
         if merged is None:
@@ -218,6 +235,7 @@ def _merged_reports(children: list[_Child]) -> Decided:
         merged.engine_errors += part.engine_errors
         merged.waivers += part.waivers
         merged.late += part.late
+        merged.slices += part.slices
     assert merged is not None
     return merged
 
@@ -275,16 +293,23 @@ def _death(child: _Child) -> str:
 # partition side
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     tune_for_audit()
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    parent = os.getppid()
 
     def send(msg: dict[str, Any]) -> None:
         stdout.write(json.dumps(msg).encode() + b"\n")
         stdout.flush()
 
-    config = json.loads(stdin.readline())
+    resume = None
+    if argv:  # an earlier image of this process handed its pass over (exec): take it up
+        with open(argv[0], encoding="utf-8") as fh:
+            carried = json.load(fh)
+        os.remove(argv[0])
+        config, parent, resume = carried["config"], carried["parent"], Handover.from_json(carried["handover"])
+    else:
+        config = json.loads(stdin.readline())
+        parent = os.getppid()
     k, n = config["partition"]
     store = engine = logs = None
     try:
@@ -314,15 +339,30 @@ def main() -> int:
 
         decided = decide_in_order(
             logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image, owns_patient=owns, load_patient=store.load_patient), spool_path=config["spool"],
-            engine=engine, resolve_as_of=resolve, owns_patient=owns, on_chunk=on_chunk,
+            engine=engine, resolve_as_of=resolve, owns_patient=owns, on_chunk=on_chunk, slice_lines=config.get("slice_lines"),
+            resume=resume, resumed_state=lambda h: State.taken_up(h.patients, h.images, load_image=store.load_image, load_patient=store.load_patient, owns_patient=owns),
         )
+        if isinstance(decided, Handover):
+            # Everything this image holds is in the scratch store and the handover file: a fresh
+            # image of this process (same pid, pipes and parent) takes the pass up from there.
+            with open(config["handover"], "w", encoding="utf-8") as fh:
+                json.dump({"config": config, "parent": parent, "handover": decided.as_json()}, fh, ensure_ascii=False)
+            store.hand_over()
+            store = None
+            engine.close()
+            engine = None
+            logs.close()
+            logs = None
+            stdout.flush()
+            sys.stderr.flush()
+            os.execv(sys.executable, [sys.executable, "-m", "checker.audit.partition", config["handover"]])
         if decided.fallback is not None:
             send({"fallback": decided.fallback})
             return 0
         store.finish("", {})
         store = None
         with open(config["report"], "w", encoding="utf-8") as fh:
-            json.dump({**{f.name: getattr(decided, f.name) for f in dataclasses.fields(decided)}, "tally": decided.tally.as_dict()}, fh, ensure_ascii=False)
+            json.dump(decided.as_json(), fh, ensure_ascii=False)
         send({"done": True})
         return 0
     except (CheckerError, EngineError) as exc:
@@ -348,7 +388,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    code = main()
+    code = main(sys.argv[1:])
     sys.stdout.flush()
     sys.stderr.flush()
     # Everything is committed, closed and reported: skip freeing a large state object by object.

@@ -115,6 +115,35 @@ class LogLine:
     file: str
     line: int
     raw: bytes
+    # Where the line is, for a pass that hands its work over to a fresh process (runner.py,
+    # _Slicer): the index of its file, its place among the lines this reader gives of that file
+    # (1, 2, …: in a partition, its own lines), the offset just after it, and its time (-1: none
+    # readable). A sorted pass (never handed over) leaves them 0 and -1.
+    index: int = 0
+    seq: int = 0
+    end: int = 0
+    ns: int = -1
+
+
+@dataclasses.dataclass(frozen=True)
+class FilePosition:
+    """Where a streamed pass takes up one log file again in a fresh process: read from `offset`
+    (the start of physical line `number`), skipping the lines numbered in `skip` (invalid lines
+    the stream gave out ahead of their place, already decided), checking time order against
+    `last_ns` (the time of the last line before `offset` that had one; -1: none)."""
+
+    offset: int
+    number: int
+    last_ns: int = -1
+    skip: frozenset[int] = frozenset()
+
+    def as_list(self) -> list[Any]:
+        return [self.offset, self.number, self.last_ns, sorted(self.skip)]
+
+    @classmethod
+    def from_list(cls, fields: list[Any]) -> "FilePosition":
+        offset, number, last_ns, skip = fields
+        return cls(int(offset), int(number), int(last_ns), frozenset(int(n) for n in skip))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -275,103 +304,130 @@ class LogSet:
         for f in self._files:
             f.close()
 
-    def _raw_lines(self, index: int) -> Iterator[tuple[int, int, bytes]]:
-        """(line number, byte offset, raw line without its newline) of one file, from the start."""
+    def start_positions(self) -> list[FilePosition]:
+        """Where a streamed pass starts in each file (after a byte order mark)."""
+        points = []
+        for handle in self._files:
+            handle.seek(0)
+            points.append(FilePosition(len(codecs.BOM_UTF8) if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else 0, 1))
+        return points
+
+    def _raw_lines(self, index: int, start: FilePosition | None = None) -> Iterator[tuple[int, int, int, bytes]]:
+        """(line number, byte offset, offset after it, raw line without its newline) of one file,
+        from the start or from `start` (a pass taken up by a fresh process)."""
         handle = self._files[index]
-        handle.seek(0)
-        # A UTF-8 byte order mark opens some files (as `check` and `validate` accept): not part of
-        # the first line.
-        offset = len(codecs.BOM_UTF8) if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else 0
+        if start is None:
+            handle.seek(0)
+            # A UTF-8 byte order mark opens some files (as `check` and `validate` accept): not
+            # part of the first line.
+            offset = len(codecs.BOM_UTF8) if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else 0
+            first, skip = 1, frozenset()
+        else:
+            offset, first, skip = start.offset, start.number, start.skip
         handle.seek(offset)
         if self.partition is None:
-            for number, (raw, size) in enumerate(physical_lines(handle), start=1):
-                yield number, offset, raw.rstrip(b"\n")
+            for number, (raw, size) in enumerate(physical_lines(handle), start=first):
+                if not skip or number not in skip:
+                    yield number, offset, offset + size, raw.rstrip(b"\n")
                 offset += size
             return
         mine, partitions = self.partition
         # The first pass routes every line and remembers which are this partition's (a byte a
-        # line); a second pass (sorting a log found out of order) reads that instead.
-        routed = self._routed.get(index)
+        # line); a second pass (sorting a log found out of order) reads that instead. (A pass
+        # taken up in the middle of a file routes what it reads and remembers nothing: its
+        # second pass, if any, starts from the beginning.)
+        routed = self._routed.get(index) if start is None else None
         if routed is None:
             routed = bytearray()
-            for number, (raw, size) in enumerate(physical_lines(handle), start=1):
+            for number, (raw, size) in enumerate(physical_lines(handle), start=first):
                 part = _routed_partition(raw, partitions)
                 routed.append(part)
-                if part == mine:
-                    yield number, offset, raw.rstrip(b"\n")
+                if part == mine and (not skip or number not in skip):
+                    yield number, offset, offset + size, raw.rstrip(b"\n")
                 offset += size
-            self._routed[index] = routed
+            if start is None:
+                self._routed[index] = routed
             return
         for number, (raw, size) in enumerate(physical_lines(handle), start=1):
             if routed[number - 1] == mine:
-                yield number, offset, raw.rstrip(b"\n")
+                yield number, offset, offset + size, raw.rstrip(b"\n")
             offset += size
 
-    def ordered(self, *, sort: bool = False) -> Iterator[LogLine]:
+    def ordered(self, *, sort: bool = False, start: list[FilePosition] | None = None) -> Iterator[LogLine]:
         """Every line of every file, in (occurred_at, event_id) order.
 
         Logs are usually written in time order, so by default each file is streamed as it is
         (lines of the same instant put in event_id order, files merged) and checked on the way:
         the first line earlier than one before it raises OutOfOrder, and the caller starts again
-        with sort=True, which sorts the keys on disk first (one extra pass)."""
+        with sort=True, which sorts the keys on disk first (one extra pass).
+        start: a streamed pass taken up where an earlier process left it, one position a file."""
         if sort:
             yield from self._sorted_by_sqlite()
             return
         if len(self._files) == 1:
-            yield from self._single_stream()
+            yield from self._single_stream(start[0] if start else None)
             return
-        for _, _, i, number, raw in heapq.merge(*(self._keyed_stream(i) for i in range(len(self._files)))):
-            yield self._logline(i, number, raw)
+        merged = heapq.merge(*(self._keyed_stream(i, start[i] if start else None) for i in range(len(self._files))))
+        names = self.names
+        for ns, _, i, number, raw, seq, end in merged:
+            yield LogLine(names[i], number, raw[:-1] if raw.endswith(b"\r") else raw, i, seq, end, ns)
 
-    def _single_stream(self) -> Iterator[LogLine]:
+    def _single_stream(self, start: FilePosition | None = None) -> Iterator[LogLine]:
         """The usual case, one file, in time order (or OutOfOrder), lines of the same instant in
         event_id order — read only for such ties. The loop every line of a nightly log goes
         through: it makes the LogLines itself, and a list only for lines that tie."""
         name = self.names[0]
-        last = -1
-        held_ns, held_number, held_raw = -2, 0, b""  # the line before, given out once the next differs
-        ties: list[tuple[int, bytes]] | None = None  # …or the lines of its instant so far
+        last = start.last_ns if start is not None else -1
+        # the line before (number, raw, place, end), given out once the next differs
+        held_ns, held = -2, (0, b"", 0, 0)
+        ties: list[tuple[int, bytes, int, int]] | None = None  # …or the lines of its instant so far
+        seq = 0
 
-        def tied(group: list[tuple[int, bytes]]) -> Iterator[LogLine]:
-            for _, number, raw in sorted((_eid(r), n, r) for n, r in group):
-                yield LogLine(name, number, raw[:-1] if raw.endswith(b"\r") else raw)
+        def tied(group: list[tuple[int, bytes, int, int]], ns: int) -> Iterator[LogLine]:
+            for _, number, raw, place, end in sorted((_eid(r), n, r, q, e) for n, r, q, e in group):
+                yield LogLine(name, number, raw[:-1] if raw.endswith(b"\r") else raw, 0, place, end, ns)
 
-        for number, _, raw in self._raw_lines(0):
+        for number, _, end, raw in self._raw_lines(0, start):
+            seq += 1
             ns = _ns(raw)
             if ns < 0:
                 # Invalid whatever its place: given out at once, so it never parts the lines of
                 # one instant (which would then be decided in file order, not event_id order).
-                yield LogLine(name, number, raw[:-1] if raw.endswith(b"\r") else raw)
+                yield LogLine(name, number, raw[:-1] if raw.endswith(b"\r") else raw, 0, seq, end, -1)
                 continue
             if ns < last:
                 raise OutOfOrder(name, number)
             last = ns
             if ns == held_ns:
                 if ties is None:
-                    ties = [(held_number, held_raw)]
-                ties.append((number, raw))
+                    ties = [held]
+                ties.append((number, raw, seq, end))
                 continue
             if ties is not None:
-                yield from tied(ties)
+                yield from tied(ties, held_ns)
                 ties = None
             elif held_ns != -2:
-                yield LogLine(name, held_number, held_raw[:-1] if held_raw.endswith(b"\r") else held_raw)
-            held_ns, held_number, held_raw = ns, number, raw
+                held_raw = held[1]
+                yield LogLine(name, held[0], held_raw[:-1] if held_raw.endswith(b"\r") else held_raw, 0, held[2], held[3], held_ns)
+            held_ns, held = ns, (number, raw, seq, end)
         if ties is not None:
-            yield from tied(ties)
+            yield from tied(ties, held_ns)
         elif held_ns != -2:
-            yield LogLine(name, held_number, held_raw[:-1] if held_raw.endswith(b"\r") else held_raw)
+            held_raw = held[1]
+            yield LogLine(name, held[0], held_raw[:-1] if held_raw.endswith(b"\r") else held_raw, 0, held[2], held[3], held_ns)
 
-    def _keyed_stream(self, i: int) -> Iterator[tuple[int, str, int, int, bytes]]:
+    def _keyed_stream(self, i: int, start: FilePosition | None = None) -> Iterator[tuple[int, str, int, int, bytes, int, int]]:
         """One file of several, in time order (or OutOfOrder), keyed for merging with the others:
-        (time, event_id, file, line, raw). A line without a readable time keeps its place (it is
-        invalid, and reported)."""
-        group: list[tuple[int, str, int, int, bytes]] = []
-        last = -1
-        for number, _, raw in self._raw_lines(i):
+        (time, event_id, file, line, raw, place, end). A line without a readable time keeps its
+        place (it is invalid, and reported)."""
+        group: list[tuple[int, str, int, int, bytes, int, int]] = []
+        last = start.last_ns if start is not None else -1
+        seq = 0
+        for number, _, end, raw in self._raw_lines(i, start):
+            seq += 1
             ns = _ns(raw)
             if ns < 0:  # invalid: given out at once, never parting the lines of one instant
-                yield (-1, "", i, number, raw)
+                yield (-1, "", i, number, raw, seq, end)
                 continue
             if ns < last:
                 raise OutOfOrder(self.names[i], number)
@@ -379,7 +435,7 @@ class LogSet:
             if group and ns != group[0][0]:
                 yield from sorted(group)
                 group = []
-            group.append((ns, _eid(raw), i, number, raw))
+            group.append((ns, _eid(raw), i, number, raw, seq, end))
         yield from sorted(group)
 
     def _sorted_by_sqlite(self) -> Iterator[LogLine]:
@@ -392,7 +448,7 @@ class LogSet:
             for i in range(len(self._files)):
                 db.executemany(
                     "INSERT INTO k VALUES (?,?,?,?,?,?)",
-                    ((_ns(raw), _eid(raw), i, number, offset, len(raw)) for number, offset, raw in self._raw_lines(i)),
+                    ((_ns(raw), _eid(raw), i, number, offset, len(raw)) for number, offset, _, raw in self._raw_lines(i)),
                 )
             db.commit()
             for f, number, offset, length in db.execute("SELECT f, line, s, n FROM k ORDER BY ns, eid, f, line"):

@@ -7,11 +7,12 @@ one of decided / invalid / duplicate.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from ..engines.base import EngineFailure
+from ..errors import CheckerError
 from .findings import FindingTally, FindingsFile
-from .reader import Event, EventParser, InputProblem, LogSet, OutOfOrder
+from .reader import Event, EventParser, FilePosition, InputProblem, LogLine, LogSet, OutOfOrder
 from .state import State
 from .store import Store
 
@@ -112,6 +113,40 @@ class Decided:
     waivers: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # as decisions listed them
     late: int = 0  # events older than the latest event of earlier runs on the store
     earlier_latest_ns: int | None = None
+    slices: int = 1  # how many processes, one after another, decided it (partition.py)
+
+    # (a partition sends it to the parent, and hands it to its next process, as JSON)
+    def as_json(self) -> dict[str, Any]:
+        return {**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)}, "tally": self.tally.as_dict()}
+
+    @classmethod
+    def from_json(cls, fields: dict[str, Any]) -> "Decided":
+        return cls(**{**fields, "tally": FindingTally.from_dict(fields["tally"])})
+
+
+@dataclasses.dataclass
+class Handover:
+    """A streamed pass stopped where a fresh process can take it up (partition.py): between two
+    instants, nothing waiting for the engine. What it has counted and found so far (`so_far`; the
+    findings themselves, its events and the state's records are in the store), where each log
+    file resumes, how far the invalid-line spool has got, the latest event time it saw, and the
+    ids of the patients and images the state holds (their records saved in the store)."""
+
+    so_far: Decided
+    positions: list[FilePosition]
+    spooled: int
+    latest: int | None
+    patients: list[str]
+    images: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"so_far": self.so_far.as_json(), "positions": [p.as_list() for p in self.positions], "spooled": self.spooled,
+                "latest": self.latest, "patients": self.patients, "images": self.images}
+
+    @classmethod
+    def from_json(cls, fields: dict[str, Any]) -> "Handover":
+        return cls(Decided.from_json(fields["so_far"]), [FilePosition.from_list(p) for p in fields["positions"]], int(fields["spooled"]),
+                   fields["latest"], list(fields["patients"]), list(fields["images"]))
 
 
 class Pending(NamedTuple):
@@ -127,7 +162,8 @@ class _Pass:
     """One pass over (a partition of) the logs: what it has found so far, and each step of the
     pipeline lines → parsed → sorted (invalid / duplicate / new) → inputs → decisions → findings."""
 
-    def __init__(self, *, store: Any, state: State, engine: Any, spool: Any, owns_patient: Callable[[str], bool] | None) -> None:
+    def __init__(self, *, store: Any, state: State, engine: Any, spool: Any, owns_patient: Callable[[str], bool] | None,
+                 resume: Handover | None = None) -> None:
         self.store, self.state, self.engine, self.spool, self.owns_patient = store, state, engine, spool, owns_patient
         self.counts = {"read": 0, "decided": 0, "invalid": 0, "duplicate": 0}
         self.tally = FindingTally()
@@ -140,6 +176,14 @@ class _Pass:
         self.late = 0
         self.pending: list[Pending] = []
         self.spooled = 0
+        self.slices = 1
+        if resume is not None:  # taken up from an earlier process of the same pass
+            so_far = resume.so_far
+            self.counts, self.tally, self.invalid, self.duplicates, self.engine_errors = (
+                dict(so_far.counts), so_far.tally, list(so_far.invalid), list(so_far.duplicates), list(so_far.engine_errors))
+            self.waivers = {tuple(w.values()): w for w in so_far.waivers}
+            self.late, self.slices = so_far.late, so_far.slices + 1
+            self.latest, self.spooled = resume.latest, resume.spooled
         # An engine with a fact-set cache takes cheap keys made from each line's shape (engines/cached.py).
         self.canon = engine.shortcuts()
 
@@ -267,7 +311,74 @@ class _Pass:
 
     def decided(self, as_of_ns: int, fallback: str | None = None) -> Decided:
         return Decided(self.counts, self.tally, self.invalid, self.duplicates, self.engine_errors, as_of_ns, fallback=fallback,
-                       waivers=list(self.waivers.values()), late=self.late, earlier_latest_ns=self.earlier_latest)
+                       waivers=list(self.waivers.values()), late=self.late, earlier_latest_ns=self.earlier_latest, slices=self.slices)
+
+    def hand_over(self, positions: list[FilePosition]) -> Handover:
+        """Stop here for a fresh process to take up (between chunks: nothing pending): the state's
+        records are saved to the store, which keeps them for it."""
+        assert not self.pending
+        patients, images, patient_ids, image_ids = self.state.hand_over()
+        self.store.save_state(patients, images)
+        return Handover(self.decided(0), positions, self.spooled, self.latest, patient_ids, image_ids)
+
+
+class _Slicer:
+    """The lines of a streamed pass, up to a place a fresh process can take it up from: once
+    `limit` lines have been given, before the first line of an instant later than every line
+    given — so every line of the instants given was given, and (files streamed in time order)
+    no later line belongs before them. `positions` then says where each file resumes.
+
+    A file's lines are given in its own order but for lines of one instant (sorted by event_id)
+    and invalid lines (given out as soon as they are read, ahead of the instant held before
+    them): the place to resume a file is just after its longest given prefix (by `seq`), and
+    the lines given beyond that prefix are skipped there. Where a line with a time is among
+    those (an instant not given whole), that is no place to stop: the pass goes on."""
+
+    def __init__(self, lines: Iterable[LogLine], limit: int, starts: list[FilePosition]) -> None:
+        self.lines, self.limit = lines, limit
+        self.positions: list[FilePosition] | None = None  # set when it stopped early
+        # per file: the given prefix (last seq, its line number, the offset after it, the last
+        # time in it) and the lines given beyond it (seq → (line number, end, time))
+        self._prefix = [[0, s.number - 1, s.offset, s.last_ns] for s in starts]
+        self._beyond: list[dict[int, tuple[int, int, int]]] = [{} for _ in starts]
+        self._skipped = [s.skip for s in starts]
+
+    def __iter__(self) -> Iterator[LogLine]:
+        given, latest = 0, -1
+        prefix, beyond = self._prefix, self._beyond
+        for line in self.lines:
+            if given >= self.limit and line.ns > latest:
+                positions = self._resume_points()
+                if positions is not None:
+                    self.positions = positions
+                    return
+            given += 1
+            if line.ns > latest:
+                latest = line.ns
+            mine = prefix[line.index]
+            if line.seq == mine[0] + 1:
+                mine[0], mine[1], mine[2] = line.seq, line.line, line.end
+                if line.ns >= 0:
+                    mine[3] = line.ns
+                ahead = beyond[line.index]
+                while ahead and mine[0] + 1 in ahead:
+                    number, end, ns = ahead.pop(mine[0] + 1)
+                    mine[0], mine[1], mine[2] = mine[0] + 1, number, end
+                    if ns >= 0:
+                        mine[3] = ns
+            else:
+                beyond[line.index][line.seq] = (line.line, line.end, line.ns)
+            yield line
+
+    def _resume_points(self) -> list[FilePosition] | None:
+        points = []
+        for (_, number, end, last_ns), ahead, skipped in zip(self._prefix, self._beyond, self._skipped):
+            if any(ns >= 0 for _, _, ns in ahead.values()):
+                return None
+            # (lines skipped on the way here that lie past the prefix are skipped again)
+            skip = frozenset(n for n, _, _ in ahead.values()) | frozenset(n for n in skipped if n > number)
+            points.append(FilePosition(end, number + 1, last_ns, skip))
+        return points
 
 
 def decide_logs(
@@ -281,7 +392,9 @@ def decide_logs(
     owns_patient: Callable[[str], bool] | None = None,
     on_chunk: Callable[[int], bool] | None = None,
     sort: bool = False,
-) -> Decided:
+    slice_lines: int | None = None,
+    resume: Handover | None = None,
+) -> Decided | Handover:
     """Decide every line of `logs` (in time order) against `state`, then the open lifecycles.
 
     spool: a binary file the invalid lines are written to, verbatim (the report says where).
@@ -292,10 +405,18 @@ def decide_logs(
     on_chunk: called with the count of lines read after every chunk; returning False stops.
     sort: sort the lines first (else they are streamed, and OutOfOrder raised if they are not in
         time order: see decide_in_order).
+    slice_lines: a streamed pass stops after about this many lines (at the next instant) and
+        returns a Handover, for a fresh process to take up with `resume` (partition.py: memory
+        that grows with the lines a process has decided is given back whole).
     """
     parser = EventParser()
-    run = _Pass(store=store, state=state, engine=engine, spool=spool, owns_patient=owns_patient)
-    for chunk in _chunks(logs.ordered(sort=sort), BATCH):
+    run = _Pass(store=store, state=state, engine=engine, spool=spool, owns_patient=owns_patient, resume=resume)
+    lines: Iterable[LogLine] = logs.ordered(sort=sort, start=resume.positions if resume is not None else None)
+    slicer = None
+    if slice_lines is not None and not sort:
+        starts = resume.positions if resume is not None else logs.start_positions()
+        lines = slicer = _Slicer(lines, slice_lines, starts)
+    for chunk in _chunks(lines, BATCH):
         stop = run.take([parser.parse(line) for line in chunk])
         if stop is not None:
             return run.decided(run.latest or 0, fallback=stop)
@@ -311,6 +432,8 @@ def decide_logs(
             store.save_state(spilled_patients, spilled_images)
         if on_chunk is not None and not on_chunk(run.counts["read"]):
             return run.decided(run.latest or 0, fallback="stopped")
+    if slicer is not None and slicer.positions is not None:
+        return run.hand_over(slicer.positions)
 
     # Open lifecycles, judged as of --as-of (default: the latest event seen, this run or before).
     # (A closed image still in memory was loaded to answer an event, and was reviewed when it
@@ -333,15 +456,26 @@ def decide_logs(
     return run.decided(as_of_ns)
 
 
-def decide_in_order(logs: LogSet, *, store: Any, make_state: Callable[[], State], spool_path: str, **options: Any) -> Decided:
+def decide_in_order(logs: LogSet, *, store: Any, make_state: Callable[[], State], spool_path: str, resume: Handover | None = None,
+                    resumed_state: Callable[[Handover], State] | None = None, **options: Any) -> Decided | Handover:
     """decide_logs, streaming the logs as they are (one pass); if they turn out not to be in time
-    order, everything this pass wrote is rolled back and the logs are decided again, sorted."""
+    order, everything this pass wrote is rolled back and the logs are decided again, sorted (from
+    the start, in this process, whatever earlier processes of the pass did: `store.undo`).
+    resume: a Handover from an earlier process of this pass, with `resumed_state` to build its
+    state."""
     store.mark()
     try:
+        if resume is not None:
+            assert resumed_state is not None
+            with open(spool_path, "ab") as spool:
+                if spool.tell() != resume.spooled:  # fail closed: the quarantine must be whole
+                    raise CheckerError("audit: the invalid-line spool changed between two processes of one pass; nothing was kept")
+                return decide_logs(logs, store=store, state=resumed_state(resume), spool=spool, resume=resume, **options)
         with open(spool_path, "wb") as spool:
             return decide_logs(logs, store=store, state=make_state(), spool=spool, **options)
     except OutOfOrder:
         store.undo()
+    options.pop("slice_lines", None)  # (a sorted pass is not handed over)
     with open(spool_path, "wb") as spool:
         return decide_logs(logs, store=store, state=make_state(), spool=spool, sort=True, **options)
 

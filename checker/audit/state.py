@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ..engines.canon import STATE_ADDED, fact_text
 from ..errors import CheckerError
@@ -559,6 +559,29 @@ class State:
                 self.touched_patients.discard(patient_id)
                 patients.append((patient_id, patient))
         return patients, images
+
+    def hand_over(self) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, bool, dict[str, Any]]], list[str], list[str]]:
+        """Drop every record from memory, as spill() drops some: (the patients and images changed
+        since they were last saved, for the caller to save now; the ids of every patient and image
+        held, in memory or spilled). A fresh process takes the state up with State.taken_up()."""
+        patients = [(pid, self.patients[pid]) for pid in sorted(self.touched_patients) if pid in self.patients]
+        images = [(iid, self.is_open(self.images[iid]), self.images[iid]) for iid in sorted(self.touched_images) if iid in self.images]
+        patient_ids = sorted(self.patients.keys() | self._spilled_patients)
+        image_ids = sorted(self.images.keys() | self._spilled_images)
+        self.patients, self.images = {}, {}
+        self._spilled_patients, self._spilled_images = set(patient_ids), set(image_ids)
+        self.touched_patients, self.touched_images, self._touched_since_evict = set(), set(), set()
+        self._consent_signatures = {}
+        return patients, images, patient_ids, image_ids
+
+    @classmethod
+    def taken_up(cls, patient_ids: Iterable[str], image_ids: Iterable[str], *, load_image: Callable[[str], dict[str, Any] | None],
+                 load_patient: Callable[[str], dict[str, Any] | None], owns_patient: Callable[[str], bool] | None = None) -> "State":
+        """The state another process handed over (hand_over): every record in the store, read
+        back when an event needs it."""
+        state = cls(load_image=load_image, owns_patient=owns_patient, load_patient=load_patient)
+        state._spilled_patients, state._spilled_images = set(patient_ids), set(image_ids)
+        return state
 
     def image_ids_to_review(self) -> list[str]:
         """Every image held, in memory or spilled, sorted (the audit's end reviews the open ones)."""

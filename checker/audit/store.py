@@ -352,6 +352,18 @@ class PartitionStore:
     def undo(self) -> None:
         Store.undo(self)  # type: ignore[arg-type]
         self.events_db.execute("ROLLBACK TO clinimg_pass")
+        # Earlier processes of this pass (hand_over) committed theirs: the scratch databases
+        # hold this pass's writes and nothing else, so the pass starts again from empty ones.
+        for table in ("findings", "patients", "images"):
+            self.db.execute(f"DELETE FROM {table}")
+        self.events_db.execute("DELETE FROM events")
+
+    def hand_over(self) -> None:
+        """Commit what this process of the pass wrote, for the next one to go on from (the
+        parent merges the scratch databases only when the whole pass is done), and close."""
+        self.db.execute("COMMIT")
+        self.events_db.execute("COMMIT")
+        self.close()
 
     def seen_many(self, event_ids: list[str]) -> set[str]:
         return set().union(*(_seen(db, event_ids) for db in self._both()))
