@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import pathlib
 
+import pytest
+
 from tests.conftest import EXAMPLES, run_cli
 
 FACEBOOK = EXAMPLES / "requests" / "disallowed_case1_post_on_facebook.json"
@@ -855,7 +857,7 @@ def test_a_disclosure_request_with_the_captures_purposes_at_the_top_level_reads_
     assert finding["rule"] == "disclosure.no_basis" and "the image was taken for this purpose, but the patient never consented" in finding["message"]
 
 
-def test_a_log_with_old_mac_line_ends_is_read_line_by_line(tmp_path: pathlib.Path) -> None:
+def test_a_log_with_old_mac_line_ends_is_read_line_by_line(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # SPEC §5: every input line is accounted for. A log whose lines end with a carriage return
     # alone (classic Mac OS, some exports) was one giant invalid line ("line longer than 1 MiB"
     # or "not valid JSON"): every event in it undecided. Now a lone \r ends a line, as \n and
@@ -879,6 +881,10 @@ def test_a_log_with_old_mac_line_ends_is_read_line_by_line(tmp_path: pathlib.Pat
         assert f"in {len(week) + 1} document(s)" in validate.out + validate.err
     piped = run_cli("audit", "-", "--format", "json", stdin=(b"\r".join(lines)).decode())
     assert piped.json()["counts"]["decided"] == len(week)
+    # partitions handing their pass over to a fresh process every 150 lines resume at a \r line end
+    monkeypatch.setenv("CLINIMG_PARTITION_SLICE_LINES", "150")
+    sliced = run_cli("audit", str(tmp_path / "cr.jsonl"), "--format", "json", "--workers", "2").json()
+    assert sliced["findings"] == expected["findings"] and sliced["counts"]["invalid"] == 1
 
 
 def test_the_audit_report_lists_the_waivers_that_met_no_finding(tmp_path: pathlib.Path) -> None:
