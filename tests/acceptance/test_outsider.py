@@ -1028,3 +1028,12 @@ def test_rules_shows_the_catalogue_as_the_hospitals_overlay_leaves_it(tmp_path: 
     overlay.write_text("hospital: X\nrules: {disabled: [storage.pascode]}\n")
     bad = run_cli("rules", "--policy-config", str(overlay))
     assert bad.code == 2 and f"{overlay}:2: $.rules.disabled[0]" in bad.err
+
+
+def test_audit_output_to_dev_stdout_on_a_pipe_writes_the_report_there(tmp_path: pathlib.Path) -> None:
+    # `--output /dev/stdout` (a cron job's habit, or a script piping the report on) was refused
+    # with "cannot create a file in its directory": /dev/stdout links to /proc/self/fd/1, which
+    # realpath cannot follow to the pipe, so a temporary file was made beside it.
+    result = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--output", "/dev/stdout", "--format", "json")
+    assert result.code == 1, result.err
+    assert result.json()["counts"]["decided"] == 464
