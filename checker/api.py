@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import pathlib
+import re
 import shutil
 import sys
 import tempfile
@@ -15,7 +16,7 @@ from . import schemas
 from .engines.base import EngineFailure
 from .engines.factory import ENGINES, LOCAL_ENGINES, OpaSettings, audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
-from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, utf16_hint
+from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, compressed_as, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, utf16_hint
 from .outputs import atomic_output, files_under, refuse_clobbering, write_atomically
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
@@ -100,7 +101,7 @@ _LOG_HINT = ": this is a log of events, one a line (JSON Lines): `clinimg audit`
 
 def _first_line_is_object(text: str) -> bool:
     try:
-        return isinstance(loads(text.lstrip("\ufeff").split("\n", 1)[0]), dict)
+        return isinstance(loads(re.split(r"\r\n|\n|\r", text.lstrip("\ufeff"), maxsplit=1)[0]), dict)
     except JSONProblem:
         return False
 
@@ -200,12 +201,13 @@ def _reads_as_lines(name: str) -> bool:
     request — pretty-printed, or one line — is not. (Standard input is spooled to a file first.)"""
     if not os.path.isfile(name):
         return False
-    from .audit.reader import MAX_LINE_BYTES
+    from .audit.reader import physical_lines
 
     try:
         with open(name, "rb") as handle:
-            first = handle.readline(MAX_LINE_BYTES + 1).removeprefix(codecs.BOM_UTF8)
-            more = any(chunk.strip() for chunk in iter(lambda: handle.read(65536), b""))
+            lines = physical_lines(handle)  # (line ends as the audit reads them: \n, \r\n or a lone \r)
+            first = next(lines, (b"", 0))[0].removeprefix(codecs.BOM_UTF8)
+            more = any(raw.strip() for raw, _ in lines)
     except OSError:
         return False
     if not more or not first.strip().startswith(b"{"):
@@ -279,6 +281,15 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
         return
     if name.endswith((".jsonl", ".ndjson")) or _reads_as_lines(str(source)):
         try:
+            with open(source, "rb") as handle:
+                packed = compressed_as(handle.read(8))
+        except OSError:
+            packed = None  # (_log_lines names why it cannot be read)
+        if packed:  # as the audit says it: one error, not a line of garbage per line
+            report.errors.append(f"{name}: the event log is {packed}, not JSON Lines: decompress it first")
+            return
+        checked = report.checked
+        try:
             for number, line in _log_lines(source):
                 report.checked += 1
                 if not line.strip():  # as the audit counts it: a line to account for, not an event
@@ -287,6 +298,9 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
                 report.errors.extend(_line_problems(name, number, line))
         except CheckerError as exc:
             report.errors.append(str(exc).replace(str(source), name, 1))
+            return
+        if report.checked == checked:  # (the audit refuses it too: an empty log is not a clean night)
+            report.errors.append(f"{name}: empty: no event (a log holds one JSON object a line)")
         return
     try:
         shown, text = read_text(source, MAX_REQUEST_BYTES, display=name)
@@ -303,19 +317,17 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
 def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
     """(number, raw line) of a JSON Lines file, streamed (a log can be any size), split and
     stripped as the audit reads it: a BOM at the start of the file (or of a line) is not part of it."""
-    from .audit.reader import MAX_LINE_BYTES
+    from .audit.reader import physical_lines
 
     try:
         handle = sys.stdin.buffer if str(source) == "-" else open(source, "rb")
     except OSError as exc:
         raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
     try:
-        for number, raw in enumerate(iter(lambda: handle.readline(MAX_LINE_BYTES + 2), b""), start=1):
+        # (the audit's own line splitting: \n, \r\n or a lone \r; an overlong line's rest skipped)
+        for number, (raw, _) in enumerate(physical_lines(handle), start=1):
             if raw.startswith(codecs.BOM_UTF8):  # (any line's: see audit/reader.py EventParser.parse)
                 raw = raw[3:]
-            if not raw.endswith(b"\n") and len(raw) > MAX_LINE_BYTES:  # the rest of an overlong line
-                while (more := handle.readline(MAX_LINE_BYTES)) and not more.endswith(b"\n"):
-                    pass
             yield number, raw.rstrip(b"\n").removesuffix(b"\r")
     except OSError as exc:
         raise CheckerError(f"{source}: cannot read ({exc.strerror or type(exc).__name__})") from None
@@ -401,6 +413,25 @@ def rules(policy_dirs: Iterable[str | pathlib.Path] = ()) -> list[RuleMeta]:
     return catalogue(load_modules(list(policy_dirs)))
 
 
+def rules_in_force(policy_config: str | pathlib.Path, policy_dirs: Iterable[str | pathlib.Path] = ()) -> list[dict[str, Any]]:
+    """The catalogue as a hospital's overlay leaves it (`clinimg rules --policy-config`): each
+    rule's effect in force, with `default_effect` (its METADATA's) when the overlay overrides it,
+    and `disabled: true` for a rule the overlay disables (listed, not dropped: what the hospital
+    switched off is what its privacy officer wants to see)."""
+    policy = build_policy(policy_config, policy_dirs)
+    switches = (((policy.data.get("clinimg") or {}).get("config") or {}).get("rules") or {})
+    disabled, overrides = set(switches.get("disabled") or ()), switches.get("effect_overrides") or {}
+    out: list[dict[str, Any]] = []
+    for r in catalogue(policy.modules):
+        entry: dict[str, Any] = {"id": r.id, "effect": overrides.get(r.id, r.effect), "section": r.section, "title": r.title, "passage": r.passage, "remedy": r.remedy}
+        if entry["effect"] != r.effect:
+            entry["default_effect"] = r.effect
+        if r.id in disabled:
+            entry["disabled"] = True
+        out.append(entry)
+    return out
+
+
 def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = (), force: bool = False) -> tuple[int, str]:
     """Write the OPA bundle of the policy set (SPEC §6 `clinimg policy bundle`); (bytes, revision).
     Own Rego that does not compile is refused: a server must not start on a broken bundle. An
@@ -420,8 +451,12 @@ def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | No
 
 def _policy_inputs(policy_config: str | pathlib.Path | None, policy_dirs: Iterable[str | pathlib.Path]) -> list[tuple[str, str | None]]:
     """The policy files a run reads, by role (for refuse_clobbering)."""
+    from .policy import SHIPPED_POLICY_DIR
+
     found: list[tuple[str, str | None]] = [("--policy-config", str(policy_config) if policy_config else None)]
-    return found + [("a file of --policy-dir", path) for path in files_under(policy_dirs)]
+    # (the shipped policy is read too: an output over one of its files lost a rule for every run after)
+    return (found + [("a file of --policy-dir", path) for path in files_under(policy_dirs)]
+            + [("a file of the shipped policy", path) for path in files_under([SHIPPED_POLICY_DIR])])
 
 
 def refuse_decision_log_over_inputs(decision_log: str | None, policy_config: str | pathlib.Path | None, policy_dirs: Iterable[str | pathlib.Path]) -> None:
@@ -521,6 +556,13 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
                notice: Callable[[str], None] | None, workers: int | None, cache: bool, amend_report: Any = None,
                deliver: Callable[["AuditReport"], ContextManager[None]] | None = None) -> "AuditReport":
     from .audit import audit as run_audit
+    from .audit.waivers import unused_waivers
+
+    def amend(report: "AuditReport") -> None:
+        # (before the run's report is kept in the store and delivered: `audit report` shows it too)
+        report.unused_waivers = unused_waivers(((policy.data.get("clinimg") or {}).get("config") or {}).get("waivers") or (), report.waivers)
+        if amend_report is not None:
+            amend_report(report)
 
     if engine not in LOCAL_ENGINES:  # e.g. an OPA server: the report carries that engine's stamp
         return run_audit(
@@ -532,7 +574,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
             quarantine=quarantine,
             progress=progress or None,
             notice=notice,
-            amend_report=amend_report,
+            amend_report=amend,
             deliver=deliver,
         )  # stamped by the server's bundle revision (audit/run.py policy_stamp)
     return run_audit(
@@ -547,7 +589,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
         partitions=workers,
         partition_cache=cache,
         partition_engine=engine,
-        amend_report=amend_report,
+        amend_report=amend,
         deliver=deliver,
     )
 

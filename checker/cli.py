@@ -384,20 +384,26 @@ def validate(files: tuple[str, ...], policy_dirs: tuple[str, ...]) -> None:
 
 
 @main.command()
+@policy_config_option
 @policy_dir_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_errors_as_lines
-def rules(policy_dirs: tuple[str, ...], fmt: str) -> None:
-    """The rule catalogue as the policies' METADATA define it (id, effect, guide section)."""
+def rules(policy_config: str | None, policy_dirs: tuple[str, ...], fmt: str) -> None:
+    """The rule catalogue as the policies' METADATA define it (id, effect, guide section); with
+    --policy-config, as the hospital's overlay leaves it (effects overridden, rules disabled)."""
     import json
 
-    catalogue = api.rules(policy_dirs)
+    if policy_config is not None:
+        entries = api.rules_in_force(policy_config, policy_dirs)
+    else:
+        entries = [{"id": r.id, "effect": r.effect, "section": r.section, "title": r.title, "passage": r.passage, "remedy": r.remedy} for r in api.rules(policy_dirs)]
     if fmt == "json":
-        click.echo(json.dumps([{"id": r.id, "effect": r.effect, "section": r.section, "title": r.title, "passage": r.passage, "remedy": r.remedy} for r in catalogue], indent=2, ensure_ascii=False))
+        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
         return
-    width = max((len(r.id) for r in catalogue), default=10)
-    for r in catalogue:
-        click.echo(f"{r.id:<{width}}  {r.effect:<10}  {r.section}")
+    width = max((len(e["id"]) for e in entries), default=10)
+    for e in entries:
+        note = "  (disabled by the overlay)" if e.get("disabled") else (f"  (overlay; METADATA: {e['default_effect']})" if "default_effect" in e else "")
+        click.echo(f"{e['id']:<{width}}  {e['effect']:<10}  {e['section']}{note}")
 
 
 @main.group()

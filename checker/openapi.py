@@ -56,11 +56,12 @@ def openapi_document(service: Any) -> dict[str, Any]:
                           {"200": {**_json(decision, "the decision with its policy stamp"),
                                    "headers": {"X-Decision-Id": {"schema": {"type": "string"}}}}}),
         "/v1/data/{path}": {**post("OPA Data API: data.clinimg.decision (or a path within it, e.g. clinimg/decision/outcome) for {\"input\": request}; "
-                                   "a path no policy defines is OPA's undefined document: no result",
+                                   "the overlay at clinimg/config; any other document the policies define (clinimg/rules/storage/passcode, a rule, an area) "
+                                   "evaluated for the input; a path no policy defines is OPA's undefined document: no result",
                                    {"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {"input": _JSON_OBJECT}}}}},
                                    {"200": _json({"type": "object", "properties": {"result": {"description": "the decision, or the value at the path within it"}, "decision_id": {"type": "string"},
                                                                                    "warning": _JSON_OBJECT, "provenance": _JSON_OBJECT}}, "OPA's answer")}),
-                            "parameters": [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}, "description": "clinimg/decision, or a path within it"},
+                            "parameters": [{"name": "path", "in": "path", "required": True, "schema": {"type": "string"}, "description": "clinimg/decision, or a path within it; clinimg/config…; another document of the policies"},
                                            {"name": "provenance", "in": "query", "required": False, "schema": {"type": "boolean"}}]},
         "/v1/batch/data/{path}": {**post("OPA Batch API", {"required": True, "content": {"application/json": {"schema": {
                                              "type": "object", "properties": {"inputs": {"type": "object", "additionalProperties": _JSON_OBJECT}}}}}},

@@ -102,9 +102,12 @@ def atomic_output(path: str | os.PathLike[str], option: str) -> Iterator[IO[byte
     symbolic link (allowed by refuse_clobbering only with --force) the file it points to is
     replaced and the link kept. A device or pipe is written directly."""
     target = os.path.realpath(path)
-    if _writes_in_place(target):
+    # (/dev/stdout is a link to /proc/self/fd/1, which realpath cannot follow to a pipe: the path
+    # itself is asked too)
+    direct_path = target if _writes_in_place(target) else str(path) if _writes_in_place(str(path)) else None
+    if direct_path is not None:
         try:
-            with open(target, "wb") as direct:
+            with open(direct_path, "wb") as direct:
                 yield direct
         except OSError as exc:
             raise CheckerError(f"{option}: cannot write ({describe_oserror(exc)})") from None

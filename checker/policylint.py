@@ -364,6 +364,14 @@ def rule_names(source: str) -> set[str]:
     return {h.name for h in _heads(tokens(source), source)}
 
 
+def document_names(source: str) -> set[str]:
+    """The names of the rules a module defines at its top level that are documents (in data,
+    as OPA's Data API serves them): its rules, not its functions."""
+    heads = _heads(tokens(source), source)
+    functions = {h.name for h in heads if h.form == "("}
+    return {h.name for h in heads} - functions
+
+
 def statements(source: str) -> list[int]:
     """The line of each top-level statement after the package and imports (rules, in file order)."""
     return [h.line for h in _heads(tokens(source), source)]

@@ -9,6 +9,10 @@ Endpoints
   `?provenance=true`, whose bundle revision is the policy digest), so any OPA client works
   against this service. A body without `input` gets OPA's answer for that — no `result` and an
   `api_usage_warning` — i.e. no decision (real OPA would evaluate the policy on an undefined input).
+- `POST /v1/data/clinimg/config…` — the overlay in force; `POST /v1/data/<any other document the
+  policies define>` (a rule package `clinimg/rules/storage/passcode`, a rule, an area, lib) — that
+  document evaluated for the input, as OPA's Data API answers it (uncached); a path nothing
+  defines — 200 without `result`, OPA's undefined document.
 - `POST /v1/batch/data/clinimg/decision` — the OPA Batch API shape (Enterprise OPA's):
   `{"inputs": {"id": request, …}}` → `{"batch_decision_id", "responses": {"id": {"result",
   "decision_id"} | {"code", "message", "decision_id"}}}`; 200 all decided, 207 mixed (each
@@ -64,7 +68,7 @@ from .errors import CheckerError, EngineError
 from .httpproblem import Problem
 from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, loads, nesting_depth_exceeds, unusable_text
 from .policy import PolicySet
-from .policylint import rule_names
+from .policylint import document_names
 
 DEFAULT_PORT = 8181
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -120,6 +124,21 @@ class EnginePool:
         except EngineError as exc:
             first = str(exc).splitlines()[0] if str(exc) else "engine error"
             return [EngineFailure(first) for _ in inputs]
+        finally:
+            self._idle.put(engine)
+
+    def document(self, item: dict[str, Any], segments: list[str], wait: float = ENGINE_WAIT_SECONDS) -> Any:
+        """data.<segments> for one input on a borrowed engine: (found, value) or EngineFailure."""
+        if self._closed:
+            raise Problem(503, "unavailable", "the decision service is shutting down")
+        try:
+            engine = self._idle.get(timeout=wait)
+        except queue.Empty:
+            raise Problem(503, "unavailable", "every engine worker is busy; try again") from None
+        try:
+            return engine.evaluate_document(item, segments)
+        except EngineError as exc:
+            return EngineFailure(str(exc).splitlines()[0] if str(exc) else "engine error")
         finally:
             self._idle.put(engine)
 
@@ -370,48 +389,50 @@ class DecisionService:
     def provenance(self) -> dict[str, Any]:
         return {"version": __version__, "bundles": {"clinimg": {"revision": self.stamp["digest"]}}}
 
-    def _undefined(self, segments: list[str]) -> bool:
-        """Is data.<segments> a document no policy here can define? (OPA answers such a path
-        with no `result`; a path that may be defined but is not data.clinimg.decision is not
-        served.) Everything the policies define lies under a package, or under clinimg.config."""
-        if not segments:
-            return False
-        if segments[0] != "clinimg":
-            return True  # the bundle's only root (its .manifest `roots`)
+    def _document(self, segments: list[str]) -> tuple[list[str], list[str]] | None:
+        """Where data.<segments> lies in the policy: (the document an engine evaluates — a
+        package, a prefix of packages, or one rule of a package —, the path within its value), or
+        None when no policy here can define it (OPA answers such a path with no `result`).
+        Everything the policies define lies under a package, or under clinimg.config (data)."""
+        if not segments or segments[0] != "clinimg":
+            return None  # the bundle's only root (its .manifest `roots`)
         wanted = tuple(segments)
-        if wanted[:2] == ("clinimg", "config"):
-            return False
         for m in self.policy.modules:
             if m.is_test:
                 continue
             package = tuple(m.package.split("."))
-            if package[: len(wanted)] == wanted:
-                return False  # a document holding this package
-            if wanted[: len(package)] == package and wanted[len(package)] in rule_names(m.source):
-                return False  # a rule of the package (or a value within it)
-        return True
+            if len(wanted) > len(package) and wanted[: len(package)] == package and wanted[len(package)] in document_names(m.source):
+                return segments[: len(package) + 1], segments[len(package) + 1 :]  # a rule of the package (or a value within it)
+        for m in self.policy.modules:
+            if not m.is_test and tuple(m.package.split("."))[: len(wanted)] == wanted:
+                return segments, []  # a document holding this package
+        return None
 
     def data(self, path: str, body: bytes, *, provenance: bool = False) -> tuple[int, dict[str, Any]]:
         """POST /v1/data/{path} (OPA's Data API) → (status, body). data.clinimg.decision and any
-        path within it (`…/decision/outcome`, `…/findings/0/rule`) are decided; a path no policy
-        here defines is OPA's undefined document: 200 without `result`."""
+        path within it (`…/decision/outcome`, `…/findings/0/rule`) are decided; data.clinimg.config
+        is the overlay; any other document the policies define (a rule package's
+        `data.clinimg.rules.storage.passcode`, its `deny`, an area, lib) is evaluated for the input
+        as OPA evaluates it; a path no policy here defines is OPA's undefined document: 200
+        without `result`."""
         segments = [s for s in path.strip("/").split("/") if s] if path.strip("/") else []
         within = segments[2:] if segments[:2] == DECISION_PATH.split("/") else None
         config = segments[2:] if segments[:2] == ["clinimg", "config"] else None
-        undefined = within is None and config is None and self._undefined(segments)
-        if within is None and config is None and not undefined:
-            raise Problem(404, "resource_not_found", "only data.clinimg.decision, data.clinimg.config and the paths within them are served here (POST /v1/data/clinimg/decision)")
+        document = self._document(segments) if within is None and config is None and segments else None
+        undefined = within is None and config is None and document is None
+        if not segments:
+            raise Problem(404, "resource_not_found", "the whole data document is not served here (POST /v1/data/clinimg/decision)")
         decision_id = str(uuid.uuid4())
         out: dict[str, Any] = {"decision_id": decision_id}
         if provenance:
             out["provenance"] = self.provenance()
-        document = self.parse_json(body) if body.strip() else {}
-        if not isinstance(document, dict):
+        body_document = self.parse_json(body) if body.strip() else {}
+        if not isinstance(body_document, dict):
             raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"input\": …}", [{"path": "$", "constraint": "must be a JSON object"}])
-        unknown = sorted(k for k in document if k != "input")
+        unknown = sorted(k for k in body_document if k != "input")
         if unknown:
             raise Problem(400, "invalid_parameter", "body may only hold \"input\"", [{"path": json_path([k]), "constraint": "unexpected key"} for k in unknown])
-        if "input" not in document:
+        if "input" not in body_document:
             # OPA answers a query without input with a warning; here there is no decision at all.
             out["warning"] = {"code": "api_usage_warning", "message": "'input' key missing from the request"}
             if config is None:
@@ -426,10 +447,25 @@ class DecisionService:
             if found:
                 out["result"] = value
             return 200, out
-        request = document["input"]
+        request = body_document["input"]
         problems = self.request_problems(request, "$.input", reviews=True)
         if problems:
             raise Problem(400, "invalid_parameter", "input is not a valid disclosure request (schemas/request.schema.json)", problems)
+        if document is not None:
+            # A document of the policy other than the decision (a rule package, an area, lib):
+            # what OPA serves there, for a platform team looking into one rule; not cached.
+            evaluated, rest = document
+            answer = self.pool.document(request, evaluated)
+            self.log.write(decision_id=decision_id, path="/v1/data/" + "/".join(segments), outcome="document" if not isinstance(answer, EngineFailure) else "error",
+                           request=request, rules=[], digest=self.stamp["digest"], **({"reason": "engine error"} if isinstance(answer, EngineFailure) else {}))
+            if isinstance(answer, EngineFailure):
+                raise Problem(500, "internal_error", "the engine could not evaluate this document: no answer (fail closed)")
+            found, value = answer
+            if found:
+                found, value = _within(value, rest)
+            if found:
+                out["result"] = value
+            return 200, out
         [result] = self.pool.decide([request])
         self._log(decision_id, "/v1/data/" + DECISION_PATH, request, result)
         if isinstance(result, EngineFailure):

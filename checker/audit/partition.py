@@ -76,7 +76,7 @@ class _Child:
 # Lines a partition's process decides before it hands the pass over to a fresh one (at the next
 # instant). Measured (README, Performance, session 9): see there for memory and time against it.
 # CLINIMG_PARTITION_SLICE_LINES sets another (the tests: a few lines).
-SLICE_LINES = 100_000
+SLICE_LINES = 50_000
 
 
 def slice_lines() -> int:

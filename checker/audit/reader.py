@@ -42,20 +42,65 @@ MAX_LINE_BYTES = 1024 * 1024
 _READ_LIMIT = MAX_LINE_BYTES + 2  # enough to tell a line of MAX_LINE_BYTES (and \r\n) from a longer one
 
 
-def _physical_lines(handle: Any) -> Iterator[tuple[bytes, int]]:
-    """(line, the bytes it takes in the file) of a binary file from where it stands. A line longer
-    than MAX_LINE_BYTES is given as its first _READ_LIMIT bytes (invalid: too long) and the rest
-    is skipped, never held: a log of one 2 GB line (or /dev/zero) does not take 2 GB."""
+# A carriage return not followed by a line feed: a line end of its own (old Mac OS, some
+# exports). JSON never holds one raw inside a string, so it can only end a line (or be spacing).
+_LONE_CR = re.compile(rb"\r(?!\n)")
+_ANY_LINE_END = re.compile(rb"\r\n|\n|\r")
+_BLOCK = 1 << 16
+
+
+def physical_lines(handle: Any) -> Iterator[tuple[bytes, int]]:
+    """(line with its line end, the bytes it takes in the file) of a binary file from where it
+    stands; a line ends at \\n, \\r\\n or a lone \\r (as Python's universal newlines, or an editor,
+    count lines). A line longer than MAX_LINE_BYTES is given as its first _READ_LIMIT bytes
+    (invalid: too long) and the rest is skipped, never held: a log of one 2 GB line (or
+    /dev/zero) does not take 2 GB. Lines are read with readline (\\n) until a lone \\r shows up;
+    the rest of that file is then split on every line end (a log written with \\r alone had been
+    one giant invalid line: every event in it lost)."""
     for raw in iter(functools.partial(handle.readline, _READ_LIMIT), b""):
-        if len(raw) < _READ_LIMIT or raw[-1] == 10:  # (10: b"\n")
-            yield raw, len(raw)
+        if len(raw) < _READ_LIMIT or raw[-1] == 10:  # (10: b"\n") a whole line
+            lone = _LONE_CR.search(raw) if 13 in raw else None  # (13: b"\r")
+            if lone is None or lone.end() == len(raw):  # (a \r ending the file ends its last line)
+                yield raw, len(raw)
+                continue
+        # A lone \r inside, or a line longer than the limit (which may hold lone \r's)
+        yield from _split_on_every_line_end(handle, raw)
+        return
+
+
+def _split_on_every_line_end(handle: Any, buffer: bytes) -> Iterator[tuple[bytes, int]]:
+    """physical_lines from `buffer` (read already) and the rest of the file, every line end counted."""
+    start, at_end = 0, False
+    overlong: bytes | None = None  # the head of an overlong line whose end is being looked for
+    skipped = 0  # the bytes of that line so far
+    while True:
+        end = _ANY_LINE_END.search(buffer, start)
+        if end is not None and end.group() == b"\r" and end.end() == len(buffer) and not at_end:
+            end = None  # the \r may be the first half of a \r\n: read on
+        if end is not None:
+            if overlong is not None:
+                yield overlong, skipped + end.end() - start
+                overlong, skipped = None, 0
+            else:
+                line = buffer[start:end.end()]
+                yield line, len(line)
+            start = end.end()
             continue
-        size = len(raw)
-        while more := handle.readline(_READ_LIMIT):
-            size += len(more)
-            if more[-1] == 10:
-                break
-        yield raw, size
+        if overlong is None and len(buffer) - start > _READ_LIMIT:
+            overlong = buffer[start:start + _READ_LIMIT]
+        if overlong is not None:  # keep only what may hold the line end (a \r waiting for its \n)
+            keep = 1 if buffer.endswith(b"\r") else 0
+            skipped += len(buffer) - start - keep
+            start = len(buffer) - keep
+        if at_end:
+            if overlong is not None:
+                yield overlong, skipped + len(buffer) - start
+            elif start < len(buffer):
+                yield buffer[start:], len(buffer) - start
+            return
+        more = handle.read(_BLOCK)
+        at_end = not more
+        buffer, start = buffer[start:] + more, 0
 
 
 class OutOfOrder(Exception):
@@ -281,7 +326,7 @@ class LogSet:
             offset, first, skip = start.offset, start.number, start.skip
         handle.seek(offset)
         if self.partition is None:
-            for number, (raw, size) in enumerate(_physical_lines(handle), start=first):
+            for number, (raw, size) in enumerate(physical_lines(handle), start=first):
                 if not skip or number not in skip:
                     yield number, offset, offset + size, raw.rstrip(b"\n")
                 offset += size
@@ -294,7 +339,7 @@ class LogSet:
         routed = self._routed.get(index) if start is None else None
         if routed is None:
             routed = bytearray()
-            for number, (raw, size) in enumerate(_physical_lines(handle), start=first):
+            for number, (raw, size) in enumerate(physical_lines(handle), start=first):
                 part = _routed_partition(raw, partitions)
                 routed.append(part)
                 if part == mine and (not skip or number not in skip):
@@ -303,7 +348,7 @@ class LogSet:
             if start is None:
                 self._routed[index] = routed
             return
-        for number, (raw, size) in enumerate(_physical_lines(handle), start=1):
+        for number, (raw, size) in enumerate(physical_lines(handle), start=1):
             if routed[number - 1] == mine:
                 yield number, offset, offset + size, raw.rstrip(b"\n")
             offset += size

@@ -44,6 +44,9 @@ class AuditReport:
     # status} — applied (the finding is not reported), or not applied because it expired or was
     # approved by the event's own actor (SPEC §4): what a privacy officer must be able to see.
     waivers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # Each waiver of the overlay that met no finding this run {rule, event_id, approved_by,
+    # expires}: mistyped, stale, or for an event of another night (audit/waivers.py).
+    unused_waivers: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     # Events of this run older than the latest event earlier runs on the store decided (a late
     # log): {"count", "before"} — they, and the later events already decided, were not decided in
     # time order across the runs (SPEC §5). None when there are none.
@@ -83,6 +86,7 @@ class AuditReport:
             "duplicates": self.duplicates,
             "engine_errors": self.engine_errors,
             "waivers": self.waivers,
+            "unused_waivers": self.unused_waivers,
             **({"late_events": self.late_events} if self.late_events else {}),
             "policy": self.policy,
             "rules": self.rules,

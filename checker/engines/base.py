@@ -72,6 +72,12 @@ class Engine(Protocol):
         """One result per input, in order."""
         ...
 
+    def evaluate_document(self, item: dict[str, Any], segments: list[str]) -> "tuple[bool, Any] | EngineFailure":
+        """The document data.<segments> for this input, as OPA's Data API answers it: (True,
+        value), or (False, None) when it is undefined. Only for a package of the policy, or a rule
+        of one (the server checks): `serve`'s POST /v1/data/clinimg/rules/… (never cached)."""
+        ...
+
     def cache_stats(self) -> dict[str, int]:
         """{"lookups": inputs asked for, "misses": inputs evaluated, "alive": processes answering}
         so far — serve's /metrics hit ratio and /health; an engine with no cache evaluates
@@ -100,6 +106,9 @@ class BaseEngine:
 
     def known(self, fast_key: Any) -> Decision | None:
         return None
+
+    def evaluate_document(self, item: dict[str, Any], segments: list[str]) -> "tuple[bool, Any] | EngineFailure":
+        return EngineFailure(f"the {self.name} engine evaluates only data.clinimg.decision")
 
     def cache_stats(self) -> dict[str, int]:
         return {"lookups": 0, "misses": 0, "alive": 1}

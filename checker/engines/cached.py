@@ -228,6 +228,9 @@ class CachedEngine(BaseEngine):
             return None
         return entry[0]
 
+    def evaluate_document(self, item: dict[str, Any], segments: list[str]) -> tuple[bool, Any] | EngineFailure:
+        return self.inner.evaluate_document(item, segments)  # (not cached: rarely asked)
+
     def close(self) -> None:
         self.inner.close()
         if self.shared is not None:

@@ -178,6 +178,18 @@ class EmbeddedEngine(BaseEngine):
         there (engines/rulecache.py caches them)."""
         return self._run_batch(0, [wire_dumps([item, names]) for item, names in requests], rules=True)
 
+    def evaluate_document(self, item: dict[str, Any], segments: list[str]) -> tuple[bool, Any] | EngineFailure:
+        """data.<segments> for this input on the first worker (engines/_worker.py: "document")."""
+        worker = self._get_worker(0)
+        reply = worker.decide(wire_dumps({"document": [item, segments]}))
+        if reply is None:  # (a crash costs this request only: the next one gets a fresh worker)
+            self._pool[0] = None
+            return EngineFailure(f"the embedded engine crashed on this input: {worker.death()}")
+        [answer] = reply
+        if "error" in answer:
+            return EngineFailure(with_origins(answer["error"], self.policy.modules))
+        return ("ok" in answer), answer.get("ok")
+
     def _run_batch(self, slot: int, items: list[str], rules: bool = False) -> list[Decision | EngineFailure]:
         worker = self._get_worker(slot)
         batch = "[" + ",".join(items) + "]"

@@ -49,6 +49,7 @@ class OpaInProcessEngine(BaseEngine):
     def __init__(self, policy: PolicySet) -> None:
         binding = _binding()
         self._error = binding.OpaError
+        self._undefined = binding.OpaUndefinedError
         modules = [[m.path, m.source] for m in policy.modules if not m.is_test]
         # A combined rule for every type, and every request one query of it: OPA prepares each
         # document it is asked for on first use (~55 ms a path: ~60 packages and areas would cost
@@ -119,6 +120,16 @@ class OpaInProcessEngine(BaseEngine):
             except Exception as exc:
                 out.append(EngineFailure(f"{NAME}: evaluation failed: {type(exc).__name__}"))
         return out
+
+    def evaluate_document(self, item: dict[str, Any], segments: list[str]) -> tuple[bool, Any] | EngineFailure:
+        try:
+            return True, self._opa.eval_document(".".join(segments), item)
+        except self._undefined:
+            return False, None
+        except self._error as exc:
+            return EngineFailure(f"{NAME}: {_reason(exc)}")
+        except Exception as exc:
+            return EngineFailure(f"{NAME}: evaluation failed: {type(exc).__name__}")
 
     def close(self) -> None:
         self._opa.close()

@@ -118,6 +118,11 @@ class TextAuditReporter(_AuditReporter):
             emit("Waivers of the overlay that met a finding:")
             for w in report["waivers"]:
                 emit(f"  {WAIVER_STATUS.get(w['status'], s(str(w['status'])))}: {s(w['rule'])}  event {s(w['event_id'])}  (approved by {s(w['approved_by'])})")
+        if report.get("unused_waivers"):  # (a report kept by an older clinimg has none)
+            emit("")
+            emit("Waivers of the overlay that met no finding (mistyped, stale, or for an event of another night):")
+            for w in report["unused_waivers"]:
+                emit(f"  waiver met no finding: {s(w['rule'])}  event {s(w['event_id'])}  (approved by {s(w['approved_by'])}, expires {s(str(w['expires']))})")
         emit("")
         emit(f"Policy {report['policy']['version']} {report['policy']['digest']}")
         lines.flush()
@@ -181,6 +186,9 @@ class JUnitAuditReporter(_AuditReporter):
         waiver_props = "".join(
             f"      <property name=\"waiver\" value={quoteattr(' '.join(str(w[k]) for k in ('status', 'rule', 'event_id', 'approved_by')))}/>\n"
             for w in report.get("waivers") or ()
+        ) + "".join(  # and each that met none
+            f"      <property name=\"unused_waiver\" value={quoteattr(' '.join(str(w[k]) for k in ('rule', 'event_id', 'approved_by', 'expires')))}/>\n"
+            for w in report.get("unused_waivers") or ()
         )
         lines = _Lines(out)
         emit = lines.add

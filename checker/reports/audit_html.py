@@ -318,6 +318,12 @@ class HtmlAuditReporter:
                            for w in report["waivers"])
             out.append("<h2 id='waivers'>Waivers of the overlay that met a finding</h2>"
                        f"<table><thead><tr><th>status</th><th>rule</th><th>event</th><th>approved by</th></tr></thead><tbody>{rows}</tbody></table>")
+        if report.get("unused_waivers"):
+            rows = "".join(f"<tr><td>{esc(w['rule'])}</td><td>{esc(w['event_id'])}</td><td>{esc(w['approved_by'])}</td><td>{esc(w['expires'])}</td></tr>"
+                           for w in report["unused_waivers"])
+            out.append("<h2 id='unused-waivers'>Waivers of the overlay that met no finding</h2>"
+                       "<p class='muted'>Mistyped, stale, or for an event of another night: they waived nothing in this run.</p>"
+                       f"<table><thead><tr><th>rule</th><th>event</th><th>approved by</th><th>expires</th></tr></thead><tbody>{rows}</tbody></table>")
         if report["duplicates"]:
             out.append(f"<p class='muted'>{len(report['duplicates'])} line(s) repeated an event already decided and were skipped.</p>")
         out.append(f"<footer><p><small>clinimg {esc(report['policy'].get('version'))} · policy {esc(report['policy'].get('digest'))}</small></p></footer>")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import pathlib
 
+import pytest
+
 from tests.conftest import EXAMPLES, run_cli
 
 FACEBOOK = EXAMPLES / "requests" / "disallowed_case1_post_on_facebook.json"
@@ -150,9 +152,8 @@ def test_serve_data_api_answers_paths_within_the_decision_and_undefined_document
         assert "result" not in serve("clinimg/decision/findings/99").json()
         # (OPA's type checker refuses this one outright: undefined is the answer that permits nothing)
         assert "result" not in serve("clinimg/decision/no_such_field").json()
-        # what the policies may define but serve does not evaluate is still a clear 404
-        # (data.clinimg.config is answered since session 8: test_serve_data_api_answers_the_overlay_as_opa)
-        assert serve("clinimg/rules/storage/passcode").status_code == 404
+        # (data.clinimg.config is answered since session 8: test_serve_data_api_answers_the_overlay_as_opa;
+        # the rule packages since session 9: test_serve_data_api_answers_rule_documents_as_opa)
         # a path within the decision still needs a valid request
         bad = requests.post(f"{url}/v1/data/clinimg/decision/outcome", json={"input": {"type": "capture"}}, timeout=30)
         assert bad.status_code == 400 and bad.json()["problems"]
@@ -802,3 +803,237 @@ def test_validate_reads_own_data_cases_as_cases_and_names_a_rego_file(tmp_path: 
         f'{bad}:3: $[0].patch.circumstance: unknown key (did you mean "circumstances"?)',
         f"{rego}: a Rego file, not a document validate checks: `clinimg policy check --policy-dir DIR` compiles and checks own rules",
     ]
+
+
+# -- session 9 ---------------------------------------------------------------------------------
+
+
+def test_a_record_deletion_with_a_reason_in_words_is_decided_not_dropped(tmp_path: pathlib.Path) -> None:
+    # SPEC §3: `record_deletion` has `reason`, with no list of values. A reason in words was an
+    # invalid line ("must be one of: …"): the deletion vanished from the audit, and with it the
+    # deny for deleting an image from the record before its retention period ended.
+    from tests.lifecycle import Events
+
+    events = Events("ev-why-", {"id": "pt-why-1", "age_years": 40, "capacity": "full"})
+    lines = [
+        events.capture(1, "2026-11-02T00:00:00Z", "img-why"),
+        events.event(2, "record_transfer", "2026-11-02T01:00:00Z", "img-why", method="secure_upload", linked_to_patient=True),
+        events.event(3, "record_deletion", "2026-11-03T00:00:00Z", "img-why", reason="patient asked for it to be removed"),
+    ]
+    log = tmp_path / "why.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["counts"] == {"read": 3, "decided": 3, "invalid": 0, "duplicate": 0}, report["invalid"]
+    assert ("retention.minimum_period", "ev-why-3") in {(f["rule"], f["event_id"]) for f in report["findings"]}
+    assert run_cli("validate", str(log)).code == 0
+    # a blank reason is still no reason
+    log.write_text("\n".join(lines[:2] + [lines[2].replace("patient asked for it to be removed", " ")]) + "\n")
+    blank = run_cli("audit", str(log), "--format", "json").json()
+    assert [(p["line"], p["reason"]) for p in blank["invalid"]] == [(3, "$.reason: does not match a reason in words, not blank")]
+
+
+def test_a_disclosure_request_with_the_captures_purposes_at_the_top_level_reads_them(tmp_path: pathlib.Path) -> None:
+    # SPEC §3: a disclosure request carries "the `image` as captured (`purposes`, flags)". Written
+    # where a capture writes them — `purposes` at the top level — they were silently ignored: a
+    # disclosure for teaching of an image taken for teaching was judged as if the patient had
+    # never been told of it (basis `consent` instead of `primary_purpose`; with no consent on
+    # file, no_basis said "it is not what the image was taken for").
+    request = json.loads((EXAMPLES / "requests" / "allowed_secondary_purpose_share.json").read_text())
+    request.pop("intended_recipient")
+    request.update(purpose="teaching", recipient={"id": "st-1", "kind": "student", "relationship": "none", "within_facility": True})
+    in_image = tmp_path / "in_image.json"
+    in_image.write_text(json.dumps(request))
+    request["purposes"] = request["image"].pop("purposes")
+    top = tmp_path / "top.json"
+    top.write_text(json.dumps(request))
+    expected = run_cli("check", str(in_image), "--format", "json").json()
+    assert (expected["outcome"], expected["basis"]) == ("permit", "primary_purpose")
+    got = run_cli("check", str(top), "--format", "json")
+    assert (got.code, got.json()["outcome"], got.json()["basis"]) == (0, "permit", "primary_purpose")
+    request["consents"] = []
+    top.write_text(json.dumps(request))
+    refused = run_cli("check", str(top), "--format", "json").json()
+    [finding] = refused["findings"]
+    assert finding["rule"] == "disclosure.no_basis" and "the image was taken for this purpose, but the patient never consented" in finding["message"]
+
+
+def test_a_log_with_old_mac_line_ends_is_read_line_by_line(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SPEC §5: every input line is accounted for. A log whose lines end with a carriage return
+    # alone (classic Mac OS, some exports) was one giant invalid line ("line longer than 1 MiB"
+    # or "not valid JSON"): every event in it undecided. Now a lone \r ends a line, as \n and
+    # \r\n do, for audit (one process or partitions, in order or not, file or stdin) and validate.
+    week = (EXAMPLES / "logs" / "week.jsonl").read_bytes().splitlines()
+    expected = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--format", "json").json()
+    lines = week[:40] + [b'{"event_id": "broken'] + week[40:]
+    shuffled = lines[:5] + lines[300:] + lines[5:300]  # out of order: the sorted re-read by offset
+    for name, body in (("cr.jsonl", b"\r".join(lines) + b"\r"), ("mixed.jsonl", b"\n".join(lines[:100]) + b"\n" + b"\r".join(lines[100:])),
+                       ("shuffled.jsonl", b"\r".join(shuffled))):
+        log = tmp_path / name
+        log.write_bytes(body)
+        broken = 1 + (shuffled if name == "shuffled.jsonl" else lines).index(b'{"event_id": "broken')
+        for extra in ((), ("--workers", "2")):
+            report = run_cli("audit", str(log), "--format", "json", *extra).json()
+            assert report["counts"] == {"read": len(week) + 1, "decided": len(week), "invalid": 1, "duplicate": 0}, (name, extra)
+            assert [p["line"] for p in report["invalid"]] == [broken], (name, extra)
+            assert report["findings"] == expected["findings"], (name, extra)
+        validate = run_cli("validate", str(log))
+        assert validate.code == 2 and f"{log}:{broken}: " in validate.out + validate.err
+        assert f"in {len(week) + 1} document(s)" in validate.out + validate.err
+    piped = run_cli("audit", "-", "--format", "json", stdin=(b"\r".join(lines)).decode())
+    assert piped.json()["counts"]["decided"] == len(week)
+    # partitions handing their pass over to a fresh process every 150 lines resume at a \r line end
+    monkeypatch.setenv("CLINIMG_PARTITION_SLICE_LINES", "150")
+    sliced = run_cli("audit", str(tmp_path / "cr.jsonl"), "--format", "json", "--workers", "2").json()
+    assert sliced["findings"] == expected["findings"] and sliced["counts"]["invalid"] == 1
+
+
+def test_the_audit_report_lists_the_waivers_that_met_no_finding(tmp_path: pathlib.Path) -> None:
+    # SPEC §4: waivers name a rule and an event. One whose event id is mistyped, whose rule does
+    # not fire on that event (or is disabled) waives nothing — and the report said nothing of it:
+    # the privacy officer believed it in force. Now listed as `unused_waivers` (every format,
+    # one process or several, and the report kept in the store), beside `waivers`, unchanged.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        "hospital: Example\n"
+        "rules: {disabled: [storage.remote_wipe]}\n"
+        "waivers:\n"
+        "  - {rule: disclosure.non_professional, event_id: cs1-post, reason: under review, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+        "  - {rule: disclosure.non_professional, event_id: cs1-psot, reason: typo, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+        "  - {rule: storage.passcode, event_id: cs1-post, reason: wrong rule, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+        "  - {rule: storage.remote_wipe, event_id: cs2-show, reason: disabled anyway, approved_by: privacy-officer-7, expires: 2026-01-01}\n"
+    )
+    week = str(EXAMPLES / "logs" / "week.jsonl")
+    unused = [
+        {"rule": "disclosure.non_professional", "event_id": "cs1-psot", "approved_by": "privacy-officer-7", "expires": "2027-01-01"},
+        {"rule": "storage.passcode", "event_id": "cs1-post", "approved_by": "privacy-officer-7", "expires": "2027-01-01"},
+        {"rule": "storage.remote_wipe", "event_id": "cs2-show", "approved_by": "privacy-officer-7", "expires": "2026-01-01"},
+    ]
+    state = tmp_path / "s.sqlite"
+    report = run_cli("audit", week, "--policy-config", str(overlay), "--format", "json", "--state", str(state)).json()
+    assert report["unused_waivers"] == unused
+    assert report["waivers"] == [{"approved_by": "privacy-officer-7", "event_id": "cs1-post", "rule": "disclosure.non_professional", "status": "applied"}]
+    assert run_cli("audit", week, "--policy-config", str(overlay), "--format", "json", "--workers", "2").json()["unused_waivers"] == unused
+    text = run_cli("audit", "report", "--state", str(state), "--last").out
+    assert "  waiver met no finding: disclosure.non_professional  event cs1-psot  (approved by privacy-officer-7, expires 2027-01-01)" in text
+    junit = run_cli("audit", "report", "--state", str(state), "--last", "--format", "junit").out
+    assert '<property name="unused_waiver" value="storage.passcode cs1-post privacy-officer-7 2027-01-01"/>' in junit
+    html = run_cli("audit", "report", "--state", str(state), "--last", "--format", "html").out
+    assert "<h2 id='unused-waivers'>" in html and "cs1-psot" in html
+    # an overlay without waivers: an empty list, as `waivers`
+    assert run_cli("audit", week, "--format", "json").json()["unused_waivers"] == []
+
+
+def test_serve_data_api_answers_rule_documents_as_opa(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: an OPA-compatible POST /v1/data/{path}; SPEC §1: the platform team runs the same
+    # policies on OPA. OPA answers data.clinimg.rules.storage.passcode (a rule package: its
+    # effect sets for the input), an area, a rule, lib; clinimg serve said 404 to all of them.
+    # Compared with the real OPA engine on the same bundle, hospital rules included.
+    import requests
+    from opa_bindings import OpaEngine, OpaUndefinedError
+
+    from checker.bundle import load_into_opa, read_bundle
+    from tests.serving import serve_process
+
+    rules = str(pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "good_rules")
+    bundle = tmp_path / "b.tar.gz"
+    assert run_cli("policy", "bundle", "--output", str(bundle), "--policy-dir", rules).code == 0
+    opa = OpaEngine()
+    opa.print_handler = lambda message, location: None
+    load_into_opa(read_bundle(bundle.read_bytes()), opa)
+    request = json.loads(FACEBOOK.read_text())
+
+    with serve_process("--policy-dir", rules) as (url, _):
+        def serve(path: str, body: dict | None = None) -> requests.Response:
+            return requests.post(f"{url}/v1/data/{path}", json={"input": request} if body is None else body, timeout=60)
+
+        for path in ("clinimg/rules/storage/passcode", "clinimg/rules/disclosure/non_professional", "clinimg/rules/disclosure/non_professional/deny",
+                     "clinimg/rules/disclosure", "clinimg/rules/local", "clinimg/lib/basis", "clinimg/rules/storage/passcode/no_such_rule",
+                     "clinimg/rules/no_such_area"):
+            answer = serve(path)
+            assert answer.status_code == 200, (path, answer.text)
+            try:
+                expected = {"result": opa.eval_document(path.replace("/", "."), request)}
+            except OpaUndefinedError:
+                expected = {}
+            assert {k: v for k, v in answer.json().items() if k == "result"} == expected, path
+        non_professional = serve("clinimg/rules/disclosure/non_professional").json()["result"]
+        assert [f["rule"] for f in non_professional["deny"]] == ["disclosure.non_professional"]
+        assert serve("clinimg/rules/disclosure/non_professional/deny/0/rule").json()["result"] == "disclosure.non_professional"
+        assert serve("clinimg/rules/storage/passcode").json()["result"] == {"deny": []}
+        # a function is no document (OPA's type checker refuses it): undefined, never evaluated
+        assert "result" not in serve("clinimg/lib/time_ns").json()
+        # no input: no evaluation (as for the decision), a bad input: 400 with its problems
+        assert "result" not in serve("clinimg/rules/storage/passcode", {}).json()
+        bad = serve("clinimg/rules/storage/passcode", {"input": {"type": "capture"}})
+        assert bad.status_code == 400 and bad.json()["problems"]
+        # and the decision is still the decision
+        assert serve("clinimg/decision/outcome").json()["result"] == "deny"
+
+
+def test_validate_names_an_empty_or_compressed_log_as_audit_does(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: validate is the schema check of what audit reads. An empty .jsonl was "0
+    # document(s) valid", exit 0 (audit refuses it: an empty log is not a clean night), and a
+    # gzip-compressed log named .jsonl one "not UTF-8" error per line of garbage (84 for the week).
+    import gzip
+
+    empty = tmp_path / "tonight.jsonl"
+    empty.write_bytes(b"")
+    packed = tmp_path / "week.jsonl"
+    packed.write_bytes(gzip.compress((EXAMPLES / "logs" / "week.jsonl").read_bytes()))
+    result = run_cli("validate", str(empty), str(packed))
+    assert result.code == 2
+    said = [line for line in (result.out + result.err).splitlines() if line.startswith(str(tmp_path))]
+    assert said == [f"{empty}: empty: no event (a log holds one JSON object a line)",
+                    f"{packed}: the event log is gzip-compressed (.gz), not JSON Lines: decompress it first"]
+    assert run_cli("audit", str(empty)).code == 2 and run_cli("audit", str(packed)).code == 2
+
+
+def test_no_output_ever_overwrites_a_file_of_the_shipped_policy(tmp_path: pathlib.Path) -> None:
+    # Outputs that are inputs are refused (the overlay, own Rego, the logs) — but the shipped
+    # policy is an input of every run too: `policy bundle --output …/lib.rego` or `audit -o`
+    # there replaced a file of the policy, and every later run decided without it (or failed).
+    from checker.policy import SHIPPED_POLICY_DIR
+
+    target = SHIPPED_POLICY_DIR / "clinimg" / "rules" / "storage" / "passcode.rego"
+    kept = target.read_bytes()
+    try:
+        for args in (("policy", "bundle", "--output", str(target)),
+                     ("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--output", str(target))):
+            result = run_cli(*args)
+            assert result.code == 2, args
+            assert "clinimg: --output: is the same file as a file of the shipped policy; refused, nothing was written" in result.err
+            assert target.read_bytes() == kept, args
+    finally:
+        target.write_bytes(kept)
+
+
+def test_rules_shows_the_catalogue_as_the_hospitals_overlay_leaves_it(tmp_path: pathlib.Path) -> None:
+    # SPEC §6 `clinimg rules`: the catalogue as the policies define it; SPEC §4: the overlay
+    # disables rules and overrides effects. `rules --policy-config` (as check and audit take it)
+    # was a usage error: a privacy officer could not list what the hospital's policy enforces.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text('hospital: X\nrules: {disabled: [storage.passcode], effect_overrides: {"quality.diagnostic": "escalate"}}\n')
+    plain = {e["id"]: e for e in run_cli("rules", "--format", "json").json()}
+    result = run_cli("rules", "--policy-config", str(overlay), "--format", "json")
+    assert result.code == 0, result.err
+    in_force = {e["id"]: e for e in result.json()}
+    assert in_force.keys() == plain.keys()
+    assert in_force["quality.diagnostic"] == {**plain["quality.diagnostic"], "effect": "escalate", "default_effect": plain["quality.diagnostic"]["effect"]}
+    assert in_force["storage.passcode"] == {**plain["storage.passcode"], "disabled": True}
+    assert all(in_force[k] == plain[k] for k in plain if k not in ("quality.diagnostic", "storage.passcode"))
+    text = run_cli("rules", "--policy-config", str(overlay)).out.splitlines()
+    assert any(line.startswith("storage.passcode ") and line.endswith("(disabled by the overlay)") for line in text)
+    assert any(line.startswith("quality.diagnostic ") and "escalate" in line and line.endswith("(overlay; METADATA: warn)") for line in text)
+    # a bad overlay is named as everywhere else
+    overlay.write_text("hospital: X\nrules: {disabled: [storage.pascode]}\n")
+    bad = run_cli("rules", "--policy-config", str(overlay))
+    assert bad.code == 2 and f"{overlay}:2: $.rules.disabled[0]" in bad.err
+
+
+def test_audit_output_to_dev_stdout_on_a_pipe_writes_the_report_there(tmp_path: pathlib.Path) -> None:
+    # `--output /dev/stdout` (a cron job's habit, or a script piping the report on) was refused
+    # with "cannot create a file in its directory": /dev/stdout links to /proc/self/fd/1, which
+    # realpath cannot follow to the pipe, so a temporary file was made beside it.
+    result = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--output", "/dev/stdout", "--format", "json")
+    assert result.code == 1, result.err
+    assert result.json()["counts"]["decided"] == 464

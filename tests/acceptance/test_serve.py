@@ -147,9 +147,9 @@ def test_missing_input_gives_no_decision(server):
 
 
 def test_unknown_paths_are_404_json(server):
-    # (/v1/data/other/thing is OPA's undefined document, 200 without result, and /v1/data/clinimg/config
-    # the overlay: tests/acceptance/test_outsider.py)
-    for path in ["/v1/data/clinimg", "/v1/data/clinimg/rules/storage", "/v1/batch/data/clinimg", "/nope", "/v1/compile"]:
+    # (/v1/data/other/thing is OPA's undefined document, 200 without result, /v1/data/clinimg/config
+    # the overlay, /v1/data/clinimg/rules/… the rule documents: tests/acceptance/test_outsider.py)
+    for path in ["/v1/data/", "/v1/batch/data/clinimg", "/nope", "/v1/compile"]:
         r = post(server, path, {"input": load(REQUESTS[0])})
         assert r.status_code == 404, path
         assert r.json()["code"] == "resource_not_found"

@@ -97,8 +97,14 @@ used_as_deidentified if {
 
 capture_purposes := {p | some p in object.get(input, "purposes", [])}
 
-# What the patient was told when the image was collected: the primary purposes.
-primary_purposes := {p | some p in object.get(input, ["image", "purposes"], [])}
+# What the patient was told when the image was collected: the primary purposes — the image's
+# `purposes`, and on a disclosure the capture's `purposes` written where a capture has them, at
+# the top level. (SPEC §3 gives a disclosure request "the `image` as captured (`purposes`,
+# flags)"; read either way, the capture's purposes were ignored at the top level: a disclosure
+# for a purpose the patient was told of was judged as if it had been a secondary one.)
+primary_purposes := {p | some p in object.get(input, ["image", "purposes"], [])} | disclosure_told_purposes
+
+disclosure_told_purposes := {p | input.type == "disclosure"; some p in object.get(input, "purposes", [])}
 
 # ---------------------------------------------------------------------------------------------
 # The patient.

@@ -65,3 +65,14 @@ test_fail_given_at_that_cannot_be_read if {
 	lib.given_after_event({"given_at": "yesterday"}) with input as at
 	lib.given_after_event({"given_at": 5}) with input as at
 }
+
+# The primary purposes of a disclosure: the image's `purposes`, and the capture's `purposes`
+# written at the top level of the request; never a capture's own top-level purposes (those are
+# what it is for, not what an earlier capture was told).
+test_success_primary_purposes_of_a_disclosure_read_the_image_and_the_top_level if {
+	lib.primary_purposes == {"teaching", "research"} with input as {"type": "disclosure", "image": {"purposes": ["teaching"]}, "purposes": ["research"]}
+	lib.primary_purposes == {"teaching"} with input as {"type": "disclosure", "image": {"id": "i"}, "purposes": ["teaching"]}
+	lib.primary_purposes == {"teaching"} with input as {"type": "disclosure", "image": {"purposes": ["teaching"]}}
+	lib.primary_purposes == set() with input as {"type": "capture", "image": {"id": "i"}, "purposes": ["teaching"]}
+	lib.primary_purposes == set() with input as {"type": "disclosure", "image": {"id": "i"}}
+}
