@@ -319,12 +319,12 @@ class PartitionStore:
                 self.main.close()
                 self.main = None
         self.db = sqlite3.connect(str(scratch_path), isolation_level=None)
-        # MEMORY, not OFF: with no journal, a statement that fails half-way has nothing to roll
-        # back with. The journal holds the original of every page a transaction changes, so the
-        # pass commits after every chunk (checkpoint): kept over a whole pass taken up by a fresh
-        # process (slices), it grew to the size of the scratch databases it started with —
-        # ~100 MB more each slice of a million-line night.
-        self.db.execute("PRAGMA journal_mode=MEMORY")
+        # No rollback journal: nothing here is ever rolled back (undo empties the scratch
+        # databases; a partition that fails leaves them unread), and an in-memory journal holds
+        # the original of every page a transaction changes — as the scratch databases grew
+        # (~600 MB each by the middle of a million-line night), a chunk's findings, spread over
+        # the whole B-tree, made it tens of MB, and each slice of the night started higher.
+        self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute(f"PRAGMA cache_size=-{PARTITION_CACHE_KIB}")
         for statement in _TABLES.strip().split(";"):
@@ -334,7 +334,7 @@ class PartitionStore:
         # The events decided go to a file of their own, sealed (committed) once the pass over the
         # logs ends, so the parent can merge them while this partition judges open lifecycles.
         self.events_db = sqlite3.connect(str(events_path), isolation_level=None, timeout=120)
-        self.events_db.execute("PRAGMA journal_mode=MEMORY")  # (as above: undo must work)
+        self.events_db.execute("PRAGMA journal_mode=OFF")  # (as above)
         self.events_db.execute("PRAGMA synchronous=OFF")
         self.events_db.execute(f"PRAGMA cache_size=-{EVENTS_CACHE_KIB}")  # appended to, read back rarely
         self.events_db.execute(_TABLES[_TABLES.index("CREATE TABLE IF NOT EXISTS events"):_TABLES.index(";", _TABLES.index("CREATE TABLE IF NOT EXISTS events"))])
@@ -357,19 +357,16 @@ class PartitionStore:
 
     def undo(self) -> None:
         """Start the pass again from empty scratch databases: what this process wrote since its
-        last checkpoint is rolled back, what was committed before (earlier chunks, earlier
-        processes of the pass) deleted."""
-        for db in (self.db, self.events_db):
-            db.execute("ROLLBACK")
-            db.execute("BEGIN")
+        last checkpoint and what was committed before (earlier chunks, earlier processes of the
+        pass) deleted alike. (No ROLLBACK: without a journal it is undefined.)"""
         for table in ("findings", "patients", "images"):
             self.db.execute(f"DELETE FROM {table}")
         self.events_db.execute("DELETE FROM events")
 
     def checkpoint(self) -> None:
-        """Commit what the pass wrote so far (between chunks), so that the in-memory rollback
-        journal holds one chunk's pages, not the pass's. (The parent reads the scratch
-        databases only once the pass is done; a partition that fails leaves them unread.)"""
+        """Commit what the pass wrote so far (between chunks): dirty pages go to the file, not
+        the page cache's overflow. (The parent reads the scratch databases only once the pass is
+        done; a partition that fails leaves them unread.)"""
         for db in (self.db,) if self._sealed else (self.db, self.events_db):
             db.execute("COMMIT")
             db.execute("BEGIN")
