@@ -59,7 +59,7 @@ import sys
 import threading
 import uuid
 from collections import OrderedDict
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Iterator
 
 from . import __version__, schemas, web
 from .audit import event_shape
@@ -81,6 +81,11 @@ _MISSING = object()
 
 # ---------------------------------------------------------------------------------------------
 # The engine pool
+
+
+def _first_line(exc: BaseException) -> str:
+    """An engine error as a decision's reason: its first line (the rest is the engine's detail)."""
+    return str(exc).splitlines()[0] if str(exc) else "engine error"
 
 
 class EnginePool:
@@ -112,7 +117,10 @@ class EnginePool:
                 self.close()
                 raise
 
-    def decide(self, inputs: list[dict[str, Any]], wait: float = ENGINE_WAIT_SECONDS) -> list[Any]:
+    @contextlib.contextmanager
+    def _borrowed(self, wait: float) -> Iterator[Any]:
+        """An idle engine for the duration of the block (503 when shutting down or none comes
+        free within `wait` seconds), given back after."""
         if self._closed:
             raise Problem(503, "unavailable", "the decision service is shutting down")
         try:
@@ -120,27 +128,24 @@ class EnginePool:
         except queue.Empty:
             raise Problem(503, "unavailable", "every engine worker is busy; try again") from None
         try:
-            return engine.decide(inputs)
-        except EngineError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else "engine error"
-            return [EngineFailure(first) for _ in inputs]
+            yield engine
         finally:
             self._idle.put(engine)
 
+    def decide(self, inputs: list[dict[str, Any]], wait: float = ENGINE_WAIT_SECONDS) -> list[Any]:
+        with self._borrowed(wait) as engine:
+            try:
+                return engine.decide(inputs)
+            except EngineError as exc:
+                return [EngineFailure(_first_line(exc)) for _ in inputs]
+
     def document(self, item: dict[str, Any], segments: list[str], wait: float = ENGINE_WAIT_SECONDS) -> Any:
         """data.<segments> for one input on a borrowed engine: (found, value) or EngineFailure."""
-        if self._closed:
-            raise Problem(503, "unavailable", "the decision service is shutting down")
-        try:
-            engine = self._idle.get(timeout=wait)
-        except queue.Empty:
-            raise Problem(503, "unavailable", "every engine worker is busy; try again") from None
-        try:
-            return engine.evaluate_document(item, segments)
-        except EngineError as exc:
-            return EngineFailure(str(exc).splitlines()[0] if str(exc) else "engine error")
-        finally:
-            self._idle.put(engine)
+        with self._borrowed(wait) as engine:
+            try:
+                return engine.evaluate_document(item, segments)
+            except EngineError as exc:
+                return EngineFailure(_first_line(exc))
 
     def decide_parallel(self, inputs: list[dict[str, Any]]) -> list[Any]:
         """A big batch split across the pool, each part on its own engine."""
