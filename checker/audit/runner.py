@@ -355,19 +355,13 @@ class _Slicer:
             given += 1
             if line.ns > latest:
                 latest = line.ns
-            mine = prefix[line.index]
-            if line.seq == mine[0] + 1:
-                mine[0], mine[1], mine[2] = line.seq, line.line, line.end
-                if line.ns >= 0:
-                    mine[3] = line.ns
-                ahead = beyond[line.index]
-                while ahead and mine[0] + 1 in ahead:
-                    number, end, ns = ahead.pop(mine[0] + 1)
-                    mine[0], mine[1], mine[2] = mine[0] + 1, number, end
-                    if ns >= 0:
-                        mine[3] = ns
-            else:
-                beyond[line.index][line.seq] = (line.line, line.end, line.ns)
+            mine, ahead = prefix[line.index], beyond[line.index]
+            ahead[line.seq] = (line.line, line.end, line.ns)
+            while mine[0] + 1 in ahead:  # the prefix grows by the lines that now follow it
+                number, end, ns = ahead.pop(mine[0] + 1)
+                mine[0], mine[1], mine[2] = mine[0] + 1, number, end
+                if ns >= 0:
+                    mine[3] = ns
             yield line
 
     def _resume_points(self) -> list[FilePosition] | None:
@@ -450,10 +444,7 @@ def decide_logs(
     run.flush()
     if state.foreign_reference:
         return run.decided(run.latest or 0, fallback="an event reached an image of a patient decided in another process")
-    store.save_state(
-        ((pid, state.patients[pid]) for pid in sorted(state.touched_patients) if pid in state.patients),
-        ((iid, State.is_open(state.images[iid]), state.images[iid]) for iid in sorted(state.touched_images) if iid in state.images),
-    )
+    store.save_state(*state.unsaved())
     return run.decided(as_of_ns)
 
 

@@ -561,12 +561,18 @@ class State:
                 patients.append((patient_id, patient))
         return patients, images
 
+    def unsaved(self) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, bool, dict[str, Any]]]]:
+        """The patients and images in memory changed since they were last saved, as
+        store.save_state takes them."""
+        patients = [(pid, self.patients[pid]) for pid in sorted(self.touched_patients) if pid in self.patients]
+        images = [(iid, self.is_open(self.images[iid]), self.images[iid]) for iid in sorted(self.touched_images) if iid in self.images]
+        return patients, images
+
     def hand_over(self) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, bool, dict[str, Any]]], list[str], list[str]]:
         """Drop every record from memory, as spill() drops some: (the patients and images changed
         since they were last saved, for the caller to save now; the ids of every patient and image
         held, in memory or spilled). A fresh process takes the state up with State.taken_up()."""
-        patients = [(pid, self.patients[pid]) for pid in sorted(self.touched_patients) if pid in self.patients]
-        images = [(iid, self.is_open(self.images[iid]), self.images[iid]) for iid in sorted(self.touched_images) if iid in self.images]
+        patients, images = self.unsaved()
         patient_ids = sorted(self.patients.keys() | self._spilled_patients)
         image_ids = sorted(self.images.keys() | self._spilled_images)
         self.patients, self.images = {}, {}
