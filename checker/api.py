@@ -418,18 +418,9 @@ def rules_in_force(policy_config: str | pathlib.Path, policy_dirs: Iterable[str 
     rule's effect in force, with `default_effect` (its METADATA's) when the overlay overrides it,
     and `disabled: true` for a rule the overlay disables (listed, not dropped: what the hospital
     switched off is what its privacy officer wants to see)."""
-    policy = build_policy(policy_config, policy_dirs)
-    switches = (((policy.data.get("clinimg") or {}).get("config") or {}).get("rules") or {})
-    disabled, overrides = set(switches.get("disabled") or ()), switches.get("effect_overrides") or {}
-    out: list[dict[str, Any]] = []
-    for r in catalogue(policy.modules):
-        entry: dict[str, Any] = {"id": r.id, "effect": overrides.get(r.id, r.effect), "section": r.section, "title": r.title, "passage": r.passage, "remedy": r.remedy}
-        if entry["effect"] != r.effect:
-            entry["default_effect"] = r.effect
-        if r.id in disabled:
-            entry["disabled"] = True
-        out.append(entry)
-    return out
+    from .policy import catalogue_in_force
+
+    return catalogue_in_force(build_policy(policy_config, policy_dirs))
 
 
 def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | None = None, policy_dirs: Iterable[str | pathlib.Path] = (), force: bool = False) -> tuple[int, str]:

@@ -143,6 +143,23 @@ def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
     return sorted(rules, key=lambda r: r.id)
 
 
+
+def catalogue_in_force(policy: "PolicySet") -> list[dict[str, Any]]:
+    """The catalogue as the policy set's overlay leaves it: each rule's effect in force, with
+    `default_effect` (its METADATA's) when the overlay overrides it, and `disabled: true` for a
+    rule the overlay disables."""
+    switches = (((policy.data.get("clinimg") or {}).get("config") or {}).get("rules") or {})
+    disabled, overrides = set(switches.get("disabled") or ()), switches.get("effect_overrides") or {}
+    out: list[dict[str, Any]] = []
+    for r in catalogue(policy.modules):
+        entry: dict[str, Any] = {"id": r.id, "effect": overrides.get(r.id, r.effect), "section": r.section, "title": r.title, "passage": r.passage, "remedy": r.remedy}
+        if entry["effect"] != r.effect:
+            entry["default_effect"] = r.effect
+        if r.id in disabled:
+            entry["disabled"] = True
+        out.append(entry)
+    return out
+
 def with_origins(text: str, modules: Iterable[RegoModule]) -> str:
     """Engines name modules by their stable path (`local/x.rego`); messages name the file as the
     user gave it (`bad_rules/x.rego`)."""

@@ -298,14 +298,6 @@ def _now_iso() -> str:
 
 def rules_in_force(policy: PolicySet) -> list[dict[str, str]]:
     """The catalogue of the policy set as its overlay leaves it: disabled rules out, effects overridden."""
-    from ..policy import catalogue
+    from ..policy import catalogue_in_force
 
-    config = (policy.data.get("clinimg") or {}).get("config") or {}
-    switches = config.get("rules") or {}
-    disabled = set(switches.get("disabled") or ())
-    overrides = switches.get("effect_overrides") or {}
-    return [
-        {"id": r.id, "effect": overrides.get(r.id, r.effect), "section": r.section, "title": r.title, "passage": r.passage, "remedy": r.remedy}
-        for r in catalogue(policy.modules)
-        if r.id not in disabled
-    ]
+    return [{k: v for k, v in entry.items() if k != "default_effect"} for entry in catalogue_in_force(policy) if not entry.get("disabled")]
