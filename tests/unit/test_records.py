@@ -77,3 +77,25 @@ def test_consents_the_state_keeps_share_their_words():
 def test_a_broken_record_is_an_error_not_a_guess(text):
     with pytest.raises(ValueError):
         records.load(text)
+
+
+def test_consent_texts_stand_as_numbers_kept_by_digest():
+    from checker.audit import state
+
+    before = len(state._TEXT_IDS)
+    long_text = '{"given_by":"patient","purposes":["teaching"],"status":"granted","note":"' + "n" * 400 + '"}'
+    first = state._text_id(long_text, False)
+    assert state._text_id(long_text, False) == first  # the same text, the same number
+    assert state._text_id(long_text, True) != first and state._text_id(long_text + " ", False) != first
+    assert len(state._TEXT_IDS) == before + 3
+    # the table holds digests, not the texts (a partition's ~50,000 consent texts, once more)
+    assert all(isinstance(k, bytes) and len(k) == 16 for k in state._TEXT_IDS)
+
+
+def test_past_the_bound_a_consent_text_stands_for_itself(monkeypatch):
+    from checker.audit import state
+
+    monkeypatch.setattr(state, "_TEXT_IDS", {})
+    for n in range(100_000):
+        state._TEXT_IDS[n.to_bytes(16, "big")] = n
+    assert state._text_id("a new text", False) == ("a new text", False)
