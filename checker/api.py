@@ -547,13 +547,6 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
                notice: Callable[[str], None] | None, workers: int | None, cache: bool, amend_report: Any = None,
                deliver: Callable[["AuditReport"], ContextManager[None]] | None = None) -> "AuditReport":
     from .audit import audit as run_audit
-    from .audit.waivers import unused_waivers
-
-    def amend(report: "AuditReport") -> None:
-        # (before the run's report is kept in the store and delivered: `audit report` shows it too)
-        report.unused_waivers = unused_waivers(((policy.data.get("clinimg") or {}).get("config") or {}).get("waivers") or (), report.waivers)
-        if amend_report is not None:
-            amend_report(report)
 
     if engine not in LOCAL_ENGINES:  # e.g. an OPA server: the report carries that engine's stamp
         return run_audit(
@@ -565,7 +558,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
             quarantine=quarantine,
             progress=progress or None,
             notice=notice,
-            amend_report=amend,
+            amend_report=amend_report,
             deliver=deliver,
         )  # stamped by the server's bundle revision (audit/run.py policy_stamp)
     return run_audit(
@@ -580,7 +573,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
         partitions=workers,
         partition_cache=cache,
         partition_engine=engine,
-        amend_report=amend,
+        amend_report=amend_report,
         deliver=deliver,
     )
 

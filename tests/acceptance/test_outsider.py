@@ -1037,3 +1037,44 @@ def test_audit_output_to_dev_stdout_on_a_pipe_writes_the_report_there(tmp_path: 
     result = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--output", "/dev/stdout", "--format", "json")
     assert result.code == 1, result.err
     assert result.json()["counts"]["decided"] == 464
+
+
+def test_unused_waivers_night_by_night_leave_out_the_events_an_earlier_night_decided(tmp_path: pathlib.Path) -> None:
+    # With --state, tonight's log holds only tonight's events: a waiver of an event an earlier
+    # night decided (met then, or already listed then as unused) was listed again as unused
+    # every night after — the privacy officer's list of stale waivers grew with every night.
+    # Now a waiver is listed only while its event is not one an earlier run decided.
+    week = _week_lines(464)
+    night1, night2 = tmp_path / "n1.jsonl", tmp_path / "n2.jsonl"
+    night1.write_text("\n".join(week[:100]) + "\n")
+    night2.write_text("\n".join(week[100:]) + "\n")
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        "hospital: Example\n"
+        "waivers:\n"
+        "  - {rule: disclosure.non_professional, event_id: cs1-post, reason: met night 1, approved_by: po-7, expires: 2027-01-01}\n"
+        "  - {rule: storage.passcode, event_id: cs1-post, reason: wrong rule, approved_by: po-7, expires: 2027-01-01}\n"
+        "  - {rule: disclosure.non_professional, event_id: cs1-psot, reason: typo, approved_by: po-7, expires: 2027-01-01}\n"
+        "  - {rule: storage.passcode, event_id: cs2-show, reason: night 2 event, approved_by: po-7, expires: 2027-01-01}\n"
+    )
+
+    def unused(*waivers: tuple[str, str]) -> list[dict[str, str]]:
+        return [{"rule": r, "event_id": e, "approved_by": "po-7", "expires": "2027-01-01"} for r, e in waivers]
+
+    state = tmp_path / "s.sqlite"
+    for workers in ("1", "2"):
+        state.unlink(missing_ok=True)
+        nightly = [run_cli("audit", str(log), "--state", str(state), "--policy-config", str(overlay), "--format", "json",
+                           "--workers", workers).json() for log in (night1, night2, night2)]
+        first, second, again = nightly
+        assert first["waivers"] == [{"approved_by": "po-7", "event_id": "cs1-post", "rule": "disclosure.non_professional", "status": "applied"}]
+        assert first["unused_waivers"] == unused(("storage.passcode", "cs1-post"), ("disclosure.non_professional", "cs1-psot"),
+                                                 ("storage.passcode", "cs2-show"))
+        assert second["unused_waivers"] == unused(("disclosure.non_professional", "cs1-psot"), ("storage.passcode", "cs2-show"))
+        # night 2 again (every line a duplicate): its events, too, an earlier run decided
+        assert again["counts"]["duplicate"] == len(week) - 100
+        assert again["unused_waivers"] == unused(("disclosure.non_professional", "cs1-psot"))
+    # without a state store every run is the first: the whole list, as before
+    assert run_cli("audit", str(night2), "--policy-config", str(overlay), "--format", "json").json()["unused_waivers"] == unused(
+        ("disclosure.non_professional", "cs1-post"), ("storage.passcode", "cs1-post"), ("disclosure.non_professional", "cs1-psot"),
+        ("storage.passcode", "cs2-show"))
