@@ -1078,3 +1078,41 @@ def test_unused_waivers_night_by_night_leave_out_the_events_an_earlier_night_dec
     assert run_cli("audit", str(night2), "--policy-config", str(overlay), "--format", "json").json()["unused_waivers"] == unused(
         ("disclosure.non_professional", "cs1-post"), ("storage.passcode", "cs1-post"), ("disclosure.non_professional", "cs1-psot"),
         ("storage.passcode", "cs2-show"))
+
+
+def test_serve_accepts_gzip_bodies_as_opa_does_and_bounds_what_they_unfold_to() -> None:
+    # OPA's server decompresses a request body sent with Content-Encoding: gzip (bounded by its
+    # decoding limits); clinimg serve, "OPA-compatible" (SPEC §6), answered 415 to every one.
+    # Now gzip is read, never unfolding past --max-body-bytes (a gzip bomb is a 413, as a body
+    # that large); a broken stream is a 400; other codings stay 415.
+    import gzip
+
+    import requests
+
+    from tests.serving import serve_process
+
+    request = json.loads(FACEBOOK.read_text())
+    plain = json.dumps(request).encode()
+    zipped = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    with serve_process("--max-body-bytes", "65536") as (url, _):
+        expected = requests.post(url + "/v1/check", data=plain, timeout=60)
+        assert expected.status_code == 200 and expected.json()["outcome"] == "deny"
+        answer = requests.post(url + "/v1/check", data=gzip.compress(plain), headers=zipped, timeout=60)
+        assert (answer.status_code, answer.json()) == (200, expected.json())
+        # two gzip members, as Go's reader takes them; and OPA's Data API
+        halves = gzip.compress(plain[:100]) + gzip.compress(plain[100:])
+        assert requests.post(url + "/v1/check", data=halves, headers=zipped, timeout=60).json() == expected.json()
+        data = requests.post(url + "/v1/data/clinimg/decision", data=gzip.compress(json.dumps({"input": request}).encode()),
+                             headers={**zipped, "Content-Encoding": "GZIP"}, timeout=60)
+        assert data.status_code == 200 and data.json()["result"] == {k: v for k, v in expected.json().items() if k != "policy"}
+        # 64 KiB of whitespace before the request: 65 KiB unfolded from a few hundred bytes
+        bomb = gzip.compress(b" " * 66560 + plain)
+        assert len(bomb) < 1024
+        too_big = requests.post(url + "/v1/check", data=bomb, headers=zipped, timeout=60)
+        assert too_big.status_code == 413 and too_big.json()["message"] == "the body is larger than 65536 bytes once decompressed"
+        for broken in (gzip.compress(plain)[:-8], plain, gzip.compress(plain) + b"junk"):
+            answer = requests.post(url + "/v1/check", data=broken, headers=zipped, timeout=60)
+            assert answer.status_code == 400 and answer.json()["code"] == "invalid_parameter", answer.text
+        assert requests.post(url + "/v1/check", data=plain, headers={**zipped, "Content-Encoding": "br"}, timeout=60).status_code == 415
+        # and the service still answers
+        assert requests.post(url + "/v1/check", data=plain, timeout=60).json() == expected.json()
