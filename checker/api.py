@@ -264,13 +264,7 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
         return
     if name.endswith((".yaml", ".yml")):
         report.checked += 1
-        try:
-            if report.known_ids is None:
-                modules = load_modules(list(policy_dirs))
-                report.known_ids, report.obligations = rule_ids(modules), obligation_only_ids(modules)
-            load_overlay(source, rule_ids=report.known_ids, obligation_ids=report.obligations)
-        except CheckerError as exc:
-            report.errors.extend(str(exc).splitlines())
+        _validate_one_overlay(report, source, name, policy_dirs)
         return
     from .fhir import looks_like_fhir, read_fhir
 
@@ -308,10 +302,45 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
         report.errors.append(str(exc))
         return
     report.checked += 1
+    kind = _json_kind(text)
+    if kind == "overlay":  # an overlay written as JSON (YAML reads it): was checked as a request
+        _validate_one_overlay(report, source, name, policy_dirs)
+        return
     try:
-        parse_document(shown, text, "request")
+        parse_document(shown, text, kind)
     except CheckerError as exc:
         report.errors.extend(str(exc).splitlines())
+
+
+def _validate_one_overlay(report: ValidationReport, source: str | pathlib.Path, name: str, policy_dirs: Iterable[str | pathlib.Path]) -> None:
+    try:
+        if report.known_ids is None:
+            modules = load_modules(list(policy_dirs))
+            report.known_ids, report.obligations = rule_ids(modules), obligation_only_ids(modules)
+        load_overlay(source, rule_ids=report.known_ids, obligation_ids=report.obligations)
+    except CheckerError as exc:  # (a spool of stdin is named as "<stdin>", never by its temporary path)
+        report.errors.extend(line.replace(str(source), name, 1) if line.startswith(str(source)) else line for line in str(exc).splitlines())
+
+
+def _json_kind(text: str) -> str:
+    """Which schema a JSON document (not a log) is checked against, told by its content as a log
+    is: a decision (`check --format json`'s output: `outcome`, no event envelope), a hospital
+    overlay written as JSON (only overlay keys), else a request (whose errors then say what an
+    event lacks). A decision or overlay had been checked as a request: "$.actor: is required"."""
+    overlay_keys = set(schemas.validator("overlay").schema.get("properties", {}))
+    try:
+        document = loads(text)
+    except JSONProblem:
+        # A YAML overlay piped in (`validate -`) or named otherwise: its first key is an
+        # overlay's (the overlay reader, with its guards, reads it); else parse_document says why.
+        first = next((ln for ln in text.lstrip("\ufeff").splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "---"))), "")
+        key = re.match(r"([A-Za-z_]+)\s*:", first)
+        return "overlay" if key and key.group(1) in overlay_keys else "request"
+    if not isinstance(document, dict) or not document or {"type", "event_id", "schema_version"} & document.keys():
+        return "request"
+    if "outcome" in document:
+        return "decision"
+    return "overlay" if document.keys() <= overlay_keys else "request"
 
 
 def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:

@@ -1116,3 +1116,34 @@ def test_serve_accepts_gzip_bodies_as_opa_does_and_bounds_what_they_unfold_to() 
         assert requests.post(url + "/v1/check", data=plain, headers={**zipped, "Content-Encoding": "br"}, timeout=60).status_code == 415
         # and the service still answers
         assert requests.post(url + "/v1/check", data=plain, timeout=60).json() == expected.json()
+
+
+def test_validate_checks_a_decision_and_an_overlay_written_as_json_by_their_own_schemas(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: `clinimg validate FILE…` — schema check only. A decision kept from `check --format
+    # json` and an overlay written as JSON (YAML reads JSON: --policy-config takes it) were checked
+    # as requests: "$.actor: is required" and so on, never what was wrong in them; a YAML overlay
+    # piped in was "not valid JSON".
+    decision = run_cli("check", str(FACEBOOK), "--format", "json")
+    kept = tmp_path / "decision.json"
+    kept.write_text(decision.out)
+    assert run_cli("validate", str(kept)).code == 0
+    broken = json.loads(decision.out)
+    broken["outcome"] = "allow"
+    kept.write_text(json.dumps(broken, indent=2))
+    result = run_cli("validate", str(kept))
+    line = next(n for n, t in enumerate(kept.read_text().splitlines(), 1) if '"outcome"' in t)
+    assert result.code == 2 and result.err.splitlines()[0] == f'{kept}:{line}: $.outcome: must be one of: "permit", "deny", "escalate"'
+    overlay = tmp_path / "overlay.json"
+    overlay.write_text(json.dumps({"hospital": "Example", "rules": {"disabled": ["storage.pascode"]}}, indent=2))
+    expected = '$.rules.disabled[0]: unknown rule id (did you mean "storage.passcode"?)'
+    result = run_cli("validate", str(overlay))
+    assert result.code == 2 and result.err.splitlines()[0] == f"{overlay}:5: {expected}"
+    assert run_cli("check", str(FACEBOOK), "--policy-config", str(overlay)).err.strip() == f"clinimg: {overlay}:5: {expected}"
+    piped = run_cli("validate", "-", stdin="hospital: Example\nrules: {disabled: [storage.pascode]}\n")
+    assert piped.code == 2 and piped.err.splitlines()[0] == f"<stdin>:2: {expected}"
+    piped = run_cli("validate", "-", stdin=overlay.read_text())
+    assert piped.code == 2 and piped.err.splitlines()[0] == f"<stdin>:5: {expected}"
+    # a request is still checked as a request
+    request = tmp_path / "r.json"
+    request.write_text(json.dumps({k: v for k, v in json.loads(FACEBOOK.read_text()).items() if k != "actor"}))
+    assert run_cli("validate", str(request)).err.splitlines()[0] == f"{request}:1: $.actor: is required"
