@@ -75,6 +75,11 @@ def read_text(source: str | pathlib.Path, max_bytes: int | None = None, *, displ
 
 def parse_document(name: str, text: str, schema: str = "request") -> dict[str, Any]:
     """Parse and schema-check one JSON document; CheckerError listing every problem."""
+    if "\r" in text:
+        # A lone \r ends a line, as in a log (reader.physical_lines) and an editor: a request
+        # saved with \r alone had every problem named at line 1. (Raw, a \r can only be spacing
+        # in JSON — inside a string it is refused either way.)
+        text = _LONE_CR.sub("\n", text)
     if not text.strip("\ufeff \t\r\n"):  # (a truncated copy, an empty pipe: not "Expecting value")
         why = "empty: no JSON document (a request is one JSON object)"
         raise CheckerError(f"{name}:1: $: {why}", problems=[{"path": "$", "constraint": why, "line": 1}])
@@ -96,6 +101,7 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
     return schemas.upper_case_times(document) if schema in ("request", "event") else document
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
 _LOG_HINT = ": this is a log of events, one a line (JSON Lines): `clinimg audit` reads logs; a request is one JSON document"
 
 

@@ -100,3 +100,30 @@ def test_a_reader_that_goes_away_is_not_an_internal_error() -> None:
     os.close(write_end)
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 141
+
+
+def test_a_request_saved_with_lone_cr_line_ends_has_its_problems_named_at_their_lines(tmp_path: pathlib.Path) -> None:
+    # A log's lines end at \n, \r\n or a lone \r (reader.physical_lines); a request saved with \r
+    # alone (classic Mac OS tools) had every problem named at line 1 — schema, duplicate key and
+    # syntax errors alike — while an editor shows them on line 20, 39, 46.
+    request = json.loads((EXAMPLES / "requests" / "disallowed_case1_post_on_facebook.json").read_text())
+    lines = json.dumps(request, indent=2).splitlines()
+
+    def numbered(needle: str) -> int:
+        return next(n for n, t in enumerate(lines, 1) if needle in t)
+
+    cases = {
+        "type": (lambda t: t.replace(f'"age_years": {request["patient"]["age_years"]}', '"age_years": "81"'),
+                 f'{numbered(chr(34) + "age_years")}: $.patient.age_years: must be of type number'),
+        "duplicate": (lambda t: t.replace('"purpose": "personal",', '"purpose": "personal", "purpose": "teaching",'),
+                      f'{numbered(chr(34) + "purpose" + chr(34) + ": " + chr(34) + "personal")}: $.purpose: duplicate key "purpose"'),
+        "syntax": (lambda t: t.replace('"channel": "social_media",', '"channel": "social_media"'),
+                   f"{numbered(chr(34) + 'channel') + 1}: $: not valid JSON: Expecting ',' delimiter (column 3)"),
+    }
+    for name, (spoil, said) in cases.items():
+        for line_end in ("\r", "\r\n", "\n"):
+            path = tmp_path / f"{name}-{len(line_end)}{ord(line_end[0])}.json"
+            path.write_bytes(spoil(line_end.join(lines)).encode())
+            result = run_cli("check", str(path))
+            assert result.code == 2 and result.err.strip() == f"clinimg: {path}:{said}", (name, repr(line_end), result.err)
+            assert run_cli("validate", str(path)).err.splitlines()[0] == f"{path}:{said}"
