@@ -91,6 +91,14 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
         ]
         if unknown or not_findings:
             raise CheckerError("\n".join(unknown + not_findings))
+    guards = [
+        f"{p}:{_line_of(root_node, where)}: {json_path(where)}: {named} is a guard (fail closed: an input that does not say what "
+        "happened is denied): it cannot be " + {"disabled": "disabled", "effect_overrides": "given another effect"}.get(where[1], "waived")
+        for where, named in named_rule_ids(document)
+        if isinstance(named, str) and named.startswith(GUARD_AREA + ".")
+    ]
+    if guards:
+        raise CheckerError("\n".join(guards))
     if "timezone" in document and not _known_zone(document["timezone"]):
         raise CheckerError(f"{p}:{_line_of(root_node, ['timezone'])}: $.timezone: not a time zone this machine knows (an IANA name, e.g. Australia/Sydney)")
     return document
@@ -200,6 +208,12 @@ def _non_finite(value: Any, path: list[Any]) -> tuple[list[Any], str] | None:
             if found:
                 return found
     return None
+# The guards' area (RULES.md "Guards": request.event_type). Disabled, made a warning or waived,
+# an input with no event type — an OPA client that forgot it, on a bundle built with the overlay —
+# was a permit: fail open by configuration.
+GUARD_AREA = "request"
+
+
 def named_rule_ids(document: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:
     """(path, id) for every rule id a (schema-valid) overlay names."""
     rules = document.get("rules") or {}

@@ -1147,3 +1147,36 @@ def test_validate_checks_a_decision_and_an_overlay_written_as_json_by_their_own_
     request = tmp_path / "r.json"
     request.write_text(json.dumps({k: v for k, v in json.loads(FACEBOOK.read_text()).items() if k != "actor"}))
     assert run_cli("validate", str(request)).err.splitlines()[0] == f"{request}:1: $.actor: is required"
+
+
+def test_an_overlay_may_not_switch_off_the_fail_closed_guard(tmp_path: pathlib.Path) -> None:
+    # RULES.md "Guards": request.event_type denies a decision input that names no known event type
+    # — an OPA client that forgot the input, on the bundle (SPEC §6/§7; the CLI and serve refuse
+    # such input first). An overlay disabling it, making it a warning or waiving it was accepted,
+    # and the bundle built with it answered {} with a permit: fail open by configuration.
+    from checker.api import build_policy, make_engine
+
+    lines = {
+        "disabled": ("rules: {disabled: [request.event_type]}\n", "$.rules.disabled[0]", "disabled"),
+        "override": ("rules: {effect_overrides: {request.event_type: warn}}\n", '$.rules.effect_overrides["request.event_type"]', "given another effect"),
+        "waiver": ("waivers:\n  - {rule: request.event_type, event_id: e-1, reason: x, approved_by: po-7, expires: 2030-01-01}\n", "$.waivers[0].rule", "waived"),
+    }
+    for name, (yaml_text, path, what) in lines.items():
+        overlay = tmp_path / f"{name}.yaml"
+        overlay.write_text("hospital: Example\n" + yaml_text)
+        line = 3 if name == "waiver" else 2
+        said = (f"{overlay}:{line}: {path}: request.event_type is a guard (fail closed: an input that does not say what happened is denied): "
+                f"it cannot be {what}")
+        for args in (("validate", str(overlay)), ("check", str(FACEBOOK), "--policy-config", str(overlay)),
+                     ("policy", "bundle", "--policy-config", str(overlay), "--output", str(tmp_path / "b.tar.gz")),
+                     ("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-config", str(overlay))):
+            result = run_cli(*args)
+            assert result.code == 2 and said in result.out + result.err, (args, result.err)
+        assert not (tmp_path / "b.tar.gz").exists()
+    # the guard itself, with the shipped policies: {} and an unknown type are denied
+    engine = make_engine(build_policy(None, []), "embedded", None)
+    try:
+        assert [(d["outcome"], [f["rule"] for f in d["findings"]]) for d in engine.decide([{}, {"type": "nonsense"}])] == [
+            ("deny", ["request.event_type"])] * 2
+    finally:
+        engine.close()
