@@ -489,6 +489,30 @@ def refuse_decision_log_over_inputs(decision_log: str | None, policy_config: str
     """`serve --decision-log` is appended to: refused when it is the overlay or an own Rego file
     (a symbolic link is fine: appending destroys nothing)."""
     refuse_clobbering([("--decision-log", decision_log)], _policy_inputs(policy_config, list(policy_dirs)), force=True)
+    if decision_log is not None and not _holds_a_decision_log(decision_log):
+        # An event log, a report, a request named by mistake: decision lines appended to an event
+        # log became invalid lines of the next night's audit, and the log was no longer what was logged.
+        raise CheckerError(f"--decision-log: {decision_log} holds something other than a decision log (its first line is not a "
+                           "decision); refused, nothing was appended: give a new file or an earlier decision log")
+
+
+def _holds_a_decision_log(path: str) -> bool:
+    """Missing, empty, or its first line one a decision log writes (a JSON object with a decision_id)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # (the server says why it cannot open it)
+    if not head.strip():
+        return True
+    first = re.split(rb"\r\n|\n|\r", head.removeprefix(codecs.BOM_UTF8), maxsplit=1)[0]
+    try:
+        line = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(line, dict) and "decision_id" in line
 
 
 def write_output(path: str | pathlib.Path, text: str, option: str) -> None:

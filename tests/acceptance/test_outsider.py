@@ -1180,3 +1180,34 @@ def test_an_overlay_may_not_switch_off_the_fail_closed_guard(tmp_path: pathlib.P
             ("deny", ["request.event_type"])] * 2
     finally:
         engine.close()
+
+
+def test_serve_never_appends_its_decision_log_to_an_event_log_or_a_report(tmp_path: pathlib.Path) -> None:
+    # `serve --decision-log week.jsonl` (the night's event log named by mistake) appended decision
+    # lines to it: the next audit found them as invalid lines, and the log was no longer what the
+    # apps logged. An existing file must already be a decision log (or empty); a new one is made.
+    import requests
+
+    from tests.serving import serve_process
+
+    log = tmp_path / "week.jsonl"
+    log.write_bytes((EXAMPLES / "logs" / "week.jsonl").read_bytes())
+    report = tmp_path / "r.json"
+    report.write_text(run_cli("check", str(FACEBOOK), "--format", "json").out)
+    for named in (log, report):
+        before = named.read_bytes()
+        result = run_cli("serve", "--port", "0", "--decision-log", str(named))
+        assert result.code == 2 and result.err.strip() == (
+            f"clinimg: --decision-log: {named} holds something other than a decision log (its first line is not a decision); "
+            "refused, nothing was appended: give a new file or an earlier decision log")
+        assert named.read_bytes() == before
+    decisions = tmp_path / "decisions.jsonl"
+    for _ in range(2):  # a new file, then the same decision log again: appended to
+        with serve_process("--decision-log", str(decisions)) as (url, _):
+            assert requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), timeout=60).status_code == 200
+    assert [json.loads(line)["outcome"] for line in decisions.read_text().splitlines()] == ["deny", "deny"]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with serve_process("--decision-log", str(empty)) as (url, _):
+        assert requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), timeout=60).status_code == 200
+    assert json.loads(empty.read_text())["outcome"] == "deny"
