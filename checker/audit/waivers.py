@@ -22,10 +22,12 @@ def unused_waivers(overlay_waivers: Iterable[Any], met: Iterable[dict[str, Any]]
     waivers = [w for w in overlay_waivers if isinstance(w, dict)]
     earlier = decided_earlier(sorted({w["event_id"] for w in waivers if isinstance(w.get("event_id"), str)}))
     out: list[dict[str, Any]] = []
+    listed: set[tuple[Any, ...]] = set()  # (a set: an overlay may hold thousands of waivers)
     for waiver in waivers:
         entry = {key: waiver.get(key) for key in ("rule", "event_id", "approved_by", "expires")}
-        if entry["event_id"] in earlier:
+        key = tuple(entry.values())
+        if entry["event_id"] in earlier or key[:3] in seen or key in listed:
             continue
-        if (entry["rule"], entry["event_id"], entry["approved_by"]) not in seen and entry not in out:
-            out.append(entry)
+        listed.add(key)
+        out.append(entry)
     return out
