@@ -127,3 +127,15 @@ def test_a_request_saved_with_lone_cr_line_ends_has_its_problems_named_at_their_
             result = run_cli("check", str(path))
             assert result.code == 2 and result.err.strip() == f"clinimg: {path}:{said}", (name, repr(line_end), result.err)
             assert run_cli("validate", str(path)).err.splitlines()[0] == f"{path}:{said}"
+
+
+def test_a_control_character_in_an_overlay_is_named_with_its_line(tmp_path: pathlib.Path) -> None:
+    # A NUL or ESC in the overlay (a copy from a terminal, a truncated write) was "the policy
+    # overlay is not valid YAML" — no line, no reason — everywhere the overlay is read.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_bytes(b"hospital: Example\nrules:\n  disabled: [storage.remote_wipe]\n  effect_overrides: {quality.diagnostic: \x1b[31mdeny}\n")
+    said = f"{overlay}:4: $: the policy overlay holds a control character YAML does not allow (U+001B)"
+    for args in (("validate", str(overlay)), ("rules", "--policy-config", str(overlay)),
+                 ("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-config", str(overlay))):
+        result = run_cli(*args)
+        assert result.code == 2 and said in result.out + result.err, (args, result.err)
