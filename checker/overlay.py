@@ -10,6 +10,7 @@ import datetime
 import difflib
 import math
 import pathlib
+import re
 from typing import Any, Collection, Iterator
 
 import yaml
@@ -74,7 +75,8 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
     root_node = read.root
     problems = schemas.problems("overlay", document)
     if problems:
-        lines = [f"{p}:{_line_of(root_node, pr.path)}: {json_path(pr.path)}: {pr.constraint}" for pr in problems]
+        lines = [f"{p}:{_line_of(root_node, pr.path)}: {json_path(pr.path)}: {pr.constraint}{_number_as_text_hint(document, pr)}"
+                 for pr in problems]
         raise CheckerError("\n".join(lines))
     if rule_ids is not None:
         unknown = [
@@ -216,6 +218,25 @@ def _non_finite(value: Any, path: list[Any]) -> tuple[list[Any], str] | None:
 # an input with no event type — an OPA client that forgot it, on a bundle built with the overlay —
 # was a permit: fail open by configuration.
 GUARD_AREA = "request"
+
+
+def _number_as_text_hint(document: Any, problem: Any) -> str:
+    """Why a number is "not a number": YAML 1.1 (PyYAML's) reads 1e3 and 1.0e3 as text — a number
+    with an exponent needs a decimal point and a signed exponent (1.0e+3). The value is never shown."""
+    if not problem.constraint.startswith(("must be of type number", "must be of type integer")):
+        return ""
+    value: Any = document
+    for key in problem.path:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            return ""
+    if not isinstance(value, str) or not _EXPONENT_AS_TEXT.match(value):
+        return ""  # (quoted '24' is text because it was quoted: no hint)
+    return " (YAML reads a number with an exponent as text unless it has a decimal point and a signed exponent: write 1000, or 1.0e+3)"
+
+
+_EXPONENT_AS_TEXT = re.compile(r"[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+\Z")
 
 
 def named_rule_ids(document: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:

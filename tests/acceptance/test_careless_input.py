@@ -139,3 +139,19 @@ def test_a_control_character_in_an_overlay_is_named_with_its_line(tmp_path: path
                  ("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-config", str(overlay))):
         result = run_cli(*args)
         assert result.code == 2 and said in result.out + result.err, (args, result.err)
+
+
+def test_an_overlay_number_with_an_exponent_says_why_yaml_took_it_for_text(tmp_path: pathlib.Path) -> None:
+    # `min_resolution_mp: 2e1` (or 2.0e1) reads as text in YAML 1.1 (PyYAML wants a decimal point
+    # and a signed exponent): "must be of type number" for what the writer sees as a number. A
+    # quoted number stays as it was said.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text("hospital: Example\nquality: {min_resolution_mp: 2.0e1}\ndeadlines: {record_transfer_hours: '24'}\n")
+    result = run_cli("validate", str(overlay))
+    assert result.code == 2 and result.err.splitlines()[:2] == [
+        f"{overlay}:3: $.deadlines.record_transfer_hours: must be of type number",
+        f"{overlay}:2: $.quality.min_resolution_mp: must be of type number (YAML reads a number with an exponent as text unless it "
+        "has a decimal point and a signed exponent: write 1000, or 1.0e+3)",
+    ]
+    overlay.write_text("hospital: Example\nquality: {min_resolution_mp: 2.0e+1}\n")
+    assert run_cli("validate", str(overlay)).code == 0
