@@ -467,6 +467,8 @@ def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | No
     from .policytasks import compile_check
 
     policy_dirs = list(policy_dirs)
+    if str(output) == "-":  # (a file named "-" was written, and "wrote -" said)
+        raise CheckerError("--output: needs a file name for the bundle (.tar.gz), not '-'; nothing was written")
     refuse_clobbering([("--output", str(output))], _policy_inputs(policy_config, policy_dirs), force=force)
     policy = build_policy(policy_config, policy_dirs)
     problems = compile_check([str(d) for d in policy_dirs])
@@ -485,9 +487,19 @@ def _policy_inputs(policy_config: str | pathlib.Path | None, policy_dirs: Iterab
             + [("a file of the shipped policy", path) for path in files_under([SHIPPED_POLICY_DIR])])
 
 
+def refuse_dash_for_a_file(options: Iterable[tuple[str, str | pathlib.Path | None]]) -> None:
+    """`-` is standard output for --output, but these options need a file of their own (a store,
+    a quarantine read back later, a log appended to): `-` made a file named "-" in the working
+    directory, where nobody looked for it."""
+    for option, path in options:
+        if path is not None and str(path) == "-":
+            raise CheckerError(f"{option}: needs a file name ('-', standard output, is for --output only); nothing was written")
+
+
 def refuse_decision_log_over_inputs(decision_log: str | None, policy_config: str | pathlib.Path | None, policy_dirs: Iterable[str | pathlib.Path]) -> None:
     """`serve --decision-log` is appended to: refused when it is the overlay or an own Rego file
     (a symbolic link is fine: appending destroys nothing)."""
+    refuse_dash_for_a_file([("--decision-log", decision_log)])
     refuse_clobbering([("--decision-log", decision_log)], _policy_inputs(policy_config, list(policy_dirs)), force=True)
     if decision_log is not None and not _holds_a_decision_log(decision_log):
         # An event log, a report, a request named by mistake: decision lines appended to an event
@@ -575,6 +587,7 @@ def audit(
     FHIR R4 files among the paths (checker/fhir.looks_like_fhir) are mapped to events first."""
     paths = list(paths)
     policy_dirs = list(policy_dirs)
+    refuse_dash_for_a_file([("--state", state), ("--quarantine", quarantine)])
     refuse_clobbering(
         [("--state", None if state is None else str(state)), ("--quarantine", None if quarantine is None else str(quarantine)),
          ("--output", None if report_output is None else str(report_output))],

@@ -155,3 +155,24 @@ def test_an_overlay_number_with_an_exponent_says_why_yaml_took_it_for_text(tmp_p
     ]
     overlay.write_text("hospital: Example\nquality: {min_resolution_mp: 2.0e+1}\n")
     assert run_cli("validate", str(overlay)).code == 0
+
+
+def test_dash_is_standard_output_for_output_only_never_a_file_named_dash(tmp_path: pathlib.Path) -> None:
+    # `--output -` is stdout. `--quarantine -`, `--state -`, `serve --decision-log -` and `policy
+    # bundle -o -` each wrote a file named "-" in the working directory (the bundle saying "wrote -"),
+    # where nobody looked for it; now each is refused before anything is written.
+    week = str(EXAMPLES / "logs" / "week.jsonl")
+    runs = {
+        "--quarantine": ("audit", week, "--quarantine", "-", "--output", str(tmp_path / "r.txt")),
+        "--state": ("audit", week, "--state", "-"),
+        "--decision-log": ("serve", "--port", "0", "--decision-log", "-"),
+    }
+    for option, args in runs.items():
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.code == 2 and result.err.strip() == (
+            f"clinimg: {option}: needs a file name ('-', standard output, is for --output only); nothing was written"), (option, result.err)
+    bundle = run_cli("policy", "bundle", "-o", "-", cwd=tmp_path)
+    assert bundle.code == 2 and bundle.err.strip() == "clinimg: --output: needs a file name for the bundle (.tar.gz), not '-'; nothing was written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    report = run_cli("audit", week, "--output", "-", "--format", "json", cwd=tmp_path)
+    assert report.json()["counts"]["decided"] == 464 and sorted(p.name for p in tmp_path.iterdir()) == []
