@@ -1211,3 +1211,27 @@ def test_serve_never_appends_its_decision_log_to_an_event_log_or_a_report(tmp_pa
     with serve_process("--decision-log", str(empty)) as (url, _):
         assert requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), timeout=60).status_code == 200
     assert json.loads(empty.read_text())["outcome"] == "deny"
+
+
+def test_serve_refuses_an_empty_token_instead_of_answering_anyone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `clinimg serve --token "$TOKEN"` with TOKEN unset, or CLINIMG_SERVE_TOKEN set but empty:
+    # the server started without authentication and said nothing (on loopback not even the
+    # warning) — every decision endpoint open to whoever reached it.
+    import requests
+
+    from tests.serving import serve_process
+
+    said = ("clinimg: --token (or CLINIMG_SERVE_TOKEN): the token is empty (an unset variable?), so anyone would be answered; "
+            "give the token, or leave both out")
+    for token in ("", "  "):
+        result = run_cli("serve", "--port", "0", "--token", token, timeout=30)
+        assert result.code == 2 and result.err.strip() == said
+    monkeypatch.setenv("CLINIMG_SERVE_TOKEN", "")
+    result = run_cli("serve", "--port", "0")
+    assert result.code == 2 and result.err.strip() == said
+    # a token with whitespace around it (read from a file) is the token, as the credential is read
+    monkeypatch.delenv("CLINIMG_SERVE_TOKEN")
+    with serve_process("--token", " s3cret\n") as (url, _):
+        assert requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), timeout=60).status_code == 401
+        answer = requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), headers={"Authorization": "Bearer s3cret"}, timeout=60)
+        assert answer.status_code == 200 and answer.json()["outcome"] == "deny"
