@@ -274,10 +274,10 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
         return
     from .fhir import looks_like_fhir, read_fhir
 
-    if name != "<stdin>" and looks_like_fhir(name):  # FHIR R4 (a Bundle, Bulk NDJSON): every resource that would not map
-        read = read_fhir([name])
+    if looks_like_fhir(str(source)):  # FHIR R4 (a Bundle, Bulk NDJSON): every resource that would not map
+        read = read_fhir([str(source)])  # (stdin from its spool, named "<stdin>": it was checked as a request)
         report.checked += sum(row["read"] for row in read.by_type.values())
-        report.errors.extend(f"{u.file}:{u.line}: {u.resource}: {u.path}: {u.reason}" for u in read.unmapped)
+        report.errors.extend(f"{name if u.file == str(source) else u.file}:{u.line}: {u.resource}: {u.path}: {u.reason}" for u in read.unmapped)
         return
     if name.endswith((".jsonl", ".ndjson")) or _reads_as_lines(str(source)):
         try:

@@ -236,3 +236,15 @@ def test_bulk_ndjson_lines_end_at_crlf_or_a_lone_cr_as_in_a_clinimg_log(tmp_path
     assert via_bulk["findings"] == plain["findings"]
     assert [(pathlib.Path(u["file"]).name, u["line"]) for u in via_bulk["fhir"]["unmapped"]] == [("AuditEvent.ndjson", 2)]
     assert via_bulk["counts"]["decided"] == plain["counts"]["decided"]
+
+
+def test_validate_reads_fhir_piped_in_as_it_reads_a_fhir_file() -> None:
+    """`validate -` spools stdin and tells a log from a request by content, but never sniffed it for
+    FHIR: a Bundle piped in was checked as a clinimg request ("$.actor: is required", …, exit 2),
+    while `check -` decided the same bytes."""
+    for bundle, code in ((FHIR / "disclosure-request.json", 0), (WEEK_BUNDLE, 2)):
+        from_file = run_cli("validate", str(bundle))
+        piped = run_cli("validate", "-", stdin=bundle.read_text())
+        assert (piped.code, from_file.code) == (code, code)
+        assert piped.out + piped.err == (from_file.out + from_file.err).replace(str(bundle), "<stdin>")
+    assert run_cli("validate", "-", stdin=(EXAMPLES / "logs" / "week.jsonl").read_text()).out.strip() == "464 document(s) valid"
