@@ -101,6 +101,15 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
     ]
     if guards:
         raise CheckerError("\n".join(guards))
+    rules = document.get("rules") or {}
+    disabled = set(rules.get("disabled") or ())
+    both = [  # which one wins is nowhere to be seen: the override, ignored, was believed in force
+        f"{p}:{_line_of(root_node, ['rules', 'effect_overrides', rule])}: {json_path(['rules', 'effect_overrides', rule])}: "
+        f"{rule} is also in rules.disabled, so this effect would never apply; keep one of the two"
+        for rule in (rules.get("effect_overrides") or {}) if rule in disabled
+    ]
+    if both:
+        raise CheckerError("\n".join(both))
     if "timezone" in document and not _known_zone(document["timezone"]):
         raise CheckerError(f"{p}:{_line_of(root_node, ['timezone'])}: $.timezone: not a time zone this machine knows (an IANA name, e.g. Australia/Sydney)")
     return document

@@ -176,3 +176,17 @@ def test_dash_is_standard_output_for_output_only_never_a_file_named_dash(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     report = run_cli("audit", week, "--output", "-", "--format", "json", cwd=tmp_path)
     assert report.json()["counts"]["decided"] == 464 and sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_overlay_overriding_the_effect_of_a_rule_it_disables_is_refused(tmp_path: pathlib.Path) -> None:
+    # `disabled: [quality.diagnostic]` beside `effect_overrides: {quality.diagnostic: deny}` was
+    # accepted: the rule stayed off, and the hospital believed it denied.
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text("hospital: Example\nrules:\n  disabled: [quality.diagnostic]\n  effect_overrides: {quality.diagnostic: deny}\n")
+    said = f'{overlay}:4: $.rules.effect_overrides["quality.diagnostic"]: quality.diagnostic is also in rules.disabled, so this effect would never apply; keep one of the two'
+    for args in (("validate", str(overlay)), ("rules", "--policy-config", str(overlay)),
+                 ("check", str(EXAMPLES / "requests" / "allowed_secondary_purpose_share.json"), "--policy-config", str(overlay))):
+        result = run_cli(*args)
+        assert result.code == 2 and said in result.out + result.err, (args, result.err)
+    overlay.write_text("hospital: Example\nrules:\n  disabled: [quality.diagnostic]\n  effect_overrides: {storage.remote_wipe: deny}\n")
+    assert run_cli("validate", str(overlay)).code == 0
