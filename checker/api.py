@@ -372,7 +372,7 @@ def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
 
 
 def _line_problems(name: str, number: int, raw: bytes) -> Iterator[str]:
-    from .audit.reader import MAX_LINE_BYTES
+    from .audit.reader import MAX_LINE_BYTES, document_hint, not_an_object_reason
 
     if len(raw) > MAX_LINE_BYTES:
         yield f"{name}:{number}: $: line longer than 1 MiB"
@@ -385,7 +385,10 @@ def _line_problems(name: str, number: int, raw: bytes) -> Iterator[str]:
     try:
         document = loads(line)
     except JSONProblem as exc:
-        yield f"{name}:{number}: {exc.path}: {exc.reason}"
+        yield f"{name}:{number}: {exc.path}: {exc.reason}{document_hint(raw, number)}"
+        return
+    if not isinstance(document, dict):  # (as the audit says it)
+        yield f"{name}:{number}: {not_an_object_reason(document)}"
         return
     for p in schemas.problems("event", document):
         yield f"{name}:{number}: {json_path(p.path)}: {p.constraint}"

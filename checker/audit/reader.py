@@ -104,6 +104,23 @@ def _split_on_every_line_end(handle: Any, buffer: bytes, limit: int) -> Iterator
         buffer, start = buffer[start:] + more, 0
 
 
+def document_hint(raw: bytes, number: int) -> str:
+    """Why the first line of a file is not JSON when the file is one JSON document written over
+    many lines (a pretty-printed request, an array of events): every line of it is invalid, and
+    the reasons ("Expecting value") never said why."""
+    if number == 1 and raw.removeprefix(codecs.BOM_UTF8).strip() in (b"[", b"{"):
+        return (": the file looks like one JSON document over many lines, not JSON Lines — a log holds one event a line "
+                "(`clinimg check` reads one request)")
+    return ""
+
+
+def not_an_object_reason(doc: Any) -> str:
+    """The reason for a line that is JSON but not an object: an array of events says so."""
+    if isinstance(doc, list):
+        return "$: an event must be a JSON object (this line holds an array: a log holds one event a line, not an array of them)"
+    return "$: an event must be a JSON object"
+
+
 class OutOfOrder(Exception):
     """A log line earlier than one before it in the same file: the logs must be sorted first."""
 
@@ -523,9 +540,9 @@ class EventParser:
             try:
                 doc = loads(text)
             except JSONProblem as exc:
-                return InputProblem(line.file, line.line, f"{exc.path}: {exc.reason}", raw)
+                return InputProblem(line.file, line.line, f"{exc.path}: {exc.reason}{document_hint(raw, line.line)}", raw)
             if not isinstance(doc, dict):
-                return InputProblem(line.file, line.line, "$: an event must be a JSON object", raw)
+                return InputProblem(line.file, line.line, not_an_object_reason(doc), raw)
             problem = self._schema_problem(doc, shape)
             if problem:
                 return InputProblem(line.file, line.line, problem, raw)

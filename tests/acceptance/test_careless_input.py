@@ -190,3 +190,26 @@ def test_an_overlay_overriding_the_effect_of_a_rule_it_disables_is_refused(tmp_p
         assert result.code == 2 and said in result.out + result.err, (args, result.err)
     overlay.write_text("hospital: Example\nrules:\n  disabled: [quality.diagnostic]\n  effect_overrides: {storage.remote_wipe: deny}\n")
     assert run_cli("validate", str(overlay)).code == 0
+
+
+def test_a_log_written_as_one_json_document_says_so_at_its_first_line(tmp_path: pathlib.Path) -> None:
+    # An export written as a pretty-printed JSON array (or a request given to audit) is every line
+    # invalid — reported, never lost — but the reasons ("Expecting value (column 2)", "must be of
+    # type object") never said what was wrong with the file. Now line 1 says it, in audit and
+    # validate alike; the other lines keep their own reasons.
+    events = [json.loads(line) for line in (EXAMPLES / "logs" / "week.jsonl").read_text().splitlines()[:3]]
+    hint = ("the file looks like one JSON document over many lines, not JSON Lines — a log holds one event a line "
+            "(`clinimg check` reads one request)")
+    pretty = tmp_path / "pretty.jsonl"
+    pretty.write_text(json.dumps(events, indent=2))
+    one_line = tmp_path / "array.jsonl"
+    one_line.write_text(json.dumps(events) + "\n" + json.dumps(events[0]) + "\n")
+    expected = {
+        pretty: (1, f"$: not valid JSON: Expecting value (column 2): {hint}"),
+        one_line: (1, "$: an event must be a JSON object (this line holds an array: a log holds one event a line, not an array of them)"),
+    }
+    for log, (line, reason) in expected.items():
+        report = run_cli("audit", str(log), "--format", "json").json()
+        assert report["invalid"][0] == {"file": str(log), "line": line, "reason": reason}
+        assert all(hint not in p["reason"] for p in report["invalid"][1:])
+        assert f"{log}:{line}: {reason}" in run_cli("validate", str(log)).err
