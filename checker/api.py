@@ -304,8 +304,8 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
         return
     try:
         shown, text = read_text(source, MAX_REQUEST_BYTES, display=name)
-    except CheckerError as exc:
-        report.errors.append(str(exc))
+    except CheckerError as exc:  # (validate has no --max-request-bytes: check's option decides larger ones)
+        report.errors.append(str(exc).replace("(--max-request-bytes)", "(a request; `check --max-request-bytes` takes larger ones)"))
         return
     report.checked += 1
     kind = _json_kind(text)

@@ -213,3 +213,16 @@ def test_a_log_written_as_one_json_document_says_so_at_its_first_line(tmp_path: 
         assert report["invalid"][0] == {"file": str(log), "line": line, "reason": reason}
         assert all(hint not in p["reason"] for p in report["invalid"][1:])
         assert f"{log}:{line}: {reason}" in run_cli("validate", str(log)).err
+
+
+def test_validate_never_names_an_option_it_does_not_have(tmp_path: pathlib.Path) -> None:
+    # A request over 1 MiB: validate said "(--max-request-bytes)", an option only `check` has
+    # (`validate --max-request-bytes …` is "No such option").
+    request = json.loads((EXAMPLES / "requests" / "disallowed_case1_post_on_facebook.json").read_text())
+    request["x_note"] = "a" * (1024 * 1024)
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(request))
+    result = run_cli("validate", str(big))
+    assert result.code == 2 and result.err.splitlines()[0] == (
+        f"{big}: larger than 1,048,576 bytes; refused before parsing (a request; `check --max-request-bytes` takes larger ones)")
+    assert run_cli("check", str(big), "--max-request-bytes", str(2 * 1024 * 1024)).code == 1
