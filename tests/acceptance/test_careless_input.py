@@ -226,3 +226,19 @@ def test_validate_never_names_an_option_it_does_not_have(tmp_path: pathlib.Path)
     assert result.code == 2 and result.err.splitlines()[0] == (
         f"{big}: larger than 1,048,576 bytes; refused before parsing (a request; `check --max-request-bytes` takes larger ones)")
     assert run_cli("check", str(big), "--max-request-bytes", str(2 * 1024 * 1024)).code == 1
+
+
+def test_a_leap_second_is_named_as_such_not_as_a_time_that_is_not_rfc_3339(tmp_path: pathlib.Path) -> None:
+    # RFC 3339 allows 23:59:60; no engine holds it. The message said the time "does not match an
+    # RFC 3339 date-time", which it does.
+    said = "$.occurred_at: is a leap second (:60), which RFC 3339 allows but no engine can hold: write :59"
+    request = json.loads((EXAMPLES / "requests" / "disallowed_case1_post_on_facebook.json").read_text())
+    request["occurred_at"] = "2016-12-31T23:59:60Z"
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(request, indent=2))
+    line = next(n for n, t in enumerate(path.read_text().splitlines(), 1) if '"occurred_at"' in t)
+    result = run_cli("check", str(path))
+    assert result.code == 2 and result.err.strip() == f"clinimg: {path}:{line}: {said}"
+    log = tmp_path / "l.jsonl"
+    log.write_text(json.dumps(request) + "\n" + json.dumps({**request, "event_id": "e-2", "occurred_at": "2016-12-31T23:59:59Z"}) + "\n")
+    assert run_cli("audit", str(log), "--format", "json").json()["invalid"] == [{"file": str(log), "line": 1, "reason": said}]
