@@ -75,6 +75,11 @@ def read_text(source: str | pathlib.Path, max_bytes: int | None = None, *, displ
 
 def parse_document(name: str, text: str, schema: str = "request") -> dict[str, Any]:
     """Parse and schema-check one JSON document; CheckerError listing every problem."""
+    if "\r" in text:
+        # A lone \r ends a line, as in a log (reader.physical_lines) and an editor: a request
+        # saved with \r alone had every problem named at line 1. (Raw, a \r can only be spacing
+        # in JSON — inside a string it is refused either way.)
+        text = _LONE_CR.sub("\n", text)
     if not text.strip("\ufeff \t\r\n"):  # (a truncated copy, an empty pipe: not "Expecting value")
         why = "empty: no JSON document (a request is one JSON object)"
         raise CheckerError(f"{name}:1: $: {why}", problems=[{"path": "$", "constraint": why, "line": 1}])
@@ -96,6 +101,7 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
     return schemas.upper_case_times(document) if schema in ("request", "event") else document
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
 _LOG_HINT = ": this is a log of events, one a line (JSON Lines): `clinimg audit` reads logs; a request is one JSON document"
 
 
@@ -264,20 +270,14 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
         return
     if name.endswith((".yaml", ".yml")):
         report.checked += 1
-        try:
-            if report.known_ids is None:
-                modules = load_modules(list(policy_dirs))
-                report.known_ids, report.obligations = rule_ids(modules), obligation_only_ids(modules)
-            load_overlay(source, rule_ids=report.known_ids, obligation_ids=report.obligations)
-        except CheckerError as exc:
-            report.errors.extend(str(exc).splitlines())
+        _validate_one_overlay(report, source, name, policy_dirs)
         return
     from .fhir import looks_like_fhir, read_fhir
 
-    if name != "<stdin>" and looks_like_fhir(name):  # FHIR R4 (a Bundle, Bulk NDJSON): every resource that would not map
-        read = read_fhir([name])
+    if looks_like_fhir(str(source)):  # FHIR R4 (a Bundle, Bulk NDJSON): every resource that would not map
+        read = read_fhir([str(source)])  # (stdin from its spool, named "<stdin>": it was checked as a request)
         report.checked += sum(row["read"] for row in read.by_type.values())
-        report.errors.extend(f"{u.file}:{u.line}: {u.resource}: {u.path}: {u.reason}" for u in read.unmapped)
+        report.errors.extend(f"{name if u.file == str(source) else u.file}:{u.line}: {u.resource}: {u.path}: {u.reason}" for u in read.unmapped)
         return
     if name.endswith((".jsonl", ".ndjson")) or _reads_as_lines(str(source)):
         try:
@@ -304,14 +304,49 @@ def _validate_one(report: ValidationReport, source: str | pathlib.Path, name: st
         return
     try:
         shown, text = read_text(source, MAX_REQUEST_BYTES, display=name)
-    except CheckerError as exc:
-        report.errors.append(str(exc))
+    except CheckerError as exc:  # (validate has no --max-request-bytes: check's option decides larger ones)
+        report.errors.append(str(exc).replace("(--max-request-bytes)", "(a request; `check --max-request-bytes` takes larger ones)"))
         return
     report.checked += 1
+    kind = _json_kind(text)
+    if kind == "overlay":  # an overlay written as JSON (YAML reads it): was checked as a request
+        _validate_one_overlay(report, source, name, policy_dirs)
+        return
     try:
-        parse_document(shown, text, "request")
+        parse_document(shown, text, kind)
     except CheckerError as exc:
         report.errors.extend(str(exc).splitlines())
+
+
+def _validate_one_overlay(report: ValidationReport, source: str | pathlib.Path, name: str, policy_dirs: Iterable[str | pathlib.Path]) -> None:
+    try:
+        if report.known_ids is None:
+            modules = load_modules(list(policy_dirs))
+            report.known_ids, report.obligations = rule_ids(modules), obligation_only_ids(modules)
+        load_overlay(source, rule_ids=report.known_ids, obligation_ids=report.obligations)
+    except CheckerError as exc:  # (a spool of stdin is named as "<stdin>", never by its temporary path)
+        report.errors.extend(line.replace(str(source), name, 1) if line.startswith(str(source)) else line for line in str(exc).splitlines())
+
+
+def _json_kind(text: str) -> str:
+    """Which schema a JSON document (not a log) is checked against, told by its content as a log
+    is: a decision (`check --format json`'s output: `outcome`, no event envelope), a hospital
+    overlay written as JSON (only overlay keys), else a request (whose errors then say what an
+    event lacks). A decision or overlay had been checked as a request: "$.actor: is required"."""
+    overlay_keys = set(schemas.validator("overlay").schema.get("properties", {}))
+    try:
+        document = loads(text)
+    except JSONProblem:
+        # A YAML overlay piped in (`validate -`) or named otherwise: its first key is an
+        # overlay's (the overlay reader, with its guards, reads it); else parse_document says why.
+        first = next((ln for ln in text.lstrip("\ufeff").splitlines() if ln.strip() and not ln.lstrip().startswith(("#", "---"))), "")
+        key = re.match(r"([A-Za-z_]+)\s*:", first)
+        return "overlay" if key and key.group(1) in overlay_keys else "request"
+    if not isinstance(document, dict) or not document or {"type", "event_id", "schema_version"} & document.keys():
+        return "request"
+    if "outcome" in document:
+        return "decision"
+    return "overlay" if document.keys() <= overlay_keys else "request"
 
 
 def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
@@ -337,7 +372,7 @@ def _log_lines(source: str | pathlib.Path) -> Iterator[tuple[int, bytes]]:
 
 
 def _line_problems(name: str, number: int, raw: bytes) -> Iterator[str]:
-    from .audit.reader import MAX_LINE_BYTES
+    from .audit.reader import MAX_LINE_BYTES, document_hint, not_an_object_reason
 
     if len(raw) > MAX_LINE_BYTES:
         yield f"{name}:{number}: $: line longer than 1 MiB"
@@ -350,7 +385,10 @@ def _line_problems(name: str, number: int, raw: bytes) -> Iterator[str]:
     try:
         document = loads(line)
     except JSONProblem as exc:
-        yield f"{name}:{number}: {exc.path}: {exc.reason}"
+        yield f"{name}:{number}: {exc.path}: {exc.reason}{document_hint(raw, number)}"
+        return
+    if not isinstance(document, dict):  # (as the audit says it)
+        yield f"{name}:{number}: {not_an_object_reason(document)}"
         return
     for p in schemas.problems("event", document):
         yield f"{name}:{number}: {json_path(p.path)}: {p.constraint}"
@@ -432,6 +470,8 @@ def bundle(output: str | pathlib.Path, *, policy_config: str | pathlib.Path | No
     from .policytasks import compile_check
 
     policy_dirs = list(policy_dirs)
+    if str(output) == "-":  # (a file named "-" was written, and "wrote -" said)
+        raise CheckerError("--output: needs a file name for the bundle (.tar.gz), not '-'; nothing was written")
     refuse_clobbering([("--output", str(output))], _policy_inputs(policy_config, policy_dirs), force=force)
     policy = build_policy(policy_config, policy_dirs)
     problems = compile_check([str(d) for d in policy_dirs])
@@ -450,10 +490,44 @@ def _policy_inputs(policy_config: str | pathlib.Path | None, policy_dirs: Iterab
             + [("a file of the shipped policy", path) for path in files_under([SHIPPED_POLICY_DIR])])
 
 
+def refuse_dash_for_a_file(options: Iterable[tuple[str, str | pathlib.Path | None]]) -> None:
+    """`-` is standard output for --output, but these options need a file of their own (a store,
+    a quarantine read back later, a log appended to): `-` made a file named "-" in the working
+    directory, where nobody looked for it."""
+    for option, path in options:
+        if path is not None and str(path) == "-":
+            raise CheckerError(f"{option}: needs a file name ('-', standard output, is for --output only); nothing was written")
+
+
 def refuse_decision_log_over_inputs(decision_log: str | None, policy_config: str | pathlib.Path | None, policy_dirs: Iterable[str | pathlib.Path]) -> None:
     """`serve --decision-log` is appended to: refused when it is the overlay or an own Rego file
     (a symbolic link is fine: appending destroys nothing)."""
+    refuse_dash_for_a_file([("--decision-log", decision_log)])
     refuse_clobbering([("--decision-log", decision_log)], _policy_inputs(policy_config, list(policy_dirs)), force=True)
+    if decision_log is not None and not _holds_a_decision_log(decision_log):
+        # An event log, a report, a request named by mistake: decision lines appended to an event
+        # log became invalid lines of the next night's audit, and the log was no longer what was logged.
+        raise CheckerError(f"--decision-log: {decision_log} holds something other than a decision log (its first line is not a "
+                           "decision); refused, nothing was appended: give a new file or an earlier decision log")
+
+
+def _holds_a_decision_log(path: str) -> bool:
+    """Missing, empty, or its first line one a decision log writes (a JSON object with a decision_id)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # (the server says why it cannot open it)
+    if not head.strip():
+        return True
+    first = re.split(rb"\r\n|\n|\r", head.removeprefix(codecs.BOM_UTF8), maxsplit=1)[0]
+    try:
+        line = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(line, dict) and "decision_id" in line
 
 
 def write_output(path: str | pathlib.Path, text: str, option: str) -> None:
@@ -516,6 +590,7 @@ def audit(
     FHIR R4 files among the paths (checker/fhir.looks_like_fhir) are mapped to events first."""
     paths = list(paths)
     policy_dirs = list(policy_dirs)
+    refuse_dash_for_a_file([("--state", state), ("--quarantine", quarantine)])
     refuse_clobbering(
         [("--state", None if state is None else str(state)), ("--quarantine", None if quarantine is None else str(quarantine)),
          ("--output", None if report_output is None else str(report_output))],
@@ -547,13 +622,6 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
                notice: Callable[[str], None] | None, workers: int | None, cache: bool, amend_report: Any = None,
                deliver: Callable[["AuditReport"], ContextManager[None]] | None = None) -> "AuditReport":
     from .audit import audit as run_audit
-    from .audit.waivers import unused_waivers
-
-    def amend(report: "AuditReport") -> None:
-        # (before the run's report is kept in the store and delivered: `audit report` shows it too)
-        report.unused_waivers = unused_waivers(((policy.data.get("clinimg") or {}).get("config") or {}).get("waivers") or (), report.waivers)
-        if amend_report is not None:
-            amend_report(report)
 
     if engine not in LOCAL_ENGINES:  # e.g. an OPA server: the report carries that engine's stamp
         return run_audit(
@@ -565,7 +633,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
             quarantine=quarantine,
             progress=progress or None,
             notice=notice,
-            amend_report=amend,
+            amend_report=amend_report,
             deliver=deliver,
         )  # stamped by the server's bundle revision (audit/run.py policy_stamp)
     return run_audit(
@@ -580,7 +648,7 @@ def _run_audit(paths: list[str], policy: PolicySet, *, engine: str, opa: OpaSett
         partitions=workers,
         partition_cache=cache,
         partition_engine=engine,
-        amend_report=amend,
+        amend_report=amend_report,
         deliver=deliver,
     )
 

@@ -479,6 +479,14 @@ def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[st
 
     from . import server
 
+    # `--token "$TOKEN"` with TOKEN unset, or CLINIMG_SERVE_TOKEN set empty: the server answered
+    # anyone, without a word (click takes an empty variable for none). Refused; a token is compared
+    # as the server reads a credential (surrounding whitespace dropped).
+    told = os.environ.get("CLINIMG_SERVE_TOKEN") if token is None else token
+    if told is not None and not told.strip():
+        raise CheckerError("--token (or CLINIMG_SERVE_TOKEN): the token is empty (an unset variable?), so anyone would be answered; "
+                           "give the token, or leave both out")
+    token = token.strip() if token else token
     if not server.is_loopback(host) and not token:
         click.echo(f"clinimg: WARNING: serving on {host} without --token: anyone who can reach it may ask for decisions", err=True)
     api.refuse_decision_log_over_inputs(decision_log, policy_config, policy_dirs)

@@ -10,6 +10,7 @@ import datetime
 import difflib
 import math
 import pathlib
+import re
 from typing import Any, Collection, Iterator
 
 import yaml
@@ -74,7 +75,8 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
     root_node = read.root
     problems = schemas.problems("overlay", document)
     if problems:
-        lines = [f"{p}:{_line_of(root_node, pr.path)}: {json_path(pr.path)}: {pr.constraint}" for pr in problems]
+        lines = [f"{p}:{_line_of(root_node, pr.path)}: {json_path(pr.path)}: {pr.constraint}{_number_as_text_hint(document, pr)}"
+                 for pr in problems]
         raise CheckerError("\n".join(lines))
     if rule_ids is not None:
         unknown = [
@@ -91,6 +93,23 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
         ]
         if unknown or not_findings:
             raise CheckerError("\n".join(unknown + not_findings))
+    guards = [
+        f"{p}:{_line_of(root_node, where)}: {json_path(where)}: {named} is a guard (fail closed: an input that does not say what "
+        "happened is denied): it cannot be " + {"disabled": "disabled", "effect_overrides": "given another effect"}.get(where[1], "waived")
+        for where, named in named_rule_ids(document)
+        if isinstance(named, str) and named.startswith(GUARD_AREA + ".")
+    ]
+    if guards:
+        raise CheckerError("\n".join(guards))
+    rules = document.get("rules") or {}
+    disabled = set(rules.get("disabled") or ())
+    both = [  # which one wins is nowhere to be seen: the override, ignored, was believed in force
+        f"{p}:{_line_of(root_node, ['rules', 'effect_overrides', rule])}: {json_path(['rules', 'effect_overrides', rule])}: "
+        f"{rule} is also in rules.disabled, so this effect would never apply; keep one of the two"
+        for rule in (rules.get("effect_overrides") or {}) if rule in disabled
+    ]
+    if both:
+        raise CheckerError("\n".join(both))
     if "timezone" in document and not _known_zone(document["timezone"]):
         raise CheckerError(f"{p}:{_line_of(root_node, ['timezone'])}: $.timezone: not a time zone this machine knows (an IANA name, e.g. Australia/Sydney)")
     return document
@@ -148,6 +167,10 @@ def read_yaml_file(p: pathlib.Path, what: str, *, empty_hint: str) -> YamlFile:
         if "tag" in why or "constructor" in why.lower():
             why = "a YAML tag that builds objects is not allowed"
         raise CheckerError(f"{p}:{line}: $: {why}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else 1
+        raise CheckerError(f"{p}:{line}: $: {what} holds a control character YAML does not allow (U+{exc.character:04X})"
+                           if isinstance(exc.character, int) else f"{p}:{line}: $: {what} is not valid YAML") from None
     except yaml.YAMLError:
         raise CheckerError(f"{p}: {what} is not valid YAML") from None
     except RecursionError:
@@ -200,6 +223,31 @@ def _non_finite(value: Any, path: list[Any]) -> tuple[list[Any], str] | None:
             if found:
                 return found
     return None
+# The guards' area (RULES.md "Guards": request.event_type). Disabled, made a warning or waived,
+# an input with no event type — an OPA client that forgot it, on a bundle built with the overlay —
+# was a permit: fail open by configuration.
+GUARD_AREA = "request"
+
+
+def _number_as_text_hint(document: Any, problem: Any) -> str:
+    """Why a number is "not a number": YAML 1.1 (PyYAML's) reads 1e3 and 1.0e3 as text — a number
+    with an exponent needs a decimal point and a signed exponent (1.0e+3). The value is never shown."""
+    if not problem.constraint.startswith(("must be of type number", "must be of type integer")):
+        return ""
+    value: Any = document
+    for key in problem.path:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            return ""
+    if not isinstance(value, str) or not _EXPONENT_AS_TEXT.match(value):
+        return ""  # (quoted '24' is text because it was quoted: no hint)
+    return " (YAML reads a number with an exponent as text unless it has a decimal point and a signed exponent: write 1000, or 1.0e+3)"
+
+
+_EXPONENT_AS_TEXT = re.compile(r"[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+\Z")
+
+
 def named_rule_ids(document: dict[str, Any]) -> Iterator[tuple[list[Any], str]]:
     """(path, id) for every rule id a (schema-valid) overlay names."""
     rules = document.get("rules") or {}

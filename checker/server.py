@@ -27,8 +27,9 @@ Endpoints
 - Anything else → 404 JSON.
 
 Safety: bearer-token auth when a token is set (constant-time compare; 401 otherwise), the body
-is read as a stream and refused (413) past `max_body_bytes` or (408, connection closed) when it
-has not fully arrived within `body_timeout` seconds, JSON is read strictly (checker.jsonload:
+is read as a stream and refused (413) past `max_body_bytes` — a gzip body (Content-Encoding:
+gzip, as OPA takes) also once decompressed — or (408, connection closed) when it has not fully
+arrived within `body_timeout` seconds, JSON is read strictly (checker.jsonload:
 duplicate keys, NaN and 1e309, deep nesting, lone surrogates and NUL refused with their path; a
 leading BOM accepted), every input is schema-checked (and held to MAX_REQUEST_VALUES values)
 before it is decided. The decision log (JSON Lines) holds decision id, time, path, outcome, rule
@@ -620,6 +621,37 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def gunzip_bounded(data: bytes, limit: int) -> bytes:
+    """A gzip-compressed body (Content-Encoding: gzip, as OPA's server accepts), decompressed to
+    at most `limit` bytes: past it a 413, as an uncompressed body that large — a small gzip
+    bomb never unfolds beyond the limit in memory. Several gzip members are read one after the
+    other (as Go's gzip reader, OPA's, does); a truncated or corrupt stream is a 400."""
+    import zlib
+
+    out: list[bytes] = []
+    size = 0
+    rest = data
+    try:
+        while True:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            piece = inflater.decompress(rest, limit + 1 - size)
+            while True:
+                size += len(piece)
+                if size > limit:
+                    raise Problem(413, "request_too_large", f"the body is larger than {limit} bytes once decompressed")
+                out.append(piece)
+                if inflater.eof or not inflater.unconsumed_tail:
+                    break
+                piece = inflater.decompress(inflater.unconsumed_tail, limit + 1 - size)
+            if not inflater.eof:
+                raise Problem(400, "invalid_parameter", "the body is not complete gzip data (Content-Encoding: gzip)")
+            rest = inflater.unused_data
+            if not rest:
+                return b"".join(out)
+    except zlib.error:
+        raise Problem(400, "invalid_parameter", "the body is not valid gzip data (Content-Encoding: gzip)") from None
+
+
 def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> Any:
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
@@ -635,8 +667,10 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
         return Response(_dumps(body), status_code=status, media_type="application/json", headers=headers)
 
     async def read_body(request: Request) -> bytes:
-        if request.headers.get("content-encoding", "identity").lower() not in ("identity", ""):
-            raise Problem(415, "invalid_parameter", "Content-Encoding is not supported; send the body uncompressed")
+        codings = [c.strip().lower() for c in request.headers.get("content-encoding", "").split(",")]
+        codings = [c for c in codings if c not in ("", "identity")]
+        if codings not in ([], ["gzip"], ["x-gzip"]):
+            raise Problem(415, "invalid_parameter", "Content-Encoding is not supported: send the body uncompressed or gzip-compressed")
         declared = request.headers.get("content-length")
         if declared is not None:
             try:
@@ -657,7 +691,7 @@ def create_app(service: DecisionService, *, close_on_shutdown: bool = True) -> A
                     chunks.append(chunk)
         except TimeoutError:
             raise Problem(408, "request_timeout", f"the body did not arrive within {body_timeout:g} s") from None
-        return b"".join(chunks)
+        return gunzip_bounded(b"".join(chunks), limit) if codings else b"".join(chunks)
 
     def guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:

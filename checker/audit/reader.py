@@ -49,26 +49,27 @@ _ANY_LINE_END = re.compile(rb"\r\n|\n|\r")
 _BLOCK = 1 << 16
 
 
-def physical_lines(handle: Any) -> Iterator[tuple[bytes, int]]:
+def physical_lines(handle: Any, limit: int = _READ_LIMIT) -> Iterator[tuple[bytes, int]]:
     """(line with its line end, the bytes it takes in the file) of a binary file from where it
     stands; a line ends at \\n, \\r\\n or a lone \\r (as Python's universal newlines, or an editor,
     count lines). A line longer than MAX_LINE_BYTES is given as its first _READ_LIMIT bytes
     (invalid: too long) and the rest is skipped, never held: a log of one 2 GB line (or
     /dev/zero) does not take 2 GB. Lines are read with readline (\\n) until a lone \\r shows up;
     the rest of that file is then split on every line end (a log written with \\r alone had been
-    one giant invalid line: every event in it lost)."""
-    for raw in iter(functools.partial(handle.readline, _READ_LIMIT), b""):
-        if len(raw) < _READ_LIMIT or raw[-1] == 10:  # (10: b"\n") a whole line
+    one giant invalid line: every event in it lost). `limit`: another reader's _READ_LIMIT (FHIR
+    NDJSON holds resources of up to 16 MiB a line)."""
+    for raw in iter(functools.partial(handle.readline, limit), b""):
+        if len(raw) < limit or raw[-1] == 10:  # (10: b"\n") a whole line
             lone = _LONE_CR.search(raw) if 13 in raw else None  # (13: b"\r")
             if lone is None or lone.end() == len(raw):  # (a \r ending the file ends its last line)
                 yield raw, len(raw)
                 continue
         # A lone \r inside, or a line longer than the limit (which may hold lone \r's)
-        yield from _split_on_every_line_end(handle, raw)
+        yield from _split_on_every_line_end(handle, raw, limit)
         return
 
 
-def _split_on_every_line_end(handle: Any, buffer: bytes) -> Iterator[tuple[bytes, int]]:
+def _split_on_every_line_end(handle: Any, buffer: bytes, limit: int) -> Iterator[tuple[bytes, int]]:
     """physical_lines from `buffer` (read already) and the rest of the file, every line end counted."""
     start, at_end = 0, False
     overlong: bytes | None = None  # the head of an overlong line whose end is being looked for
@@ -86,8 +87,8 @@ def _split_on_every_line_end(handle: Any, buffer: bytes) -> Iterator[tuple[bytes
                 yield line, len(line)
             start = end.end()
             continue
-        if overlong is None and len(buffer) - start > _READ_LIMIT:
-            overlong = buffer[start:start + _READ_LIMIT]
+        if overlong is None and len(buffer) - start > limit:
+            overlong = buffer[start:start + limit]
         if overlong is not None:  # keep only what may hold the line end (a \r waiting for its \n)
             keep = 1 if buffer.endswith(b"\r") else 0
             skipped += len(buffer) - start - keep
@@ -101,6 +102,23 @@ def _split_on_every_line_end(handle: Any, buffer: bytes) -> Iterator[tuple[bytes
         more = handle.read(_BLOCK)
         at_end = not more
         buffer, start = buffer[start:] + more, 0
+
+
+def document_hint(raw: bytes, number: int) -> str:
+    """Why the first line of a file is not JSON when the file is one JSON document written over
+    many lines (a pretty-printed request, an array of events): every line of it is invalid, and
+    the reasons ("Expecting value") never said why."""
+    if number == 1 and raw.removeprefix(codecs.BOM_UTF8).strip() in (b"[", b"{"):
+        return (": the file looks like one JSON document over many lines, not JSON Lines — a log holds one event a line "
+                "(`clinimg check` reads one request)")
+    return ""
+
+
+def not_an_object_reason(doc: Any) -> str:
+    """The reason for a line that is JSON but not an object: an array of events says so."""
+    if isinstance(doc, list):
+        return "$: an event must be a JSON object (this line holds an array: a log holds one event a line, not an array of them)"
+    return "$: an event must be a JSON object"
 
 
 class OutOfOrder(Exception):
@@ -522,9 +540,9 @@ class EventParser:
             try:
                 doc = loads(text)
             except JSONProblem as exc:
-                return InputProblem(line.file, line.line, f"{exc.path}: {exc.reason}", raw)
+                return InputProblem(line.file, line.line, f"{exc.path}: {exc.reason}{document_hint(raw, line.line)}", raw)
             if not isinstance(doc, dict):
-                return InputProblem(line.file, line.line, "$: an event must be a JSON object", raw)
+                return InputProblem(line.file, line.line, not_an_object_reason(doc), raw)
             problem = self._schema_problem(doc, shape)
             if problem:
                 return InputProblem(line.file, line.line, problem, raw)

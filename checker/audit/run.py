@@ -23,6 +23,7 @@ from .reader import LogSet
 from .runner import AuditReport, Decided, decide_in_order
 from .state import State, iso, parse_ns
 from .store import Store, describe_store_error
+from .waivers import unused_waivers
 
 
 class _Progress:
@@ -172,6 +173,9 @@ def audit(
             if notice is not None:
                 notice(f"{decided.late} event(s) older than the latest event earlier runs on --state decided ({report.late_events['before']}): "
                        "not decided in time order with them; the report says so")
+        # (before the run's report is kept in the store and delivered: `audit report` shows it too)
+        report.unused_waivers = unused_waivers(((policy.data.get("clinimg") or {}).get("config") or {}).get("waivers") or (),
+                                               report.waivers, store.decided_earlier)
         if amend_report is not None:  # e.g. FHIR input: the report speaks of the FHIR files (checker/fhir/logs.py)
             amend_report(report)
         first_ns, last_ns = store.run_period()

@@ -123,6 +123,16 @@ class Store:
     def add_events(self, events: Iterable[tuple[dict[str, Any], int]]) -> None:
         _insert_events(self.db, self.run_id, events)
 
+    def decided_earlier(self, event_ids: list[str]) -> set[str]:
+        """Which of these event ids an earlier run on the store decided (not this one)."""
+        found: set[str] = set()
+        for start in range(0, len(event_ids), 500):  # SQLite's host-parameter limit
+            part = event_ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            found.update(r[0] for r in self.db.execute(
+                f"SELECT event_id FROM events WHERE run_id < ? AND event_id IN ({marks})", [self.run_id, *part]))
+        return found
+
     def event_context(self, event_id: str) -> dict[str, Any] | None:
         return _event_context(self.db, event_id)
 

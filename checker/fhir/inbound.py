@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .. import schemas
 from ..errors import CheckerError
+from ..audit.reader import physical_lines
 from ..jsonload import MAX_DOCUMENT_BYTES, JSONProblem, json_path, line_of_byte, lines_of_paths, loads
 from . import codes
 
@@ -119,7 +120,7 @@ def looks_like_fhir(path: str) -> bool:
     head = head.removeprefix(codecs.BOM_UTF8).lstrip()
     if not head.startswith(b"{"):
         return False
-    first_line = head.split(b"\n", 1)[0]
+    first_line = re.split(rb"\r\n|\n|\r", head, maxsplit=1)[0]
     probe = first_line if first_line.rstrip().endswith(b"}") else head
     return re.search(rb'"resourceType"\s*:', probe) is not None
 
@@ -171,8 +172,9 @@ def _is_ndjson(head: bytes) -> bool:
     """One JSON object on the first line and more after it: NDJSON (a compact one-line document
     alone is read as a document, the same resources either way)."""
     head = head.removeprefix(codecs.BOM_UTF8).lstrip()
-    first, newline, rest = head.partition(b"\n")
-    if not newline or not rest.strip():
+    parts = re.split(rb"\r\n|\n|\r", head, maxsplit=1)  # (line ends as the audit reads them)
+    first, rest = parts[0], parts[1] if len(parts) == 2 else b""
+    if len(parts) < 2 or not rest.strip():
         return False
     try:
         return isinstance(json.loads(first), dict)
@@ -181,12 +183,12 @@ def _is_ndjson(head: bytes) -> bool:
 
 
 def _ndjson(path: str, handle: Any, problems: list[Unmapped]) -> Iterator[RawResource]:
-    for number, raw in enumerate(iter(lambda: handle.readline(MAX_NDJSON_LINE + 2), b""), start=1):
+    # A line ends at \n, \r\n or a lone \r, as in a clinimg log: an export written with \r alone
+    # had been read as one document, and every resource in it lost.
+    for number, (raw, _) in enumerate(physical_lines(handle, MAX_NDJSON_LINE + 2), start=1):
         if number == 1:
             raw = raw.removeprefix(codecs.BOM_UTF8)
-        if not raw.endswith(b"\n") and len(raw) > MAX_NDJSON_LINE:
-            while (more := handle.readline(MAX_NDJSON_LINE)) and not more.endswith(b"\n"):
-                pass
+        if len(raw.rstrip(b"\r\n")) > MAX_NDJSON_LINE:  # (the rest of it was skipped, never held)
             problems.append(Unmapped(path, number, "?", "$", "line longer than 16 MiB"))
             continue
         if not raw.strip():  # counted like a blank line of a clinimg log: every line accounted for

@@ -16,7 +16,9 @@ from .fhir import FhirAuditReporter
 
 # Characters XML 1.0 cannot hold at all, even escaped (C0 controls but tab and newlines, U+FFFE,
 # U+FFFF): shown as visible escapes, so a log line holding one still gives a well-formed report.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# So are C1 controls, line separators and bidi overrides from the input (as in the text report):
+# a CI page or terminal showing the JUnit would otherwise turn an id around or break its line.
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\u200a\u2010-\u2027\u202f-\u2065\u206a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml_text(text: str) -> str:

@@ -357,6 +357,15 @@ def test_free_text_never_reaches_the_terminal_unescaped(tmp_path: pathlib.Path) 
     html = tmp_path / "r.html"
     run_cli("audit", p, "--format", "html", "--output", str(html))
     assert "<script>alert" not in html.read_text()
+    # The HTML page and JUnit too (a terminal `cat`s them; a browser or CI page turns an id around
+    # at U+202E): the page held them raw, JUnit the bidi override, NEL and line separator.
+    event["actor"]["id"] = "stu\x85dent\u2028x"
+    p = _log(tmp_path, "evil2.jsonl", [json.dumps(event)])
+    run_cli("audit", p, "--format", "html", "--output", str(html))
+    junit = run_cli("audit", p, "--format", "junit").out
+    for shown in (html.read_text(), junit):
+        assert "evil\\x1b[31m\\u202eid" in shown and "stu\\x85dent\\u2028x" in shown
+        assert not any(c in shown for c in "\x1b\u202e\x85\u2028"), [c for c in "\x1b\u202e\x85\u2028" if c in shown]
 
 
 @pytest.mark.parametrize("approved_by,kept", [("privacy-officer-7", False), ("student-cs1", True)])

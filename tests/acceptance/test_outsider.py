@@ -1037,3 +1037,201 @@ def test_audit_output_to_dev_stdout_on_a_pipe_writes_the_report_there(tmp_path: 
     result = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--output", "/dev/stdout", "--format", "json")
     assert result.code == 1, result.err
     assert result.json()["counts"]["decided"] == 464
+
+
+def test_unused_waivers_night_by_night_leave_out_the_events_an_earlier_night_decided(tmp_path: pathlib.Path) -> None:
+    # With --state, tonight's log holds only tonight's events: a waiver of an event an earlier
+    # night decided (met then, or already listed then as unused) was listed again as unused
+    # every night after — the privacy officer's list of stale waivers grew with every night.
+    # Now a waiver is listed only while its event is not one an earlier run decided.
+    week = _week_lines(464)
+    night1, night2 = tmp_path / "n1.jsonl", tmp_path / "n2.jsonl"
+    night1.write_text("\n".join(week[:100]) + "\n")
+    night2.write_text("\n".join(week[100:]) + "\n")
+    overlay = tmp_path / "o.yaml"
+    overlay.write_text(
+        "hospital: Example\n"
+        "waivers:\n"
+        "  - {rule: disclosure.non_professional, event_id: cs1-post, reason: met night 1, approved_by: po-7, expires: 2027-01-01}\n"
+        "  - {rule: storage.passcode, event_id: cs1-post, reason: wrong rule, approved_by: po-7, expires: 2027-01-01}\n"
+        "  - {rule: disclosure.non_professional, event_id: cs1-psot, reason: typo, approved_by: po-7, expires: 2027-01-01}\n"
+        "  - {rule: storage.passcode, event_id: cs2-show, reason: night 2 event, approved_by: po-7, expires: 2027-01-01}\n"
+    )
+
+    def unused(*waivers: tuple[str, str]) -> list[dict[str, str]]:
+        return [{"rule": r, "event_id": e, "approved_by": "po-7", "expires": "2027-01-01"} for r, e in waivers]
+
+    state = tmp_path / "s.sqlite"
+    for workers in ("1", "2"):
+        state.unlink(missing_ok=True)
+        nightly = [run_cli("audit", str(log), "--state", str(state), "--policy-config", str(overlay), "--format", "json",
+                           "--workers", workers).json() for log in (night1, night2, night2)]
+        first, second, again = nightly
+        assert first["waivers"] == [{"approved_by": "po-7", "event_id": "cs1-post", "rule": "disclosure.non_professional", "status": "applied"}]
+        assert first["unused_waivers"] == unused(("storage.passcode", "cs1-post"), ("disclosure.non_professional", "cs1-psot"),
+                                                 ("storage.passcode", "cs2-show"))
+        assert second["unused_waivers"] == unused(("disclosure.non_professional", "cs1-psot"), ("storage.passcode", "cs2-show"))
+        # night 2 again (every line a duplicate): its events, too, an earlier run decided
+        assert again["counts"]["duplicate"] == len(week) - 100
+        assert again["unused_waivers"] == unused(("disclosure.non_professional", "cs1-psot"))
+    # without a state store every run is the first: the whole list, as before
+    assert run_cli("audit", str(night2), "--policy-config", str(overlay), "--format", "json").json()["unused_waivers"] == unused(
+        ("disclosure.non_professional", "cs1-post"), ("storage.passcode", "cs1-post"), ("disclosure.non_professional", "cs1-psot"),
+        ("storage.passcode", "cs2-show"))
+
+
+def test_serve_accepts_gzip_bodies_as_opa_does_and_bounds_what_they_unfold_to() -> None:
+    # OPA's server decompresses a request body sent with Content-Encoding: gzip (bounded by its
+    # decoding limits); clinimg serve, "OPA-compatible" (SPEC §6), answered 415 to every one.
+    # Now gzip is read, never unfolding past --max-body-bytes (a gzip bomb is a 413, as a body
+    # that large); a broken stream is a 400; other codings stay 415.
+    import gzip
+
+    import requests
+
+    from tests.serving import serve_process
+
+    request = json.loads(FACEBOOK.read_text())
+    plain = json.dumps(request).encode()
+    zipped = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    with serve_process("--max-body-bytes", "65536") as (url, _):
+        expected = requests.post(url + "/v1/check", data=plain, timeout=60)
+        assert expected.status_code == 200 and expected.json()["outcome"] == "deny"
+        answer = requests.post(url + "/v1/check", data=gzip.compress(plain), headers=zipped, timeout=60)
+        assert (answer.status_code, answer.json()) == (200, expected.json())
+        # two gzip members, as Go's reader takes them; and OPA's Data API
+        halves = gzip.compress(plain[:100]) + gzip.compress(plain[100:])
+        assert requests.post(url + "/v1/check", data=halves, headers=zipped, timeout=60).json() == expected.json()
+        data = requests.post(url + "/v1/data/clinimg/decision", data=gzip.compress(json.dumps({"input": request}).encode()),
+                             headers={**zipped, "Content-Encoding": "GZIP"}, timeout=60)
+        assert data.status_code == 200 and data.json()["result"] == {k: v for k, v in expected.json().items() if k != "policy"}
+        # 64 KiB of whitespace before the request: 65 KiB unfolded from a few hundred bytes
+        bomb = gzip.compress(b" " * 66560 + plain)
+        assert len(bomb) < 1024
+        too_big = requests.post(url + "/v1/check", data=bomb, headers=zipped, timeout=60)
+        assert too_big.status_code == 413 and too_big.json()["message"] == "the body is larger than 65536 bytes once decompressed"
+        for broken in (gzip.compress(plain)[:-8], plain, gzip.compress(plain) + b"junk"):
+            answer = requests.post(url + "/v1/check", data=broken, headers=zipped, timeout=60)
+            assert answer.status_code == 400 and answer.json()["code"] == "invalid_parameter", answer.text
+        assert requests.post(url + "/v1/check", data=plain, headers={**zipped, "Content-Encoding": "br"}, timeout=60).status_code == 415
+        # and the service still answers
+        assert requests.post(url + "/v1/check", data=plain, timeout=60).json() == expected.json()
+
+
+def test_validate_checks_a_decision_and_an_overlay_written_as_json_by_their_own_schemas(tmp_path: pathlib.Path) -> None:
+    # SPEC §6: `clinimg validate FILE…` — schema check only. A decision kept from `check --format
+    # json` and an overlay written as JSON (YAML reads JSON: --policy-config takes it) were checked
+    # as requests: "$.actor: is required" and so on, never what was wrong in them; a YAML overlay
+    # piped in was "not valid JSON".
+    decision = run_cli("check", str(FACEBOOK), "--format", "json")
+    kept = tmp_path / "decision.json"
+    kept.write_text(decision.out)
+    assert run_cli("validate", str(kept)).code == 0
+    broken = json.loads(decision.out)
+    broken["outcome"] = "allow"
+    kept.write_text(json.dumps(broken, indent=2))
+    result = run_cli("validate", str(kept))
+    line = next(n for n, t in enumerate(kept.read_text().splitlines(), 1) if '"outcome"' in t)
+    assert result.code == 2 and result.err.splitlines()[0] == f'{kept}:{line}: $.outcome: must be one of: "permit", "deny", "escalate"'
+    overlay = tmp_path / "overlay.json"
+    overlay.write_text(json.dumps({"hospital": "Example", "rules": {"disabled": ["storage.pascode"]}}, indent=2))
+    expected = '$.rules.disabled[0]: unknown rule id (did you mean "storage.passcode"?)'
+    result = run_cli("validate", str(overlay))
+    assert result.code == 2 and result.err.splitlines()[0] == f"{overlay}:5: {expected}"
+    assert run_cli("check", str(FACEBOOK), "--policy-config", str(overlay)).err.strip() == f"clinimg: {overlay}:5: {expected}"
+    piped = run_cli("validate", "-", stdin="hospital: Example\nrules: {disabled: [storage.pascode]}\n")
+    assert piped.code == 2 and piped.err.splitlines()[0] == f"<stdin>:2: {expected}"
+    piped = run_cli("validate", "-", stdin=overlay.read_text())
+    assert piped.code == 2 and piped.err.splitlines()[0] == f"<stdin>:5: {expected}"
+    # a request is still checked as a request
+    request = tmp_path / "r.json"
+    request.write_text(json.dumps({k: v for k, v in json.loads(FACEBOOK.read_text()).items() if k != "actor"}))
+    assert run_cli("validate", str(request)).err.splitlines()[0] == f"{request}:1: $.actor: is required"
+
+
+def test_an_overlay_may_not_switch_off_the_fail_closed_guard(tmp_path: pathlib.Path) -> None:
+    # RULES.md "Guards": request.event_type denies a decision input that names no known event type
+    # — an OPA client that forgot the input, on the bundle (SPEC §6/§7; the CLI and serve refuse
+    # such input first). An overlay disabling it, making it a warning or waiving it was accepted,
+    # and the bundle built with it answered {} with a permit: fail open by configuration.
+    from checker.api import build_policy, make_engine
+
+    lines = {
+        "disabled": ("rules: {disabled: [request.event_type]}\n", "$.rules.disabled[0]", "disabled"),
+        "override": ("rules: {effect_overrides: {request.event_type: warn}}\n", '$.rules.effect_overrides["request.event_type"]', "given another effect"),
+        "waiver": ("waivers:\n  - {rule: request.event_type, event_id: e-1, reason: x, approved_by: po-7, expires: 2030-01-01}\n", "$.waivers[0].rule", "waived"),
+    }
+    for name, (yaml_text, path, what) in lines.items():
+        overlay = tmp_path / f"{name}.yaml"
+        overlay.write_text("hospital: Example\n" + yaml_text)
+        line = 3 if name == "waiver" else 2
+        said = (f"{overlay}:{line}: {path}: request.event_type is a guard (fail closed: an input that does not say what happened is denied): "
+                f"it cannot be {what}")
+        for args in (("validate", str(overlay)), ("check", str(FACEBOOK), "--policy-config", str(overlay)),
+                     ("policy", "bundle", "--policy-config", str(overlay), "--output", str(tmp_path / "b.tar.gz")),
+                     ("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--policy-config", str(overlay))):
+            result = run_cli(*args)
+            assert result.code == 2 and said in result.out + result.err, (args, result.err)
+        assert not (tmp_path / "b.tar.gz").exists()
+    # the guard itself, with the shipped policies: {} and an unknown type are denied
+    engine = make_engine(build_policy(None, []), "embedded", None)
+    try:
+        assert [(d["outcome"], [f["rule"] for f in d["findings"]]) for d in engine.decide([{}, {"type": "nonsense"}])] == [
+            ("deny", ["request.event_type"])] * 2
+    finally:
+        engine.close()
+
+
+def test_serve_never_appends_its_decision_log_to_an_event_log_or_a_report(tmp_path: pathlib.Path) -> None:
+    # `serve --decision-log week.jsonl` (the night's event log named by mistake) appended decision
+    # lines to it: the next audit found them as invalid lines, and the log was no longer what the
+    # apps logged. An existing file must already be a decision log (or empty); a new one is made.
+    import requests
+
+    from tests.serving import serve_process
+
+    log = tmp_path / "week.jsonl"
+    log.write_bytes((EXAMPLES / "logs" / "week.jsonl").read_bytes())
+    report = tmp_path / "r.json"
+    report.write_text(run_cli("check", str(FACEBOOK), "--format", "json").out)
+    for named in (log, report):
+        before = named.read_bytes()
+        result = run_cli("serve", "--port", "0", "--decision-log", str(named))
+        assert result.code == 2 and result.err.strip() == (
+            f"clinimg: --decision-log: {named} holds something other than a decision log (its first line is not a decision); "
+            "refused, nothing was appended: give a new file or an earlier decision log")
+        assert named.read_bytes() == before
+    decisions = tmp_path / "decisions.jsonl"
+    for _ in range(2):  # a new file, then the same decision log again: appended to
+        with serve_process("--decision-log", str(decisions)) as (url, _):
+            assert requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), timeout=60).status_code == 200
+    assert [json.loads(line)["outcome"] for line in decisions.read_text().splitlines()] == ["deny", "deny"]
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with serve_process("--decision-log", str(empty)) as (url, _):
+        assert requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), timeout=60).status_code == 200
+    assert json.loads(empty.read_text())["outcome"] == "deny"
+
+
+def test_serve_refuses_an_empty_token_instead_of_answering_anyone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `clinimg serve --token "$TOKEN"` with TOKEN unset, or CLINIMG_SERVE_TOKEN set but empty:
+    # the server started without authentication and said nothing (on loopback not even the
+    # warning) — every decision endpoint open to whoever reached it.
+    import requests
+
+    from tests.serving import serve_process
+
+    said = ("clinimg: --token (or CLINIMG_SERVE_TOKEN): the token is empty (an unset variable?), so anyone would be answered; "
+            "give the token, or leave both out")
+    for token in ("", "  "):
+        result = run_cli("serve", "--port", "0", "--token", token, timeout=30)
+        assert result.code == 2 and result.err.strip() == said
+    monkeypatch.setenv("CLINIMG_SERVE_TOKEN", "")
+    result = run_cli("serve", "--port", "0")
+    assert result.code == 2 and result.err.strip() == said
+    # a token with whitespace around it (read from a file) is the token, as the credential is read
+    monkeypatch.delenv("CLINIMG_SERVE_TOKEN")
+    with serve_process("--token", " s3cret\n") as (url, _):
+        assert requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), timeout=60).status_code == 401
+        answer = requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), headers={"Authorization": "Bearer s3cret"}, timeout=60)
+        assert answer.status_code == 200 and answer.json()["outcome"] == "deny"
