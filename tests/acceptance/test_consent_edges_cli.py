@@ -1,0 +1,158 @@
+"""Consent edges a medico-legal adviser would not let through (qa10), through the real CLI: a
+`clinimg check` request for each, and the same facts as an event log for `clinimg audit` where the
+audit builds them from its state. Each was a wrong permit or a wrong escalate on the old policies
+(docs/decision-table.md rows 3r, 3s, 6k, 6l, 1p5); the last group guards identifiability on
+silence (row 7i), which a session's notes had left as a possible false permit."""
+from __future__ import annotations
+
+import copy
+import json
+import pathlib
+from typing import Any
+
+import pytest
+import yaml
+
+from checker.cases import CASES_DIR, deep_merge
+from tests.conftest import run_cli
+
+BASES = yaml.safe_load((CASES_DIR / "bases.yaml").read_text())
+INFORMED = ["purpose", "use", "access", "sharing", "deidentification", "storage", "withdrawal_limits"]
+ANAESTHETISED = {"id": "pt-001", "age_years": 54, "capacity": "impaired_temporary"}
+TO_STUDENTS = {"purpose": "teaching", "channel": "in_person_display",
+               "recipient": {"id": "students-1", "kind": "student", "relationship": "none", "within_facility": True}}
+
+
+def _grant(**fields: Any) -> dict[str, Any]:
+    return {"status": "granted", "given_by": "patient", "purposes": ["clinical_care"], "identifiable_use": False,
+            "publication": False, "documented_in_record": True, "written_form": False, "informed_of": INFORMED, **fields}
+
+
+def _check(tmp_path: pathlib.Path, base: str, patch: dict[str, Any]) -> tuple[str, list[str], int]:
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(deep_merge(BASES[base], patch)))
+    result = run_cli("check", str(request), "--format", "json")
+    assert result.code in (0, 1, 3), result.err
+    decision = result.json()
+    return decision["outcome"], sorted({f["rule"] for f in decision["findings"]}), result.code
+
+
+def _event(kind: str, event_id: str, at: str, **changes: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(BASES[kind])
+    doc.pop("consents", None)  # a log carries events only: the audit builds consents on file itself
+    doc.pop("lifecycle", None)
+    doc.update(event_id=event_id, occurred_at=at, **changes)
+    return doc
+
+
+def _audit_findings(tmp_path: pathlib.Path, events: list[dict[str, Any]], event_id: str) -> list[tuple[str, str]]:
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in events))
+    result = run_cli("audit", str(log), "--format", "json")
+    assert result.code in (0, 1), result.err
+    return sorted((f["rule"], f["effect"]) for f in result.json()["findings"] if f["event_id"] == event_id)
+
+
+# -- refusals and capacity over time ---------------------------------------------------------------
+
+def test_check_emergency_law_does_not_override_a_withdrawal_made_while_able_to_decide(tmp_path: pathlib.Path) -> None:
+    # Before: escalate (collection.emergency only) — as if nobody had ever been asked.
+    outcome, rules, code = _check(tmp_path, "capture", {
+        "patient": ANAESTHETISED,
+        "circumstances": {"urgent": True, "substitute_available": False},
+        "consents": [
+            _grant(given_at="2026-11-19T09:00:00+11:00"),
+            {"status": "withdrawn", "given_by": "patient", "capacity_at_consent": "full", "given_at": "2026-11-19T10:00:00+11:00",
+             "purposes": ["clinical_care"], "documented_in_record": True},
+        ],
+    })
+    assert (outcome, code) == ("deny", 1)
+    assert rules == ["collection.consent_required", "collection.emergency"]
+
+
+def test_audit_emergency_law_does_not_override_a_withdrawal_on_file(tmp_path: pathlib.Path) -> None:
+    withdrawal = {"status": "withdrawn", "given_by": "patient", "purposes": ["clinical_care"], "documented_in_record": True}
+    findings = _audit_findings(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-19T09:00:00+11:00"),
+        _event("consent", "e-con-2", "2026-11-19T10:00:00+11:00", consent=withdrawal),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", patient=ANAESTHETISED,
+               circumstances={"urgent": True, "child_distressed": False, "in_theatre": False, "substitute_available": False}),
+    ], "e-cap-1")
+    assert findings == [("collection.consent_required", "deny"), ("collection.emergency", "escalate")]
+
+
+def test_check_urgent_care_does_not_make_teaching_urgent(tmp_path: pathlib.Path) -> None:
+    # Before: permit — the decision-maker's consent carried the teaching because the care was urgent.
+    patch = {"patient": ANAESTHETISED, "purposes": ["clinical_care", "teaching"], "circumstances": {"urgent": True},
+             "consents": [_grant(given_by="substitute_decision_maker", purposes=["clinical_care", "teaching"])]}
+    assert _check(tmp_path, "capture", patch) == ("escalate", ["consent.wait_for_capacity"], 3)
+    care_alone = {**patch, "purposes": ["clinical_care"]}
+    assert _check(tmp_path, "capture", care_alone)[:2] == ("permit", [])
+
+
+# -- legal duties ----------------------------------------------------------------------------------
+
+def test_check_a_court_order_does_not_make_a_capture_for_publication_lawful(tmp_path: pathlib.Path) -> None:
+    # Before: escalate (collection.legal_requirement only).
+    outcome, rules, _ = _check(tmp_path, "capture", {"purposes": ["legal_proceedings", "publication"], "legal_basis": "court_order", "consents": []})
+    assert outcome == "deny"
+    assert rules == ["collection.consent_required", "collection.legal_requirement"]
+
+
+@pytest.mark.parametrize("basis", ["court_order", "subpoena", "required_by_law", "serious_threat"])
+def test_check_a_legal_basis_stated_on_teaching_over_a_refusal_is_no_basis(tmp_path: pathlib.Path, basis: str) -> None:
+    # Before: escalate (disclosure.legal_advice "over the patient's refusal").
+    refusal = {"status": "refused", "given_by": "patient", "purposes": ["teaching"], "documented_in_record": True}
+    patch = {**TO_STUDENTS, "legal_basis": basis, "image": {"deidentified": True}, "consents": [_grant(), refusal]}
+    assert _check(tmp_path, "disclosure", patch) == ("deny", ["disclosure.consent_refused"], 1)
+
+
+def test_check_research_on_a_legal_basis_still_seeks_advice(tmp_path: pathlib.Path) -> None:
+    patch = {"purpose": "research", "legal_basis": "required_by_law", "image": {"deidentified": True}, "consents": [],
+             "recipient": {"id": "res-1", "kind": "researcher", "relationship": "none", "within_facility": True}}
+    assert _check(tmp_path, "disclosure", patch) == ("escalate", ["disclosure.legal_advice"], 3)
+
+
+def test_check_the_record_to_police_on_an_unrecorded_consent(tmp_path: pathlib.Path) -> None:
+    # Before: permit — the verbal consent entitled the police and nothing asked for its record.
+    patch = {"requester": {"id": "police-1", "kind": "law_enforcement"}, "legal_basis": "none",
+             "consents": [_grant(purposes=["legal_proceedings"], identifiable_use=True, documented_in_record=False)]}
+    assert _check(tmp_path, "access_request", patch) == ("deny", ["consent.documented"], 1)
+    patch["consents"][0]["documented_in_record"] = True
+    assert _check(tmp_path, "access_request", patch)[:2] == ("permit", [])
+
+
+def test_audit_the_record_to_police_on_an_unrecorded_consent(tmp_path: pathlib.Path) -> None:
+    verbal = _grant(purposes=["legal_proceedings"], identifiable_use=True, documented_in_record=False)
+    findings = _audit_findings(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-19T09:00:00+11:00", consent=verbal),
+        _event("access_request", "e-ar-1", "2026-11-20T12:00:00+11:00", requester={"id": "police-1", "kind": "law_enforcement"},
+               legal_basis="none", images_produced=[]),
+    ], "e-ar-1")
+    assert findings == [("consent.documented", "deny")]
+
+
+# -- what identifies: an image the request says nothing about ---------------------------------------
+
+ONLY_ID_AND_PURPOSES = {"image": {key: None for key in BASES["disclosure"]["image"] if key not in ("id", "purposes")}}
+
+
+@pytest.mark.parametrize("use", [
+    {**TO_STUDENTS},
+    {"purpose": "research", "recipient": {"id": "res-1", "kind": "researcher", "relationship": "none", "within_facility": True}},
+    {"purpose": "publication", "channel": "publication", "recipient": {"id": "journal-1", "kind": "publisher", "relationship": "none", "within_facility": False}},
+])
+def test_check_an_image_stating_only_id_and_purposes_is_not_taken_as_de_identified(tmp_path: pathlib.Path, use: dict[str, Any]) -> None:
+    purpose = use["purpose"]
+    consent = _grant(purposes=["clinical_care", purpose], publication=purpose == "publication")
+    patch = deep_merge(ONLY_ID_AND_PURPOSES, {**use, "consents": [consent]})
+    assert _check(tmp_path, "disclosure", patch) == ("deny", ["disclosure.deidentify_for_education"], 1)
+    declared = deep_merge(patch, {"image": {"deidentified": True}})
+    assert _check(tmp_path, "disclosure", declared)[:2] == ("permit", [])
+
+
+def test_check_a_childs_image_stating_nothing_taken_for_teaching_on_a_parents_consent(tmp_path: pathlib.Path) -> None:
+    image = {key: None for key in BASES["capture"]["image"] if key != "id"}
+    patch = {"image": image, "patient": {"id": "pt-7", "age_years": 7, "capacity": "full"}, "purposes": ["clinical_care", "teaching"],
+             "consents": [_grant(given_by="parent_guardian", purposes=["clinical_care", "teaching"])]}
+    assert _check(tmp_path, "capture", patch) == ("escalate", ["consent.child_education"], 3)
