@@ -156,3 +156,25 @@ def test_check_a_childs_image_stating_nothing_taken_for_teaching_on_a_parents_co
     patch = {"image": image, "patient": {"id": "pt-7", "age_years": 7, "capacity": "full"}, "purposes": ["clinical_care", "teaching"],
              "consents": [_grant(given_by="parent_guardian", purposes=["clinical_care", "teaching"])]}
     assert _check(tmp_path, "capture", patch) == ("escalate", ["consent.child_education"], 3)
+
+
+# -- who may consent: an age nobody gave ------------------------------------------------------------
+
+def test_check_the_patients_own_consent_with_no_age_recorded(tmp_path: pathlib.Path) -> None:
+    # Before: permit — every patient whose age was left out was taken for an adult, so a child's
+    # own consent to identifiable publication went through.
+    publish = {"patient": {"age_years": None}, "purpose": "publication", "channel": "publication",
+               "recipient": {"id": "journal-1", "kind": "publisher", "relationship": "none", "within_facility": False},
+               "image": {"identifiable": True, "identifying_features": ["face"]},
+               "consents": [_grant(purposes=["clinical_care", "publication"], publication=True, identifiable_use=True)]}
+    assert _check(tmp_path, "disclosure", publish) == ("escalate", ["consent.age_unknown"], 3)
+    assert _check(tmp_path, "disclosure", deep_merge(publish, {"patient": {"age_years": 40}}))[:2] == ("permit", [])
+
+
+def test_audit_the_patients_own_consent_with_no_age_recorded(tmp_path: pathlib.Path) -> None:
+    no_age = {"id": "pt-001", "capacity": "full"}
+    findings = _audit_findings(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-20T08:55:00+11:00", patient=no_age),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", patient=no_age),
+    ], "e-cap-1")
+    assert findings == [("consent.age_unknown", "escalate")]
