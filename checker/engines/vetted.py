@@ -91,6 +91,7 @@ VETTED = frozenset({
     "51d2f45ccb108ab8",
     "51f3a6c11578fce1",
     "52bbb53727ed57d8",
+    "54d69f4f46f95b69",
     "55f3eac8eee47daf",
     "568d8a87992a73f9",
     "5946072fd778ca03",
@@ -111,6 +112,7 @@ VETTED = frozenset({
     "6c43dc88f45b9ce1",
     "6da3885066ff792c",
     "71048e75c05cd106",
+    "72872a3cb56e1f03",
     "7406909169156321",
     "7513a4a6ddd9a08e",
     "759fcffe69bcc440",
@@ -183,6 +185,7 @@ VETTED = frozenset({
     "a964ccf5d5a62243",
     "a9a4c43e7e007d28",
     "a9a63128b62247f7",
+    "aa378002e0031c19",
     "aad4c794a9af8673",
     "ab101e10b7a1f3c6",
     "ac49de9860450592",
@@ -291,6 +294,7 @@ VETTED = frozenset({
     "fc254200fd97dfcc",
     "fdd3d73f26209f05",
     "fe2ccd133ed6ab36",
+    "fe610cfb8b8f27c3",
     "fe7f107a4e2d42c2",
 })
 

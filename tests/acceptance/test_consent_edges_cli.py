@@ -178,3 +178,32 @@ def test_audit_the_patients_own_consent_with_no_age_recorded(tmp_path: pathlib.P
         _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", patient=no_age),
     ], "e-cap-1")
     assert findings == [("consent.age_unknown", "escalate")]
+
+
+# -- refusals: a publication called something else ----------------------------------------------------
+
+TO_A_JOURNAL = {"purpose": "teaching", "channel": "publication", "image": {"deidentified": True},
+                "recipient": {"id": "journal-1", "kind": "publisher", "relationship": "none", "within_facility": False}}
+
+
+def test_check_an_image_published_as_teaching_over_a_refusal_of_publication(tmp_path: pathlib.Path) -> None:
+    # Before: permit — the teaching consent (naming the publisher) carried it, the refusal of
+    # publication was never asked about.
+    teaching = _grant(purposes=["teaching"], recipients=["student", "publisher"])
+    refusal = {"status": "refused", "given_by": "patient", "purposes": ["publication"], "documented_in_record": True}
+    assert _check(tmp_path, "disclosure", {**TO_A_JOURNAL, "consents": [teaching, refusal]}) == ("deny", ["disclosure.publication_consent"], 1)
+    consented = {**TO_A_JOURNAL, "consents": [{**teaching, "publication": True}]}
+    assert _check(tmp_path, "disclosure", consented)[:2] == ("permit", [])
+
+
+def test_audit_an_image_published_as_teaching_over_a_refusal_of_publication(tmp_path: pathlib.Path) -> None:
+    teaching = _grant(purposes=["clinical_care", "teaching"], recipients=["treating_team", "consulted", "student", "publisher"])
+    refusal = {"status": "refused", "given_by": "patient", "purposes": ["publication"], "documented_in_record": True}
+    disclosure = _event("disclosure", "e-dis-1", "2026-11-21T09:00:00+11:00", **{**TO_A_JOURNAL, "image": {"id": "img-1"}})
+    findings = _audit_findings(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-20T08:50:00+11:00", consent=teaching),
+        _event("consent", "e-con-2", "2026-11-20T08:55:00+11:00", consent=refusal),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", image={**BASES["capture"]["image"], "deidentified": True}, purposes=["clinical_care", "teaching"]),
+        disclosure,
+    ], "e-dis-1")
+    assert findings == [("disclosure.publication_consent", "deny")]
