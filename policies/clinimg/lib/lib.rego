@@ -838,7 +838,6 @@ record_purposes := {"patient_access", "legal_proceedings"}
 
 # Valid consents in force that release the whole record to this requester.
 record_release_consents := {c |
-	input.type == "access_request"
 	some purpose in record_purposes
 	some c in consents_in_force_for(purpose)
 	requester_kind in consent_audience(c, purpose)

@@ -184,3 +184,12 @@ test_fail_refusal_of_teaching_under_a_stated_court_order if {
 		"legal_basis": "court_order",
 	})
 }
+
+# A personal purpose is never carried by a legal basis either (disclosure.non_professional denies
+# it too): the refusal still says so.
+test_fail_refusal_of_everything_binds_a_personal_use_stating_a_subpoena if {
+	consent_refused.deny == {finding("personal")} with input as object.union(disclosure([refusal([])]), {
+		"purpose": "personal",
+		"legal_basis": "subpoena",
+	})
+}

@@ -124,3 +124,7 @@ test_fail_research_on_a_legal_basis_still_seeks_advice if {
 		"recipient": {"id": "res-1", "kind": "researcher", "relationship": "none", "within_facility": true},
 	})
 }
+
+test_success_a_subpoena_does_not_reach_training if {
+	legal_advice.escalate == set() with input as object.union(to_students("subpoena"), {"purpose": "training"})
+}
