@@ -561,6 +561,15 @@ legal_capture if {
 	has_legal_basis
 }
 
+# What a legal capture stands in for consent for: a purpose a law can require — never teaching,
+# training, publication or a personal purpose (purposes_beyond_law), for which only the patient's
+# consent will do, and whose refusal therefore still binds (collection.consent_required,
+# collection.consent_refused; teaching and training are also collection.teaching_research_consent's).
+legal_capture_for(purpose) if {
+	legal_capture
+	not purpose in purposes_beyond_law
+}
+
 
 # ---------------------------------------------------------------------------------------------
 # Devices. The device that takes, shows or holds the image.

@@ -36,18 +36,14 @@ excused("clinical_care") if {
 }
 
 # A court order or another legal requirement stands in for consent (escalated by
-# collection.legal_requirement) — for what the law may require, never a personal purpose
-# ("Using clinical images for any purpose other than that for which consent has been obtained, or
-# sharing them in a non-professional context, is inappropriate"), nor publication, which only the
-# patient's consent allows ("where a patient has consented to their image being used in a
-# publication"; no law requires an image to be taken to be published). (Teaching, training and
-# research are collection.teaching_research_consent's, which no legal basis excuses either.)
-not_required_by_law := {"personal", "publication"}
-
-excused(purpose) if {
-	lib.legal_capture
-	not purpose in not_required_by_law
-}
+# collection.legal_requirement) — for what the law may require (lib.legal_capture_for), never a
+# personal purpose ("Using clinical images for any purpose other than that for which consent has
+# been obtained, or sharing them in a non-professional context, is inappropriate"), nor
+# publication, which only the patient's consent allows ("where a patient has consented to their
+# image being used in a publication"; no law requires an image to be taken to be published).
+# (Teaching, training and research are collection.teaching_research_consent's, which no legal
+# basis excuses either.)
+excused(purpose) if lib.legal_capture_for(purpose)
 
 uncovered contains purpose if {
 	input.type == "capture"
