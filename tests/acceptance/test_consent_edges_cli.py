@@ -207,3 +207,14 @@ def test_audit_an_image_published_as_teaching_over_a_refusal_of_publication(tmp_
         disclosure,
     ], "e-dis-1")
     assert findings == [("disclosure.publication_consent", "deny")]
+
+
+@pytest.mark.parametrize("who", ["clinician", "spouse"])
+def test_check_a_consent_given_by_someone_spec_does_not_name_is_refused_with_its_path(tmp_path: pathlib.Path, who: str) -> None:
+    # Who may consent is SPEC's closed list: a clinician never consents on the patient's behalf,
+    # and a spouse or relative is recorded as the substitute decision-maker they are (or not at all).
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(deep_merge(BASES["capture"], {"consents": [_grant(given_by=who)]})))
+    result = run_cli("check", str(request))
+    assert result.code == 2
+    assert "$.consents[0].given_by: must be one of" in result.err and who not in result.err
