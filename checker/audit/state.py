@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 from ..engines.canon import STATE_ADDED, exact_child_age, fact_text
 from ..errors import CheckerError
 from ..schemas import purposes
+from . import records
 
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_YEAR = int(365.25 * 24 * NS_PER_HOUR)
@@ -438,7 +439,8 @@ def consent_on_file(event: dict[str, Any]) -> dict[str, Any]:
     age = patient.get("age_years")
     if "age_at_consent" not in consent and isinstance(age, (int, float)) and not isinstance(age, bool) and age < 18:
         consent = {**consent, "age_at_consent": age, "maturity_at_consent": _maturity(patient)}
-    return consent
+    # Kept until the night ends (and read back for every event of the patient): its words shared.
+    return records.compact(consent)
 
 
 def _maturity(patient: dict[str, Any]) -> str:

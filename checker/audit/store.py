@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from ..errors import CheckerError
+from . import records
 from .findings import json_chunks
 
 SCHEMA_VERSION = "1"
@@ -148,17 +149,17 @@ class Store:
 
     def load_state(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         """Every patient, and the images whose lifecycle is still open (the rest: load_image)."""
-        patients = {pid: json.loads(s) for pid, s in self.db.execute("SELECT patient_id, state FROM patients")}
-        images = {iid: json.loads(s) for iid, s in self.db.execute("SELECT image_id, state FROM images WHERE open = 1")}
+        patients = {pid: records.load(s) for pid, s in self.db.execute("SELECT patient_id, state FROM patients")}
+        images = {iid: records.load(s) for iid, s in self.db.execute("SELECT image_id, state FROM images WHERE open = 1")}
         return patients, images
 
     def load_image(self, image_id: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT state FROM images WHERE image_id = ?", (image_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return records.load(row[0]) if row else None
 
     def load_patient(self, patient_id: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT state FROM patients WHERE patient_id = ?", (patient_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return records.load(row[0]) if row else None
 
     def save_state(self, patients: Iterable[tuple[str, dict[str, Any]]], images: Iterable[tuple[str, bool, dict[str, Any]]]) -> None:
         # orjson: state is written as often as lifecycles move (a third of the events).
@@ -397,10 +398,10 @@ class PartitionStore:
     def load_state(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
         if self.main is None:
             return {}, {}
-        patients = {pid: json.loads(s) for pid, s in self.main.execute("SELECT patient_id, state FROM patients") if self._owns_patient(pid)}
+        patients = {pid: records.load(s) for pid, s in self.main.execute("SELECT patient_id, state FROM patients") if self._owns_patient(pid)}
         images = {}
         for iid, s in self.main.execute("SELECT image_id, state FROM images WHERE open = 1"):
-            img = json.loads(s)
+            img = records.load(s)
             if self._owns_patient(img["patient_id"]):
                 images[iid] = img
         return patients, images
@@ -416,7 +417,7 @@ class PartitionStore:
         for db in [self.db] + ([self.main] if self.main is not None else []):
             row = db.execute(query, (key,)).fetchone()
             if row:
-                return json.loads(row[0])
+                return records.load(row[0])
         return None
 
     save_state = Store.save_state
