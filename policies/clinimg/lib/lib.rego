@@ -493,6 +493,18 @@ relied_consents contains c if {
 	some c in disclosure_consents
 }
 
+# An access request answered to a requester only a consent entitles (police, an insurer, a
+# competent adult's representative — not the patient, nor the representative of a patient who
+# cannot decide alone): the record goes out on that consent, which "should be documented" (Use
+# and disclosure of clinical images). (qa10: a verbal, unrecorded consent let police have the
+# whole record without a finding.)
+relied_consents contains c if {
+	input.type == "access_request"
+	input.produced == true
+	not requester_entitled_in_own_right
+	some c in record_release_consents
+}
+
 # ---------------------------------------------------------------------------------------------
 # Emergency: impaired capacity, nobody available to consent, urgent treatment (Adults with
 # impaired capacity). It only ever excuses a capture for clinical care.
@@ -522,13 +534,40 @@ legal_bases := {"court_order", "subpoena", "required_by_law", "serious_threat"}
 
 legal_basis := object.get(input, "legal_basis", "none")
 
-has_legal_basis if legal_basis in legal_bases
+has_legal_basis if {
+	legal_basis in legal_bases
+	not purpose_beyond_law
+}
+
+# A disclosure for teaching, training or publication (or a personal purpose) rests on the
+# patient's consent alone: the law allows or requires disclosure "to third parties without patient
+# consent … to prevent a serious threat", to a court, to those a statute names — never to teach
+# or to publish (Privacy and confidentiality: "Using clinical images for any purpose other than
+# that for which consent has been obtained … is inappropriate"). A legal basis stated on such a
+# disclosure is not one (qa10: it escalated for advice, even over the patient's refusal, where
+# nothing allows it). Research stays: privacy legislation has research exemptions, and a
+# disclosure claiming one escalates for advice.
+purposes_beyond_law := {"teaching", "training", "publication", "personal"}
+
+purpose_beyond_law if {
+	input.type == "disclosure"
+	input.purpose in purposes_beyond_law
+}
 
 # A capture the law requires (a court order, or another legal requirement): an exception to the
 # right to refuse, always escalated (collection.legal_requirement).
 legal_capture if {
 	input.type == "capture"
 	has_legal_basis
+}
+
+# What a legal capture stands in for consent for: a purpose a law can require — never teaching,
+# training, publication or a personal purpose (purposes_beyond_law), for which only the patient's
+# consent will do, and whose refusal therefore still binds (collection.consent_required,
+# collection.consent_refused; teaching and training are also collection.teaching_research_consent's).
+legal_capture_for(purpose) if {
+	legal_capture
+	not purpose in purposes_beyond_law
 }
 
 
@@ -789,12 +828,16 @@ basis := "primary_purpose" if {
 
 requester_kind := object.get(input, ["requester", "kind"], null)
 
-requester_entitled if requester_kind == "patient"
+requester_entitled if requester_entitled_in_own_right
+
+requester_entitled if count(record_release_consents) > 0
+
+requester_entitled_in_own_right if requester_kind == "patient"
 
 # A representative's access is the patient's access on their behalf: a refusal or withdrawal on
 # file that names the patient's access binds it, as it binds a copy handed to them
 # (secondary_purpose). (The patient's own request is their word now.)
-requester_entitled if {
+requester_entitled_in_own_right if {
 	requester_kind == "patient_representative"
 	patient_represented
 	not negated_for("patient_access")
@@ -802,7 +845,8 @@ requester_entitled if {
 
 record_purposes := {"patient_access", "legal_proceedings"}
 
-requester_entitled if {
+# Valid consents in force that release the whole record to this requester.
+record_release_consents := {c |
 	some purpose in record_purposes
 	some c in consents_in_force_for(purpose)
 	requester_kind in consent_audience(c, purpose)

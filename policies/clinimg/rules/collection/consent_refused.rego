@@ -3,7 +3,8 @@
 # description: |
 #   A refusal on file (from the patient or their decision-maker) that covers a purpose of the
 #   capture stops it, unless a court order or another legal requirement requires the image (then
-#   collection.legal_requirement escalates instead).
+#   collection.legal_requirement escalates instead) — for a purpose a law can require: never
+#   publication or a personal purpose.
 # custom:
 #   id: collection.consent_refused
 #   effect: deny
@@ -20,11 +21,14 @@ package clinimg.rules.collection.consent_refused
 
 import data.clinimg.lib
 
+# A court order or another legal requirement overrides a refusal only for a purpose a law can
+# require (lib.legal_capture_for): a refusal of publication or of a personal purpose still binds
+# a court-ordered capture (qa10: it was only escalated).
 deny contains finding if {
 	input.type == "capture"
-	not lib.legal_capture
 	some purpose in lib.capture_purposes
 	lib.refused_for(purpose)
+	not lib.legal_capture_for(purpose)
 	finding := {
 		"rule": "collection.consent_refused",
 		"message": concat("", ["Consent to an image for ", purpose, " was refused: do not take it."]),

@@ -40,7 +40,13 @@ test_success_refusal_for_other_image if {
 }
 
 test_success_court_order if {
-	consent_refused.deny == set() with input as object.union(capture, {"legal_basis": "court_order", "consents": [refusal([])]})
+	consent_refused.deny == set() with input as object.union(capture, {"purposes": ["clinical_care"], "legal_basis": "court_order", "consents": [refusal([])]})
+}
+
+# qa10: the same court order does not reach the capture's teaching (no law requires an image to
+# teach with): the refusal of it still binds.
+test_fail_court_order_does_not_override_a_refusal_of_teaching if {
+	consent_refused.deny == {finding("teaching")} with input as object.union(capture, {"legal_basis": "court_order", "consents": [refusal([])]})
 }
 
 test_success_not_a_capture if {
@@ -104,5 +110,23 @@ test_fail_parents_refusal_for_a_mature_minor_lacking_capacity if {
 	consent_refused.deny == {finding("teaching")} with input as object.union(capture, {
 		"patient": {"id": "pt-1", "age_years": 16, "capacity": "impaired_temporary", "mature_minor_assessed": true},
 		"consents": array.concat(capture.consents, [by("parent_guardian")]),
+	})
+}
+
+# qa10: no law requires an image taken for publication (or a personal purpose): a court order
+# does not override the patient's refusal of it.
+test_fail_court_order_does_not_override_a_refusal_of_publication if {
+	consent_refused.deny == {finding("publication")} with input as object.union(capture, {
+		"purposes": ["legal_proceedings", "publication"],
+		"legal_basis": "court_order",
+		"consents": [refusal([])],
+	})
+}
+
+test_success_court_order_overrides_a_refusal_of_legal_proceedings if {
+	consent_refused.deny == set() with input as object.union(capture, {
+		"purposes": ["legal_proceedings"],
+		"legal_basis": "court_order",
+		"consents": [refusal([])],
 	})
 }

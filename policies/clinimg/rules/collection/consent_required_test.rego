@@ -92,3 +92,38 @@ test_success_not_a_capture if {
 test_fail_personal_under_a_court_order if {
 	consent_required.deny == {finding("personal")} with input as object.union(capture, {"legal_basis": "court_order", "purposes": ["legal_proceedings", "personal"], "consents": []})
 }
+
+# qa10: emergency law stands in for a consent nobody can give, not for one the patient withdrew
+# while able to decide (a refusal is collection.consent_refused's).
+emergency_over(status) := object.union(capture, {
+	"patient": {"id": "pt-1", "age_years": 54, "capacity": "impaired_temporary"},
+	"circumstances": {"urgent": true, "substitute_available": false},
+	"consents": [
+		object.union(granted(["clinical_care"]), {"given_at": "2026-11-19T09:00:00+11:00"}),
+		{"status": status, "given_by": "patient", "capacity_at_consent": "full", "purposes": ["clinical_care"], "documented_in_record": true, "given_at": "2026-11-19T10:00:00+11:00"},
+	],
+	"occurred_at": "2026-11-20T09:00:00+11:00",
+})
+
+test_fail_emergency_over_a_withdrawal if {
+	consent_required.deny == {finding("clinical_care")} with input as emergency_over("withdrawn")
+}
+
+test_success_emergency_over_a_refusal_is_left_to_consent_refused if {
+	consent_required.deny == set() with input as emergency_over("refused")
+}
+
+test_success_emergency_with_a_withdrawal_of_another_purpose if {
+	consent_required.deny == set() with input as object.union(emergency_over("withdrawn"), {"consents": [
+		{"status": "withdrawn", "given_by": "patient", "capacity_at_consent": "full", "purposes": ["teaching"], "documented_in_record": true},
+	]})
+}
+
+# qa10: no law requires an image to be taken for publication; only the patient's consent allows it.
+test_fail_publication_under_a_court_order if {
+	consent_required.deny == {finding("publication")} with input as object.union(capture, {"legal_basis": "court_order", "purposes": ["legal_proceedings", "publication"], "consents": []})
+}
+
+test_success_publication_under_a_court_order_with_consent if {
+	consent_required.deny == set() with input as object.union(capture, {"legal_basis": "court_order", "purposes": ["legal_proceedings", "publication"], "consents": [object.union(granted(["publication"]), {"publication": true})]})
+}

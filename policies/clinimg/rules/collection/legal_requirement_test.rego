@@ -55,3 +55,9 @@ test_success_no_legal_basis if {
 test_success_not_a_capture if {
 	legal_requirement.escalate == set() with input as object.union(capture("court_order", [refusal]), {"type": "disclosure"})
 }
+
+# qa10: a legal basis fails on a *disclosure* for teaching; a capture that also states a teaching
+# `purpose` (as a disclosure would) is still judged by its `purposes`, on its legal basis.
+test_fail_court_ordered_capture_stating_a_teaching_purpose if {
+	legal_requirement.escalate == {finding("without the patient's consent", "court_order")} with input as object.union(capture("court_order", []), {"purpose": "teaching"})
+}

@@ -127,3 +127,39 @@ test_success_non_professional_disclosure_relies_on_no_consent if {
 		"consents": [object.union(consent(["clinical_care", "teaching"], false), {"recipients": ["social_media"]})],
 	})
 }
+
+# qa10: the record produced to police on the patient's consent to legal proceedings relies on that
+# consent (the police are entitled to it only through it): an unrecorded one is a finding.
+access_request(requester, consents) := {
+	"type": "access_request",
+	"event_id": "e-ar-1",
+	"patient": {"id": "pt-1", "age_years": 54, "capacity": "full"},
+	"requester": {"id": "r-1", "kind": requester},
+	"legal_basis": "none",
+	"produced": true,
+	"consents": consents,
+}
+
+test_fail_record_to_police_on_an_unrecorded_consent if {
+	documented.deny == {finding("the consent for legal_proceedings")} with input as access_request("law_enforcement", [consent(["legal_proceedings"], false)])
+}
+
+test_fail_record_to_a_named_insurer_on_an_unrecorded_consent if {
+	documented.deny == {finding("the consent for patient_access")} with input as access_request("other", [object.union(consent(["patient_access"], false), {"recipients": ["other"]})])
+}
+
+test_success_record_to_police_on_a_recorded_consent if {
+	documented.deny == set() with input as access_request("law_enforcement", [consent(["legal_proceedings"], true)])
+}
+
+test_success_patients_own_request_relies_on_no_consent if {
+	documented.deny == set() with input as access_request("patient", [consent(["patient_access"], false)])
+}
+
+test_success_record_not_produced if {
+	documented.deny == set() with input as object.union(access_request("law_enforcement", [consent(["legal_proceedings"], false)]), {"produced": false})
+}
+
+test_success_young_childs_parent_relies_on_no_consent if {
+	documented.deny == set() with input as object.union(access_request("patient_representative", [object.union(consent(["patient_access"], false), {"given_by": "parent_guardian"})]), {"patient": {"id": "pt-1", "age_years": 7, "capacity": "full"}})
+}

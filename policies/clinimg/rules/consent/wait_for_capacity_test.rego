@@ -130,11 +130,33 @@ test_fail_primary_purpose_on_a_decision_makers_consent if {
 	}} with input as object.union(teaching, {"image": {"id": "img-1", "purposes": ["clinical_care", "teaching"]}})
 }
 
-# An urgent capture stating a `purpose` as a disclosure would is still judged as a capture.
+# An urgent capture stating a `purpose` as a disclosure would is still judged as a capture (by its
+# `purposes`: urgent care alone; qa10: urgency never excused its teaching, see below).
 test_success_urgent_capture_stating_a_purpose if {
 	wait_for_capacity.escalate == set() with input as object.union(capture("impaired_temporary", {"urgent": true}), {
 		"purpose": "teaching",
-		"purposes": ["clinical_care", "teaching"],
+		"purposes": ["clinical_care"],
 		"consents": [{"status": "granted", "given_by": "substitute_decision_maker", "purposes": ["clinical_care", "teaching"]}],
 	})
+}
+
+# qa10: urgency excuses the patient's care, never the capture's other purposes: an urgent capture
+# for care and teaching on a decision-maker's consent still waits for the patient's word on teaching.
+urgent_finding := object.union(finding, {"message": "The patient's lack of capacity is temporary and only their care is urgent, not the image's other purposes: it may be better to wait until they can decide on those for themselves."})
+
+urgent_care_and_teaching(given_by) := object.union(capture("impaired_temporary", {"urgent": true}), {
+	"purposes": ["clinical_care", "teaching"],
+	"consents": [own_consent({"given_by": given_by, "purposes": ["clinical_care", "teaching"]})],
+})
+
+test_fail_urgent_care_does_not_make_teaching_urgent if {
+	wait_for_capacity.escalate == {urgent_finding} with input as urgent_care_and_teaching("substitute_decision_maker")
+}
+
+test_success_urgent_care_and_teaching_on_the_patients_own_earlier_consent if {
+	wait_for_capacity.escalate == set() with input as urgent_care_and_teaching("patient")
+}
+
+test_success_urgent_care_alone_on_a_decision_makers_consent if {
+	wait_for_capacity.escalate == set() with input as object.union(capture("impaired_temporary", {"urgent": true}), {"consents": [own_consent({"given_by": "substitute_decision_maker"})]})
 }

@@ -174,3 +174,22 @@ test_fail_reversing_grant_the_patient_gave_while_lacking_capacity if {
 		dated(object.union(grant, {"capacity_at_consent": "impaired_temporary"}), "2026-11-10T09:00:00+11:00"),
 	])
 }
+
+# qa10: a refusal of teaching binds a teaching disclosure that states a court order: no law
+# requires an image to be taught.
+test_fail_refusal_of_teaching_under_a_stated_court_order if {
+	consent_refused.deny == {finding("teaching")} with input as object.union(disclosure([refusal(["teaching"])]), {
+		"purpose": "teaching",
+		"recipient": {"id": "students-1", "kind": "student", "relationship": "none", "within_facility": true},
+		"legal_basis": "court_order",
+	})
+}
+
+# A personal purpose is never carried by a legal basis either (disclosure.non_professional denies
+# it too): the refusal still says so.
+test_fail_refusal_of_everything_binds_a_personal_use_stating_a_subpoena if {
+	consent_refused.deny == {finding("personal")} with input as object.union(disclosure([refusal([])]), {
+		"purpose": "personal",
+		"legal_basis": "subpoena",
+	})
+}

@@ -42,7 +42,18 @@ test_success_withdrawn_for_another_purpose if {
 }
 
 test_success_legal_basis if {
-	consent_withdrawn.deny == set() with input as object.union(disclosure, {"legal_basis": "court_order"})
+	consent_withdrawn.deny == set() with input as object.union(disclosure, {
+		"purpose": "legal_proceedings",
+		"recipient": {"id": "court-1", "kind": "court", "relationship": "none", "within_facility": false},
+		"legal_basis": "court_order",
+		"consents": [{"status": "withdrawn"}],
+	})
+}
+
+# qa10: no law requires an image to be taught: a court order stated on a teaching disclosure does
+# not lift the patient's withdrawal.
+test_fail_withdrawn_teaching_under_a_stated_court_order if {
+	consent_withdrawn.deny == {finding} with input as object.union(disclosure, {"legal_basis": "court_order"})
 }
 
 test_success_withdrawal_for_other_image if {

@@ -96,3 +96,35 @@ test_success_patient_requests_their_own_record if {
 test_success_consent_names_the_court if {
 	legal_advice.escalate == set() with input as object.union(access_request, {"consents": [{"status": "granted", "given_by": "patient", "purposes": ["legal_proceedings"]}]})
 }
+
+# qa10: no law allows or requires a disclosure to teach, train or publish: a legal basis stated on
+# one is not one (the disclosure rests on consent alone: disclosure.no_basis, consent_scope,
+# consent_refused decide it). Research keeps its escalation (privacy law has research exemptions).
+to_students(basis) := object.union(disclosure, {
+	"purpose": "teaching",
+	"recipient": {"id": "students-1", "kind": "student", "relationship": "none", "within_facility": true},
+	"channel": "in_person_display",
+	"legal_basis": basis,
+})
+
+test_success_a_court_order_does_not_reach_teaching if {
+	legal_advice.escalate == set() with input as to_students("court_order")
+}
+
+test_success_required_by_law_does_not_reach_publication if {
+	legal_advice.escalate == set() with input as object.union(to_students("required_by_law"), {
+		"purpose": "publication",
+		"recipient": {"id": "journal-1", "kind": "publisher", "relationship": "none", "within_facility": false},
+	})
+}
+
+test_fail_research_on_a_legal_basis_still_seeks_advice if {
+	legal_advice.escalate == {finding_for("required_by_law", "")} with input as object.union(to_students("required_by_law"), {
+		"purpose": "research",
+		"recipient": {"id": "res-1", "kind": "researcher", "relationship": "none", "within_facility": true},
+	})
+}
+
+test_success_a_subpoena_does_not_reach_training if {
+	legal_advice.escalate == set() with input as object.union(to_students("subpoena"), {"purpose": "training"})
+}

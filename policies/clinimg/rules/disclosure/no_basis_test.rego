@@ -126,3 +126,16 @@ test_fail_student_with_no_part_in_care if {
 test_fail_student_said_consulted if {
 	count(no_basis.deny) == 1 with input as to_student("consulted")
 }
+
+# qa10: a court order stated on a teaching disclosure is no legal basis for it.
+test_fail_teaching_on_a_court_order if {
+	no_basis.deny == {finding} with input as object.union(disclosure, {
+		"purpose": "teaching",
+		"recipient": {"id": "students-1", "kind": "student", "relationship": "none", "within_facility": true},
+		"legal_basis": "court_order",
+	})
+}
+
+test_success_research_on_a_legal_basis_is_legal_advice if {
+	no_basis.deny == set() with input as object.union(disclosure, {"legal_basis": "required_by_law"})
+}

@@ -3,7 +3,8 @@
 # description: |
 #   An image in the health record is kept for the period the law sets for health records: for an
 #   adult, a number of years; for an image taken while the patient was a child, also until the
-#   patient reaches an age. A deletion that cannot show the period has ended is refused.
+#   patient reaches an age. A deletion that cannot show the period has ended is refused — also
+#   when nothing says how old the patient was when the image was taken.
 #   Applies whatever the reason given for the deletion.
 # custom:
 #   id: retention.minimum_period
@@ -49,7 +50,15 @@ message := "The image's time in the record is not known, so nothing shows its re
 } else := sprintf("The image was taken when the patient was a child; it must be kept until the patient is %v.", [minor_until_age]) if {
 	child_at_capture
 	before_minor_age_limit
+} else := sprintf("The patient's age when the image was taken is not known: it may be a child's image, which must be kept until the patient is %v.", [minor_until_age]) if {
+	not age_at_capture_known
+	years_in_record < minor_until_age
 }
+
+# Neither the age at capture nor today's age is stated: the image may have been taken of a child
+# (qa10: such a deletion was let through on the adult period alone). Fail closed until even a
+# newborn's image would have reached the minors' limit.
+age_at_capture_known if is_number(age_at_capture)
 
 deny contains finding if {
 	input.type == "record_deletion"

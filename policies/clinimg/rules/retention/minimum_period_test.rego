@@ -84,3 +84,24 @@ test_success_age_at_capture_null_worked_out_as_adult if {
 	}
 		with data.clinimg.config as {"retention": {"adult_years": 3, "minor_until_age": 25}}
 }
+
+# qa10: no age at capture and no age today: it may be a child's image.
+age_not_known := finding("The patient's age when the image was taken is not known: it may be a child's image, which must be kept until the patient is 25.")
+
+no_age(lifecycle) := object.union(object.remove(deletion(0, lifecycle), ["patient"]), {"patient": {"id": "pt-001"}})
+
+test_fail_no_age_at_all if {
+	minimum_period.deny == {age_not_known} with input as no_age({"years_in_record": 9})
+}
+
+test_fail_no_age_at_all_just_under_the_minors_limit if {
+	minimum_period.deny == {age_not_known} with input as no_age({"years_in_record": 24.9})
+}
+
+test_success_no_age_at_all_past_even_a_newborns_limit if {
+	minimum_period.deny == set() with input as no_age({"years_in_record": 25})
+}
+
+test_success_no_age_today_but_adult_at_capture if {
+	minimum_period.deny == set() with input as no_age({"years_in_record": 9, "age_at_capture": 40})
+}
