@@ -125,13 +125,7 @@ class Store:
 
     def decided_earlier(self, event_ids: list[str]) -> set[str]:
         """Which of these event ids an earlier run on the store decided (not this one)."""
-        found: set[str] = set()
-        for start in range(0, len(event_ids), 500):  # SQLite's host-parameter limit
-            part = event_ids[start:start + 500]
-            marks = ",".join("?" * len(part))
-            found.update(r[0] for r in self.db.execute(
-                f"SELECT event_id FROM events WHERE run_id < ? AND event_id IN ({marks})", [self.run_id, *part]))
-        return found
+        return _seen(self.db, event_ids, before_run=self.run_id)
 
     def event_context(self, event_id: str) -> dict[str, Any] | None:
         return _event_context(self.db, event_id)
@@ -446,12 +440,14 @@ class PartitionStore:
             self.main.close()
 
 
-def _seen(db: sqlite3.Connection, event_ids: list[str]) -> set[str]:
+def _seen(db: sqlite3.Connection, event_ids: list[str], before_run: int | None = None) -> set[str]:
+    """Which of these event ids the database's events hold (decided by a run before `before_run`, if given)."""
     found: set[str] = set()
+    runs, bound = ("run_id < ? AND ", [before_run]) if before_run is not None else ("", [])
     for start in range(0, len(event_ids), 500):  # SQLite's host-parameter limit
         part = event_ids[start:start + 500]
         marks = ",".join("?" * len(part))
-        found.update(r[0] for r in db.execute(f"SELECT event_id FROM events WHERE event_id IN ({marks})", part))
+        found.update(r[0] for r in db.execute(f"SELECT event_id FROM events WHERE {runs}event_id IN ({marks})", [*bound, *part]))
     return found
 
 
