@@ -19,7 +19,7 @@ import html
 import re
 from typing import IO, Any
 
-from .check import WAIVER_STATUS
+from .check import WAIVER_STATUS, terminal_safe
 
 EFFECT_RANK = {"deny": 0, "escalate": 1, "warn": 2}
 # What each effect asks of the actor, and by when (the report has no deadline of its own).
@@ -67,16 +67,11 @@ def late_events_line(report: dict[str, Any]) -> str | None:
             "their order may be missing or wrong — audit the whole period again into a new --state to be sure")
 
 
-# Control characters (but tab and line feed) and bidi overrides from the input: shown escaped,
-# as the text report shows them (check.terminal_safe). Raw, an ESC sequence in an event id reached
-# a terminal that `cat`s the page, and U+202E turned the ids after it around on screen.
-_UNSAFE_IN_PAGE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-
-
 def esc(value: Any) -> str:
-    text = _UNSAFE_IN_PAGE.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100 else "\\u%04x" % ord(m.group()),
-                               "" if value is None else str(value))
-    return html.escape(text, quote=True)
+    # Control characters (but tab and line feed) and bidi overrides from the input shown escaped,
+    # as the text report shows them: raw, an ESC sequence in an event id reached a terminal that
+    # `cat`s the page, and U+202E turned the ids after it around on screen.
+    return html.escape(terminal_safe("" if value is None else value, keep_line_feeds=True), quote=True)
 
 
 def anchor(kind: str, value: Any) -> str:

@@ -7,13 +7,16 @@ import textwrap
 from typing import Any
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# (a page — the audit's HTML report — keeps its line feeds: HTML does not start a line at them)
+_UNSAFE_BUT_LINE_FEEDS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 
 
-def terminal_safe(text: Any) -> str:
+def terminal_safe(text: Any, *, keep_line_feeds: bool = False) -> str:
     """Free text made safe for a terminal: control and bidi characters shown escaped — line
     breaks too (\n, U+2028, U+2029): every caller writes one line, and an id holding a line break
     wrote a line of its own into the report (a forged `[deny]` line, or a finding's tail hidden)."""
-    return _UNSAFE.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100 else "\\u%04x" % ord(m.group()), str(text))
+    unsafe = _UNSAFE_BUT_LINE_FEEDS if keep_line_feeds else _UNSAFE
+    return unsafe.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100 else "\\u%04x" % ord(m.group()), str(text))
 
 
 HEADLINE = {
