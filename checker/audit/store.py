@@ -20,7 +20,7 @@ import orjson
 
 from ..errors import CheckerError
 from . import records
-from .findings import json_chunks
+from .findings import json_chunks, pack, unpack
 
 SCHEMA_VERSION = "1"
 
@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS patients (patient_id TEXT PRIMARY KEY, state TEXT NOT
 CREATE TABLE IF NOT EXISTS images (image_id TEXT PRIMARY KEY, open INTEGER NOT NULL, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS findings (
     rule TEXT NOT NULL, event_id TEXT NOT NULL, message TEXT NOT NULL, run_id INTEGER NOT NULL,
-    finding TEXT NOT NULL, PRIMARY KEY (rule, event_id, message));
+    finding TEXT NOT NULL, PRIMARY KEY (rule, event_id, message)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, as_of TEXT, summary TEXT);
 CREATE TABLE IF NOT EXISTS run_reports (
     run_id INTEGER PRIMARY KEY, started TEXT NOT NULL, as_of TEXT NOT NULL, policy_digest TEXT NOT NULL,
@@ -140,14 +140,14 @@ class Store:
         """Record a finding; False when an earlier run (or this one) already made it."""
         cur = self.db.execute(
             "INSERT OR IGNORE INTO findings VALUES (?,?,?,?,?)",
-            (finding["rule"], finding.get("event_id", ""), finding["message"], self.run_id, orjson.dumps(finding, option=orjson.OPT_SORT_KEYS).decode()),
+            (finding["rule"], finding.get("event_id", ""), finding["message"], self.run_id, pack(orjson.dumps(finding, option=orjson.OPT_SORT_KEYS))),
         )
         return cur.rowcount == 1
 
-    def run_findings(self) -> Iterator[str]:
+    def run_findings(self) -> Iterator[bytes]:
         """This run's findings (their JSON text), in report order (the primary key's)."""
-        for (text,) in self.db.execute("SELECT finding FROM findings WHERE run_id = ? ORDER BY rule, event_id, message", (self.run_id,)):
-            yield text
+        for (stored,) in self.db.execute("SELECT finding FROM findings WHERE run_id = ? ORDER BY rule, event_id, message", (self.run_id,)):
+            yield unpack(stored)
 
     # -- state --------------------------------------------------------------------------------
 
