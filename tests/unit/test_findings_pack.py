@@ -78,7 +78,12 @@ def test_a_store_from_before_packing_is_read_and_extended(tmp_path) -> None:
     new = [_finding(i) for i in (3, 4)]
     assert all(store.add_finding(f) for f in new)
     assert [orjson.loads(t) for t in store.run_findings()] == new
-    store.abandon()
+    store.finish("2026-11-02T00:00:00Z", {})
+    # committed: the store says it holds packed findings (an older clinimg refuses it by that)
+    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    again = Store(path)
+    assert again.run_id == 3 and not again.add_finding(new[0]) and not again.add_finding(old[0])
+    again.abandon()
 
 
 def test_the_report_spool_gives_back_every_finding_and_notices_a_cut(tmp_path) -> None:
