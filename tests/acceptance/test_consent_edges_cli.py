@@ -218,3 +218,53 @@ def test_check_a_consent_given_by_someone_spec_does_not_name_is_refused_with_its
     result = run_cli("check", str(request))
     assert result.code == 2
     assert "$.consents[0].given_by: must be one of" in result.err and who not in result.err
+
+
+# -- what identifies: the file's metadata, unstated (qa11, rows 7k-7k5) ----------------------------
+
+TEACHING = _grant(purposes=["clinical_care", "teaching"])
+
+
+def test_check_a_deidentified_image_taught_with_its_metadata_unstated(tmp_path: pathlib.Path) -> None:
+    # Before: permit — `deidentified: true` with no `metadata_present` was judged clean, though the
+    # guide warns the file keeps its time, device and GPS "despite other identifiers being removed".
+    unstated = {**TO_STUDENTS, "image": {"deidentified": True, "metadata_present": None}, "consents": [TEACHING]}
+    outcome, rules, code = _check(tmp_path, "disclosure", unstated)
+    assert (outcome, rules, code) == ("escalate", ["deidentification.metadata_unstated"], 3)
+    # Said stripped, or read from a clean file: permitted; read from a phone's file: the metadata denies.
+    assert _check(tmp_path, "disclosure", {**unstated, "image": {"deidentified": True, "metadata_present": []}}) == ("permit", [], 0)
+    from tests import images_corpus
+
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(deep_merge(BASES["disclosure"], unstated)))
+    clean = run_cli("check", str(request), "--image", str(images_corpus.jpeg_clean(tmp_path)), "--format", "json")
+    assert (clean.code, clean.json()["findings"]) == (0, [])
+    full = run_cli("check", str(request), "--image", str(images_corpus.jpeg_full(tmp_path)), "--format", "json")
+    assert full.code == 1 and {f["rule"] for f in full.json()["findings"]} == {"deidentification.metadata"}
+
+
+def test_check_an_image_flagged_not_identifiable_published_with_its_metadata_unstated(tmp_path: pathlib.Path) -> None:
+    publication = _grant(purposes=["clinical_care", "publication"], publication=True)
+    to_journal = {"purpose": "publication", "channel": "publication", "consents": [publication],
+                  "recipient": {"id": "journal-1", "kind": "publisher", "relationship": "none", "within_facility": False},
+                  "image": {"metadata_present": None}}
+    assert _check(tmp_path, "disclosure", to_journal) == ("escalate", ["deidentification.metadata_unstated"], 3)
+    # With consent to identifiable use the image need not be de-identified: nothing to ask.
+    identifiable = {**to_journal, "consents": [{**publication, "identifiable_use": True}]}
+    assert _check(tmp_path, "disclosure", identifiable) == ("permit", [], 0)
+    # Clinical care needs no de-identification, whatever the flag says.
+    assert _check(tmp_path, "disclosure", {"image": {"deidentified": True, "metadata_present": None}}) == ("permit", [], 0)
+
+
+def test_audit_a_teaching_disclosure_of_a_capture_that_never_said_its_metadata(tmp_path: pathlib.Path) -> None:
+    captured = {k: v for k, v in BASES["capture"]["image"].items() if k != "metadata_present"}
+    log = [
+        _event("consent", "e-con-1", "2026-11-20T08:50:00+11:00", consent=TEACHING),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", image={**captured, "deidentified": True},
+               purposes=["clinical_care", "teaching"]),
+        _event("disclosure", "e-dis-1", "2026-11-21T09:00:00+11:00", **{**TO_STUDENTS, "image": {"id": "img-1"}}),
+        # the same image said stripped at its disclosure: nothing to ask
+        _event("disclosure", "e-dis-2", "2026-11-21T10:00:00+11:00", **{**TO_STUDENTS, "image": {"id": "img-1", "metadata_present": []}}),
+    ]
+    assert _audit_findings(tmp_path, log, "e-dis-1") == [("deidentification.metadata_unstated", "escalate")]
+    assert _audit_findings(tmp_path, log, "e-dis-2") == []
