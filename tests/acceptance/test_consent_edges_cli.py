@@ -268,3 +268,35 @@ def test_audit_a_teaching_disclosure_of_a_capture_that_never_said_its_metadata(t
     ]
     assert _audit_findings(tmp_path, log, "e-dis-1") == [("deidentification.metadata_unstated", "escalate")]
     assert _audit_findings(tmp_path, log, "e-dis-2") == []
+
+
+# -- refusals: a later, narrower grant governs from when it was given (qa11, rows 2s-2s4) -----------
+
+BROAD = _grant(purposes=["clinical_care", "teaching"], identifiable_use=True)
+NARROW = _grant(purposes=["teaching"])
+FACE_TO_STUDENTS = {**TO_STUDENTS, "image": {"identifiable": True, "identifying_features": ["face"]}}
+
+
+def test_check_a_later_consent_without_identifiable_use_governs(tmp_path: pathlib.Path) -> None:
+    # Before: permit — the earlier consent to identifiable teaching still counted beside the later one.
+    dated = [{**BROAD, "given_at": "2026-11-01T09:00:00+11:00"}, {**NARROW, "given_at": "2026-11-10T09:00:00+11:00"}]
+    assert _check(tmp_path, "disclosure", {**FACE_TO_STUDENTS, "consents": dated}) == ("deny", ["disclosure.deidentify_for_education"], 1)
+    # given after the disclosure, or undated (an additional consent): the earlier one still counts
+    after = [dated[0], {**NARROW, "given_at": "2026-11-22T09:00:00+11:00"}]
+    assert _check(tmp_path, "disclosure", {**FACE_TO_STUDENTS, "consents": after}) == ("permit", [], 0)
+    assert _check(tmp_path, "disclosure", {**FACE_TO_STUDENTS, "consents": [BROAD, NARROW]}) == ("permit", [], 0)
+
+
+def test_audit_a_later_consent_without_identifiable_use_governs(tmp_path: pathlib.Path) -> None:
+    capture = _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", purposes=["clinical_care", "teaching"],
+                     image={**BASES["capture"]["image"], "identifiable": True, "identifying_features": ["face"]})
+    disclosure = _event("disclosure", "e-dis-1", "2026-11-21T09:00:00+11:00", **{**TO_STUDENTS, "image": {"id": "img-1"}})
+    narrowed = [
+        _event("consent", "e-con-1", "2026-11-19T09:00:00+11:00", consent=BROAD),
+        _event("consent", "e-con-2", "2026-11-20T08:00:00+11:00", consent=NARROW),
+        capture, disclosure,
+    ]
+    assert _audit_findings(tmp_path, narrowed, "e-dis-1") == [("disclosure.deidentify_for_education", "deny")]
+    # the other way round, the later consent widens it
+    widened = [{**narrowed[1], "occurred_at": "2026-11-19T09:00:00+11:00"}, {**narrowed[0], "occurred_at": "2026-11-20T08:00:00+11:00"}, capture, disclosure]
+    assert _audit_findings(tmp_path, widened, "e-dis-1") == []
