@@ -201,3 +201,7 @@ test_success_undated_grants_add_up if {
 test_success_narrowing_grant_by_someone_without_authority if {
 	deidentify_for_education.deny == set() with input as object.union(dated, {"consents": [broad, object.union(narrow, {"given_by": "parent_guardian"})]})
 }
+
+test_success_later_grant_also_allows_identifiable_use if {
+	deidentify_for_education.deny == set() with input as object.union(dated, {"consents": [broad, object.union(narrow, {"identifiable_use": true})]})
+}
