@@ -2,7 +2,8 @@
 `clinimg check` request for each, and the same facts as an event log for `clinimg audit` where the
 audit builds them from its state. Each was a wrong permit or a wrong escalate on the old policies
 (docs/decision-table.md rows 3r, 3s, 6k, 6l, 1p5); the last group guards identifiability on
-silence (row 7i), which a session's notes had left as a possible false permit."""
+silence (row 7i), which a session's notes had left as a possible false permit. qa11 adds the
+file's metadata on silence (rows 7k) and a later, narrower consent (rows 2s)."""
 from __future__ import annotations
 
 import copy
