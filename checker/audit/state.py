@@ -259,7 +259,10 @@ def review_facts(img: dict[str, Any], as_of_ns: int) -> ReviewFacts | None:
 # where the negative speaks of all its images. A refusal of every image that is later granted
 # again for some images keeps holding every other image — future ones too — as a refusal with
 # `except_image_ids`: a key of the state only, resolved per event by State.input_for (the policy
-# sees the refusal for any other image, and none for those).
+# sees the refusal for any other image, and none for those). A later grant that does not allow
+# identifiable use takes it back from an earlier grant of the same purposes, for the images the
+# later one speaks of (the patient's later word governs from then; lib.rego reads `given_at`,
+# which the state drops, the same way).
 
 EXCEPT = "except_image_ids"
 
@@ -338,6 +341,43 @@ def _grant_after_negative(c: dict[str, Any], new: dict[str, Any]) -> list[dict[s
     return [{**c, "purposes": sorted(remaining)}] if remaining else []
 
 
+def _narrows_identifiable_use(c: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    """The purposes for which a later grant `new` takes back the identifiable use an earlier grant
+    `c` allowed: those both cover, when `new` does not allow it (lib.rego's
+    identifiable_use_narrowed_later — the patient's later word on a purpose governs from then).
+    Only a grant the patient could give narrows (not one made while lacking capacity, nor a
+    child's unassessed one: grant_cannot_lift's second test)."""
+    if c.get("status") != "granted" or c.get("identifiable_use") is not True or new.get("identifiable_use") is True:
+        return set()
+    if new.get("given_by") == "patient" and grant_cannot_lift({}, new):
+        return set()
+    return _granted_purposes(c) & _granted_purposes(new)
+
+
+def _identifiable_use_after_grant(c: dict[str, Any], narrowed: set[str], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """What is left of an earlier grant `c` once a later grant `new` takes back its identifiable
+    use for `narrowed`: for the images `new` speaks of, `c` splits into its other purposes as they
+    were and the narrowed ones without identifiable use; for its other images it stays whole."""
+    rest_purposes = _purposes(c) - narrowed
+    rest = {**c, "purposes": sorted(rest_purposes), "publication": c.get("publication") is True and "publication" not in narrowed}
+    narrow = {**c, "purposes": sorted(narrowed), "publication": False, "identifiable_use": False}
+    split = ([rest] if rest_purposes or rest["publication"] else []) + [narrow]
+    if _covers_images_of(new, c):
+        return split
+    ids_new = _images(new) or set()
+    ids_c = _images(c)
+    if ids_c is None:  # every image, future ones too, but those `new` speaks of (and earlier exceptions)
+        shared = ids_new - set(c.get(EXCEPT) or [])
+        whole = {**c, EXCEPT: sorted(set(c.get(EXCEPT) or []) | ids_new)}
+    else:
+        shared = ids_c & ids_new
+        whole = {**c, "image_ids": [i for i in c["image_ids"] if i not in shared]}
+    if not shared:
+        return [c]
+    pieces = [{k: v for k, v in {**piece, "image_ids": sorted(shared)}.items() if k != EXCEPT} for piece in split]
+    return [whole, *pieces]
+
+
 def without_authority(consent: dict[str, Any], patient: dict[str, Any]) -> bool:
     """Given by a parent or a decision-maker while the patient (as the consent event describes
     them) decides alone — an adult, or a young person assessed as mature, with full capacity:
@@ -387,6 +427,8 @@ def apply_consent(on_file: list[dict[str, Any]], new: dict[str, Any], authority:
             kept.extend(_negative_after_grant(c, _granted_purposes(new), new))
         elif status in _NEGATIVE and c.get("status") == "granted":
             kept.extend(_grant_after_negative(c, new))
+        elif status == "granted" and (narrowed := _narrows_identifiable_use(c, new)):
+            kept.extend(_identifiable_use_after_grant(c, narrowed, new))
         else:
             kept.append(c)
     # The same consent given again for other images (one per capture, typically) joins the

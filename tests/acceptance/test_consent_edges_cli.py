@@ -2,7 +2,8 @@
 `clinimg check` request for each, and the same facts as an event log for `clinimg audit` where the
 audit builds them from its state. Each was a wrong permit or a wrong escalate on the old policies
 (docs/decision-table.md rows 3r, 3s, 6k, 6l, 1p5); the last group guards identifiability on
-silence (row 7i), which a session's notes had left as a possible false permit."""
+silence (row 7i), which a session's notes had left as a possible false permit. qa11 adds the
+file's metadata on silence (rows 7k) and a later, narrower consent (rows 2s)."""
 from __future__ import annotations
 
 import copy
@@ -146,9 +147,12 @@ def test_check_an_image_stating_only_id_and_purposes_is_not_taken_as_de_identifi
     purpose = use["purpose"]
     consent = _grant(purposes=["clinical_care", purpose], publication=purpose == "publication")
     patch = deep_merge(ONLY_ID_AND_PURPOSES, {**use, "consents": [consent]})
-    assert _check(tmp_path, "disclosure", patch) == ("deny", ["disclosure.deidentify_for_education"], 1)
+    # (nor is its file: qa11's deidentification.metadata_unstated joins, row 7k)
+    assert _check(tmp_path, "disclosure", patch) == ("deny", ["deidentification.metadata_unstated", "disclosure.deidentify_for_education"], 1)
     declared = deep_merge(patch, {"image": {"deidentified": True}})
-    assert _check(tmp_path, "disclosure", declared)[:2] == ("permit", [])
+    assert _check(tmp_path, "disclosure", declared) == ("escalate", ["deidentification.metadata_unstated"], 3)
+    stripped = deep_merge(declared, {"image": {"metadata_present": []}})
+    assert _check(tmp_path, "disclosure", stripped)[:2] == ("permit", [])
 
 
 def test_check_a_childs_image_stating_nothing_taken_for_teaching_on_a_parents_consent(tmp_path: pathlib.Path) -> None:
@@ -218,3 +222,85 @@ def test_check_a_consent_given_by_someone_spec_does_not_name_is_refused_with_its
     result = run_cli("check", str(request))
     assert result.code == 2
     assert "$.consents[0].given_by: must be one of" in result.err and who not in result.err
+
+
+# -- what identifies: the file's metadata, unstated (qa11, rows 7k-7k5) ----------------------------
+
+TEACHING = _grant(purposes=["clinical_care", "teaching"])
+
+
+def test_check_a_deidentified_image_taught_with_its_metadata_unstated(tmp_path: pathlib.Path) -> None:
+    # Before: permit — `deidentified: true` with no `metadata_present` was judged clean, though the
+    # guide warns the file keeps its time, device and GPS "despite other identifiers being removed".
+    unstated = {**TO_STUDENTS, "image": {"deidentified": True, "metadata_present": None}, "consents": [TEACHING]}
+    outcome, rules, code = _check(tmp_path, "disclosure", unstated)
+    assert (outcome, rules, code) == ("escalate", ["deidentification.metadata_unstated"], 3)
+    # Said stripped, or read from a clean file: permitted; read from a phone's file: the metadata denies.
+    assert _check(tmp_path, "disclosure", {**unstated, "image": {"deidentified": True, "metadata_present": []}}) == ("permit", [], 0)
+    from tests import images_corpus
+
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(deep_merge(BASES["disclosure"], unstated)))
+    clean = run_cli("check", str(request), "--image", str(images_corpus.jpeg_clean(tmp_path)), "--format", "json")
+    assert (clean.code, clean.json()["findings"]) == (0, [])
+    full = run_cli("check", str(request), "--image", str(images_corpus.jpeg_full(tmp_path)), "--format", "json")
+    assert full.code == 1 and {f["rule"] for f in full.json()["findings"]} == {"deidentification.metadata"}
+
+
+def test_check_an_image_flagged_not_identifiable_published_with_its_metadata_unstated(tmp_path: pathlib.Path) -> None:
+    publication = _grant(purposes=["clinical_care", "publication"], publication=True)
+    to_journal = {"purpose": "publication", "channel": "publication", "consents": [publication],
+                  "recipient": {"id": "journal-1", "kind": "publisher", "relationship": "none", "within_facility": False},
+                  "image": {"metadata_present": None}}
+    assert _check(tmp_path, "disclosure", to_journal) == ("escalate", ["deidentification.metadata_unstated"], 3)
+    # With consent to identifiable use the image need not be de-identified: nothing to ask.
+    identifiable = {**to_journal, "consents": [{**publication, "identifiable_use": True}]}
+    assert _check(tmp_path, "disclosure", identifiable) == ("permit", [], 0)
+    # Clinical care needs no de-identification, whatever the flag says.
+    assert _check(tmp_path, "disclosure", {"image": {"deidentified": True, "metadata_present": None}}) == ("permit", [], 0)
+
+
+def test_audit_a_teaching_disclosure_of_a_capture_that_never_said_its_metadata(tmp_path: pathlib.Path) -> None:
+    captured = {k: v for k, v in BASES["capture"]["image"].items() if k != "metadata_present"}
+    log = [
+        _event("consent", "e-con-1", "2026-11-20T08:50:00+11:00", consent=TEACHING),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", image={**captured, "deidentified": True},
+               purposes=["clinical_care", "teaching"]),
+        _event("disclosure", "e-dis-1", "2026-11-21T09:00:00+11:00", **{**TO_STUDENTS, "image": {"id": "img-1"}}),
+        # the same image said stripped at its disclosure: nothing to ask
+        _event("disclosure", "e-dis-2", "2026-11-21T10:00:00+11:00", **{**TO_STUDENTS, "image": {"id": "img-1", "metadata_present": []}}),
+    ]
+    assert _audit_findings(tmp_path, log, "e-dis-1") == [("deidentification.metadata_unstated", "escalate")]
+    assert _audit_findings(tmp_path, log, "e-dis-2") == []
+
+
+# -- refusals: a later, narrower grant governs from when it was given (qa11, rows 2s-2s4) -----------
+
+BROAD = _grant(purposes=["clinical_care", "teaching"], identifiable_use=True)
+NARROW = _grant(purposes=["teaching"])
+FACE_TO_STUDENTS = {**TO_STUDENTS, "image": {"identifiable": True, "identifying_features": ["face"]}}
+
+
+def test_check_a_later_consent_without_identifiable_use_governs(tmp_path: pathlib.Path) -> None:
+    # Before: permit — the earlier consent to identifiable teaching still counted beside the later one.
+    dated = [{**BROAD, "given_at": "2026-11-01T09:00:00+11:00"}, {**NARROW, "given_at": "2026-11-10T09:00:00+11:00"}]
+    assert _check(tmp_path, "disclosure", {**FACE_TO_STUDENTS, "consents": dated}) == ("deny", ["disclosure.deidentify_for_education"], 1)
+    # given after the disclosure, or undated (an additional consent): the earlier one still counts
+    after = [dated[0], {**NARROW, "given_at": "2026-11-22T09:00:00+11:00"}]
+    assert _check(tmp_path, "disclosure", {**FACE_TO_STUDENTS, "consents": after}) == ("permit", [], 0)
+    assert _check(tmp_path, "disclosure", {**FACE_TO_STUDENTS, "consents": [BROAD, NARROW]}) == ("permit", [], 0)
+
+
+def test_audit_a_later_consent_without_identifiable_use_governs(tmp_path: pathlib.Path) -> None:
+    capture = _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", purposes=["clinical_care", "teaching"],
+                     image={**BASES["capture"]["image"], "identifiable": True, "identifying_features": ["face"]})
+    disclosure = _event("disclosure", "e-dis-1", "2026-11-21T09:00:00+11:00", **{**TO_STUDENTS, "image": {"id": "img-1"}})
+    narrowed = [
+        _event("consent", "e-con-1", "2026-11-19T09:00:00+11:00", consent=BROAD),
+        _event("consent", "e-con-2", "2026-11-20T08:00:00+11:00", consent=NARROW),
+        capture, disclosure,
+    ]
+    assert _audit_findings(tmp_path, narrowed, "e-dis-1") == [("disclosure.deidentify_for_education", "deny")]
+    # the other way round, the later consent widens it
+    widened = [{**narrowed[1], "occurred_at": "2026-11-19T09:00:00+11:00"}, {**narrowed[0], "occurred_at": "2026-11-20T08:00:00+11:00"}, capture, disclosure]
+    assert _audit_findings(tmp_path, widened, "e-dis-1") == []

@@ -167,3 +167,45 @@ def test_a_mature_minors_grant_lifts_their_own_refusal() -> None:
     own = {**REFUSAL, "age_at_consent": 16, "maturity_at_consent": "mature"}
     mature_grant = {**GRANT, "age_at_consent": 16, "maturity_at_consent": "mature"}
     assert apply_consent([own], mature_grant) == [mature_grant]
+
+
+# qa11: a later grant that does not allow identifiable use takes it back from an earlier grant of
+# the same purposes (lib.identifiable_use_narrowed_later reads `given_at` the same way).
+BROAD = {**GRANT, "purposes": ["clinical_care", "teaching"], "identifiable_use": True}
+NARROW = {**GRANT, "purposes": ["teaching"], "identifiable_use": False}
+
+
+def test_a_later_grant_without_identifiable_use_narrows_an_earlier_one() -> None:
+    on_file = apply_consent([BROAD], NARROW)
+    assert on_file == [
+        {**BROAD, "purposes": ["clinical_care"], "publication": False},
+        {**BROAD, "purposes": ["teaching"], "publication": False, "identifiable_use": False},
+        NARROW,
+    ]
+
+
+def test_a_later_grant_for_one_image_narrows_the_earlier_one_for_that_image_only() -> None:
+    from checker.audit.state import State
+
+    state = State()
+    state.patient("pt-1")["consents"] = apply_consent([BROAD], {**NARROW, "image_ids": ["img-1"]})
+    event = {"type": "capture", "event_id": "e-1", "patient": {"id": "pt-1"}, "image": {"id": "img-1"}}
+    for_img1 = state.input_for(event, 0)["consents"]
+    assert not any(c.get("identifiable_use") and "teaching" in c["purposes"] for c in for_img1)
+    assert {**BROAD, "purposes": ["clinical_care"], "publication": False, "image_ids": ["img-1"]} in for_img1
+    for_img2 = state.input_for({**event, "image": {"id": "img-2"}}, 0)["consents"]
+    assert BROAD in for_img2  # every other image keeps the broad grant, future ones too
+
+
+def test_a_later_grant_listing_images_narrows_only_those_it_shares() -> None:
+    on_file = apply_consent([{**BROAD, "image_ids": ["img-1", "img-2"]}], {**NARROW, "image_ids": ["img-2", "img-3"]})
+    assert {**BROAD, "image_ids": ["img-1"]} in on_file
+    assert {**BROAD, "purposes": ["teaching"], "publication": False, "identifiable_use": False, "image_ids": ["img-2"]} in on_file
+
+
+def test_a_grant_that_allows_identifiable_use_narrows_nothing() -> None:
+    assert apply_consent([BROAD], {**NARROW, "identifiable_use": True}) == [BROAD, {**NARROW, "identifiable_use": True}]
+    # nor one for other purposes, nor the patient's own given while lacking capacity
+    assert apply_consent([BROAD], {**NARROW, "purposes": ["research"]}) == [BROAD, {**NARROW, "purposes": ["research"]}]
+    impaired = {**NARROW, "capacity_at_consent": "impaired"}
+    assert apply_consent([BROAD], impaired) == [BROAD, impaired]

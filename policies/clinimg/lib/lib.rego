@@ -81,7 +81,29 @@ identifiable_use_consented if {
 	some c in consents_in_force_for(input.purpose)
 	c.identifiable_use == true
 	covers_recipient(c, input.purpose)
+	not identifiable_use_narrowed_later(c, input.purpose)
 }
+
+# The patient's later word on the same purpose and image governs from when it was given: a grant
+# dated (`given_at`) after one that allowed identifiable use, for this purpose and image, that does
+# not allow it, narrows it as a partial withdrawal would ("patients have the right to withdraw
+# their consent"; Scope and nature of consent: "The scope and nature of the patient's original
+# consent may need to be considered"). Only a grant someone able to consent gave, before the
+# event. Undated (or unreadable) grants add up as before: an additional consent is the common case.
+# The audit narrows the earlier grant the same way when the later one arrives (checker/audit/
+# state.py, _identifiable_use_after_grant), since it drops `given_at`.
+identifiable_use_narrowed_later(c, purpose) if {
+	some g in consents
+	granted(g)
+	covers(g, purpose)
+	not allows_identifiable_use(g)
+	time_ns(g.given_at) > time_ns(c.given_at)
+	not given_after_event(g)
+	valid_giver(g)
+}
+
+# (A helper: with the field absent, `not g.identifiable_use == true` is read alike by both engines.)
+allows_identifiable_use(c) if c.identifiable_use == true
 
 # Teaching, training, research or publication without consent to identifiable use, or an image
 # declared de-identified: the image must then be de-identified — features, metadata, and a rare

@@ -152,3 +152,56 @@ test_success_identifiability_not_stated_with_consent_to_identifiable_use if {
 		"consents": [{"status": "granted", "given_by": "patient", "purposes": ["teaching"], "identifiable_use": true}],
 	})
 }
+
+# qa11: the patient's later consent to the same purpose governs from when it was given (as a
+# partial withdrawal): a later grant that does not allow identifiable use narrows an earlier one.
+dated := object.union(disclosure, {
+	"occurred_at": "2026-11-20T09:00:00+11:00",
+	"patient": {"id": "pt-1", "age_years": 54, "capacity": "full"},
+})
+
+broad := {"status": "granted", "given_by": "patient", "purposes": ["teaching"], "identifiable_use": true, "given_at": "2026-11-01T09:00:00+11:00"}
+
+narrow := {"status": "granted", "given_by": "patient", "purposes": ["teaching"], "identifiable_use": false, "given_at": "2026-11-10T09:00:00+11:00"}
+
+test_fail_identifiable_use_narrowed_by_a_later_grant if {
+	deidentify_for_education.deny == {finding("teaching")} with input as object.union(dated, {"consents": [broad, narrow]})
+}
+
+test_fail_narrowed_by_a_later_grant_silent_on_identifiable_use if {
+	deidentify_for_education.deny == {finding("teaching")} with input as object.union(dated, {"consents": [broad, object.remove(narrow, ["identifiable_use"])]})
+}
+
+test_fail_narrowed_by_a_later_grant_for_this_image if {
+	deidentify_for_education.deny == {finding("teaching")} with input as object.union(dated, {"consents": [broad, object.union(narrow, {"image_ids": ["img-1"]})]})
+}
+
+test_success_narrowing_grant_dated_after_the_disclosure if {
+	deidentify_for_education.deny == set() with input as object.union(dated, {"consents": [broad, object.union(narrow, {"given_at": "2026-11-21T09:00:00+11:00"})]})
+}
+
+test_success_narrowing_grant_earlier_than_the_broad_one if {
+	deidentify_for_education.deny == set() with input as object.union(dated, {"consents": [broad, object.union(narrow, {"given_at": "2026-10-01T09:00:00+11:00"})]})
+}
+
+test_success_narrowing_grant_for_another_image if {
+	deidentify_for_education.deny == set() with input as object.union(dated, {"consents": [broad, object.union(narrow, {"image_ids": ["img-2"]})]})
+}
+
+test_success_narrowing_grant_for_another_purpose if {
+	deidentify_for_education.deny == set() with input as object.union(dated, {"consents": [broad, object.union(narrow, {"purposes": ["research"]})]})
+}
+
+# Undated: grants add up (an additional consent), as they did.
+test_success_undated_grants_add_up if {
+	deidentify_for_education.deny == set() with input as object.union(dated, {"consents": [object.remove(broad, ["given_at"]), object.remove(narrow, ["given_at"])]})
+}
+
+# A later grant nobody able to consent gave narrows nothing.
+test_success_narrowing_grant_by_someone_without_authority if {
+	deidentify_for_education.deny == set() with input as object.union(dated, {"consents": [broad, object.union(narrow, {"given_by": "parent_guardian"})]})
+}
+
+test_success_later_grant_also_allows_identifiable_use if {
+	deidentify_for_education.deny == set() with input as object.union(dated, {"consents": [broad, object.union(narrow, {"identifiable_use": true})]})
+}
