@@ -16,7 +16,7 @@ from . import schemas
 from .engines.base import EngineFailure
 from .engines.factory import ENGINES, LOCAL_ENGINES, OpaSettings, audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
-from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, compressed_as, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, utf16_hint
+from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, compressed_as, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, utf16_hint, with_line_feeds
 from .outputs import atomic_output, files_under, refuse_clobbering, write_atomically
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
@@ -75,11 +75,7 @@ def read_text(source: str | pathlib.Path, max_bytes: int | None = None, *, displ
 
 def parse_document(name: str, text: str, schema: str = "request") -> dict[str, Any]:
     """Parse and schema-check one JSON document; CheckerError listing every problem."""
-    if "\r" in text:
-        # A lone \r ends a line, as in a log (reader.physical_lines) and an editor: a request
-        # saved with \r alone had every problem named at line 1. (Raw, a \r can only be spacing
-        # in JSON — inside a string it is refused either way.)
-        text = _LONE_CR.sub("\n", text)
+    text = with_line_feeds(text)  # (a lone \r ends a line, as in a log and an editor)
     if not text.strip("\ufeff \t\r\n"):  # (a truncated copy, an empty pipe: not "Expecting value")
         why = "empty: no JSON document (a request is one JSON object)"
         raise CheckerError(f"{name}:1: $: {why}", problems=[{"path": "$", "constraint": why, "line": 1}])
@@ -101,7 +97,6 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
     return schemas.upper_case_times(document) if schema in ("request", "event") else document
 
 
-_LONE_CR = re.compile(r"\r(?!\n)")
 _LOG_HINT = ": this is a log of events, one a line (JSON Lines): `clinimg audit` reads logs; a request is one JSON document"
 
 
@@ -513,16 +508,19 @@ def refuse_decision_log_over_inputs(decision_log: str | None, policy_config: str
 
 def _holds_a_decision_log(path: str) -> bool:
     """Missing, empty, or its first line one a decision log writes (a JSON object with a decision_id)."""
+    from .audit.reader import physical_lines
+
     try:
         with open(path, "rb") as handle:
-            head = handle.read(65536)
-    except FileNotFoundError:
-        return True
+            # Its first line that is not blank, split as the audit splits lines (\n, \r\n or a
+            # lone \r; an overlong one cut, never held): 64 KiB of blank lines before an event
+            # log had been "empty", and decisions appended to it.
+            first = next((raw for raw, _ in physical_lines(handle) if raw.strip(codecs.BOM_UTF8 + b" \t\r\n")), None)
     except OSError:
-        return True  # (the server says why it cannot open it)
-    if not head.strip():
+        return True  # missing: a new log; else the server says why it cannot open it
+    if first is None:
         return True
-    first = re.split(rb"\r\n|\n|\r", head.removeprefix(codecs.BOM_UTF8), maxsplit=1)[0]
+    first = first.strip().removeprefix(codecs.BOM_UTF8)
     try:
         line = json.loads(first)
     except ValueError:

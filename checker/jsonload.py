@@ -56,10 +56,27 @@ INT_MAX = 2**64 - 1
 TOO_LARGE_INTEGER = "integer too large (beyond 64 bits) is not accepted"
 
 
-def line_of_byte(data: bytes, offset: int) -> int:
-    """The line (1-based) holding byte `offset` of `data`: where a decoding error points a person
-    who opens the file (at a line, not at a byte offset)."""
-    return data[:offset].count(b"\n") + 1
+def line_of_byte(data: bytes | str, offset: int) -> int:
+    """The line (1-based) holding byte (or character, of a str) `offset` of `data`: where a
+    decoding error points a person who opens the file (at a line, not at a byte offset). A line
+    ends at \\n, \\r\\n or a lone \\r, as the audit splits a log (reader.physical_lines) and an
+    editor counts: a file saved with \\r alone had every error named at line 1."""
+    lf, cr, crlf = (b"\n", b"\r", b"\r\n") if isinstance(data, bytes) else ("\n", "\r", "\r\n")
+    head = data[:offset]
+    ends = head.count(lf) + head.count(cr) - head.count(crlf)
+    if head.endswith(cr) and data[offset:offset + 1] == lf:  # (the \r of a \r\n: that line ends after offset)
+        ends -= 1
+    return ends + 1
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def with_line_feeds(text: str) -> str:
+    """`text` with each lone \\r made a \\n, before it is parsed: the parser counts lines by \\n
+    alone, and a request (a body) saved with \\r line ends had every problem named at line 1.
+    Raw, a \\r can only be spacing in JSON (inside a string it is refused either way)."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def utf16_hint(data: bytes) -> str:

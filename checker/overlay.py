@@ -168,7 +168,7 @@ def read_yaml_file(p: pathlib.Path, what: str, *, empty_hint: str) -> YamlFile:
             why = "a YAML tag that builds objects is not allowed"
         raise CheckerError(f"{p}:{line}: $: {why}") from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
-        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else 1
+        line = line_of_byte(text, exc.position) if isinstance(exc.position, int) else 1
         raise CheckerError(f"{p}:{line}: $: {what} holds a control character YAML does not allow (U+{exc.character:04X})"
                            if isinstance(exc.character, int) else f"{p}:{line}: $: {what} is not valid YAML") from None
     except yaml.YAMLError:

@@ -67,7 +67,7 @@ from .audit import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
 from .httpproblem import Problem
-from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, loads, nesting_depth_exceeds, unusable_text
+from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, loads, nesting_depth_exceeds, unusable_text, with_line_feeds
 from .policy import PolicySet
 from .policylint import document_names
 
@@ -328,7 +328,7 @@ class DecisionService:
             line = line_of_byte(body, exc.start)
             raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start})") from None
         try:
-            return loads(text)
+            return loads(with_line_feeds(text))  # (lines as `check` numbers them: \n, \r\n or a lone \r)
         except JSONProblem as exc:
             raise Problem(400, "invalid_parameter", "body is not acceptable JSON", [{"path": exc.path, "constraint": f"line {exc.line}: {exc.reason}"}]) from None
 
