@@ -74,3 +74,40 @@ def test_serve_refuses_an_event_log_behind_blank_lines_as_its_decision_log(tmp_p
     result = run_cli("serve", "--port", "0", "--decision-log", str(log), timeout=30)
     assert result.code == 2 and "holds something other than a decision log" in result.err, result.err
     assert log.read_bytes() == before
+
+
+# -- times: RFC 3339's grammar (a T between date and time), and the error says what to write ------
+
+
+def test_a_time_in_a_near_miss_form_is_refused_with_what_to_write_never_the_value(tmp_path: pathlib.Path) -> None:
+    # SPEC §3: RFC 3339 with offset. The grammar (5.6) joins date and time with a T; its note that
+    # an application "may choose" a space is not what the schema's `date-time`, OPA's
+    # time.parse_rfc3339_ns or FHIR's dateTime read: a space stays an error. It was said twice
+    # (the pattern's long description, then "is not a valid date-time") and never what to change.
+    example = "an RFC 3339 date-time is needed, e.g. 2026-11-20T09:00:00+11:00 or 2026-11-20T09:00:00Z"
+    forms = {
+        "2026-11-18 19:05:00+11:00": "has a space between the date and the time (RFC 3339 joins them with a T)",
+        "2026-11-18T19:05:00": "has no offset (Z for UTC, or the local offset: a time without one is a different instant in every time zone)",
+        "2026-11-18T19:05+11:00": "has no seconds",
+        "2026-11-18T19:05:00+1100": "has an offset without its colon (+hh:mm)",
+        "2026-11-18": "is a date alone (a time needs the time of day and an offset)",
+    }
+    request = json.loads(FACEBOOK.read_text())
+    lines = []
+    for number, (stamp, why) in enumerate(forms.items(), 1):
+        path = tmp_path / f"r{number}.json"
+        path.write_text(json.dumps({**request, "occurred_at": stamp}, indent=2))
+        line = _line_of(path.read_text(), '"occurred_at"')
+        result = run_cli("check", str(path))
+        assert result.code == 2 and result.err.strip() == f"clinimg: {path}:{line}: $.occurred_at: {why}: {example}", result.err
+        assert stamp not in result.err
+        lines.append(json.dumps({**request, "event_id": f"e-{number}", "occurred_at": stamp}))
+    log = tmp_path / "times.jsonl"
+    log.write_text("\n".join(lines + [json.dumps({**request, "event_id": "e-ok"})]) + "\n")
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["counts"] == {"read": 6, "decided": 1, "invalid": 5, "duplicate": 0}
+    assert [p["reason"] for p in report["invalid"]] == [f"$.occurred_at: {why}: {example}" for why in forms.values()]
+    validate = run_cli("validate", str(log))
+    assert validate.code == 2 and validate.err.splitlines()[:5] == [
+        f"{log}:{n}: $.occurred_at: {why}: {example}" for n, why in enumerate(forms.values(), 1)]
+    assert not any(stamp in validate.err + json.dumps(report["invalid"]) for stamp in forms)
