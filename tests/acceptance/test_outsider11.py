@@ -111,3 +111,32 @@ def test_a_time_in_a_near_miss_form_is_refused_with_what_to_write_never_the_valu
     assert validate.code == 2 and validate.err.splitlines()[:5] == [
         f"{log}:{n}: $.occurred_at: {why}: {example}" for n, why in enumerate(forms.values(), 1)]
     assert not any(stamp in validate.err + json.dumps(report["invalid"]) for stamp in forms)
+
+
+# -- the overlay: what a person writes that would silently never apply, or apply when it must not --
+
+
+def test_a_waiver_id_with_spaces_around_it_is_refused_not_a_self_approval_let_through(tmp_path: pathlib.Path) -> None:
+    # A quoted id with a space around it (a copy from a spreadsheet): `approved_by: "student-17 "`
+    # was never equal to the event's actor, so a self-approved waiver applied — the deny became a
+    # permit. `event_id: " cs1-post"` met no event, silently.
+    request = json.loads(FACEBOOK.read_text())
+    actor, event = request["actor"]["id"], request["event_id"]
+    overlay = tmp_path / "o.yaml"
+    for key, value, said in (
+            ("approved_by", actor + " ", "the approver's id, not blank, with no space or line break before or after it"),
+            ("approved_by", "\n" + actor, "the approver's id, not blank, with no space or line break before or after it"),
+            ("event_id", " " + event, "an event id, not blank, with no space or line break before or after it")):
+        waiver = {"rule": "disclosure.non_professional", "event_id": event, "reason": "under review", "approved_by": actor,
+                  "expires": "2030-01-01", key: value}
+        overlay.write_text("hospital: Example\nwaivers:\n  - " + json.dumps(waiver) + "\n")
+        for args in (("validate", str(overlay)), ("check", str(FACEBOOK), "--policy-config", str(overlay)),
+                     ("audit", str(WEEK), "--policy-config", str(overlay))):
+            result = run_cli(*args)
+            assert result.code == 2, (key, args, result.out)
+            assert f"{overlay}:3: $.waivers[0].{key}: does not match {said}" in result.out + result.err, result.out + result.err
+    # the waiver as meant: self-approved, so it does not apply (deny), and the decision says so
+    waiver = {"rule": "disclosure.non_professional", "event_id": event, "reason": "under review", "approved_by": actor, "expires": "2030-01-01"}
+    overlay.write_text("hospital: Example\nwaivers:\n  - " + json.dumps(waiver) + "\n")
+    result = run_cli("check", str(FACEBOOK), "--policy-config", str(overlay), "--format", "json")
+    assert result.code == 1 and [w["status"] for w in result.json()["waivers"]] == ["self_approved"], result.out
