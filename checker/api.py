@@ -42,11 +42,19 @@ def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: I
 # Reading documents
 
 
+def refuse_empty_names(what: str, names: Iterable[str | pathlib.Path]) -> None:
+    """`clinimg audit "$LOG"` with LOG unset: an empty name was the current directory (".: is a
+    directory"), a request or log nobody could find. Said as what it is."""
+    if any(not str(name).strip() for name in names):
+        raise CheckerError(f"{what}: a file name is empty (an unset variable?); give the file, or - for standard input")
+
+
 def read_text(source: str | pathlib.Path, max_bytes: int | None = None, *, display: str | None = None) -> tuple[str, str]:
     """(display name, text) of a file or '-' for stdin; with max_bytes, a larger input is refused
     before it is parsed (and no more than max_bytes + 1 bytes of it are read). display: what to
     call the file (a spool of stdin is "<stdin>")."""
     limit = -1 if max_bytes is None else max_bytes + 1
+    refuse_empty_names("REQUEST", [source])
     if str(source) == "-":
         data = sys.stdin.buffer.read(limit)
         name = "<stdin>"
@@ -222,6 +230,8 @@ def _reads_as_lines(name: str) -> bool:
 def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pathlib.Path] = ()) -> ValidationReport:
     """Schema-check JSON requests/events, JSON Lines logs and YAML overlays; every error listed.
     An overlay's rule ids are checked against the shipped rules plus those of policy_dirs."""
+    paths = list(paths)
+    refuse_empty_names("FILES", paths)
     report = ValidationReport()
     spools: list[Any] = []
     try:
@@ -400,6 +410,8 @@ def fhir_export(paths: Iterable[str | pathlib.Path]) -> dict[str, Any]:
     from .fhir import looks_like_fhir
     from .fhir.outbound import events_bundle
 
+    paths = list(paths)
+    refuse_empty_names("LOGS", paths)
     docs: list[dict[str, Any]] = []
     errors: list[str] = []
     bad_lines = 0
@@ -588,6 +600,7 @@ def audit(
     FHIR R4 files among the paths (checker/fhir.looks_like_fhir) are mapped to events first."""
     paths = list(paths)
     policy_dirs = list(policy_dirs)
+    refuse_empty_names("LOGS", paths)
     refuse_dash_for_a_file([("--state", state), ("--quarantine", quarantine)])
     refuse_clobbering(
         [("--state", None if state is None else str(state)), ("--quarantine", None if quarantine is None else str(quarantine)),

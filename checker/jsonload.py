@@ -181,6 +181,35 @@ def _located(text: str, fallback: "JSONProblem") -> "JSONProblem":
     return fallback
 
 
+_LENIENT = json.JSONDecoder(strict=False, object_pairs_hook=_marking_pairs, parse_constant=lambda name: _NOT_FINITE, parse_float=_marking_float, parse_int=_marking_int)
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_CONTROL_NAMES = {0x0A: "a line break", 0x0D: "a carriage return", 0x09: "a tab"}
+
+
+def _control_located(text: str, exc: json.JSONDecodeError) -> "JSONProblem":
+    """A raw control character inside a string (a note pasted with its line breaks, a NUL) named
+    at the JSON path of the string or key that holds it, with what it is and how JSON writes it —
+    not "Invalid control character at (column 7)" at `$`. The value is never shown."""
+    code = ord(text[exc.pos]) if exc.pos < len(text) else 0
+    what = _CONTROL_NAMES.get(code, "a control character")
+    short = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"}.get(code)
+    if code == 0:  # (escaped, it is refused too: unusable_text)
+        reason = "holds a NUL (U+0000), which is not accepted: remove it"
+    else:
+        reason = f"holds {what} (U+{code:04X}) written raw: JSON needs it escaped (\\u{code:04x}{', or ' + short if short else ''})"
+    try:
+        doc = _LENIENT.decode(text)
+    except ValueError:  # (another problem further on: the place is still the line)
+        return JSONProblem("a string " + reason, exc.lineno)
+    for path, value in _walk(doc, []):
+        if isinstance(value, dict) and any(_CONTROL.search(key) for key in value):
+            key = next(key for key in value if _CONTROL.search(key))
+            return JSONProblem("a key " + reason, exc.lineno, json_path(path + [key]))
+        if isinstance(value, str) and _CONTROL.search(value):
+            return JSONProblem(reason, exc.lineno, json_path(path))
+    return JSONProblem("a string " + reason, exc.lineno)
+
+
 def _walk(value: Any, path: list[Any]) -> Any:
     """(path, value) of every value in document order, containers before what they hold."""
     yield path, value
@@ -268,6 +297,11 @@ def loads(text: str) -> Any:
     except JSONProblem as exc:
         raise _located(text, exc) from None
     except json.JSONDecodeError as exc:
+        if exc.msg.startswith("Invalid control character"):
+            raise _control_located(text, exc) from None
+        if text[exc.pos:exc.pos + 1] == "\ufeff":
+            raise JSONProblem(f"not valid JSON: a byte order mark (U+FEFF) inside the text, not at its start (files joined?) (column {exc.colno})",
+                              exc.lineno) from None
         # exc.msg is the parser's description ("Expecting ',' delimiter"); it never quotes the text.
         raise JSONProblem(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except RecursionError as exc:  # (nesting is bounded above: not expected)

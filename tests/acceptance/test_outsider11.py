@@ -140,3 +140,77 @@ def test_a_waiver_id_with_spaces_around_it_is_refused_not_a_self_approval_let_th
     overlay.write_text("hospital: Example\nwaivers:\n  - " + json.dumps(waiver) + "\n")
     result = run_cli("check", str(FACEBOOK), "--policy-config", str(overlay), "--format", "json")
     assert result.code == 1 and [w["status"] for w in result.json()["waivers"]] == ["self_approved"], result.out
+
+
+# -- odd characters: named at their JSON path, said what they are, never echoed --------------------
+
+
+def test_a_raw_control_character_is_named_at_the_path_of_the_string_that_holds_it(tmp_path: pathlib.Path) -> None:
+    # A note pasted with its line break, a tab from a spreadsheet, a NUL: "$: not valid JSON:
+    # Invalid control character at (column 25)" — at `$`, whatever string held it.
+    import requests
+
+    from tests.serving import serve_process
+
+    request = json.loads(FACEBOOK.read_text())
+    secret = "pt-SECRET-77"
+    request["patient"]["id"] = secret
+    text = json.dumps(request, indent=2)
+    line = _line_of(text, secret)
+    cases = {
+        "\t": "$.patient.id: holds a tab (U+0009) written raw: JSON needs it escaped (\\u0009, or \\t)",
+        "\x07": "$.patient.id: holds a control character (U+0007) written raw: JSON needs it escaped (\\u0007)",
+        "\x00": "$.patient.id: holds a NUL (U+0000), which is not accepted: remove it",
+    }
+    path = tmp_path / "r.json"
+    for raw, said in cases.items():
+        path.write_text(text.replace(secret, secret + raw))
+        result = run_cli("check", str(path))
+        assert result.code == 2 and result.err.strip() == f"clinimg: {path}:{line}: {said}", result.err
+        assert secret not in result.err
+    # a line break inside a value of a log line: the line is invalid, with its path; the others decided
+    broken = json.loads(WEEK.read_text().splitlines()[0])
+    log = tmp_path / "l.jsonl"
+    log.write_text(json.dumps(broken).replace('"facility": "', '"facility": "\t') + "\n" + WEEK.read_text().splitlines()[1] + "\n")
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["invalid"] == [{"file": str(log), "line": 1, "reason": "$.facility: holds a tab (U+0009) written raw: JSON needs it escaped (\\u0009, or \\t)"}]
+    assert run_cli("validate", str(log)).err.splitlines()[0] == f"{log}:1: $.facility: holds a tab (U+0009) written raw: JSON needs it escaped (\\u0009, or \\t)"
+    with serve_process() as (url, _):
+        answer = requests.post(url + "/v1/check", data=text.replace(secret, secret + "\x07").encode(), timeout=60).json()
+        assert answer["problems"] == [{"path": "$.patient.id", "constraint": f"line {line}: holds a control character (U+0007) written raw: JSON needs it escaped (\\u0007)"}]
+
+
+def test_a_byte_order_mark_inside_a_document_says_so(tmp_path: pathlib.Path) -> None:
+    # Two files joined (`cat a.json b.json`), the second saved with a BOM: "Expecting property
+    # name enclosed in double quotes" at a place where a person sees nothing at all.
+    text = _pretty_request()
+    line = _line_of(text, '"facility"')
+    path = tmp_path / "r.json"
+    path.write_text(text.replace('"facility"', '\ufeff"facility"'))
+    result = run_cli("check", str(path))
+    assert result.code == 2 and result.err.startswith(
+        f"clinimg: {path}:{line}: $: not valid JSON: a byte order mark (U+FEFF) inside the text, not at its start (files joined?)"), result.err
+
+
+# -- the command line: what a script's unset variable does, what --help shows -----------------------
+
+
+def test_an_empty_file_name_is_said_as_such_not_read_as_the_current_directory(tmp_path: pathlib.Path) -> None:
+    # `clinimg audit "$LOG"` with LOG unset: ".: is a directory, not an event log".
+    said = ": a file name is empty (an unset variable?); give the file, or - for standard input"
+    for args, what in ((("audit", ""), "LOGS"), (("audit", str(WEEK), " "), "LOGS"), (("check", ""), "REQUEST"),
+                       (("validate", str(FACEBOOK), ""), "FILES"), (("fhir", "export", ""), "LOGS")):
+        result = run_cli(*args)
+        assert result.code == 2 and result.err.strip() == f"clinimg: {what}{said}", (args, result.err)
+    result = run_cli("check", "", "--format", "json")
+    assert result.code == 2 and result.json()["error"] == f"REQUEST{said}"
+
+
+def test_audit_help_shows_the_options_spec_names() -> None:
+    # SPEC §6: `clinimg audit LOG.jsonl…` with --as-of, --state, --format, --output, --policy-config.
+    # `clinimg audit --help` listed only -h and the subcommands.
+    result = run_cli("audit", "--help")
+    assert result.code == 0
+    for option in ("--as-of", "--state", "--format [fhir|html|json|junit|text]", "--output", "--policy-config", "--quarantine"):
+        assert option in result.out, option
+    assert "runs" in result.out and "report" in result.out
