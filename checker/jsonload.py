@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from typing import Any
 
 MAX_DEPTH = 64  # real events nest 4 deep; 100,000-deep JSON is refused before Python recurses
@@ -181,6 +182,20 @@ def _located(text: str, fallback: "JSONProblem") -> "JSONProblem":
     return fallback
 
 
+def _invisible_at(text: str, pos: int) -> str:
+    """What a person cannot see at a parse error's place: a NUL (a log padded by a crash or a
+    full disk), another control character, a no-break or zero-width space pasted from a word
+    processor, a Unicode line separator — named by code point (it is not the value: one character)."""
+    if pos >= len(text):
+        return ""
+    char = text[pos]
+    if char == "\x00":
+        return ": the character there is a NUL (U+0000): NUL bytes (a file padded after a crash or a full disk?)"
+    if char in " \t\r\n" or (char.isprintable() and not char.isspace() and unicodedata.category(char) != "Cf"):
+        return ""
+    return f": the character there is U+{ord(char):04X} ({unicodedata.name(char, 'a control character').lower()}), which JSON does not take there"
+
+
 _LENIENT = json.JSONDecoder(strict=False, object_pairs_hook=_marking_pairs, parse_constant=lambda name: _NOT_FINITE, parse_float=_marking_float, parse_int=_marking_int)
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _CONTROL_NAMES = {0x0A: "a line break", 0x0D: "a carriage return", 0x09: "a tab"}
@@ -303,7 +318,7 @@ def loads(text: str) -> Any:
             raise JSONProblem(f"not valid JSON: a byte order mark (U+FEFF) inside the text, not at its start (files joined?) (column {exc.colno})",
                               exc.lineno) from None
         # exc.msg is the parser's description ("Expecting ',' delimiter"); it never quotes the text.
-        raise JSONProblem(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+        raise JSONProblem(f"not valid JSON: {exc.msg} (column {exc.colno}){_invisible_at(text, exc.pos)}", exc.lineno) from None
     except RecursionError as exc:  # (nesting is bounded above: not expected)
         raise JSONProblem(f"not acceptable JSON ({type(exc).__name__})") from None
     if "\\u" in text and _RISKY_ESCAPE.search(text):

@@ -214,3 +214,20 @@ def test_audit_help_shows_the_options_spec_names() -> None:
     for option in ("--as-of", "--state", "--format [fhir|html|json|junit|text]", "--output", "--policy-config", "--quarantine"):
         assert option in result.out, option
     assert "runs" in result.out and "report" in result.out
+
+
+def test_an_invisible_character_where_json_expects_something_is_named_by_code_point(tmp_path: pathlib.Path) -> None:
+    # A log padded with NUL bytes after a crash, a no-break space pasted from a word processor, a
+    # Unicode line separator after an object: "Expecting value (column 1)" at a place that looks
+    # right. Every line still accounted for.
+    week = WEEK.read_text().splitlines()[:3]
+    log = tmp_path / "l.jsonl"
+    log.write_bytes(("\n".join([week[0], "\x00" * 16, week[1].replace('":"', '":\u00a0"', 1), week[2] + "\u2028"]) + "\n").encode())
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["counts"] == {"read": 4, "decided": 1, "invalid": 3, "duplicate": 0}
+    assert [(p["line"], p["reason"].split(": the character there is ")[1]) for p in report["invalid"]] == [
+        (2, "a NUL (U+0000): NUL bytes (a file padded after a crash or a full disk?)"),
+        (3, "U+00A0 (no-break space), which JSON does not take there"),
+        (4, "U+2028 (line separator), which JSON does not take there")]
+    validate = run_cli("validate", str(log))
+    assert validate.code == 2 and all(": the character there is " in line for line in validate.err.splitlines()[:3])
