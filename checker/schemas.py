@@ -212,9 +212,10 @@ def problems(name: str, document: Any, limit: int | None = MAX_PROBLEMS) -> list
     for error in itertools.islice(errors, limit) if limit is not None else errors:
         out.extend(_describe(error))
     unique = {(json.dumps(p.path), p.constraint): p for p in out}
-    # A time broken in form breaks the timestamp's pattern and its format: one problem, the pattern's.
-    by_pattern = {key[0] for key in unique if not key[1].startswith("is not a valid date-time")}
-    unique = {key: p for key, p in unique.items() if not (key[1].startswith("is not a valid date-time") and key[0] in by_pattern)}
+    # A time or date broken in form breaks its pattern and its format: one problem, the pattern's.
+    formats = ("is not a valid date-time", "is not a valid date")
+    by_pattern = {key[0] for key in unique if not key[1].startswith(formats)}
+    unique = {key: p for key, p in unique.items() if not (key[1].startswith(formats) and key[0] in by_pattern)}
     found = sorted(unique.values(), key=lambda p: (json.dumps(p.path), p.constraint))
     return found[:limit] if limit is not None else found  # (one error can be many problems: unknown keys)
 
@@ -307,6 +308,8 @@ def _describe(error: jsonschema.ValidationError) -> list[SchemaProblem]:
         if val == "date-time":
             # (what form is expected: "is not a valid date-time" alone left a person guessing)
             return [SchemaProblem(path, date_time_form_problem(error.instance) or f"is not a valid date-time: an RFC 3339 date-time with seconds and an offset, {DATE_TIME_EXAMPLE}")]
+        if val == "date":
+            return [SchemaProblem(path, "is not a valid date: a calendar date YYYY-MM-DD the calendar has, e.g. 2027-01-31")]
         return [SchemaProblem(path, f"is not a valid {val}")]
     if v == "pattern":
         near = date_time_form_problem(error.instance) if error.schema.get("format") == "date-time" else None

@@ -231,3 +231,15 @@ def test_an_invisible_character_where_json_expects_something_is_named_by_code_po
         (4, "U+2028 (line separator), which JSON does not take there")]
     validate = run_cli("validate", str(log))
     assert validate.code == 2 and all(": the character there is " in line for line in validate.err.splitlines()[:3])
+
+
+def test_a_waiver_expiry_that_is_no_date_is_one_problem_saying_the_form(tmp_path: pathlib.Path) -> None:
+    # "2030-01-01T00:00:00Z" was two problems at the same path (the pattern's and the format's);
+    # "2030-02-30" was "is not a valid date", no form said.
+    overlay = tmp_path / "o.yaml"
+    for expires, said in (("2030-02-30", "is not a valid date: a calendar date YYYY-MM-DD the calendar has, e.g. 2027-01-31"),
+                          ("2030-01-01T00:00:00Z", "does not match a calendar date YYYY-MM-DD")):
+        overlay.write_text("hospital: Example\nwaivers:\n  - {rule: storage.auto_upload, event_id: e1, reason: hold, approved_by: po-7, "
+                           f"expires: {expires}}}\n")
+        result = run_cli("validate", str(overlay))
+        assert result.code == 2 and result.err.splitlines() == [f"{overlay}:3: $.waivers[0].expires: {said}", "1 error(s) in 1 document(s)"], result.err
