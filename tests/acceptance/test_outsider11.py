@@ -243,3 +243,23 @@ def test_a_waiver_expiry_that_is_no_date_is_one_problem_saying_the_form(tmp_path
                            f"expires: {expires}}}\n")
         result = run_cli("validate", str(overlay))
         assert result.code == 2 and result.err.splitlines() == [f"{overlay}:3: $.waivers[0].expires: {said}", "1 error(s) in 1 document(s)"], result.err
+
+
+def test_a_fhir_bundle_saved_with_lone_carriage_returns_names_its_problems_at_their_lines(tmp_path: pathlib.Path) -> None:
+    # A Bundle with \r line ends had every unmapped resource and every JSON error at line 1.
+    lines = tmp_path / "w.jsonl"
+    lines.write_text("\n".join(WEEK.read_text().splitlines()[:8]) + "\n")
+    bundle = json.loads(run_cli("fhir", "export", str(lines)).out)
+    consent = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Consent")
+    consent["status"] = "bogus"
+    text = json.dumps(bundle, indent=1)
+    broken = text.replace('"bogus"', '"bogus",,')
+    for name, body in (("mapped", text), ("syntax", broken)):
+        said = []
+        for end in ("\n", "\r"):
+            path = tmp_path / f"{name}{len(said)}.json"
+            path.write_text(body.replace("\n", end))
+            result = run_cli("validate", str(path))
+            assert result.code == 2, result.err
+            said.append(result.err.splitlines()[0].removeprefix(str(path)))
+        assert said[0] == said[1] and not said[0].startswith(":1:"), said
