@@ -263,3 +263,28 @@ def test_a_fhir_bundle_saved_with_lone_carriage_returns_names_its_problems_at_th
             assert result.code == 2, result.err
             said.append(result.err.splitlines()[0].removeprefix(str(path)))
         assert said[0] == said[1] and not said[0].startswith(":1:"), said
+
+
+# -- SPEC §3 as a scenario writer reads it -----------------------------------------------------------
+
+
+def test_images_produced_written_as_a_boolean_is_decided_not_an_invalid_line(tmp_path: pathlib.Path) -> None:
+    # SPEC §3: access_request — `produced` (bool), `images_produced` (no type given). Case Study
+    # Four written from it — a subpoena answered with the record and `images_produced: false` —
+    # was an invalid line: the audit's deny never came, and `check` said bad input.
+    lines = [json.loads(line) for line in WEEK.read_text().splitlines()]
+    capture = next(e for e in lines if e["type"] == "capture")
+    subpoena = {"schema_version": "1", "event_id": "ar-1", "type": "access_request", "occurred_at": "2026-11-23T10:00:00+11:00",
+                "facility": capture["facility"], "actor": {"id": "records-1", "role": "admin"}, "patient": capture["patient"],
+                "requester": {"id": "district-court", "kind": "court"}, "legal_basis": "subpoena", "produced": True}
+    outcomes = {}
+    for produced in (False, True):
+        log = tmp_path / f"l{produced}.jsonl"
+        log.write_text(json.dumps(capture) + "\n" + json.dumps({**subpoena, "images_produced": produced}) + "\n")
+        report = run_cli("audit", str(log), "--format", "json").json()
+        assert report["counts"]["invalid"] == 0, report["invalid"]
+        outcomes[produced] = sorted(f["rule"] for f in report["findings"] if f["event_id"] == "ar-1")
+        request = tmp_path / f"r{produced}.json"
+        request.write_text(json.dumps({**subpoena, "images_produced": produced, "lifecycle": {"patient_image_ids": [capture["image"]["id"]]}}))
+        assert run_cli("check", str(request)).code == (1 if produced is False else 3)
+    assert "access.production" in outcomes[False] and "access.production" not in outcomes[True]
