@@ -288,3 +288,37 @@ def test_images_produced_written_as_a_boolean_is_decided_not_an_invalid_line(tmp
         request.write_text(json.dumps({**subpoena, "images_produced": produced, "lifecycle": {"patient_image_ids": [capture["image"]["id"]]}}))
         assert run_cli("check", str(request)).code == (1 if produced is False else 3)
     assert "access.production" in outcomes[False] and "access.production" not in outcomes[True]
+
+
+# -- outputs: what the nights depend on is never replaced by a report -----------------------------
+
+
+def test_no_output_replaces_a_state_store_an_event_log_or_rego_it_was_not_given_as_input(tmp_path: pathlib.Path) -> None:
+    # `clinimg audit tonight.jsonl -o state.sqlite` (--state forgotten), `-o yesterday.jsonl`, a
+    # bundle or FHIR export over a log: each replaced months of state or a night's events with a
+    # report. Now refused before anything is written; a report over a report is still replaced.
+    store = tmp_path / "state.sqlite"
+    assert run_cli("audit", str(WEEK), "--state", str(store)).code == 1
+    yesterday = tmp_path / "yesterday.jsonl"
+    yesterday.write_bytes(b"\n" + WEEK.read_bytes())
+    rego = tmp_path / "mine.rego"
+    rego.write_bytes((EXAMPLES / "local_rules" / "no_video_in_theatre.rego").read_bytes())
+    kept = {p: p.read_bytes() for p in (store, yesterday, rego)}
+    said = "refused, nothing was written (clinimg never replaces one with an output: give another file name, or remove it first if it is really to go)"
+    for target, holds in ((store, "an SQLite database (a --state store?)"), (yesterday, "a log of events"), (rego, "Rego (a policy file)")):
+        for args in (("audit", str(WEEK), "-o", str(target)), ("policy", "bundle", "-o", str(target)),
+                     ("fhir", "export", str(WEEK), "-o", str(target)), ("audit", "report", "--state", str(store), "--last", "-o", str(target))):
+            if target == store and args[1] == "report":
+                continue  # (that one is the store named twice: refused as an input)
+            result = run_cli(*args)
+            assert result.code == 2 and result.err.strip() == f"clinimg: --output: the file there holds {holds}; {said}", (args, result.err)
+    result = run_cli("audit", str(WEEK), "--quarantine", str(store))
+    assert result.code == 2 and "--quarantine: the file there holds an SQLite database" in result.err
+    assert {p: p.read_bytes() for p in kept} == kept
+    report = tmp_path / "report.json"
+    for _ in range(2):
+        assert run_cli("audit", str(WEEK), "--format", "json", "-o", str(report)).code == 1
+    # a quarantine is written again on a re-run of the night (it may hold event-like lines)
+    quarantine = tmp_path / "bad.jsonl"
+    quarantine.write_text(WEEK.read_text().splitlines()[0] + "\n")
+    assert run_cli("audit", str(WEEK), "--quarantine", str(quarantine)).code == 1 and quarantine.read_text() == ""
