@@ -322,3 +322,10 @@ def test_no_output_replaces_a_state_store_an_event_log_or_rego_it_was_not_given_
     quarantine = tmp_path / "bad.jsonl"
     quarantine.write_text(WEEK.read_text().splitlines()[0] + "\n")
     assert run_cli("audit", str(WEEK), "--quarantine", str(quarantine)).code == 1 and quarantine.read_text() == ""
+
+
+def test_as_of_in_a_near_miss_form_says_what_is_wrong_in_it() -> None:
+    result = run_cli("audit", str(WEEK), "--as-of", "2026-11-30 02:00:00+11:00")
+    assert result.code == 2 and result.err.strip() == (
+        "clinimg: --as-of: not an RFC 3339 date-time with offset (e.g. 2026-11-24T02:00:00+11:00): it has a space between the date "
+        "and the time (RFC 3339 joins them with a T)")
