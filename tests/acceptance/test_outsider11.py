@@ -329,3 +329,32 @@ def test_as_of_in_a_near_miss_form_says_what_is_wrong_in_it() -> None:
     assert result.code == 2 and result.err.strip() == (
         "clinimg: --as-of: not an RFC 3339 date-time with offset (e.g. 2026-11-24T02:00:00+11:00): it has a space between the date "
         "and the time (RFC 3339 joins them with a T)")
+
+
+# -- nothing lost in silence: two events given one id ---------------------------------------------
+
+
+def test_a_different_event_reusing_an_event_id_is_said_to_be_one_not_a_harmless_repeat(tmp_path: pathlib.Path) -> None:
+    # SPEC §5: a line that repeats an event_id is reported. A line sent twice is harmless; another
+    # event given the same id (two devices' counters, an export's bug) was reported in the same
+    # words — "not decided again" — though it was never decided at all.
+    lines = WEEK.read_text().splitlines()
+    other = json.loads(lines[3])
+    other["event_id"] = json.loads(lines[2])["event_id"]
+    log = tmp_path / "l.jsonl"
+    log.write_text("\n".join(lines[:4] + [lines[2], json.dumps(other)]) + "\n")
+    report = run_cli("audit", str(log), "--format", "json").json()
+    assert report["counts"] == {"read": 6, "decided": 4, "invalid": 0, "duplicate": 2}
+    reasons = {d["line"]: d["reason"] for d in report["duplicates"]}
+    assert reasons[5].startswith("repeats the event_id of an event already decided")
+    assert reasons[6] == ("repeats the event_id of another event (a different time, type, actor, facility, patient or image; in this run, "
+                          "or an earlier one on --state): two events cannot share an id, so this one was not decided — give it its own id")
+    # and across nights, from the state store
+    store = tmp_path / "s.sqlite"
+    first = tmp_path / "n1.jsonl"
+    first.write_text("\n".join(lines[:4]) + "\n")
+    run_cli("audit", str(first), "--state", str(store))
+    second = tmp_path / "n2.jsonl"
+    second.write_text(json.dumps(other) + "\n" + lines[4] + "\n")
+    report = run_cli("audit", str(second), "--state", str(store), "--format", "json").json()
+    assert [d["reason"] for d in report["duplicates"]] == [reasons[6]]
