@@ -327,6 +327,9 @@ class DecisionService:
         except UnicodeDecodeError as exc:
             line = line_of_byte(body, exc.start)
             raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start})") from None
+        if not text.strip(" \t\r\n"):  # (as `check` says it: not "Expecting value (column 1)")
+            raise Problem(400, "invalid_parameter", "body is empty: no JSON document (a request is one JSON object)",
+                          [{"path": "$", "constraint": "line 1: empty: no JSON document"}])
         try:
             return loads(with_line_feeds(text))  # (lines as `check` numbers them: \n, \r\n or a lone \r)
         except JSONProblem as exc:
@@ -383,6 +386,10 @@ class DecisionService:
     def check(self, body: bytes) -> tuple[int, dict[str, Any], str | None]:
         """POST /v1/check → (status, body, decision id)."""
         document = self.parse_json(body)
+        if isinstance(document, dict) and document.keys() == {"input"}:
+            # An OPA client's habit: the Data API's shape sent to /v1/check ("$.actor: is required", …)
+            raise Problem(400, "invalid_parameter", "the body is {\"input\": …}, the Data API's shape: POST it to /v1/data/clinimg/decision, "
+                          "or send the request itself to /v1/check", [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"}])
         problems = self.request_problems(document)
         if problems:
             self.log.write(decision_id=str(uuid.uuid4()), path="/v1/check", outcome="invalid", request=None, rules=[], digest=self.stamp["digest"])

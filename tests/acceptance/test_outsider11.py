@@ -358,3 +358,19 @@ def test_a_different_event_reusing_an_event_id_is_said_to_be_one_not_a_harmless_
     second.write_text(json.dumps(other) + "\n" + lines[4] + "\n")
     report = run_cli("audit", str(second), "--state", str(store), "--format", "json").json()
     assert [d["reason"] for d in report["duplicates"]] == [reasons[6]]
+
+
+def test_serve_says_an_empty_body_or_the_data_apis_wrapper_on_v1_check_for_what_it_is() -> None:
+    # An empty body was "not valid JSON: Expecting value (column 1)" (check says "empty"); the Data
+    # API's {"input": …} sent to /v1/check was a list of every envelope field "is required".
+    import requests
+
+    from tests.serving import serve_process
+
+    with serve_process() as (url, _):
+        empty = requests.post(url + "/v1/check", data=b" \r\n", timeout=60)
+        assert empty.status_code == 400 and empty.json()["message"] == "body is empty: no JSON document (a request is one JSON object)"
+        wrapped = requests.post(url + "/v1/check", data=b'{"input": ' + FACEBOOK.read_bytes() + b"}", timeout=60)
+        assert wrapped.status_code == 400 and wrapped.json()["problems"] == [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"}]
+        assert "POST it to /v1/data/clinimg/decision" in wrapped.json()["message"]
+        assert requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), timeout=60).json()["outcome"] == "deny"
