@@ -374,3 +374,52 @@ def test_serve_says_an_empty_body_or_the_data_apis_wrapper_on_v1_check_for_what_
         assert wrapped.status_code == 400 and wrapped.json()["problems"] == [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"}]
         assert "POST it to /v1/data/clinimg/decision" in wrapped.json()["message"]
         assert requests.post(url + "/v1/check", data=FACEBOOK.read_bytes(), timeout=60).json()["outcome"] == "deny"
+
+
+# -- fail closed: an answer whose outcome its findings contradict is no decision -------------------
+
+
+def test_an_opa_answer_whose_outcome_its_findings_contradict_is_an_engine_error_not_a_permit() -> None:
+    # SPEC §2: deny if any finding denies. An OPA server on an older or altered bundle answering
+    # `permit` beside a deny finding was taken as it came: PERMIT, exit 0, the deny shown under it.
+    import http.server
+    import threading
+
+    answers = {
+        "permit beside a deny": {"outcome": "permit", "findings": [{"rule": "disclosure.non_professional", "effect": "deny", "message": "m", "guide": "g", "remedy": "r"}]},
+        "escalate beside a deny": {"outcome": "escalate", "findings": [
+            {"rule": "disclosure.non_professional", "effect": "deny", "message": "m", "guide": "g", "remedy": "r"},
+            {"rule": "collection.emergency", "effect": "escalate", "message": "m", "guide": "g", "remedy": "r"}]},
+        "an unknown effect": {"outcome": "permit", "findings": [{"rule": "disclosure.non_professional", "effect": "block", "message": "m", "guide": "g", "remedy": "r"}]},
+    }
+    current: dict[str, object] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.dumps({"result": {"basis": None, "obligations": [], "waivers": [], **current}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        for name, answer in answers.items():
+            current.clear()
+            current.update(answer)
+            result = run_cli("check", str(FACEBOOK), "--engine", "opa", "--opa-url", url, "--format", "json", timeout=60)
+            assert result.code == 2, (name, result.out)
+            assert result.json()["error"].startswith("engine error, no decision (fail closed): the policy answered "), (name, result.out)
+        # a consistent answer is taken
+        current.clear()
+        current.update({"outcome": "deny", "findings": answers["permit beside a deny"]["findings"]})
+        assert run_cli("check", str(FACEBOOK), "--engine", "opa", "--opa-url", url, timeout=60).code == 1
+    finally:
+        server.shutdown()
