@@ -59,7 +59,7 @@ def test_an_overlay_with_a_control_character_is_named_at_its_line_whatever_the_l
     overlay = tmp_path / "hospital.yaml"
     overlay.write_bytes(b"hospital: Example\rjurisdiction: NSW\rwritten_consent_required: false\x07\r")
     result = run_cli("validate", str(overlay))
-    assert result.code == 2 and result.err.startswith(f"{overlay}:3: $: the policy overlay holds a control character"), result.err
+    assert result.code == 2 and result.err.startswith(f"{overlay}:3: $.written_consent_required: the policy overlay holds a control character"), result.err
     overlay.write_bytes(b"hospital: Example\rjurisdiction: NSW\rwritten_consent_required: \xff\r")
     result = run_cli("validate", str(overlay))
     assert result.code == 2 and result.err.startswith(f"{overlay}:3: $: the policy overlay is not UTF-8"), result.err
@@ -423,3 +423,18 @@ def test_an_opa_answer_whose_outcome_its_findings_contradict_is_an_engine_error_
         assert run_cli("check", str(FACEBOOK), "--engine", "opa", "--opa-url", url, timeout=60).code == 1
     finally:
         server.shutdown()
+
+
+def test_a_control_character_in_an_overlay_is_named_at_its_json_path(tmp_path: pathlib.Path) -> None:
+    # It was named at `$` whatever the entry: the line alone.
+    overlay = tmp_path / "o.yaml"
+    said = "the policy overlay holds a control character YAML does not allow"
+    for body, where in (("hospital: Exa\x07mple\n", "2: $.hospital"),
+                        ("rules:\n  disabled:\n    - storage.passcode\n    - storage.remote_wipe\x07\n", "5: $.rules.disabled[1]"),
+                        ("waivers:\n  - {rule: disclosure.non_professional, event_id: \"cs1\x01post\", reason: hold, approved_by: po-7, "
+                         "expires: 2030-01-01}\n", "3: $.waivers[0].event_id"),
+                        ("# a comment \x07\nhospital: X\n", "2: $")):
+        overlay.write_text("jurisdiction: NSW\n" + body)
+        for args in (("validate", str(overlay)), ("check", str(FACEBOOK), "--policy-config", str(overlay))):
+            result = run_cli(*args)
+            assert result.code == 2 and f"{overlay}:{where}: {said}" in result.err, (args, result.err)
