@@ -71,6 +71,8 @@ def refuse_clobbering(outputs: Iterable[tuple[str, str | None]], inputs: Iterabl
             raise CheckerError(f"{option}: is a symbolic link; refused, nothing was written (use --force to write to the file it points to)")
         if os.path.isdir(path):
             raise CheckerError(f"{option}: is a directory; give a file name")
+        if path.endswith(("/", os.sep)):  # (`-o reports/` for a directory not made yet: a file "reports" was written)
+            raise CheckerError(f"{option}: names a directory (it ends with /), which does not exist; give a file name, nothing was written")
         directory = os.path.dirname(os.path.realpath(path)) or "."
         if not os.path.isdir(directory):
             raise CheckerError(f"{option}: its directory does not exist")

@@ -438,3 +438,16 @@ def test_a_control_character_in_an_overlay_is_named_at_its_json_path(tmp_path: p
         for args in (("validate", str(overlay)), ("check", str(FACEBOOK), "--policy-config", str(overlay))):
             result = run_cli(*args)
             assert result.code == 2 and f"{overlay}:{where}: {said}" in result.err, (args, result.err)
+
+
+def test_an_output_named_as_a_directory_that_does_not_exist_is_refused(tmp_path: pathlib.Path) -> None:
+    # `-o reports/` (the directory not made yet) wrote a file named "reports"; `--state state/` a
+    # store named "state". Each is now refused and nothing is written.
+    said = "names a directory (it ends with /), which does not exist; give a file name, nothing was written"
+    for option, args in (("--output", ("audit", str(WEEK), "-o")), ("--state", ("audit", str(WEEK), "--state")),
+                         ("--quarantine", ("audit", str(WEEK), "--quarantine")), ("--output", ("policy", "bundle", "-o")),
+                         ("--output", ("fhir", "export", str(WEEK), "-o"))):
+        target = tmp_path / "missing"
+        result = run_cli(*args, str(target) + "/")
+        assert result.code == 2 and result.err.strip() == f"clinimg: {option}: {said}", (args, result.err)
+        assert not target.exists()
