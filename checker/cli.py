@@ -285,7 +285,8 @@ class _ProgressLine:
 @main.group(cls=_AuditGroup, invoke_without_command=False)
 def audit() -> None:
     """Audit event logs: clinimg audit LOG… (JSON Lines, or - for stdin). Exit 0 no deny findings,
-    1 deny findings, 2 usage or policy error, nothing decided, or too many invalid lines.
+    1 deny findings or events the engine could not decide (engine errors: fail closed), 2 usage or
+    policy error, nothing decided, or too many invalid lines.
     `clinimg audit runs` / `clinimg audit report` show what earlier runs kept in a --state store."""
 
 

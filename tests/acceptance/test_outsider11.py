@@ -214,6 +214,7 @@ def test_audit_help_shows_the_options_spec_names() -> None:
     for option in ("--as-of", "--state", "--format [fhir|html|json|junit|text]", "--output", "--policy-config", "--quarantine"):
         assert option in result.out, option
     assert "runs" in result.out and "report" in result.out
+    assert "1 deny findings or events the engine could not decide" in " ".join(result.out.split())  # (exit 1 for engine errors too)
 
 
 def test_an_invisible_character_where_json_expects_something_is_named_by_code_point(tmp_path: pathlib.Path) -> None:
