@@ -54,6 +54,11 @@ from .runner import Decided, Handover, decide_in_order
 from .state import State
 from .store import PartitionStore, Store, describe_store_error, merge_events, merge_state, undo_merge
 
+# The module a partition process runs (started, and exec'd at each handover). Not this module:
+# the package imports this one (audit/__init__ → run → partition), so `python -m` on it would
+# execute it a second time as __main__, and Python warns so on every partition's stderr — which
+# _death would give as a dead partition's last words.
+PROCESS_MODULE = "checker.audit.partition_main"
 _REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -135,7 +140,7 @@ def _start(children: list[_Child], logs: LogSet, *, policy: PolicySet, store: St
         stderr_path = base + ".stderr"
         with open(stderr_path, "wb") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "checker.audit.partition"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=_REPO,
+                [sys.executable, "-m", PROCESS_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=_REPO,
             )
         child = _Child(k, proc, base + ".spool", base + ".report.json", stderr_path)
         children.append(child)
@@ -308,7 +313,10 @@ def main(argv: list[str]) -> int:
         os.remove(argv[0])
         config, parent, resume = carried["config"], carried["parent"], Handover.from_json(carried["handover"])
     else:
-        config = json.loads(stdin.readline())
+        first = stdin.readline()
+        if not first:
+            return 1  # the parent is gone before it sent the configuration
+        config = json.loads(first)
         parent = os.getppid()
     k, n = config["partition"]
     store = engine = logs = None
@@ -355,7 +363,7 @@ def main(argv: list[str]) -> int:
             logs = None
             stdout.flush()
             sys.stderr.flush()
-            os.execv(sys.executable, [sys.executable, "-m", "checker.audit.partition", config["handover"]])
+            os.execv(sys.executable, [sys.executable, "-m", PROCESS_MODULE, config["handover"]])
         if decided.fallback is not None:
             send({"fallback": decided.fallback})
             return 0
@@ -386,10 +394,3 @@ def main(argv: list[str]) -> int:
         if logs is not None:
             logs.close()
 
-
-if __name__ == "__main__":
-    code = main(sys.argv[1:])
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Everything is committed, closed and reported: skip freeing a large state object by object.
-    os._exit(code)

@@ -110,3 +110,17 @@ def test_handed_over_partitions_night_by_night(varied: tuple[list[pathlib.Path],
             report["policy"].pop("previous_digest", None)
     assert reports[SLICE] == reports[None]
     assert reports[None][1]["findings"]
+
+
+def test_a_partition_process_says_nothing_on_stderr_but_its_own() -> None:
+    """Each partition (and each fresh image of one, at a handover) runs partition.PROCESS_MODULE.
+    Running partition.py itself with -m executed it twice (the package imports it), and Python's
+    RuntimeWarning then opened every partition's stderr — what a dead partition's report quotes.
+    With no configuration on stdin (its parent gone) it ends quietly."""
+    import subprocess
+    import sys
+
+    from checker.audit import partition
+
+    ended = subprocess.run([sys.executable, "-m", partition.PROCESS_MODULE], input=b"", capture_output=True, cwd=ROOT, timeout=120)
+    assert (ended.returncode, ended.stderr) == (1, b"")
