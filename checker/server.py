@@ -67,7 +67,7 @@ from .audit import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
 from .httpproblem import Problem
-from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, loads, nesting_depth_exceeds, unusable_text, with_line_feeds
+from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, loads, nesting_depth_exceeds, unusable_text, utf16_hint, with_line_feeds
 from .policy import PolicySet
 from .policylint import document_names
 
@@ -326,7 +326,7 @@ class DecisionService:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = line_of_byte(body, exc.start)
-            raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start})") from None
+            raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start}){utf16_hint(body)}") from None
         if not text.strip(" \t\r\n"):  # (as `check` says it: not "Expecting value (column 1)")
             raise Problem(400, "invalid_parameter", "body is empty: no JSON document (a request is one JSON object)",
                           [{"path": "$", "constraint": "line 1: empty: no JSON document"}])
