@@ -42,11 +42,11 @@ def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: I
 # Reading documents
 
 
-def refuse_empty_names(what: str, names: Iterable[str | pathlib.Path]) -> None:
+def refuse_empty_names(what: str, names: Iterable[str | pathlib.Path], *, stdin: bool = True) -> None:
     """`clinimg audit "$LOG"` with LOG unset: an empty name was the current directory (".: is a
     directory"), a request or log nobody could find. Said as what it is."""
     if any(not str(name).strip() for name in names):
-        raise CheckerError(f"{what}: a file name is empty (an unset variable?); give the file, or - for standard input")
+        raise CheckerError(f"{what}: a file name is empty (an unset variable?); give the file" + (", or - for standard input" if stdin else ""))
 
 
 def read_text(source: str | pathlib.Path, max_bytes: int | None = None, *, display: str | None = None) -> tuple[str, str]:
@@ -717,6 +717,7 @@ def audit_runs(state: str | pathlib.Path) -> list[dict[str, Any]]:
     """The runs a state store kept the report of (`clinimg audit runs`)."""
     from .audit.store import list_runs
 
+    _refuse_empty_state(state)
     return list_runs(state)
 
 
@@ -724,7 +725,13 @@ def audit_run_document(state: str | pathlib.Path, run_id: int | None = None) -> 
     """An earlier run's report data (None: the last run) for the reporters (`clinimg audit report`)."""
     from .audit.store import run_document
 
+    _refuse_empty_state(state)
     return run_document(state, run_id)
+
+
+def _refuse_empty_state(state: str | pathlib.Path) -> None:
+    if not str(state).strip():  # (`--state "$STATE"`, STATE unset: was ": no such state store")
+        raise CheckerError("--state: the file name is empty (an unset variable?); give the state store's file")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -744,6 +751,8 @@ def inspect_images(paths: Iterable[str | pathlib.Path], *, values: bool = False)
     """Per file, its identifying metadata, or (path, error line) when it cannot be read."""
     from .imagefiles import inspect
 
+    paths = list(paths)
+    refuse_empty_names("FILES", paths, stdin=False)
     results: list[Any] = []
     for path in paths:
         try:
@@ -757,6 +766,7 @@ def deidentify_image(source: str | pathlib.Path, output: str | pathlib.Path, *, 
     """A copy of an image, video or audio file without identifying metadata (SPEC: de-identification)."""
     from .imagefiles import deidentify
 
+    refuse_empty_names("SOURCE", [source], stdin=False)
     if str(output) == "-":
         # "-" is stdout by convention: a file named "-" beside the summary on stdout is never what was meant.
         raise CheckerError("--output: '-' (standard output) is not supported: the copy is inspected before it is put in place; give a file name")

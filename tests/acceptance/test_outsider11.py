@@ -204,6 +204,12 @@ def test_an_empty_file_name_is_said_as_such_not_read_as_the_current_directory(tm
         assert result.code == 2 and result.err.strip() == f"clinimg: {what}{said}", (args, result.err)
     result = run_cli("check", "", "--format", "json")
     assert result.code == 2 and result.json()["error"] == f"REQUEST{said}"
+    for args in (("audit", "runs", "--state", ""), ("audit", "report", "--state", "", "--last")):
+        result = run_cli(*args)
+        assert result.code == 2 and result.err.strip() == "clinimg: --state: the file name is empty (an unset variable?); give the state store's file"
+    for args, what in ((("inspect", ""), "FILES"), (("deidentify", "", "-o", str(tmp_path / "x.jpg")), "SOURCE")):
+        result = run_cli(*args)
+        assert result.code == 2 and result.err.strip() == f"clinimg: {what}: a file name is empty (an unset variable?); give the file", result.err
 
 
 def test_audit_help_shows_the_options_spec_names() -> None:
