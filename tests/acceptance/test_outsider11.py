@@ -460,3 +460,20 @@ def test_an_output_named_as_a_directory_that_does_not_exist_is_refused(tmp_path:
         result = run_cli(*args, str(target) + "/")
         assert result.code == 2 and result.err.strip() == f"clinimg: {option}: {said}", (args, result.err)
         assert not target.exists()
+
+
+def test_an_own_rego_file_saved_with_lone_carriage_returns_is_read_as_its_lines(tmp_path: pathlib.Path) -> None:
+    # Rego ends lines at \n only: a rule saved with \r line ends was one line — its first comment
+    # ran to the end of the file — and refused as "package must be clinimg.rules.local.<rule>".
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    source = (EXAMPLES / "local_rules" / "no_video_in_theatre.rego").read_text()
+    (rules / "no_video_in_theatre.rego").write_bytes(source.replace("\n", "\r").encode())
+    request = json.loads((EXAMPLES / "requests" / "allowed_capture_wound_for_care.json").read_text())
+    request["image"]["modality"] = "video"
+    request["circumstances"] = {**request.get("circumstances", {}), "in_theatre": True}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(request))
+    assert run_cli("policy", "check", "--policy-dir", str(rules)).code == 0
+    result = run_cli("check", str(path), "--policy-dir", str(rules), "--format", "json")
+    assert "local.no_video_in_theatre" in [f["rule"] for f in result.json()["findings"]], result.out + result.err
