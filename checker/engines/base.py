@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import threading
 from typing import Any, Callable, Protocol
 
@@ -16,6 +17,16 @@ class EngineFailure:
 
 
 Decision = dict[str, Any]
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def without_values(text: str) -> str:
+    """An engine's own error message with every quoted string blanked: OPA quotes the input
+    value a builtin choked on (`to_number: … parsing "pt-Jane Citizen": invalid syntax`), and
+    error messages never echo the offending value (SPEC §5: it may be patient data)."""
+    return _QUOTED.sub('"…"', text)
 
 
 def contract_failure(decision: Decision) -> EngineFailure | None:

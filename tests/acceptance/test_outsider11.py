@@ -477,3 +477,59 @@ def test_an_own_rego_file_saved_with_lone_carriage_returns_is_read_as_its_lines(
     assert run_cli("policy", "check", "--policy-dir", str(rules)).code == 0
     result = run_cli("check", str(path), "--policy-dir", str(rules), "--format", "json")
     assert "local.no_video_in_theatre" in [f["rule"] for f in result.json()["findings"]], result.out + result.err
+
+
+_NUMERIC_FACILITY_RULE = """# METADATA
+# title: Facility numbers
+# custom:
+#   id: local.facility_number
+#   effect: deny
+#   guide_section: Hospital policies and contracts
+#   remedy: Ask the privacy officer.
+package clinimg.rules.local.facility_number
+
+deny contains finding if {
+	to_number(input.facility) > 3
+	finding := {
+		"rule": "local.facility_number",
+		"message": "This facility may not do this.",
+		"guide": "Hospital policies and contracts",
+		"remedy": "Ask the privacy officer.",
+	}
+}
+"""
+
+
+def test_a_builtin_that_fails_in_a_hospital_rule_is_an_engine_error_on_every_engine_never_a_permit(tmp_path: pathlib.Path) -> None:
+    # SPEC §5/§7: fail closed, and both engines give identical decisions. A hospital rule whose
+    # builtin fails on an input (to_number of a facility name) was undefined on the embedded
+    # engine — its deny silently gone, PERMIT, exit 0 — and an engine error on the reference
+    # engine, whose message quoted the input value.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "facility_number.rego").write_text(_NUMERIC_FACILITY_RULE)
+    request = json.loads((EXAMPLES / "requests" / "allowed_capture_wound_for_care.json").read_text())
+    request["facility"] = "st-SECRET-ward"
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(request))
+    engines = ["embedded"]
+    try:
+        import opa_bindings  # noqa: F401 - the reference engine, where installed
+
+        engines.append("opa-inprocess")
+    except ImportError:
+        pass
+    for engine in engines:
+        result = run_cli("check", str(path), "--policy-dir", str(rules), "--engine", engine, "--format", "json")
+        assert result.code == 2, (engine, result.out)
+        assert result.json()["error"].startswith("engine error, no decision (fail closed)"), (engine, result.out)
+        assert "SECRET" not in result.out + result.err, engine
+    log = tmp_path / "l.jsonl"
+    log.write_text(json.dumps(request) + "\n")
+    report = run_cli("audit", str(log), "--policy-dir", str(rules), "--format", "json")
+    # (the event's decision and its image's lifecycle review: each an engine error)
+    assert report.code == 1 and {e["event_id"] for e in report.json()["engine_errors"]} == {request["event_id"]}
+    # a number that reads is decided as before
+    request["facility"] = "7"
+    path.write_text(json.dumps(request))
+    assert "local.facility_number" in [f["rule"] for f in run_cli("check", str(path), "--policy-dir", str(rules), "--format", "json").json()["findings"]]
