@@ -20,9 +20,13 @@ import orjson
 
 from ..errors import CheckerError
 from . import records
-from .findings import json_chunks
+from .findings import json_chunks, pack, unpack
 
-SCHEMA_VERSION = "1"
+# 2: findings packed (findings.pack). A version-1 store is read as it is (its findings are text)
+# and becomes version 2 with the first run that commits to it — so an older clinimg refuses it
+# by its version rather than reading packed findings as text.
+SCHEMA_VERSION = "2"
+READS_VERSIONS = ("1", "2")
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +37,7 @@ CREATE TABLE IF NOT EXISTS patients (patient_id TEXT PRIMARY KEY, state TEXT NOT
 CREATE TABLE IF NOT EXISTS images (image_id TEXT PRIMARY KEY, open INTEGER NOT NULL, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS findings (
     rule TEXT NOT NULL, event_id TEXT NOT NULL, message TEXT NOT NULL, run_id INTEGER NOT NULL,
-    finding TEXT NOT NULL, PRIMARY KEY (rule, event_id, message));
+    finding TEXT NOT NULL, PRIMARY KEY (rule, event_id, message)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (run_id INTEGER PRIMARY KEY, as_of TEXT, summary TEXT);
 CREATE TABLE IF NOT EXISTS run_reports (
     run_id INTEGER PRIMARY KEY, started TEXT NOT NULL, as_of TEXT NOT NULL, policy_digest TEXT NOT NULL,
@@ -90,8 +94,8 @@ class Store:
             raise CheckerError(f"{self.role}: {describe_store_error(exc)}; the store was left untouched") from None
         except sqlite3.DatabaseError as exc:
             raise CheckerError(f"{self.role}: the state file is not a usable clinimg state store ({_why(exc)}); it was left untouched") from None
-        if version is not None and version != SCHEMA_VERSION:
-            raise CheckerError(f"{self.role}: state store version {version} is not supported (expected {SCHEMA_VERSION}); it was left untouched")
+        if version is not None and version not in READS_VERSIONS:
+            raise CheckerError(f"{self.role}: state store version {version} is not supported (expected {' or '.join(READS_VERSIONS)}); it was left untouched")
         try:
             self.db.execute("BEGIN IMMEDIATE")
             for statement in _TABLES.strip().split(";"):
@@ -101,7 +105,7 @@ class Store:
             self.abandon()
             raise CheckerError(f"{self.role}: {describe_store_error(exc)}; the store was left untouched") from None
         self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_WAIT_SECONDS * 1000)}")
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
         row = self.db.execute("SELECT COALESCE(MAX(run_id), 0) + 1 FROM runs").fetchone()
         self.run_id: int = row[0]
 
@@ -140,14 +144,14 @@ class Store:
         """Record a finding; False when an earlier run (or this one) already made it."""
         cur = self.db.execute(
             "INSERT OR IGNORE INTO findings VALUES (?,?,?,?,?)",
-            (finding["rule"], finding.get("event_id", ""), finding["message"], self.run_id, orjson.dumps(finding, option=orjson.OPT_SORT_KEYS).decode()),
+            (finding["rule"], finding.get("event_id", ""), finding["message"], self.run_id, pack(orjson.dumps(finding, option=orjson.OPT_SORT_KEYS))),
         )
         return cur.rowcount == 1
 
-    def run_findings(self) -> Iterator[str]:
+    def run_findings(self) -> Iterator[bytes]:
         """This run's findings (their JSON text), in report order (the primary key's)."""
-        for (text,) in self.db.execute("SELECT finding FROM findings WHERE run_id = ? ORDER BY rule, event_id, message", (self.run_id,)):
-            yield text
+        for (stored,) in self.db.execute("SELECT finding FROM findings WHERE run_id = ? ORDER BY rule, event_id, message", (self.run_id,)):
+            yield unpack(stored)
 
     # -- state --------------------------------------------------------------------------------
 
@@ -260,9 +264,9 @@ def _open_readonly(path: str | pathlib.Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         db.close()
         raise CheckerError(f"{path}: not a usable clinimg state store ({_why(exc)})") from None
-    if row is None or row[0] != SCHEMA_VERSION:  # a newer clinimg's store: its runs may not read as ours
+    if row is None or row[0] not in READS_VERSIONS:  # a newer clinimg's store: its runs may not read as ours
         db.close()
-        raise CheckerError(f"{path}: state store version {row[0] if row else 'unknown'} is not supported (expected {SCHEMA_VERSION})")
+        raise CheckerError(f"{path}: state store version {row[0] if row else 'unknown'} is not supported (expected {' or '.join(READS_VERSIONS)})")
     return db
 
 
