@@ -107,10 +107,6 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
         f"{p}:{_line_of(root_node, ['rules', 'effect_overrides', rule])}: {json_path(['rules', 'effect_overrides', rule])}: "
         f"{rule} is also in rules.disabled, so this effect would never apply; keep one of the two"
         for rule in (rules.get("effect_overrides") or {}) if rule in disabled
-    ] + [  # a waiver of a rule that never fires: it would never meet a finding, and nothing would say why
-        f"{p}:{_line_of(root_node, ['waivers', i, 'rule'])}: {json_path(['waivers', i, 'rule'])}: "
-        f"{waiver['rule']} is also in rules.disabled, so this waiver would never apply; keep one of the two"
-        for i, waiver in enumerate(document.get("waivers") or []) if waiver.get("rule") in disabled
     ]
     if both:
         raise CheckerError("\n".join(both))

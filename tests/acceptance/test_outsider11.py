@@ -533,16 +533,3 @@ def test_a_builtin_that_fails_in_a_hospital_rule_is_an_engine_error_on_every_eng
     request["facility"] = "7"
     path.write_text(json.dumps(request))
     assert "local.facility_number" in [f["rule"] for f in run_cli("check", str(path), "--policy-dir", str(rules), "--format", "json").json()["findings"]]
-
-
-def test_a_waiver_of_a_rule_the_overlay_disables_is_refused(tmp_path: pathlib.Path) -> None:
-    # As an effect override of a disabled rule is: the waiver could never meet a finding, and the
-    # report would list it among the unused ones night after night without saying why.
-    overlay = tmp_path / "o.yaml"
-    overlay.write_text("hospital: Example\nrules:\n  disabled: [storage.passcode]\nwaivers:\n"
-                       "  - {rule: storage.passcode, event_id: e-1, reason: hold, approved_by: po-7, expires: 2030-01-01}\n")
-    said = f"{overlay}:5: $.waivers[0].rule: storage.passcode is also in rules.disabled, so this waiver would never apply; keep one of the two"
-    for args in (("validate", str(overlay)), ("check", str(FACEBOOK), "--policy-config", str(overlay)),
-                 ("audit", str(WEEK), "--policy-config", str(overlay))):
-        result = run_cli(*args)
-        assert result.code == 2 and said in result.err, (args, result.err)
