@@ -16,7 +16,7 @@ from . import schemas
 from .engines.base import EngineFailure
 from .engines.factory import ENGINES, LOCAL_ENGINES, OpaSettings, audit_engine, make_engine  # noqa: F401 - ENGINES, OpaSettings: the CLI reads them here
 from .errors import CheckerError, EngineError, ExitCode
-from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, compressed_as, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, utf16_hint
+from .jsonload import MAX_DOCUMENT_BYTES, MAX_REQUEST_VALUES, JSONProblem, compressed_as, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, utf16_hint, with_line_feeds
 from .outputs import atomic_output, files_under, refuse_clobbering, write_atomically
 from .overlay import load_overlay
 from .policy import PolicySet, RuleMeta, catalogue, load_modules
@@ -42,11 +42,19 @@ def build_policy(policy_config: str | pathlib.Path | None = None, policy_dirs: I
 # Reading documents
 
 
+def refuse_empty_names(what: str, names: Iterable[str | pathlib.Path], *, stdin: bool = True) -> None:
+    """`clinimg audit "$LOG"` with LOG unset: an empty name was the current directory (".: is a
+    directory"), a request or log nobody could find. Said as what it is."""
+    if any(not str(name).strip() for name in names):
+        raise CheckerError(f"{what}: a file name is empty (an unset variable?); give the file" + (", or - for standard input" if stdin else ""))
+
+
 def read_text(source: str | pathlib.Path, max_bytes: int | None = None, *, display: str | None = None) -> tuple[str, str]:
     """(display name, text) of a file or '-' for stdin; with max_bytes, a larger input is refused
     before it is parsed (and no more than max_bytes + 1 bytes of it are read). display: what to
     call the file (a spool of stdin is "<stdin>")."""
     limit = -1 if max_bytes is None else max_bytes + 1
+    refuse_empty_names("REQUEST", [source])
     if str(source) == "-":
         data = sys.stdin.buffer.read(limit)
         name = "<stdin>"
@@ -75,11 +83,7 @@ def read_text(source: str | pathlib.Path, max_bytes: int | None = None, *, displ
 
 def parse_document(name: str, text: str, schema: str = "request") -> dict[str, Any]:
     """Parse and schema-check one JSON document; CheckerError listing every problem."""
-    if "\r" in text:
-        # A lone \r ends a line, as in a log (reader.physical_lines) and an editor: a request
-        # saved with \r alone had every problem named at line 1. (Raw, a \r can only be spacing
-        # in JSON — inside a string it is refused either way.)
-        text = _LONE_CR.sub("\n", text)
+    text = with_line_feeds(text)  # (a lone \r ends a line, as in a log and an editor)
     if not text.strip("\ufeff \t\r\n"):  # (a truncated copy, an empty pipe: not "Expecting value")
         why = "empty: no JSON document (a request is one JSON object)"
         raise CheckerError(f"{name}:1: $: {why}", problems=[{"path": "$", "constraint": why, "line": 1}])
@@ -101,7 +105,6 @@ def parse_document(name: str, text: str, schema: str = "request") -> dict[str, A
     return schemas.upper_case_times(document) if schema in ("request", "event") else document
 
 
-_LONE_CR = re.compile(r"\r(?!\n)")
 _LOG_HINT = ": this is a log of events, one a line (JSON Lines): `clinimg audit` reads logs; a request is one JSON document"
 
 
@@ -227,6 +230,8 @@ def _reads_as_lines(name: str) -> bool:
 def validate(paths: Iterable[str | pathlib.Path], policy_dirs: Iterable[str | pathlib.Path] = ()) -> ValidationReport:
     """Schema-check JSON requests/events, JSON Lines logs and YAML overlays; every error listed.
     An overlay's rule ids are checked against the shipped rules plus those of policy_dirs."""
+    paths = list(paths)
+    refuse_empty_names("FILES", paths)
     report = ValidationReport()
     spools: list[Any] = []
     try:
@@ -405,6 +410,8 @@ def fhir_export(paths: Iterable[str | pathlib.Path]) -> dict[str, Any]:
     from .fhir import looks_like_fhir
     from .fhir.outbound import events_bundle
 
+    paths = list(paths)
+    refuse_empty_names("LOGS", paths)
     docs: list[dict[str, Any]] = []
     errors: list[str] = []
     bad_lines = 0
@@ -513,16 +520,19 @@ def refuse_decision_log_over_inputs(decision_log: str | None, policy_config: str
 
 def _holds_a_decision_log(path: str) -> bool:
     """Missing, empty, or its first line one a decision log writes (a JSON object with a decision_id)."""
+    from .audit.reader import physical_lines
+
     try:
         with open(path, "rb") as handle:
-            head = handle.read(65536)
-    except FileNotFoundError:
-        return True
+            # Its first line that is not blank, split as the audit splits lines (\n, \r\n or a
+            # lone \r; an overlong one cut, never held): 64 KiB of blank lines before an event
+            # log had been "empty", and decisions appended to it.
+            first = next((raw for raw, _ in physical_lines(handle) if raw.strip(codecs.BOM_UTF8 + b" \t\r\n")), None)
     except OSError:
-        return True  # (the server says why it cannot open it)
-    if not head.strip():
+        return True  # missing: a new log; else the server says why it cannot open it
+    if first is None:
         return True
-    first = re.split(rb"\r\n|\n|\r", head.removeprefix(codecs.BOM_UTF8), maxsplit=1)[0]
+    first = first.strip().removeprefix(codecs.BOM_UTF8)
     try:
         line = json.loads(first)
     except ValueError:
@@ -590,6 +600,7 @@ def audit(
     FHIR R4 files among the paths (checker/fhir.looks_like_fhir) are mapped to events first."""
     paths = list(paths)
     policy_dirs = list(policy_dirs)
+    refuse_empty_names("LOGS", paths)
     refuse_dash_for_a_file([("--state", state), ("--quarantine", quarantine)])
     refuse_clobbering(
         [("--state", None if state is None else str(state)), ("--quarantine", None if quarantine is None else str(quarantine)),
@@ -706,6 +717,7 @@ def audit_runs(state: str | pathlib.Path) -> list[dict[str, Any]]:
     """The runs a state store kept the report of (`clinimg audit runs`)."""
     from .audit.store import list_runs
 
+    _refuse_empty_state(state)
     return list_runs(state)
 
 
@@ -713,7 +725,13 @@ def audit_run_document(state: str | pathlib.Path, run_id: int | None = None) -> 
     """An earlier run's report data (None: the last run) for the reporters (`clinimg audit report`)."""
     from .audit.store import run_document
 
+    _refuse_empty_state(state)
     return run_document(state, run_id)
+
+
+def _refuse_empty_state(state: str | pathlib.Path) -> None:
+    if not str(state).strip():  # (`--state "$STATE"`, STATE unset: was ": no such state store")
+        raise CheckerError("--state: the file name is empty (an unset variable?); give the state store's file")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -733,6 +751,8 @@ def inspect_images(paths: Iterable[str | pathlib.Path], *, values: bool = False)
     """Per file, its identifying metadata, or (path, error line) when it cannot be read."""
     from .imagefiles import inspect
 
+    paths = list(paths)
+    refuse_empty_names("FILES", paths, stdin=False)
     results: list[Any] = []
     for path in paths:
         try:
@@ -746,6 +766,7 @@ def deidentify_image(source: str | pathlib.Path, output: str | pathlib.Path, *, 
     """A copy of an image, video or audio file without identifying metadata (SPEC: de-identification)."""
     from .imagefiles import deidentify
 
+    refuse_empty_names("SOURCE", [source], stdin=False)
     if str(output) == "-":
         # "-" is stdout by convention: a file named "-" beside the summary on stdout is never what was meant.
         raise CheckerError("--output: '-' (standard output) is not supported: the copy is inspected before it is put in place; give a file name")

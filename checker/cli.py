@@ -204,6 +204,19 @@ class _AuditGroup(click.Group):
             args = ["run", *args]
         return super().parse_args(ctx, args)
 
+    # `clinimg audit --help` shows the options of `clinimg audit LOG…` (SPEC §6: --as-of, --state,
+    # --format, --output, --policy-config): it listed only `-h` and the subcommands.
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[OPTIONS] LOGS...  |  runs|report [OPTIONS]")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        run = self.commands["run"]
+        sub = click.Context(run, info_name="run", parent=ctx)
+        rows = [row for param in run.get_params(sub) if isinstance(param, click.Option) and (row := param.get_help_record(sub)) is not None]
+        with formatter.section("Options (clinimg audit LOG…, the same as clinimg audit run LOG…)"):
+            formatter.write_dl(rows)
+        self.format_commands(ctx, formatter)
+
 
 class _InvalidLimitType(click.ParamType):
     name = "N|P%"
@@ -272,7 +285,8 @@ class _ProgressLine:
 @main.group(cls=_AuditGroup, invoke_without_command=False)
 def audit() -> None:
     """Audit event logs: clinimg audit LOG… (JSON Lines, or - for stdin). Exit 0 no deny findings,
-    1 deny findings, 2 usage or policy error, nothing decided, or too many invalid lines.
+    1 deny findings or events the engine could not decide (engine errors: fail closed), 2 usage or
+    policy error, nothing decided, or too many invalid lines.
     `clinimg audit runs` / `clinimg audit report` show what earlier runs kept in a --state store."""
 
 

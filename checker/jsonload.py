@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from typing import Any
 
 MAX_DEPTH = 64  # real events nest 4 deep; 100,000-deep JSON is refused before Python recurses
@@ -56,10 +57,27 @@ INT_MAX = 2**64 - 1
 TOO_LARGE_INTEGER = "integer too large (beyond 64 bits) is not accepted"
 
 
-def line_of_byte(data: bytes, offset: int) -> int:
-    """The line (1-based) holding byte `offset` of `data`: where a decoding error points a person
-    who opens the file (at a line, not at a byte offset)."""
-    return data[:offset].count(b"\n") + 1
+def line_of_byte(data: bytes | str, offset: int) -> int:
+    """The line (1-based) holding byte (or character, of a str) `offset` of `data`: where a
+    decoding error points a person who opens the file (at a line, not at a byte offset). A line
+    ends at \\n, \\r\\n or a lone \\r, as the audit splits a log (reader.physical_lines) and an
+    editor counts: a file saved with \\r alone had every error named at line 1."""
+    lf, cr, crlf = (b"\n", b"\r", b"\r\n") if isinstance(data, bytes) else ("\n", "\r", "\r\n")
+    head = data[:offset]
+    ends = head.count(lf) + head.count(cr) - head.count(crlf)
+    if head.endswith(cr) and data[offset:offset + 1] == lf:  # (the \r of a \r\n: that line ends after offset)
+        ends -= 1
+    return ends + 1
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def with_line_feeds(text: str) -> str:
+    """`text` with each lone \\r made a \\n, before it is parsed: the parser counts lines by \\n
+    alone, and a request (a body) saved with \\r line ends had every problem named at line 1.
+    Raw, a \\r can only be spacing in JSON (inside a string it is refused either way)."""
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
 
 
 def utf16_hint(data: bytes) -> str:
@@ -164,6 +182,49 @@ def _located(text: str, fallback: "JSONProblem") -> "JSONProblem":
     return fallback
 
 
+def _invisible_at(text: str, pos: int) -> str:
+    """What a person cannot see at a parse error's place: a NUL (a log padded by a crash or a
+    full disk), another control character, a no-break or zero-width space pasted from a word
+    processor, a Unicode line separator — named by code point (it is not the value: one character)."""
+    if pos >= len(text):
+        return ""
+    char = text[pos]
+    if char == "\x00":
+        return ": the character there is a NUL (U+0000): NUL bytes (a file padded after a crash or a full disk?)"
+    if char in " \t\r\n" or (char.isprintable() and not char.isspace() and unicodedata.category(char) != "Cf"):
+        return ""
+    return f": the character there is U+{ord(char):04X} ({unicodedata.name(char, 'a control character').lower()}), which JSON does not take there"
+
+
+_LENIENT = json.JSONDecoder(strict=False, object_pairs_hook=_marking_pairs, parse_constant=lambda name: _NOT_FINITE, parse_float=_marking_float, parse_int=_marking_int)
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_CONTROL_NAMES = {0x0A: "a line break", 0x0D: "a carriage return", 0x09: "a tab"}
+
+
+def _control_located(text: str, exc: json.JSONDecodeError) -> "JSONProblem":
+    """A raw control character inside a string (a note pasted with its line breaks, a NUL) named
+    at the JSON path of the string or key that holds it, with what it is and how JSON writes it —
+    not "Invalid control character at (column 7)" at `$`. The value is never shown."""
+    code = ord(text[exc.pos]) if exc.pos < len(text) else 0
+    what = _CONTROL_NAMES.get(code, "a control character")
+    short = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"}.get(code)
+    if code == 0:  # (escaped, it is refused too: unusable_text)
+        reason = "holds a NUL (U+0000), which is not accepted: remove it"
+    else:
+        reason = f"holds {what} (U+{code:04X}) written raw: JSON needs it escaped (\\u{code:04x}{', or ' + short if short else ''})"
+    try:
+        doc = _LENIENT.decode(text)
+    except ValueError:  # (another problem further on: the place is still the line)
+        return JSONProblem("a string " + reason, exc.lineno)
+    for path, value in _walk(doc, []):
+        if isinstance(value, dict) and any(_CONTROL.search(key) for key in value):
+            key = next(key for key in value if _CONTROL.search(key))
+            return JSONProblem("a key " + reason, exc.lineno, json_path(path + [key]))
+        if isinstance(value, str) and _CONTROL.search(value):
+            return JSONProblem(reason, exc.lineno, json_path(path))
+    return JSONProblem("a string " + reason, exc.lineno)
+
+
 def _walk(value: Any, path: list[Any]) -> Any:
     """(path, value) of every value in document order, containers before what they hold."""
     yield path, value
@@ -251,8 +312,13 @@ def loads(text: str) -> Any:
     except JSONProblem as exc:
         raise _located(text, exc) from None
     except json.JSONDecodeError as exc:
+        if exc.msg.startswith("Invalid control character"):
+            raise _control_located(text, exc) from None
+        if text[exc.pos:exc.pos + 1] == "\ufeff":
+            raise JSONProblem(f"not valid JSON: a byte order mark (U+FEFF) inside the text, not at its start (files joined?) (column {exc.colno})",
+                              exc.lineno) from None
         # exc.msg is the parser's description ("Expecting ',' delimiter"); it never quotes the text.
-        raise JSONProblem(f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
+        raise JSONProblem(f"not valid JSON: {exc.msg} (column {exc.colno}){_invisible_at(text, exc.pos)}", exc.lineno) from None
     except RecursionError as exc:  # (nesting is bounded above: not expected)
         raise JSONProblem(f"not acceptable JSON ({type(exc).__name__})") from None
     if "\\u" in text and _RISKY_ESCAPE.search(text):

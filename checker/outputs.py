@@ -71,6 +71,8 @@ def refuse_clobbering(outputs: Iterable[tuple[str, str | None]], inputs: Iterabl
             raise CheckerError(f"{option}: is a symbolic link; refused, nothing was written (use --force to write to the file it points to)")
         if os.path.isdir(path):
             raise CheckerError(f"{option}: is a directory; give a file name")
+        if path.endswith(("/", os.sep)):  # (`-o reports/` for a directory not made yet: a file "reports" was written)
+            raise CheckerError(f"{option}: names a directory (it ends with /), which does not exist; give a file name, nothing was written")
         directory = os.path.dirname(os.path.realpath(path)) or "."
         if not os.path.isdir(directory):
             raise CheckerError(f"{option}: its directory does not exist")
@@ -79,9 +81,48 @@ def refuse_clobbering(outputs: Iterable[tuple[str, str | None]], inputs: Iterabl
         for role, source in read:
             if _same_file(path, source):
                 raise CheckerError(f"{option}: is the same file as {role}; refused, nothing was written (clinimg never overwrites its input)")
+        kept = _holds_a_record(path, event_log=option not in ("--state", "--quarantine", "--decision-log"))
+        if kept is not None and option not in ("--state", "--decision-log"):
+            # (not an input of this run, but what the nights depend on: `-o state.sqlite` without
+            # --state, a report over last night's log)
+            raise CheckerError(f"{option}: the file there holds {kept}; refused, nothing was written (clinimg never replaces one with "
+                               "an output: give another file name, or remove it first if it is really to go)")
         for other, other_path in written[:index]:
             if _same_file(path, other_path):
                 raise CheckerError(f"{option}: is the same file as {other}; refused, nothing was written (each output needs its own file)")
+
+
+def _holds_a_record(path: str, *, event_log: bool) -> str | None:
+    """What an existing regular file at an output path holds that an output must never replace:
+    a SQLite database (a --state store: every night's state and report), with `event_log` a log
+    of events (its first non-blank line a JSON object with event_id, type and occurred_at), or
+    Rego (a policy file). None otherwise, or when it cannot be read (writing it says why)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+            if head.startswith(b"SQLite format 3\x00"):
+                return "an SQLite database (a --state store?)"
+            if path.endswith(".rego"):
+                return "Rego (a policy file)"
+            if not event_log:
+                return None
+            from .audit.reader import physical_lines  # (here only: outputs is below the audit)
+
+            handle.seek(0)
+            first = next((raw for raw, _ in physical_lines(handle) if raw.strip()), b"")
+    except OSError:
+        return None
+    import json
+
+    try:
+        line = json.loads(first.strip().removeprefix(b"\xef\xbb\xbf"))
+    except ValueError:
+        return None
+    if isinstance(line, dict) and {"event_id", "type", "occurred_at"} <= line.keys():
+        return "a log of events"
+    return None
 
 
 def files_under(directories: Iterable[str | os.PathLike[str]], limit: int = 10_000) -> list[str]:

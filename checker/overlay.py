@@ -168,8 +168,9 @@ def read_yaml_file(p: pathlib.Path, what: str, *, empty_hint: str) -> YamlFile:
             why = "a YAML tag that builds objects is not allowed"
         raise CheckerError(f"{p}:{line}: $: {why}") from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other controls)
-        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else 1
-        raise CheckerError(f"{p}:{line}: $: {what} holds a control character YAML does not allow (U+{exc.character:04X})"
+        line = line_of_byte(text, exc.position) if isinstance(exc.position, int) else 1
+        where = _path_at(text, exc.position) if isinstance(exc.position, int) else "$"
+        raise CheckerError(f"{p}:{line}: {where}: {what} holds a control character YAML does not allow (U+{exc.character:04X})"
                            if isinstance(exc.character, int) else f"{p}:{line}: $: {what} is not valid YAML") from None
     except yaml.YAMLError:
         raise CheckerError(f"{p}: {what} is not valid YAML") from None
@@ -187,6 +188,36 @@ def read_yaml_file(p: pathlib.Path, what: str, *, empty_hint: str) -> YamlFile:
         where, why = bad
         raise CheckerError(f"{p}:{_line_of(root_node, where)}: {json_path(where)}: {why}")
     return YamlFile(document, root_node)
+
+
+_YAML_REFUSED = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def _path_at(text: str, position: int) -> str:
+    """The JSON path of the value (or key) at character `position`, found by reading the text
+    again with every character YAML refuses made a space: "$" when that does not read either."""
+    try:
+        node = yaml.compose(_YAML_REFUSED.sub(" ", text), Loader=_BoundedLoader)
+    except Exception:  # (any other problem in the text: the line alone says where)
+        return "$"
+    # Down the entries that hold the position: in each mapping or sequence, the last entry that
+    # starts at or before it (a character after a value, before the line ends, is that entry's).
+    line = line_of_byte(text, position) - 1  # (0-based, as PyYAML's marks)
+    path: list[Any] = []
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if isinstance(node, yaml.MappingNode):
+            entries = [(key.value, key, value) for key, value in node.value if key.start_mark.index <= position]
+        else:
+            entries = [(index, item, item) for index, item in enumerate(node.value) if item.start_mark.index <= position]
+        if not entries:
+            break
+        part, start, node = entries[-1]
+        if position >= node.end_mark.index and line != node.end_mark.line:  # (after it: a comment line, another line)
+            break
+        path.append(part)
+        if position < start.end_mark.index and start is not node:  # (in the key itself)
+            break
+    return json_path(path)
 
 
 def _refuse_duplicate_keys(p: pathlib.Path, node: Any, path: list[Any] | None = None) -> None:

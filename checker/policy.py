@@ -16,7 +16,7 @@ import zoneinfo
 from typing import Any, Iterable
 
 from .errors import CheckerError
-from .jsonload import line_of_byte
+from .jsonload import line_of_byte, with_line_feeds
 from .policylint import LOCAL_PACKAGE_PREFIX, lint, own_rule_entries, read_metadata
 
 __all__ = ["LOCAL_PACKAGE_PREFIX", "PolicySet", "RegoModule", "RuleMeta", "catalogue", "digest", "load_modules", "read_metadata", "with_origins"]
@@ -73,6 +73,10 @@ def _read_dir(root: pathlib.Path, prefix: str, shown: str | None = None) -> list
         except UnicodeDecodeError as exc:
             line = line_of_byte(data, exc.start)
             raise CheckerError(f"{p}:{line}: the Rego file is not UTF-8 text (byte {exc.start})") from None
+        # A file saved with carriage returns alone (classic Mac OS line ends): Rego ends lines at
+        # \n only, so the first comment ran to the end of the file ("package must be
+        # clinimg.rules.local.<rule>"). Its lines are read as an editor shows them.
+        text = with_line_feeds(text)
         relative = p.relative_to(root).as_posix()
         modules.append(RegoModule(prefix + relative, text, os.path.join(shown, relative) if shown else str(p)))
     return modules

@@ -212,11 +212,56 @@ def problems(name: str, document: Any, limit: int | None = MAX_PROBLEMS) -> list
     for error in itertools.islice(errors, limit) if limit is not None else errors:
         out.extend(_describe(error))
     unique = {(json.dumps(p.path), p.constraint): p for p in out}
+    # A time or date broken in form breaks its pattern and its format: one problem, the pattern's.
+    formats = ("is not a valid date-time", "is not a valid date")
+    by_pattern = {key[0] for key in unique if not key[1].startswith(formats)}
+    unique = {key: p for key, p in unique.items() if not (key[1].startswith(formats) and key[0] in by_pattern)}
     found = sorted(unique.values(), key=lambda p: (json.dumps(p.path), p.constraint))
     return found[:limit] if limit is not None else found  # (one error can be many problems: unknown keys)
 
 
 _LEAP_SECOND = re.compile(r"\A\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:60(\.\d+)?([Zz]|[+-]\d\d:\d\d)\Z")
+
+# A time written in a common form that is not RFC 3339's: "2026-11-20 09:00:00Z" (SQL, Python's
+# str()), no seconds, no offset, an offset without its colon. Parts: date, separator, hh:mm,
+# :ss and fraction, offset.
+_NEAR_DATE_TIME = re.compile(r"\A(\d{4}-\d\d-\d\d)(?:([Tt ])(\d\d:\d\d)(:\d\d(?:[.,]\d+)?)?\s*([Zz]|[+-]\d\d:?\d\d|[+-]\d\d)?)?\Z")
+DATE_TIME_EXAMPLE = "e.g. 2026-11-20T09:00:00+11:00 or 2026-11-20T09:00:00Z"
+
+
+def date_time_form_problem(value: Any) -> str | None:
+    """What keeps a time in a near-miss form from being RFC 3339 as the schemas (and every engine)
+    read it — a date and time joined by a space, no seconds, no offset — said in words, with the
+    form expected; None for any other value. The value itself is never shown.
+
+    RFC 3339 5.6's grammar joins date and time with a T (or t); its note that an application
+    "may choose" a space is not the grammar JSON Schema's `date-time`, OPA's time functions and
+    FHIR's dateTime read, so clinimg reads the grammar and says what to change."""
+    if not isinstance(value, str):
+        return None
+    m = _NEAR_DATE_TIME.match(value)
+    if not m:
+        return None
+    separator, minutes, seconds, offset = m.group(2), m.group(3), m.group(4), m.group(5)
+    wrong = []
+    if separator is None:
+        wrong.append("is a date alone (a time needs the time of day and an offset)")
+    else:
+        if separator == " ":
+            wrong.append("has a space between the date and the time (RFC 3339 joins them with a T)")
+        if seconds is None:
+            wrong.append("has no seconds")
+        elif "," in seconds:
+            wrong.append("has a comma before the fraction of a second (RFC 3339 needs a point)")
+        if offset is None:
+            wrong.append("has no offset (Z for UTC, or the local offset: a time without one is a different instant in every time zone)")
+        elif offset[0] in "+-" and ":" not in offset:
+            wrong.append("has an offset without its colon (+hh:mm)")
+        if " " in value[len(m.group(1)) + 1:]:
+            wrong.append("has a space before the offset")
+    if not wrong:
+        return None
+    return "; ".join(wrong) + f": an RFC 3339 date-time is needed, {DATE_TIME_EXAMPLE}"
 
 
 def _describe(error: jsonschema.ValidationError) -> list[SchemaProblem]:
@@ -260,8 +305,16 @@ def _describe(error: jsonschema.ValidationError) -> list[SchemaProblem]:
         kinds = val if isinstance(val, list) else [val]
         return [SchemaProblem(path, "must be of type " + " or ".join(kinds))]
     if v == "format":
+        if val == "date-time":
+            # (what form is expected: "is not a valid date-time" alone left a person guessing)
+            return [SchemaProblem(path, date_time_form_problem(error.instance) or f"is not a valid date-time: an RFC 3339 date-time with seconds and an offset, {DATE_TIME_EXAMPLE}")]
+        if val == "date":
+            return [SchemaProblem(path, "is not a valid date: a calendar date YYYY-MM-DD the calendar has, e.g. 2027-01-31")]
         return [SchemaProblem(path, f"is not a valid {val}")]
     if v == "pattern":
+        near = date_time_form_problem(error.instance) if error.schema.get("format") == "date-time" else None
+        if near:
+            return [SchemaProblem(path, near)]
         if isinstance(error.instance, str) and _LEAP_SECOND.search(error.instance):
             # RFC 3339 allows :60; no engine holds one (Python's datetime, OPA's Go time): say that,
             # not "does not match an RFC 3339 date-time". (The value itself is not shown.)

@@ -67,7 +67,7 @@ from .audit import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
 from .httpproblem import Problem
-from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, loads, nesting_depth_exceeds, unusable_text
+from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, loads, nesting_depth_exceeds, unusable_text, utf16_hint, with_line_feeds
 from .policy import PolicySet
 from .policylint import document_names
 
@@ -326,9 +326,12 @@ class DecisionService:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             line = line_of_byte(body, exc.start)
-            raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start})") from None
+            raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start}){utf16_hint(body)}") from None
+        if not text.strip(" \t\r\n"):  # (as `check` says it: not "Expecting value (column 1)")
+            raise Problem(400, "invalid_parameter", "body is empty: no JSON document (a request is one JSON object)",
+                          [{"path": "$", "constraint": "line 1: empty: no JSON document"}])
         try:
-            return loads(text)
+            return loads(with_line_feeds(text))  # (lines as `check` numbers them: \n, \r\n or a lone \r)
         except JSONProblem as exc:
             raise Problem(400, "invalid_parameter", "body is not acceptable JSON", [{"path": exc.path, "constraint": f"line {exc.line}: {exc.reason}"}]) from None
 
@@ -383,6 +386,10 @@ class DecisionService:
     def check(self, body: bytes) -> tuple[int, dict[str, Any], str | None]:
         """POST /v1/check → (status, body, decision id)."""
         document = self.parse_json(body)
+        if isinstance(document, dict) and document.keys() == {"input"}:
+            # An OPA client's habit: the Data API's shape sent to /v1/check ("$.actor: is required", …)
+            raise Problem(400, "invalid_parameter", "the body is {\"input\": …}, the Data API's shape: POST it to /v1/data/clinimg/decision, "
+                          "or send the request itself to /v1/check", [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"}])
         problems = self.request_problems(document)
         if problems:
             self.log.write(decision_id=str(uuid.uuid4()), path="/v1/check", outcome="invalid", request=None, rules=[], digest=self.stamp["digest"])

@@ -14,6 +14,7 @@ import tempfile
 import time
 from typing import Any, Callable, ContextManager, Iterable
 
+from .. import schemas
 from ..errors import CheckerError, ExitCode
 from ..outputs import atomic_output, describe_oserror
 from ..policy import PolicySet
@@ -81,7 +82,9 @@ def audit(
                 raise ValueError(as_of)
             as_of_ns = parse_ns(as_of)
         except ValueError:
-            raise CheckerError("--as-of: not an RFC 3339 date-time with offset (e.g. 2026-11-24T02:00:00+11:00)") from None
+            near = schemas.date_time_form_problem(as_of)  # (what is wrong in it, in words: a space for the T, no offset, …)
+            why = f": it {near.split(': an RFC 3339 date-time is needed')[0]}" if near else ""
+            raise CheckerError(f"--as-of: not an RFC 3339 date-time with offset (e.g. 2026-11-24T02:00:00+11:00){why}") from None
         if not AS_OF_RANGE[0] <= as_of_ns < AS_OF_RANGE[1]:
             # (as an event's time: 9999-… is a slip of the keyboard, and past 2262 no nanosecond
             # instant — the store's, OPA's — holds it)

@@ -14,7 +14,7 @@ from ..errors import CheckerError
 from .findings import FindingTally, FindingsFile
 from .reader import Event, EventParser, FilePosition, InputProblem, LogLine, LogSet, OutOfOrder
 from .state import State
-from .store import Store
+from .store import Store, event_facts
 
 # Lines a pass takes at a time. Everything a chunk's events need at once (their inputs, each with
 # the patient's consents on file; cache keys; the misses' JSON) is held together, and the heap
@@ -26,6 +26,11 @@ BATCH = 1024
 
 # SPEC §5: a line that repeats an event_id is reported with file, line number and reason.
 DUPLICATE_REASON = "repeats the event_id of an event already decided (in this run, or an earlier one on --state): not decided again"
+# A line whose id an event with another time, type, actor, facility, patient or image already
+# has: not a line sent twice but two events given one id — this one would otherwise pass as a
+# harmless repeat, never judged.
+CONFLICT_REASON = ("repeats the event_id of another event (a different time, type, actor, facility, patient or image; in this run, "
+                   "or an earlier one on --state): two events cannot share an id, so this one was not decided — give it its own id")
 
 
 @dataclasses.dataclass
@@ -206,13 +211,15 @@ class _Pass:
                 self._keep_invalid(parsed)
                 continue
             event_id = parsed.doc["event_id"]
+            facts = event_facts(parsed.doc, parsed.occurred_ns)
             if event_id in known:
                 self.counts["duplicate"] += 1
-                self.duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id, "reason": DUPLICATE_REASON})
+                reason = DUPLICATE_REASON if known[event_id] == facts else CONFLICT_REASON
+                self.duplicates.append({"file": parsed.file, "line": parsed.line, "event_id": event_id, "reason": reason})
                 continue
             if self.owns_patient is not None and not self.owns_patient(parsed.doc["patient"]["id"]):
                 return "an event was routed to the wrong process"
-            known.add(event_id)
+            known[event_id] = facts
             new_events.append(parsed)
             if self.earlier_latest is not None and parsed.occurred_ns < self.earlier_latest:
                 self.late += 1

@@ -120,9 +120,9 @@ class Store:
 
     # -- events -------------------------------------------------------------------------------
 
-    def seen_many(self, event_ids: list[str]) -> set[str]:
-        """Which of these event ids the store already holds."""
-        return _seen(self.db, event_ids)
+    def seen_many(self, event_ids: list[str]) -> dict[str, tuple[Any, ...]]:
+        """Which of these event ids the store already holds, each with its event_facts."""
+        return _seen_facts(self.db, event_ids)
 
     def add_events(self, events: Iterable[tuple[dict[str, Any], int]]) -> None:
         _insert_events(self.db, self.run_id, events)
@@ -387,8 +387,11 @@ class PartitionStore:
         self.events_db.execute("COMMIT")
         self.close()
 
-    def seen_many(self, event_ids: list[str]) -> set[str]:
-        return set().union(*(_seen(db, event_ids) for db in self._both()))
+    def seen_many(self, event_ids: list[str]) -> dict[str, tuple[Any, ...]]:
+        found: dict[str, tuple[Any, ...]] = {}
+        for db in self._both():
+            found.update(_seen_facts(db, event_ids))
+        return found
 
     def event_context(self, event_id: str) -> dict[str, Any] | None:
         return next((c for c in (_event_context(db, event_id) for db in self._both()) if c is not None), None)
@@ -452,6 +455,25 @@ def _seen(db: sqlite3.Connection, event_ids: list[str], before_run: int | None =
         part = event_ids[start:start + 500]
         marks = ",".join("?" * len(part))
         found.update(r[0] for r in db.execute(f"SELECT event_id FROM events WHERE {runs}event_id IN ({marks})", [*bound, *part]))
+    return found
+
+
+def event_facts(event: dict[str, Any], occurred_ns: int) -> tuple[Any, ...]:
+    """What the events table keeps of an event that tells two events apart: its instant, type,
+    actor, facility, patient and image (a line sent twice has the same; two events given one id
+    do not)."""
+    return (occurred_ns, event["type"], (event.get("actor") or {}).get("id"), event.get("facility"),
+            (event.get("patient") or {}).get("id"), (event.get("image") or {}).get("id"))
+
+
+def _seen_facts(db: sqlite3.Connection, event_ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    """_seen with each id's event_facts (the same one query per 500 ids)."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(event_ids), 500):  # SQLite's host-parameter limit
+        part = event_ids[start:start + 500]
+        marks = ",".join("?" * len(part))
+        for row in db.execute(f"SELECT event_id, occurred_ns, type, actor_id, facility, patient_id, image_id FROM events WHERE event_id IN ({marks})", part):
+            found[row[0]] = tuple(row[1:])
     return found
 
 

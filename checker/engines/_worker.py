@@ -84,6 +84,11 @@ def main() -> int:
     stdout.flush()
 
     runner = regopy.Interpreter()
+    # A builtin that fails on an input (to_number of a word, a time that does not parse) is an
+    # error, as on the reference OPA engine — not an undefined expression that quietly drops a
+    # hospital rule's deny (fail open) while the other engines answer an engine error.
+    runner.strict_built_in_errors = True
+    interpreter.strict_built_in_errors = True
 
     class Local(BaseEngine):
         """This process's interpreter behind the engine interface (for CachedEngine)."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import threading
 from typing import Any, Callable, Protocol
 
@@ -16,6 +17,16 @@ class EngineFailure:
 
 
 Decision = dict[str, Any]
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def without_values(text: str) -> str:
+    """An engine's own error message with every quoted string blanked: OPA quotes the input
+    value a builtin choked on (`to_number: … parsing "pt-Jane Citizen": invalid syntax`), and
+    error messages never echo the offending value (SPEC §5: it may be patient data)."""
+    return _QUOTED.sub('"…"', text)
 
 
 def contract_failure(decision: Decision) -> EngineFailure | None:
@@ -36,6 +47,14 @@ def contract_failure(decision: Decision) -> EngineFailure | None:
         isinstance(findings, list) and any(isinstance(f, dict) and f.get("effect") == outcome for f in findings)
     ):
         return EngineFailure(f"the policy answered {outcome} without a finding that says why")
+    # SPEC §2: deny if any finding denies, else escalate if any escalates, else permit. An answer
+    # that says otherwise (an OPA server on an older or altered bundle) is not taken as a permit.
+    effects = {f.get("effect") for f in findings if isinstance(f, dict)} if isinstance(findings, list) else set()
+    if effects - {"deny", "escalate", "warn"}:
+        return EngineFailure("the policy answered a finding whose effect is not deny, escalate or warn")
+    expected = "deny" if "deny" in effects else "escalate" if "escalate" in effects else "permit"
+    if outcome != expected:
+        return EngineFailure(f"the policy answered {outcome} though its findings make it {expected} (SPEC §2): outcome and findings disagree")
     return None
 
 

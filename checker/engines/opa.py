@@ -25,7 +25,7 @@ import urllib.parse
 from typing import Any
 
 from ..errors import CheckerError, EngineError
-from .base import BaseEngine, Decision, EngineFailure, contract_failure
+from .base import BaseEngine, Decision, EngineFailure, contract_failure, without_values
 
 PACKAGE = "clinimg"
 RULE = "decision"
@@ -52,8 +52,14 @@ def parse_url(url: str) -> tuple[str, str, int, str]:
     return parsed.scheme, parsed.hostname, port, parsed.path.rstrip("/")
 
 
+# provenance: the bundle revision that decided; strict-builtin-errors: a builtin that fails on an
+# input (to_number of a word) is an error, not an undefined expression that quietly drops a
+# hospital rule's deny — as on the embedded and the reference engine.
+QUERY_PARAMS = {"provenance": "true", "strict-builtin-errors": "true"}
+
+
 def _short(text: Any, limit: int = 160) -> str:
-    line = " ".join(str(text or "").split())
+    line = without_values(" ".join(str(text or "").split()))  # (never the input value a builtin quotes)
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
@@ -191,7 +197,7 @@ class OpaServerEngine(BaseEngine):
 
         def call() -> Any:
             try:
-                body = self._client.query_rule(item, PACKAGE, RULE, query_params={"provenance": "true"})
+                body = self._client.query_rule(item, PACKAGE, RULE, query_params=QUERY_PARAMS)
             except requests.exceptions.HTTPError as exc:
                 return exc.response
             return _Answer(200, body)
@@ -238,7 +244,7 @@ class OpaServerEngine(BaseEngine):
 
     def _batch_api(self, chunk: list[dict[str, Any]]) -> list[Decision | EngineFailure] | None:
         """The OPA Batch API; None when the server has none (404/405/501)."""
-        url = f"{self._root}/batch/data/{PACKAGE}/{RULE}?provenance=true"
+        url = f"{self._root}/batch/data/{PACKAGE}/{RULE}?" + "&".join(f"{k}={v}" for k, v in QUERY_PARAMS.items())
         payload = {"inputs": {str(i): item for i, item in enumerate(chunk)}}
         response = self._call("batch query", lambda: self._client.http.post(url, json=payload, timeout=self.timeout))
         if response.status_code in (404, 405, 501):
@@ -277,7 +283,8 @@ class OpaServerEngine(BaseEngine):
 
         def call() -> Any:
             try:
-                return _Answer(200, self._client.bulk_query_rule(chunk, PACKAGE, RULE))
+                # (strict: one input's builtin error fails the query; each is then asked alone)
+                return _Answer(200, self._client.bulk_query_rule(chunk, PACKAGE, RULE, query_params={"strict-builtin-errors": "true"}))
             except requests.exceptions.HTTPError as exc:
                 return exc.response
             except QueryExecuteError:  # undefined for at least one input

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import CheckerError, EngineError
 from ..policy import PolicySet
-from .base import BaseEngine, Decision, EngineFailure, contract_failure
+from .base import BaseEngine, Decision, EngineFailure, contract_failure, without_values
 from .rulequeries import COMBINED, COMBINED_PATH, QueryFailed, rule_values, worker_module
 
 NAME = "opa-inprocess"
@@ -137,4 +137,4 @@ class OpaInProcessEngine(BaseEngine):
 
 def _reason(exc: Any) -> str:
     message = str(getattr(exc, "message", "") or "").splitlines()
-    return f"{getattr(exc, 'code', 'error')}: {message[0][:200] if message else ''}"
+    return without_values(f"{getattr(exc, 'code', 'error')}: {message[0][:200] if message else ''}")

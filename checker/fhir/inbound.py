@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator
 from .. import schemas
 from ..errors import CheckerError
 from ..audit.reader import physical_lines
-from ..jsonload import MAX_DOCUMENT_BYTES, JSONProblem, json_path, line_of_byte, lines_of_paths, loads
+from ..jsonload import MAX_DOCUMENT_BYTES, JSONProblem, json_path, line_of_byte, lines_of_paths, loads, with_line_feeds
 from . import codes
 
 CONTEXT_TYPES = ("Patient", "Practitioner", "PractitionerRole", "RelatedPerson", "Device", "Organization", "Location", "CareTeam",
@@ -156,7 +156,7 @@ def _read_file(path: str, problems: list[Unmapped]) -> Iterator[RawResource]:
         except OSError as exc:
             raise CheckerError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
     try:
-        text = data.decode("utf-8")
+        text = with_line_feeds(data.decode("utf-8"))  # (a lone \r ends a line: problems at their lines, as for a request)
     except UnicodeDecodeError as exc:
         problems.append(Unmapped(path, line_of_byte(data, exc.start), "?", "$", f"not UTF-8 (byte {exc.start})"))
         return

@@ -448,7 +448,8 @@ def test_lower_case_t_and_z_in_times_are_read_by_validate_check_audit_and_serve(
     # a time that is no time is named as such (it said `must be ""`: the form for "not recorded")
     path.write_text(json.dumps({**lower, "capture_record": {**lower["capture_record"], "when": "20 Nov 9am"}}))
     result = run_cli("check", str(path))
-    assert result.code == 2 and result.err.strip() == f"clinimg: {path}:1: $.capture_record.when: is not a valid date-time", result.err
+    assert result.code == 2 and result.err.strip() == (f"clinimg: {path}:1: $.capture_record.when: is not a valid date-time: an RFC 3339 date-time with seconds and an offset, "
+                                                 "e.g. 2026-11-20T09:00:00+11:00 or 2026-11-20T09:00:00Z"), result.err
 
     week = (EXAMPLES / "logs" / "week.jsonl").read_text().splitlines()
     log = tmp_path / "w.jsonl"

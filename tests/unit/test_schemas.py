@@ -290,10 +290,10 @@ def test_disclosure_image_needs_an_id():
 
 def test_images_produced_is_a_count_or_ids():
     request = base("access_request")
-    for good in (0, 3, [], ["img-1", "img-2"]):
+    for good in (0, 3, [], ["img-1", "img-2"], True, False):  # (a boolean: SPEC §3 gives no type)
         request["images_produced"] = good
         assert errors("request", request) == [], good
-    for bad in (-1, 1.5, "img-1", [""], True):
+    for bad in (-1, 1.5, "img-1", [""], None):
         request["images_produced"] = bad
         assert errors("request", request), bad
 

@@ -3,7 +3,8 @@
 # description: |
 #   Clinical images are part of the patient's record: a patient access request or a subpoena or
 #   court order for the record must be answered with all of the patient's images (Case Study
-#   Four). `images_produced` is a list of image ids or a count; when it is missing, nothing is
+#   Four). `images_produced` is a list of image ids or a count, or (SPEC §3 gives no type) a
+#   boolean: false, no image was produced; true, the images were. When it is missing, nothing is
 #   shown to have been produced.
 # custom:
 #   id: access.production
@@ -22,8 +23,11 @@ import data.clinimg.lib
 
 known_ids := {id | some id in object.get(lib.lifecycle, "patient_image_ids", [])}
 
-# A list of image ids or a count; missing (or null), nothing is shown to have been produced.
-produced := p if {
+# A list of image ids or a count; missing (or null) or false, nothing is shown to have been
+# produced; true, the images were (no count or list to check: no finding).
+produced := [] if {
+	input.images_produced == false
+} else := p if {
 	p := input.images_produced
 	p != null
 } else := []

@@ -59,3 +59,11 @@ test_fail_images_produced_null if {
 		"lifecycle": {"patient_image_ids": ["img-1"]},
 	}
 }
+
+test_fail_images_produced_false if {
+	production.deny == {finding("The record was produced without these clinical images held for the patient: img-1, img-2.")} with input as request(true, false)
+}
+
+test_success_images_produced_true if {
+	production.deny == set() with input as request(true, true)
+}
