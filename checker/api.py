@@ -520,19 +520,16 @@ def refuse_decision_log_over_inputs(decision_log: str | None, policy_config: str
 
 def _holds_a_decision_log(path: str) -> bool:
     """Missing, empty, or its first line one a decision log writes (a JSON object with a decision_id)."""
-    from .audit.reader import physical_lines
+    from .audit.reader import first_line
 
     try:
         with open(path, "rb") as handle:
-            # Its first line that is not blank, split as the audit splits lines (\n, \r\n or a
-            # lone \r; an overlong one cut, never held): 64 KiB of blank lines before an event
-            # log had been "empty", and decisions appended to it.
-            first = next((raw for raw, _ in physical_lines(handle) if raw.strip(codecs.BOM_UTF8 + b" \t\r\n")), None)
+            # (64 KiB of blank lines before an event log had been "empty", and decisions appended to it)
+            first = first_line(handle)
     except OSError:
         return True  # missing: a new log; else the server says why it cannot open it
     if first is None:
         return True
-    first = first.strip().removeprefix(codecs.BOM_UTF8)
     try:
         line = json.loads(first)
     except ValueError:

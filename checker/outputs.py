@@ -108,16 +108,16 @@ def _holds_a_record(path: str, *, event_log: bool) -> str | None:
                 return "Rego (a policy file)"
             if not event_log:
                 return None
-            from .audit.reader import physical_lines  # (here only: outputs is below the audit)
+            from .audit.reader import first_line  # (here only: outputs is below the audit)
 
             handle.seek(0)
-            first = next((raw for raw, _ in physical_lines(handle) if raw.strip()), b"")
+            first = first_line(handle)
     except OSError:
         return None
     import json
 
     try:
-        line = json.loads(first.strip().removeprefix(b"\xef\xbb\xbf"))
+        line = json.loads(first or b"")
     except ValueError:
         return None
     if isinstance(line, dict) and {"event_id", "type", "occurred_at"} <= line.keys():

@@ -49,6 +49,17 @@ _ANY_LINE_END = re.compile(rb"\r\n|\n|\r")
 _BLOCK = 1 << 16
 
 
+def first_line(handle: Any) -> bytes | None:
+    """The first line of a binary file that is not blank, split as physical_lines splits them,
+    without its byte order mark and spacing; None when there is none. (What a file holds is told
+    by it: an event log, a decision log.)"""
+    for raw, _ in physical_lines(handle):
+        line = raw.strip().removeprefix(codecs.BOM_UTF8).strip()
+        if line:
+            return line
+    return None
+
+
 def physical_lines(handle: Any, limit: int = _READ_LIMIT) -> Iterator[tuple[bytes, int]]:
     """(line with its line end, the bytes it takes in the file) of a binary file from where it
     stands; a line ends at \\n, \\r\\n or a lone \\r (as Python's universal newlines, or an editor,

@@ -129,7 +129,7 @@ class Store:
 
     def decided_earlier(self, event_ids: list[str]) -> set[str]:
         """Which of these event ids an earlier run on the store decided (not this one)."""
-        return _seen(self.db, event_ids, before_run=self.run_id)
+        return set(_seen_facts(self.db, event_ids, before_run=self.run_id))
 
     def event_context(self, event_id: str) -> dict[str, Any] | None:
         return _event_context(self.db, event_id)
@@ -447,17 +447,6 @@ class PartitionStore:
             self.main.close()
 
 
-def _seen(db: sqlite3.Connection, event_ids: list[str], before_run: int | None = None) -> set[str]:
-    """Which of these event ids the database's events hold (decided by a run before `before_run`, if given)."""
-    found: set[str] = set()
-    runs, bound = ("run_id < ? AND ", [before_run]) if before_run is not None else ("", [])
-    for start in range(0, len(event_ids), 500):  # SQLite's host-parameter limit
-        part = event_ids[start:start + 500]
-        marks = ",".join("?" * len(part))
-        found.update(r[0] for r in db.execute(f"SELECT event_id FROM events WHERE {runs}event_id IN ({marks})", [*bound, *part]))
-    return found
-
-
 def event_facts(event: dict[str, Any], occurred_ns: int) -> tuple[Any, ...]:
     """What the events table keeps of an event that tells two events apart: its instant, type,
     actor, facility, patient and image (a line sent twice has the same; two events given one id
@@ -466,13 +455,16 @@ def event_facts(event: dict[str, Any], occurred_ns: int) -> tuple[Any, ...]:
             (event.get("patient") or {}).get("id"), (event.get("image") or {}).get("id"))
 
 
-def _seen_facts(db: sqlite3.Connection, event_ids: list[str]) -> dict[str, tuple[Any, ...]]:
-    """_seen with each id's event_facts (the same one query per 500 ids)."""
+def _seen_facts(db: sqlite3.Connection, event_ids: list[str], before_run: int | None = None) -> dict[str, tuple[Any, ...]]:
+    """Which of these event ids the database's events hold (decided by a run before `before_run`,
+    if given), each with its event_facts."""
     found: dict[str, tuple[Any, ...]] = {}
+    runs, bound = ("run_id < ? AND ", [before_run]) if before_run is not None else ("", [])
     for start in range(0, len(event_ids), 500):  # SQLite's host-parameter limit
         part = event_ids[start:start + 500]
         marks = ",".join("?" * len(part))
-        for row in db.execute(f"SELECT event_id, occurred_ns, type, actor_id, facility, patient_id, image_id FROM events WHERE event_id IN ({marks})", part):
+        for row in db.execute(f"SELECT event_id, occurred_ns, type, actor_id, facility, patient_id, image_id FROM events "
+                              f"WHERE {runs}event_id IN ({marks})", [*bound, *part]):
             found[row[0]] = tuple(row[1:])
     return found
 
