@@ -292,6 +292,8 @@ def test_auth_accepts_the_token(guarded_server, expected):
 
 def test_decision_log_masks_ids_and_holds_no_bodies(server, decision_log, policy):
     request = load(REQUESTS[0])
+    # (both APIs asked here: the log must not depend on which tests ran before on this server)
+    assert post(server, "/v1/data/clinimg/decision", {"input": request}).status_code == 200
     r = post(server, "/v1/check", request)
     decision_id = r.headers["X-Decision-Id"]
     lines = [json.loads(line) for line in decision_log.read_text().splitlines()]
