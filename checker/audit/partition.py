@@ -114,6 +114,10 @@ def run_partitions(
     try:
         messages = _start(children, logs, policy=policy, store=store, scratch_dir=scratch_dir, partitions=partitions, cache=cache, progress=bool(bar.enabled), engine=engine)
         _Conductor(children, store, scratch_dir, resolve_as_of, bar).run(messages)
+        # Every partition is done deciding: the decisions they shared go before the merge
+        # copies their findings and states into the store (the peak of TMPDIR; a varied
+        # million-line night's shared decisions run to hundreds of MB).
+        _remove_shared_decisions(scratch_dir)
         why = merge_state(store, [os.path.join(scratch_dir, f"partition{c.index}.sqlite") for c in children])
         if why is not None:
             raise _NotIndependent(why)
@@ -125,12 +129,26 @@ def run_partitions(
             _end(child)
 
 
+def shared_decisions_path(scratch_dir: str) -> str:
+    """The scratch database where partitions share the decisions of their cache misses."""
+    return os.path.join(scratch_dir, "decisions.sqlite")
+
+
+def _remove_shared_decisions(scratch_dir: str) -> None:
+    base = shared_decisions_path(scratch_dir)
+    for path in (base, base + "-wal", base + "-shm"):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
 def _start(children: list[_Child], logs: LogSet, *, policy: PolicySet, store: Store, scratch_dir: str, partitions: int, cache: bool,
            progress: bool, engine: str = "embedded") -> "queue.Queue[tuple[int, dict[str, Any] | None]]":
     """Start one process per partition (appended to `children` as they start, for the caller to
     end), each sent its configuration; their messages arrive on the queue returned."""
     messages: "queue.Queue[tuple[int, dict[str, Any] | None]]" = queue.Queue()
-    shared_decisions = os.path.join(scratch_dir, "decisions.sqlite")
+    shared_decisions = shared_decisions_path(scratch_dir)
     if cache:
         from ..engines.cached import SharedDecisions
 

@@ -124,3 +124,36 @@ def test_a_partition_process_says_nothing_on_stderr_but_its_own() -> None:
 
     ended = subprocess.run([sys.executable, "-m", partition.PROCESS_MODULE], input=b"", capture_output=True, cwd=ROOT, timeout=120)
     assert (ended.returncode, ended.stderr) == (1, b"")
+
+
+def test_the_shared_decisions_are_removed_before_the_states_are_merged(varied: tuple[list[pathlib.Path], Any],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """TMPDIR's peak is the merge, which copies every partition's findings and states into the
+    store: the decisions the partitions shared (hundreds of MB on a varied million-line night)
+    are no longer needed by then and must be gone — yet they were there while the partitions
+    decided (the check can fail)."""
+    from checker.audit import partition
+
+    seen: list[tuple[bool, int]] = []
+    real_merge, real_events = partition.merge_state, partition.merge_events
+
+    def shared_file(paths: list[str]) -> str:
+        return partition.shared_decisions_path(str(pathlib.Path(paths[0]).parent))
+
+    def merge_events(store: Any, paths: list[str]) -> Any:
+        shared = pathlib.Path(shared_file(paths))
+        seen.append((shared.exists(), shared.stat().st_size if shared.exists() else 0))
+        return real_events(store, paths)
+
+    def merge_state(store: Any, paths: list[str]) -> Any:
+        seen.append((pathlib.Path(shared_file(paths)).exists(), 0))
+        return real_merge(store, paths)
+
+    monkeypatch.setattr(partition, "merge_events", merge_events)
+    monkeypatch.setattr(partition, "merge_state", merge_state)
+    monkeypatch.delenv("CLINIMG_PARTITION_SLICE_LINES", raising=False)
+    report = api.audit([str(p) for p in varied[0]], workers=2)
+    assert report.counts["decided"] > 0
+    (while_deciding, size), (at_merge, _) = seen
+    assert while_deciding and size > 0  # the partitions did share decisions
+    assert not at_merge
