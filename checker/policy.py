@@ -110,7 +110,7 @@ def load_modules(local_dirs: Iterable[str | pathlib.Path] = (), *, include_tests
                 raise CheckerError(f"{m.origin}:1: a package name may not contain the segment 'input' or 'data'")
             local.append(m)
     if check and local:
-        problems = lint(local)
+        problems = lint(local, shipped=modules)
         if problems:
             raise CheckerError("\n".join(str(p) for p in problems))
     modules += local

@@ -269,12 +269,53 @@ def lint_packages(modules: Iterable["RegoModule"]) -> list[Problem]:
     return problems
 
 
-def lint(modules: Iterable["RegoModule"]) -> list[Problem]:
-    """Every problem of the local modules given (shipped ones are not linted: they are tested)."""
+def lint(modules: Iterable["RegoModule"], shipped: Iterable["RegoModule"] = ()) -> list[Problem]:
+    """Every problem of the local modules given (shipped ones are not linted: they are tested);
+    `shipped`: the shipped modules, whose rule ids an own rule may not take."""
     modules = list(modules)
     problems = [p for m in modules for p in lint_module(m)]
     problems += lint_packages(modules)
+    problems += id_clashes(modules, shipped)
     return sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.line, p.message))
+
+
+def _finding_ids(module: "RegoModule") -> list[tuple[str, int]]:
+    """(id, line) of each finding rule id an own module defines: its METADATA id (unless the
+    METADATA says it is an obligation), and the literal `rule` of each deny/escalate/warn finding."""
+    found: list[tuple[str, int]] = []
+    custom = _metadata_custom(module)
+    if custom.get("id") and custom.get("effect") != "obligation":
+        block = _META_BLOCK.search(module.source)
+        at = re.search(r"^#\s+id\s*:", module.source[block.start():block.end()], re.M) if block else None
+        line = module.source.count("\n", 0, block.start() + at.start()) + 1 if block and at else 1
+        found.append((str(custom["id"]), line))
+    found += [(t.text[1:-1], t.line) for t in _literal_id_tokens(module, EFFECTS)]
+    return found
+
+
+def id_clashes(local: Iterable["RegoModule"], shipped: Iterable["RegoModule"] = ()) -> list[Problem]:
+    """An own rule whose id is a shipped rule's, or another own package's. Its findings would be
+    taken for that rule's: the overlay's `disabled`, `effect_overrides` and waivers of that id
+    would reach both, reports would count them as one rule, and nothing said so."""
+    shipped_ids = {str(c["id"]) for _, c in _rule_modules(shipped) if c.get("id")}
+    first: dict[str, tuple[str, str]] = {}  # id → (package, file) that defined it first
+    problems: list[Problem] = []
+    for m in local:
+        if m.is_test:
+            continue
+        name = m.origin or m.path
+        lines: dict[str, int] = {}
+        for rule, line in _finding_ids(m):
+            lines.setdefault(rule, line)  # each id once a module, where it is first written
+        for rule, line in lines.items():
+            if rule in shipped_ids:
+                problems.append(Problem(name, line, f"rule id \"{rule}\" is a shipped rule's id: give the hospital's rule an id of its own "
+                                                    f"(\"local.{m.package.rsplit('.', 1)[-1]}\"), or the overlay's switches and waivers of \"{rule}\" would reach both"))
+                continue
+            package, file = first.setdefault(rule, (m.package, name))
+            if package != m.package:
+                problems.append(Problem(name, line, f"rule id \"{rule}\" is also the id of package {package} ({file}): each own rule needs an id of its own"))
+    return problems
 
 
 def _metadata_custom(module: "RegoModule") -> dict[str, Any]:
@@ -347,6 +388,12 @@ def _defines(module: "RegoModule", names: tuple[str, ...]) -> bool:
 
 
 def _literal_ids(module: "RegoModule", sets: tuple[str, ...] = CONTRACT_SETS) -> Iterator[str]:
+    for token in _literal_id_tokens(module, sets):
+        yield token.text[1:-1]
+
+
+def _literal_id_tokens(module: "RegoModule", sets: tuple[str, ...] = CONTRACT_SETS) -> Iterator[Token]:
+    """The string token of each literal finding `rule` (obligation `id`) in the given sets."""
     toks = tokens(module.source)
     heads = _heads(toks, module.source)
     for n, head in enumerate(heads):
@@ -356,7 +403,7 @@ def _literal_ids(module: "RegoModule", sets: tuple[str, ...] = CONTRACT_SETS) ->
             keys = _literal_keys(toks, start) if start is not None and toks[start].text == "{" else None
             value = (keys or {}).get("id" if head.name == "obligation" else "rule")
             if value is not None:
-                yield value.text[1:-1]
+                yield value
 
 
 def rule_names(source: str) -> set[str]:
