@@ -135,6 +135,13 @@ def engine_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, engine: str, opa_url: str | None, opa_token: str | None, opa_insecure: bool, opa_timeout: float, **kwargs: Any) -> Any:
         opa = None
+        if engine != "opa":
+            # (as --opa-url: an OPA option on the command line without --engine opa was ignored
+            # without a word, and the embedded engine decided; the env token may stay set)
+            ctx = click.get_current_context()
+            for name, option in (("opa_token", "--opa-token"), ("opa_insecure", "--opa-insecure"), ("opa_timeout", "--opa-timeout")):
+                if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+                    raise CheckerError(f"{option} needs --engine opa (and --opa-url)")
         if engine == "opa" or opa_url:
             if engine != "opa":
                 raise CheckerError("--opa-url needs --engine opa")
@@ -164,8 +171,55 @@ def _loopback_url(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
+def _refuse_contradicting_repeats(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    """An option that takes one value, given twice with different values (`--format json … --format
+    text`, `-o a.html … -o b.html`): click keeps the last without a word, so a report went where
+    the first said not, or in another form. Refused as a usage error (exit 2), naming the option,
+    never its values (a path may be a patient's). The same value twice is harmless and accepted."""
+    single: dict[str, click.Option] = {}
+    for param in command.get_params(ctx):
+        if isinstance(param, click.Option) and not (param.multiple or param.is_flag or param.count) and param.nargs == 1:
+            for name in param.opts:
+                single[name] = param
+    first: dict[str | None, tuple[str, str]] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            break
+        name, value = None, None
+        if arg.startswith("--") and "=" in arg:
+            name, value = arg.split("=", 1)
+        elif arg in single and i + 1 < len(args):
+            name, value = arg, args[i + 1]
+            i += 1
+        elif len(arg) > 2 and arg[0] == "-" and arg[1] != "-" and arg[:2] in single:
+            name, value = arg[:2], arg[2:]  # -oreport.html
+        i += 1
+        param = single.get(name or "")
+        if param is None or value is None:
+            continue
+        said, before = first.setdefault(param.name, (name or "", value))
+        if before != value:
+            spelt = said if said == name else f"{said} / {name}"
+            raise click.UsageError(f"{spelt} is given twice with different values; give it once", ctx)
+
+
+class _Command(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        _refuse_contradicting_repeats(self, ctx, args)
+        return super().parse_args(ctx, args)
+
+
+class _Group(click.Group):
+    """Every command of clinimg is a _Command (options given twice are checked); subgroups too."""
+
+    command_class = _Command
+    group_class = type
+
+
 # click's own usage errors exit 2, which is our usage code too.
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="clinimg")
 @click.option("--traceback", is_flag=True, help="Show a Python traceback on errors (for bug reports).")
 def main(traceback: bool) -> None:
@@ -194,7 +248,7 @@ def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...],
     sys.exit(int(result.exit_code))
 
 
-class _AuditGroup(click.Group):
+class _AuditGroup(_Group):
     """`clinimg audit LOG…` audits (the default command, `run`); `clinimg audit runs` and
     `clinimg audit report` read the runs a state store kept. A log literally named like a
     subcommand is given as ./runs."""

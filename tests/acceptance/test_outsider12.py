@@ -65,3 +65,35 @@ def test_an_own_rule_taking_a_shipped_or_another_own_rules_id_is_refused(tmp_pat
     # ids of their own pass
     _own_rule(twice, "no_texts", "local.no_texts")
     assert run_cli("policy", "check", "--policy-dir", str(twice)).code == 0
+
+
+# -- options: given twice, or where they do nothing -----------------------------------------------
+
+
+def test_an_option_given_twice_with_different_values_is_refused_not_the_last_taken(tmp_path: pathlib.Path) -> None:
+    # click keeps the last value of a repeated option without a word: `audit … -o night.html …
+    # --output=night.txt` wrote only the second file, and `check --format json … --format text`
+    # gave text to the app that asked for JSON.
+    week = str(EXAMPLES / "logs" / "week.jsonl")
+    first, second = tmp_path / "night.html", tmp_path / "night.txt"
+    r = run_cli("audit", week, "-o", str(first), "--format", "html", f"--output={second}")
+    assert r.code == 2 and "-o / --output is given twice with different values; give it once" in r.err
+    assert str(first) not in r.err and not first.exists() and not second.exists()  # (never the values)
+    r = run_cli("check", str(SMS), "--format", "json", "--format", "text")
+    assert (r.code, r.out) == (2, "") and "--format is given twice with different values" in r.err
+    r = run_cli("audit", week, "--as-of", "2026-11-22T00:00:00Z", "--as-of=2026-11-23T00:00:00Z", "-o", str(first))
+    assert r.code == 2 and "--as-of is given twice" in r.err and not first.exists()
+    # the same value twice is harmless; a repeatable option repeats
+    r = run_cli("audit", week, "-o", str(first), f"--output={first}", "--policy-dir", str(EXAMPLES / "local_rules"), "--policy-dir", str(EXAMPLES / "local_rules"))
+    assert r.code == 1 and first.exists(), r.err
+
+
+def test_an_opa_option_without_engine_opa_is_refused_as_opa_url_is(tmp_path: pathlib.Path) -> None:
+    # `--opa-url` without `--engine opa` was refused, but `--opa-token`, `--opa-insecure` and
+    # `--opa-timeout` were ignored without a word: the embedded engine decided, and the person who
+    # meant the hospital's OPA server never learnt it was not asked.
+    for option in (["--opa-token", "t0ken"], ["--opa-insecure"], ["--opa-timeout", "9"]):
+        r = run_cli("check", str(SMS), *option)
+        assert (r.code, r.out, r.err) == (2, "", f"clinimg: {option[0]} needs --engine opa (and --opa-url)\n"), option
+    r = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--opa-token", "t0ken")
+    assert r.code == 2 and r.err == "clinimg: --opa-token needs --engine opa (and --opa-url)\n"
