@@ -2,7 +2,7 @@
 
 Endpoints
 - `POST /v1/check` — body: a disclosure request → 200 the decision with its `policy` stamp
-  (header `X-Decision-Id`); 400 with `problems` [{path, constraint}] for a bad request (never the
+  (header `X-Decision-Id`); 400 with `problems` [{path, constraint, line}] for a bad request (never the
   offending value); 500/503 when the engine cannot decide — never a permit.
 - `POST /v1/data/clinimg/decision` — OPA's Data API: `{"input": request}` →
   `{"result": decision-without-policy, "decision_id": …}` (plus `provenance` with
@@ -67,7 +67,7 @@ from .audit import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
 from .httpproblem import Problem
-from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, loads, nesting_depth_exceeds, unusable_text, utf16_hint, with_line_feeds
+from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, nesting_depth_exceeds, unusable_text, utf16_hint, with_line_feeds
 from .policy import PolicySet
 from .policylint import document_names
 
@@ -333,14 +333,28 @@ class DecisionService:
         try:
             return loads(with_line_feeds(text))  # (lines as `check` numbers them: \n, \r\n or a lone \r)
         except JSONProblem as exc:
-            raise Problem(400, "invalid_parameter", "body is not acceptable JSON", [{"path": exc.path, "constraint": f"line {exc.line}: {exc.reason}"}]) from None
+            # (`line` as `check --format json` gives it; the constraint keeps saying it too)
+            raise Problem(400, "invalid_parameter", "body is not acceptable JSON", [{"path": exc.path, "constraint": f"line {exc.line}: {exc.reason}", "line": exc.line}]) from None
 
-    def request_problems(self, document: Any, prefix: str = "$", *, reviews: bool = False) -> list[dict[str, str]]:
+    @staticmethod
+    def _with_lines(problems: list[tuple[list[Any], dict[str, Any]]], body: bytes | None, at: list[Any]) -> list[dict[str, Any]]:
+        """Each problem with the `line` of its path in the body (as `check --format json` gives
+        it; the body parsed, so it decodes) — when the body is known."""
+        if body is None:
+            return [problem for _, problem in problems]
+        text = with_line_feeds(body.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
+        lines = lines_of_paths(text, [at + list(path) for path, _ in problems])
+        return [{**problem, "line": line} for (_, problem), line in zip(problems, lines)]
+
+    def request_problems(self, document: Any, prefix: str = "$", *, reviews: bool = False, body: bytes | None = None, at: list[Any] | None = None) -> list[dict[str, Any]]:
         """Schema problems of a request. With `reviews` (the OPA APIs, which the audit uses through
         `--engine opa`), the audit's lifecycle `image_review` input is accepted too: every field is
-        checked as for a request, only its `type` is outside the request schema's enumeration."""
+        checked as for a request, only its `type` is outside the request schema's enumeration.
+        With `body` (the bytes the request was parsed from) and `at` (the request's path in it),
+        each problem has the `line` its path starts at."""
+        at = at or []
         if not isinstance(document, dict):
-            return [{"path": prefix, "constraint": "must be a JSON object (a disclosure request)"}]
+            return self._with_lines([([], {"path": prefix, "constraint": "must be a JSON object (a disclosure request)"})], body, at)
         schemas.upper_case_times(document)  # (in place: the engine reads one spelling of a time)
         compact = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         # Requests that differ only in ids, times and ages share a verdict: the audit reader's shape
@@ -356,7 +370,7 @@ class DecisionService:
         if reviews and document.get("type") == "image_review":
             found = [p for p in found if list(p.path) != ["type"]]
         if found:
-            return [{"path": prefix + json_path(p.path)[1:], "constraint": p.constraint} for p in found]
+            return self._with_lines([(list(p.path), {"path": prefix + json_path(p.path)[1:], "constraint": p.constraint}) for p in found], body, at)
         if document.get("type") == "image_review":  # valid only where reviews are; not remembered
             return []
         with self._valid_lock:
@@ -390,7 +404,7 @@ class DecisionService:
             # An OPA client's habit: the Data API's shape sent to /v1/check ("$.actor: is required", …)
             raise Problem(400, "invalid_parameter", "the body is {\"input\": …}, the Data API's shape: POST it to /v1/data/clinimg/decision, "
                           "or send the request itself to /v1/check", [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"}])
-        problems = self.request_problems(document)
+        problems = self.request_problems(document, body=body)
         if problems:
             self.log.write(decision_id=str(uuid.uuid4()), path="/v1/check", outcome="invalid", request=None, rules=[], digest=self.stamp["digest"])
             raise Problem(400, "invalid_parameter", "the body is not a valid disclosure request (schemas/request.schema.json)", problems)
@@ -461,7 +475,7 @@ class DecisionService:
                 out["result"] = value
             return 200, out
         request = body_document["input"]
-        problems = self.request_problems(request, "$.input", reviews=True)
+        problems = self.request_problems(request, "$.input", reviews=True, body=body, at=["input"])
         if problems:
             raise Problem(400, "invalid_parameter", "input is not a valid disclosure request (schemas/request.schema.json)", problems)
         if document is not None:
@@ -511,7 +525,7 @@ class DecisionService:
         todo: list[tuple[str, str, dict[str, Any]]] = []
         for key, request in inputs.items():
             decision_id = str(uuid.uuid4())
-            problems = self.request_problems(request, "$.inputs" + json_path([key])[1:], reviews=True)
+            problems = self.request_problems(request, "$.inputs" + json_path([key])[1:], reviews=True, body=body, at=["inputs", key])
             if problems:
                 responses[key] = {"decision_id": decision_id, "code": "invalid_parameter", "message": "input is not a valid disclosure request", "problems": problems}
             else:

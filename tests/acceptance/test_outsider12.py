@@ -97,3 +97,41 @@ def test_an_opa_option_without_engine_opa_is_refused_as_opa_url_is(tmp_path: pat
         assert (r.code, r.out, r.err) == (2, "", f"clinimg: {option[0]} needs --engine opa (and --opa-url)\n"), option
     r = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--opa-token", "t0ken")
     assert r.code == 2 and r.err == "clinimg: --opa-token needs --engine opa (and --opa-url)\n"
+
+
+# -- serve names the line of each problem, as check does ------------------------------------------
+
+
+def test_serve_gives_each_schema_problem_the_line_check_gives_it(tmp_path: pathlib.Path) -> None:
+    # `check --format json` gives every problem {"path", "constraint", "line"}; `serve` gave the
+    # same schema problems without a line (and its parse problems only inside the constraint's
+    # text), so an app showing a person where to look had nothing to show on the HTTP side.
+    import requests
+
+    from tests.serving import serve_process
+
+    document = json.loads(SMS.read_text())
+    document["actor"]["role"] = "doctor"
+    document["channel"] = 5
+    text = json.dumps(document, indent=2)
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    from_check = run_cli("check", str(path), "--format", "json")
+    assert from_check.code == 2
+    wanted = from_check.json()["problems"]
+    assert [p["path"] for p in wanted] == ["$.actor.role", "$.channel"] and all(p["line"] > 1 for p in wanted)
+    with serve_process() as (url, _):
+        answer = requests.post(url + "/v1/check", data=text.encode(), timeout=60)
+        assert answer.status_code == 400 and answer.json()["problems"] == wanted
+        # the Data API and the Batch API: lines of the body as posted (the request a line lower)
+        wrapped = "{\n\"input\": " + text + "\n}"
+        answer = requests.post(url + "/v1/data/clinimg/decision", data=wrapped.encode(), timeout=60).json()
+        assert answer["problems"] == [{**p, "path": "$.input" + p["path"][1:], "line": p["line"] + 1} for p in wanted]
+        batch = "{\"inputs\": {\n\"a\": " + text + "\n}}"
+        answer = requests.post(url + "/v1/batch/data/clinimg/decision", data=batch.encode(), timeout=60).json()
+        assert answer["responses"]["a"]["problems"] == [{**p, "path": "$.inputs.a" + p["path"][1:], "line": p["line"] + 1} for p in wanted]
+        # a problem of the JSON itself carries its line as a field too
+        duplicated = text.replace('"facility"', '"facility": "x", "facility"')
+        [problem] = requests.post(url + "/v1/check", data=duplicated.encode(), timeout=60).json()["problems"]
+        assert problem["line"] == next(n for n, t in enumerate(text.split("\n"), 1) if '"facility"' in t)
+        assert "line" in requests.get(url + "/openapi.json", timeout=60).json()["components"]["schemas"]["Error"]["properties"]["problems"]["items"]["properties"]
