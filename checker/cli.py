@@ -582,6 +582,9 @@ def fhir_export(logs: tuple[str, ...], output: str, bulk_dir: str | None, force:
     import json
     import os
 
+    if bulk_dir is not None and click.get_current_context().get_parameter_source("output") is click.core.ParameterSource.COMMANDLINE:
+        # (--bulk writes instead of the Bundle: the --output asked for was never written, and nothing said so)
+        raise CheckerError("--output and --bulk: give one — --output for one Bundle, --bulk DIR for Bulk Data NDJSON files")
     if output != "-":
         api.refuse_clobbering([("--output", output)], [("an input log", p) for p in logs], force=force)
     bundle = api.fhir_export(logs)

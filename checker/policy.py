@@ -132,11 +132,15 @@ def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
                 rules += [RuleMeta(id=rule, effect=effect, section=guide, title="", passage="", remedy="", package=module.package, path=module.path)
                           for rule, effect, guide in own_rule_entries(module)]
             continue
+        # An own rule's METADATA without effect or guide_section: read from its findings (the set
+        # decides the effect), as for an own rule without METADATA — not listed with blanks.
+        literal = {rule: (effect, guide) for rule, effect, guide in own_rule_entries(module)} if module.path.startswith("local") else {}
+        from_findings = literal.get(str(custom["id"]), ("", ""))
         rules.append(
             RuleMeta(
                 id=str(custom["id"]),
-                effect=str(custom.get("effect", "")),
-                section=str(custom.get("guide_section", "")),
+                effect=str(custom.get("effect") or from_findings[0]),
+                section=str(custom.get("guide_section") or from_findings[1]),
                 title=str(meta.get("title", "")),
                 passage=" ".join(str(custom.get("passage", "")).split()),
                 remedy=" ".join(str(custom.get("remedy", "")).split()),

@@ -197,6 +197,7 @@ def lint_module(module: "RegoModule") -> list[Problem]:
     meta = read_metadata(module) or {}
     own_id = str(((meta.get("custom") or {}) if isinstance(meta, dict) else {}).get("id") or "") or None
     heads = _heads(toks, source)
+    problems += _metadata_problems(module, {h.name for h in heads if h.name in CONTRACT_SETS and h.form == "contains"})
     for n, head in enumerate(heads):
         if head.name not in CONTRACT_SETS:
             continue
@@ -239,6 +240,39 @@ def lint_module(module: "RegoModule") -> list[Problem]:
                                                        f"add it to `{effect.text[1:-1][:20]}` instead, or drop its `effect`"))
         if own_id and value is not None and value.text[1:-1] != own_id and head.name != "obligation":
             problems.append(Problem(name, value.line, f"the finding's rule is \"{value.text[1:-1]}\" but the METADATA id is \"{own_id}\": a finding carries its own rule's id"))
+    return problems
+
+
+def _metadata_line(module: "RegoModule", key: str) -> int:
+    """The line of `key:` in a module's METADATA block (the block's first line when not found)."""
+    block = _META_BLOCK.search(module.source)
+    if not block:
+        return 1
+    at = re.search(rf"^#\s+{re.escape(key)}\s*:", module.source[block.start():block.end()], re.M)
+    return module.source.count("\n", 0, block.start() + (at.start() if at else 0)) + 1
+
+
+def _metadata_problems(module: "RegoModule", sets: set[str]) -> list[Problem]:
+    """What the METADATA says that `clinimg rules`, JUnit and the overlay's checks would read
+    wrong: an effect that is none of the sets' names, or names a set the module does not add to
+    (the catalogue said `warn` while decisions denied), and values that are not text (listed as
+    Python's `['deny']`)."""
+    custom = _metadata_custom(module)
+    name = module.origin or module.path
+    problems: list[Problem] = []
+    for key in ("id", "effect", "guide_section", "remedy", "passage"):
+        if key in custom and not (isinstance(custom[key], str) and custom[key].strip()):
+            problems.append(Problem(name, _metadata_line(module, key), f"METADATA {key} must be text (not empty, a list or a number)"))
+    effect = custom.get("effect")
+    if isinstance(effect, str) and effect.strip():
+        if effect not in CONTRACT_SETS:
+            near = difflib.get_close_matches(effect, CONTRACT_SETS, n=1, cutoff=0.5)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            problems.append(Problem(name, _metadata_line(module, "effect"), f"METADATA effect must be one of deny, escalate, warn, obligation{hint}"))
+        elif sets and effect not in sets:
+            problems.append(Problem(name, _metadata_line(module, "effect"),
+                                    f"METADATA effect is {effect} but the rule adds to `{'`, `'.join(sorted(sets))}`: the set decides, so `clinimg rules` "
+                                    f"and reports would say {effect} where decisions say otherwise; make them agree"))
     return problems
 
 

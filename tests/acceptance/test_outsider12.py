@@ -135,3 +135,40 @@ def test_serve_gives_each_schema_problem_the_line_check_gives_it(tmp_path: pathl
         [problem] = requests.post(url + "/v1/check", data=duplicated.encode(), timeout=60).json()["problems"]
         assert problem["line"] == next(n for n, t in enumerate(text.split("\n"), 1) if '"facility"' in t)
         assert "line" in requests.get(url + "/openapi.json", timeout=60).json()["components"]["schemas"]["Error"]["properties"]["problems"]["items"]["properties"]
+
+
+# -- an own rule's METADATA says what its decisions do --------------------------------------------
+
+
+def test_own_metadata_whose_effect_disagrees_with_its_set_or_is_no_effect_is_a_policy_check_problem(tmp_path: pathlib.Path) -> None:
+    # The set a finding is added to decides its effect; the METADATA `effect` is what `clinimg
+    # rules` (and the hospital reading it) believes. `effect: warn` on a rule adding to `deny`
+    # listed the rule as a warning while every decision denied; `effect: denied` and `effect:
+    # [deny]` were listed as they were written (Python's "['deny']"). `policy check` said
+    # "policies compile" to all three.
+    rules = tmp_path / "rules"
+    _own_rule(rules, "no_sms", "local.no_sms")
+    source = (rules / "no_sms.rego").read_text()
+    for written, problem in (
+        ("warn", "METADATA effect is warn but the rule adds to `deny`: the set decides, so `clinimg rules` and reports would say warn where decisions say otherwise; make them agree"),
+        ("denied", "METADATA effect must be one of deny, escalate, warn, obligation (did you mean deny?)"),
+        ("[deny]", "METADATA effect must be text (not empty, a list or a number)"),
+    ):
+        (rules / "no_sms.rego").write_text(source.replace("#   effect: deny", f"#   effect: {written}"))
+        checked = run_cli("policy", "check", "--policy-dir", str(rules))
+        assert (checked.code, checked.err) == (2, f"{rules}/no_sms.rego:5: {problem}\n"), written
+        assert run_cli("rules", "--policy-dir", str(rules)).code == 2, written
+    # METADATA with an id and no effect or guide section: listed from its findings, not blank
+    (rules / "no_sms.rego").write_text(source.replace("#   effect: deny\n", "").replace("#   guide_section: Hospital policies and contracts\n", ""))
+    assert run_cli("policy", "check", "--policy-dir", str(rules)).code == 0
+    [own] = [r for r in run_cli("rules", "--policy-dir", str(rules), "--format", "json").json() if r["id"] == "local.no_sms"]
+    assert (own["effect"], own["section"]) == ("deny", "Hospital policies and contracts")
+
+
+def test_fhir_export_with_both_output_and_bulk_is_refused_not_the_output_dropped(tmp_path: pathlib.Path) -> None:
+    # `--bulk DIR` writes "instead" of the Bundle: with `-o bundle.json` as well, the NDJSON files
+    # were written and the Bundle asked for was not, without a word (exit 0).
+    bundle, bulk = tmp_path / "bundle.json", tmp_path / "bulk"
+    r = run_cli("fhir", "export", str(EXAMPLES / "logs" / "week.jsonl"), "-o", str(bundle), "--bulk", str(bulk))
+    assert (r.code, r.out) == (2, "") and r.err == "clinimg: --output and --bulk: give one — --output for one Bundle, --bulk DIR for Bulk Data NDJSON files\n"
+    assert not bundle.exists() and not bulk.exists()
