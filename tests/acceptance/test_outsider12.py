@@ -172,3 +172,29 @@ def test_fhir_export_with_both_output_and_bulk_is_refused_not_the_output_dropped
     r = run_cli("fhir", "export", str(EXAMPLES / "logs" / "week.jsonl"), "-o", str(bundle), "--bulk", str(bulk))
     assert (r.code, r.out) == (2, "") and r.err == "clinimg: --output and --bulk: give one — --output for one Bundle, --bulk DIR for Bulk Data NDJSON files\n"
     assert not bundle.exists() and not bulk.exists()
+
+
+# -- the overlay: one waiver a finding ------------------------------------------------------------
+
+
+def test_two_waivers_of_one_finding_are_refused_naming_both(tmp_path: pathlib.Path) -> None:
+    # A renewal appended under the old waiver, or a copy-paste: two waivers of the same rule and
+    # event, with different approvers and expiries, were both taken; which one held (an expired
+    # one beside a live one, a self-approval beside another's) showed nowhere.
+    overlay = tmp_path / "hospital.yaml"
+    overlay.write_text(
+        "waivers:\n"
+        "  - {rule: storage.delete_after_transfer, event_id: cs2-record, reason: litigation hold, approved_by: privacy-officer-7, expires: 2026-01-01}\n"
+        "  - {rule: storage.delete_after_transfer, event_id: cs2-other, reason: litigation hold, approved_by: privacy-officer-7, expires: 2027-01-01}\n"
+        "  - rule: storage.delete_after_transfer\n"
+        "    event_id: cs2-record\n"
+        "    reason: renewed\n"
+        "    approved_by: privacy-officer-9\n"
+        "    expires: 2027-06-30\n"
+    )
+    problem = f"{overlay}:4: $.waivers[2]: waives the same finding (rule and event_id) as $.waivers[0]; keep one (which approver and expiry hold would be nowhere to be seen)\n"
+    for command in (["check", str(SMS)], ["audit", str(EXAMPLES / "logs" / "week.jsonl")]):
+        r = run_cli(*command, "--policy-config", str(overlay))
+        assert (r.code, r.out, r.err) == (2, "", "clinimg: " + problem), command
+    r = run_cli("validate", str(overlay))
+    assert r.code == 2 and r.err.splitlines()[0] == problem.strip()
