@@ -198,3 +198,24 @@ def test_two_waivers_of_one_finding_are_refused_naming_both(tmp_path: pathlib.Pa
         assert (r.code, r.out, r.err) == (2, "", "clinimg: " + problem), command
     r = run_cli("validate", str(overlay))
     assert r.code == 2 and r.err.splitlines()[0] == problem.strip()
+
+
+def test_image_option_and_image_file_naming_different_files_are_refused(tmp_path: pathlib.Path) -> None:
+    # `check --image a.jpg` on a request whose image.file names b.jpg read a.jpg and dropped
+    # b.jpg without a word: the decision rested on a file the request did not name.
+    import shutil
+
+    real = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "images" / "real"
+    shutil.copy(real / "Canon.jpg", tmp_path / "named.jpg")
+    shutil.copy(real / "Apple.jpg", tmp_path / "other.jpg")
+    request = json.loads((EXAMPLES / "requests" / "allowed_send_to_consulted_surgeon.json").read_text())
+    request["image"]["file"] = "named.jpg"  # (relative to the request's directory)
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(request))
+    r = run_cli("check", str(path), "--image", str(tmp_path / "other.jpg"))
+    assert (r.code, r.out) == (2, "")
+    assert r.err == "clinimg: --image and the request's $.image.file name different files; give one of them (the same file in both is fine)\n"
+    # the same file both ways is read as before
+    both = run_cli("check", str(path), "--image", str(tmp_path / "named.jpg"), "--format", "json")
+    alone = run_cli("check", str(path), "--format", "json")
+    assert both.code == alone.code != 2 and both.json()["findings"] == alone.json()["findings"]
