@@ -77,6 +77,9 @@ def _read_dir(root: pathlib.Path, prefix: str, shown: str | None = None) -> list
         # \n only, so the first comment ran to the end of the file ("package must be
         # clinimg.rules.local.<rule>"). Its lines are read as an editor shows them.
         text = with_line_feeds(text)
+        # And CRLF (saved on Windows): the METADATA block (`# METADATA\n`) was not found, so the
+        # rule was listed without its title and remedy and its METADATA id went unchecked.
+        text = text.replace("\r\n", "\n")
         relative = p.relative_to(root).as_posix()
         modules.append(RegoModule(prefix + relative, text, os.path.join(shown, relative) if shown else str(p)))
     return modules

@@ -219,3 +219,21 @@ def test_image_option_and_image_file_naming_different_files_are_refused(tmp_path
     both = run_cli("check", str(path), "--image", str(tmp_path / "named.jpg"), "--format", "json")
     alone = run_cli("check", str(path), "--format", "json")
     assert both.code == alone.code != 2 and both.json()["findings"] == alone.json()["findings"]
+
+
+def test_an_own_rule_saved_with_crlf_keeps_its_metadata(tmp_path: pathlib.Path) -> None:
+    # A rule edited on Windows (CRLF line ends): its METADATA block was not found (`# METADATA\r`),
+    # so `clinimg rules` listed it without title, passage or remedy, and a finding whose rule is
+    # not the METADATA id passed `policy check`.
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    example = (EXAMPLES / "local_rules" / "no_video_in_theatre.rego").read_text()
+    (rules / "no_video_in_theatre.rego").write_bytes(example.replace("\n", "\r\n").encode())
+    [own] = [r for r in run_cli("rules", "--policy-dir", str(rules), "--format", "json").json() if r["id"].startswith("local.")]
+    assert own["title"] == "No video in theatre without the clinical photographer"
+    assert own["remedy"] == "Ask the clinical photography service to record the procedure."
+    wrong = (pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "bad_rules" / "wrong_rule_id" / "wrong.rego").read_text()
+    (rules / "no_video_in_theatre.rego").unlink()
+    (rules / "wrong.rego").write_bytes(wrong.replace("\n", "\r\n").encode())
+    checked = run_cli("policy", "check", "--policy-dir", str(rules))
+    assert checked.code == 2 and 'the finding\'s rule is "local.no_smss" but the METADATA id is "local.no_sms"' in checked.err
