@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import pathlib
 
+import pytest
+
 from tests.conftest import EXAMPLES, run_cli
 
 SMS = EXAMPLES / "requests" / "disallowed_send_to_family_by_sms.json"
@@ -237,3 +239,35 @@ def test_an_own_rule_saved_with_crlf_keeps_its_metadata(tmp_path: pathlib.Path) 
     (rules / "wrong.rego").write_bytes(wrong.replace("\n", "\r\n").encode())
     checked = run_cli("policy", "check", "--policy-dir", str(rules))
     assert checked.code == 2 and 'the finding\'s rule is "local.no_smss" but the METADATA id is "local.no_sms"' in checked.err
+
+
+def test_an_opa_url_that_is_no_url_is_one_line_and_an_ipv6_loopback_is_reached() -> None:
+    # `--opa-url http://[::1` (the bracket not closed) was an internal error (ValueError);
+    # `http://[::1]:8181` was joined again as `http://::1:8181`, so `clinimg serve --host ::1`
+    # could never be asked; `http://a b` reached the HTTP client ("query failed (InvalidURL)").
+    import re
+    import subprocess
+    import sys
+
+    from tests.serving import stop_serve_process
+
+    r = run_cli("check", str(SMS), "--engine", "opa", "--opa-url", "http://[::1")
+    assert (r.code, r.err) == (2, "clinimg: --opa-url is not a URL (an IPv6 address is written in brackets: http://[::1]:8181)\n")
+    r = run_cli("check", str(SMS), "--engine", "opa", "--opa-url", "http://a b")
+    assert (r.code, r.err) == (2, "clinimg: --opa-url is not a URL (its host name has a character a host name cannot have)\n")
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    proc = subprocess.Popen([sys.executable, "-m", "checker.cli", "serve", "--host", "::1", "--port", "0", "--workers", "1"],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        found = re.search(r"listening on http://\[::1\]:(\d+)", proc.stderr.readline())
+        assert found
+        r = run_cli("check", str(SMS), "--engine", "opa", "--opa-url", f"http://[::1]:{found.group(1)}", "--format", "json", "--opa-timeout", "30")
+        assert r.code == 1 and r.json()["outcome"] == "deny", r.err
+    finally:
+        stop_serve_process(proc)
