@@ -555,6 +555,8 @@ def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[st
         raise CheckerError("--token (or CLINIMG_SERVE_TOKEN): the token is empty (an unset variable?), so anyone would be answered; "
                            "give the token, or leave both out")
     token = token.strip() if token else token
+    if log_unmasked and decision_log is None:  # (ids kept in a log that is never written: the log was wanted)
+        raise CheckerError("--log-unmasked needs --decision-log FILE: without it no decision is logged at all")
     if not server.is_loopback(host) and not token:
         click.echo(f"clinimg: WARNING: serving on {host} without --token: anyone who can reach it may ask for decisions", err=True)
     api.refuse_decision_log_over_inputs(decision_log, policy_config, policy_dirs)

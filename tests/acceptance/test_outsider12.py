@@ -90,7 +90,7 @@ def test_an_option_given_twice_with_different_values_is_refused_not_the_last_tak
     assert r.code == 1 and first.exists(), r.err
 
 
-def test_an_opa_option_without_engine_opa_is_refused_as_opa_url_is(tmp_path: pathlib.Path) -> None:
+def test_an_option_that_would_do_nothing_is_refused_not_ignored(tmp_path: pathlib.Path) -> None:
     # `--opa-url` without `--engine opa` was refused, but `--opa-token`, `--opa-insecure` and
     # `--opa-timeout` were ignored without a word: the embedded engine decided, and the person who
     # meant the hospital's OPA server never learnt it was not asked.
@@ -99,6 +99,9 @@ def test_an_opa_option_without_engine_opa_is_refused_as_opa_url_is(tmp_path: pat
         assert (r.code, r.out, r.err) == (2, "", f"clinimg: {option[0]} needs --engine opa (and --opa-url)\n"), option
     r = run_cli("audit", str(EXAMPLES / "logs" / "week.jsonl"), "--opa-token", "t0ken")
     assert r.code == 2 and r.err == "clinimg: --opa-token needs --engine opa (and --opa-url)\n"
+    # serve's --log-unmasked without a decision log: the service ran, and no decision was logged
+    r = run_cli("serve", "--port", "0", "--log-unmasked", timeout=60)
+    assert (r.code, r.err) == (2, "clinimg: --log-unmasked needs --decision-log FILE: without it no decision is logged at all\n")
 
 
 # -- serve names the line of each problem, as check does ------------------------------------------
