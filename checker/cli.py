@@ -591,7 +591,10 @@ def fhir_export(logs: tuple[str, ...], output: str, bulk_dir: str | None, force:
         api.refuse_clobbering([("--output", output)], [("an input log", p) for p in logs], force=force)
     bundle = api.fhir_export(logs)
     if bulk_dir:
-        os.makedirs(bulk_dir, exist_ok=True)
+        try:
+            os.makedirs(bulk_dir, exist_ok=True)
+        except OSError as exc:  # (under a file, say: was an internal error)
+            raise CheckerError(f"--bulk: cannot create the directory ({describe_oserror(exc)}); nothing was written") from None
         files = api.fhir_bulk_files(bundle)
         targets = [(f"--bulk {name}", os.path.join(bulk_dir, name)) for name in files]
         api.refuse_clobbering(targets, [("an input log", p) for p in logs], force=force)

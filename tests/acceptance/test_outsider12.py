@@ -177,6 +177,9 @@ def test_fhir_export_with_both_output_and_bulk_is_refused_not_the_output_dropped
     r = run_cli("fhir", "export", str(EXAMPLES / "logs" / "week.jsonl"), "-o", str(bundle), "--bulk", str(bulk))
     assert (r.code, r.out) == (2, "") and r.err == "clinimg: --output and --bulk: give one — --output for one Bundle, --bulk DIR for Bulk Data NDJSON files\n"
     assert not bundle.exists() and not bulk.exists()
+    # --bulk under a file (a log's name taken for a folder): was an internal error (NotADirectoryError)
+    r = run_cli("fhir", "export", str(EXAMPLES / "logs" / "week.jsonl"), "--bulk", str(EXAMPLES / "logs" / "week.jsonl" / "fhir"))
+    assert (r.code, r.out, r.err) == (2, "", "clinimg: --bulk: cannot create the directory (not a directory); nothing was written\n")
 
 
 # -- the overlay: one waiver a finding ------------------------------------------------------------
