@@ -329,7 +329,7 @@ class DecisionService:
             raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start}){utf16_hint(body)}") from None
         if not text.strip(" \t\r\n"):  # (as `check` says it: not "Expecting value (column 1)")
             raise Problem(400, "invalid_parameter", "body is empty: no JSON document (a request is one JSON object)",
-                          [{"path": "$", "constraint": "line 1: empty: no JSON document"}])
+                          [{"path": "$", "constraint": "line 1: empty: no JSON document", "line": 1}])
         try:
             return loads(with_line_feeds(text))  # (lines as `check` numbers them: \n, \r\n or a lone \r)
         except JSONProblem as exc:
@@ -365,7 +365,7 @@ class DecisionService:
                 self._valid.move_to_end(key)
                 return []
         if holds_more_values(document):  # the engine's memory grows with them
-            return [{"path": prefix, "constraint": f"holds more than {MAX_REQUEST_VALUES} JSON values"}]
+            return self._with_lines([([], {"path": prefix, "constraint": f"holds more than {MAX_REQUEST_VALUES} JSON values"})], body, at)
         found = schemas.problems("request", document)
         if reviews and document.get("type") == "image_review":
             found = [p for p in found if list(p.path) != ["type"]]
@@ -403,7 +403,7 @@ class DecisionService:
         if isinstance(document, dict) and document.keys() == {"input"}:
             # An OPA client's habit: the Data API's shape sent to /v1/check ("$.actor: is required", …)
             raise Problem(400, "invalid_parameter", "the body is {\"input\": …}, the Data API's shape: POST it to /v1/data/clinimg/decision, "
-                          "or send the request itself to /v1/check", [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"}])
+                          "or send the request itself to /v1/check", self._with_lines([(["input"], {"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"})], body, []))
         problems = self.request_problems(document, body=body)
         if problems:
             self.log.write(decision_id=str(uuid.uuid4()), path="/v1/check", outcome="invalid", request=None, rules=[], digest=self.stamp["digest"])
@@ -455,10 +455,10 @@ class DecisionService:
             out["provenance"] = self.provenance()
         body_document = self.parse_json(body) if body.strip() else {}
         if not isinstance(body_document, dict):
-            raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"input\": …}", [{"path": "$", "constraint": "must be a JSON object"}])
+            raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"input\": …}", self._with_lines([([], {"path": "$", "constraint": "must be a JSON object"})], body or None, []))
         unknown = sorted(k for k in body_document if k != "input")
         if unknown:
-            raise Problem(400, "invalid_parameter", "body may only hold \"input\"", [{"path": json_path([k]), "constraint": "unexpected key"} for k in unknown])
+            raise Problem(400, "invalid_parameter", "body may only hold \"input\"", self._with_lines([([k], {"path": json_path([k]), "constraint": "unexpected key"}) for k in unknown], body, []))
         if "input" not in body_document:
             # OPA answers a query without input with a warning; here there is no decision at all.
             out["warning"] = {"code": "api_usage_warning", "message": "'input' key missing from the request"}
@@ -508,19 +508,19 @@ class DecisionService:
             raise Problem(404, "resource_not_found", "only data.clinimg.decision is served here (POST /v1/batch/data/clinimg/decision)")
         document = self.parse_json(body) if body.strip() else {}
         if not isinstance(document, dict):
-            raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"inputs\": {…}}", [{"path": "$", "constraint": "must be a JSON object"}])
+            raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"inputs\": {…}}", self._with_lines([([], {"path": "$", "constraint": "must be a JSON object"})], body or None, []))
         unknown = sorted(k for k in document if k not in ("inputs", "common_input"))
         if unknown or "common_input" in document:
-            raise Problem(400, "invalid_parameter", "body may only hold \"inputs\"", [{"path": json_path([k]), "constraint": "not supported"} for k in unknown + (["common_input"] if "common_input" in document else [])])
+            raise Problem(400, "invalid_parameter", "body may only hold \"inputs\"", self._with_lines([([k], {"path": json_path([k]), "constraint": "not supported"}) for k in unknown + (["common_input"] if "common_input" in document else [])], body, []))
         out: dict[str, Any] = {"batch_decision_id": str(uuid.uuid4()), "responses": {}}
         if "inputs" not in document:
             out["warning"] = {"code": "api_usage_warning", "message": "'inputs' key missing from the request"}
             return 200, out
         inputs = document["inputs"]
         if not isinstance(inputs, dict):
-            raise Problem(400, "invalid_parameter", "inputs must be an object of id → input", [{"path": "$.inputs", "constraint": "must be a JSON object"}])
+            raise Problem(400, "invalid_parameter", "inputs must be an object of id → input", self._with_lines([(["inputs"], {"path": "$.inputs", "constraint": "must be a JSON object"})], body, []))
         if len(inputs) > MAX_BATCH_INPUTS:
-            raise Problem(400, "invalid_parameter", f"at most {MAX_BATCH_INPUTS} inputs a batch", [{"path": "$.inputs", "constraint": f"at most {MAX_BATCH_INPUTS} members"}])
+            raise Problem(400, "invalid_parameter", f"at most {MAX_BATCH_INPUTS} inputs a batch", self._with_lines([(["inputs"], {"path": "$.inputs", "constraint": f"at most {MAX_BATCH_INPUTS} members"})], body, []))
         responses: dict[str, dict[str, Any]] = {}
         todo: list[tuple[str, str, dict[str, Any]]] = []
         for key, request in inputs.items():
@@ -599,10 +599,10 @@ class DecisionService:
         """POST /v1/query (OPA's Query API), for the one query shape above → (status, body)."""
         document = self.parse_json(body)
         if not isinstance(document, dict) or not isinstance(document.get("query"), str):
-            raise Problem(400, "invalid_parameter", "body must be a JSON object with a \"query\" string", [{"path": "$.query", "constraint": "required string"}])
+            raise Problem(400, "invalid_parameter", "body must be a JSON object with a \"query\" string", self._with_lines([(["query"], {"path": "$.query", "constraint": "required string"})], body, []))
         unknown = sorted(k for k in document if k not in ("query", "input"))
         if unknown:
-            raise Problem(400, "invalid_parameter", "body may only hold \"query\" and \"input\"", [{"path": json_path([k]), "constraint": "unexpected key"} for k in unknown])
+            raise Problem(400, "invalid_parameter", "body may only hold \"query\" and \"input\"", self._with_lines([([k], {"path": json_path([k]), "constraint": "unexpected key"}) for k in unknown], body, []))
         statements = self.parse_query(document["query"], document.get("input", _MISSING))
         if any(value is _MISSING for _, value in statements):
             return 200, {}  # undefined: no input, no decision

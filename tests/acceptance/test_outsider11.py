@@ -378,7 +378,7 @@ def test_serve_says_an_empty_body_or_the_data_apis_wrapper_on_v1_check_for_what_
         empty = requests.post(url + "/v1/check", data=b" \r\n", timeout=60)
         assert empty.status_code == 400 and empty.json()["message"] == "body is empty: no JSON document (a request is one JSON object)"
         wrapped = requests.post(url + "/v1/check", data=b'{"input": ' + FACEBOOK.read_bytes() + b"}", timeout=60)
-        assert wrapped.status_code == 400 and wrapped.json()["problems"] == [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"}]
+        assert wrapped.status_code == 400 and wrapped.json()["problems"] == [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)", "line": 1}]
         assert "POST it to /v1/data/clinimg/decision" in wrapped.json()["message"]
         utf16 = requests.post(url + "/v1/check", data=FACEBOOK.read_text().encode("utf-16"), timeout=60)
         assert utf16.status_code == 400 and "UTF-16 text" in utf16.json()["message"], utf16.text  # (as check says it)

@@ -277,3 +277,23 @@ def test_an_opa_url_that_is_no_url_is_one_line_and_an_ipv6_loopback_is_reached()
         assert r.code == 1 and r.json()["outcome"] == "deny", r.err
     finally:
         stop_serve_process(proc)
+
+
+def test_serve_gives_every_problem_of_a_body_its_line() -> None:
+    # Beside schema problems (above): the shape problems of the Data, Batch and Query APIs' bodies
+    # (an unexpected key, inputs not an object) carried no line either.
+    import requests
+
+    from tests.serving import serve_process
+
+    with serve_process() as (url, _):
+        for path, body, where, line in (
+            ("/v1/data/clinimg/decision", '{\n"input": {},\n"inptu": 1}', "$.inptu", 3),
+            ("/v1/batch/data/clinimg/decision", '{\n\n"inputs": [1]}', "$.inputs", 3),
+            ("/v1/query", '{"query": "r0 := data.clinimg.decision",\n"inputs": 1}', "$.inputs", 2),
+            ("/v1/check", '{\n"input": {}}', "$.input", 2),
+        ):
+            answer = requests.post(url + path, data=body.encode(), timeout=60)
+            assert answer.status_code == 400, (path, answer.text)
+            [problem] = answer.json()["problems"]
+            assert (problem["path"], problem["line"]) == (where, line), (path, problem)
