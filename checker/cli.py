@@ -205,10 +205,45 @@ def _refuse_contradicting_repeats(command: click.Command, ctx: click.Context, ar
             raise click.UsageError(f"{spelt} is given twice with different values; give it once", ctx)
 
 
+def _wants_json(args: list[str]) -> bool:
+    """Did the command line ask for --format json (the last --format given, as click reads it)?"""
+    wanted = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--format" and i + 1 < len(args):
+            wanted = args[i + 1]
+        elif arg.startswith("--format="):
+            wanted = arg.split("=", 1)[1]
+    return wanted == "json"
+
+
 class _Command(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        _refuse_contradicting_repeats(self, ctx, args)
-        return super().parse_args(ctx, args)
+        given = list(args)  # (click's parser consumes the list it is handed)
+        try:
+            _refuse_contradicting_repeats(self, ctx, given)
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            if self.name == "check" and _wants_json(given):  # (check's promise: an error is also a JSON document)
+                click.echo(api.error_document(CheckerError(exc.format_message())))
+            raise
+
+
+def _error_document_on_stdout(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`check --format json`: an error is also a JSON document on stdout for the app piping it —
+    whether the request, the policy or the options (checked by engine_options) are at fault."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CheckerError as exc:
+            if kwargs.get("fmt") == "json":
+                click.echo(api.error_document(exc))
+            raise
+
+    return wrapper
 
 
 class _Group(click.Group):
@@ -234,16 +269,12 @@ def main(traceback: bool) -> None:
 @click.option("--image", "image_file", type=click.Path(), default=None, help="Read image.metadata_present from this image/video/audio file (as an image.file in the request does).")
 @click.option("--max-request-bytes", type=click.IntRange(1024, 64 * 1024 * 1024), default=api.MAX_REQUEST_BYTES, show_default=True, help="Refuse a larger request before parsing it (as serve's --max-body-bytes).")
 @_errors_as_lines
+@_error_document_on_stdout
 @engine_options
 def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...], fmt: str, image_file: str | None, max_request_bytes: int, engine: str = "embedded", opa: Any = None) -> None:
     """Decide one proposed capture or disclosure. Exit 0 permit, 1 deny, 3 escalate, 2 bad input.
     With --format json, an error is also a JSON document on stdout: {"error", "exit_code", "problems": [{"path", "constraint", "line"}]}."""
-    try:
-        result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs, image_file=image_file, max_bytes=max_request_bytes)
-    except CheckerError as exc:
-        if fmt == "json":  # an app piping JSON gets JSON to show, as well as the line on stderr
-            click.echo(api.error_document(exc))
-        raise
+    result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs, image_file=image_file, max_bytes=max_request_bytes)
     click.echo(CHECK_REPORTER_BY_NAME[fmt]().render(result.decision), nl=False)
     sys.exit(int(result.exit_code))
 

@@ -297,3 +297,17 @@ def test_serve_gives_every_problem_of_a_body_its_line() -> None:
             assert answer.status_code == 400, (path, answer.text)
             [problem] = answer.json()["problems"]
             assert (problem["path"], problem["line"]) == (where, line), (path, problem)
+
+
+def test_check_json_gives_its_error_document_for_option_errors_too() -> None:
+    # `check --format json` promises an error as a JSON document on stdout as well; errors of the
+    # options — `--opa-url` without `--engine opa` (checked before the request is read) and click's
+    # own usage errors (a value out of range, an unknown option) — left stdout empty.
+    for options, message in (
+        (["--opa-url", "http://127.0.0.1:8181"], "--opa-url needs --engine opa"),
+        (["--max-request-bytes", "5"], "Invalid value for '--max-request-bytes': 5 is not in the range 1024<=x<=67108864."),
+        (["--bogus"], "No such option '--bogus'."),
+    ):
+        r = run_cli("check", str(SMS), *options, "--format", "json")
+        assert r.code == 2 and r.json() == {"error": message, "exit_code": 2, "problems": []}, (options, r.out, r.err)
+        assert run_cli("check", str(SMS), *options).out == ""  # (text: stdout stays empty)
