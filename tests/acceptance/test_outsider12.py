@@ -311,3 +311,43 @@ def test_check_json_gives_its_error_document_for_option_errors_too() -> None:
         r = run_cli("check", str(SMS), *options, "--format", "json")
         assert r.code == 2 and r.json() == {"error": message, "exit_code": 2, "problems": []}, (options, r.out, r.err)
         assert run_cli("check", str(SMS), *options).out == ""  # (text: stdout stays empty)
+
+
+# -- an id with a space around it is another id ---------------------------------------------------
+
+
+def test_an_id_padded_with_spaces_is_refused_not_another_patient_whose_withdrawal_never_counts(tmp_path: pathlib.Path) -> None:
+    # `"patient": {"id": "pt-9 "}` (a spreadsheet's trailing space) was valid, and another patient
+    # than "pt-9": a consent WITHDRAWN under it never met the later disclosure under "pt-9", which
+    # the earlier grant then permitted. Every id is now refused with a space or line break around
+    # it — as waiver ids already were — at its path, and the audit decides the rest.
+    request = json.loads((EXAMPLES / "requests" / "allowed_send_to_consulted_surgeon.json").read_text())
+    base = {k: request[k] for k in ("schema_version", "facility", "actor", "patient")}
+    grant = {**base, "event_id": "e-grant", "type": "consent", "occurred_at": "2026-11-20T08:00:00+11:00",
+             "consent": {**request["consents"][0], "purposes": ["clinical_care", "teaching"], "identifiable_use": True, "written_form": True}}
+    capture = {**base, "event_id": "e-capture", "type": "capture", "occurred_at": "2026-11-20T08:10:00+11:00",
+               "image": {k: v for k, v in request["image"].items() if k != "purposes"}, "purposes": ["clinical_care", "teaching"],
+               "capture_record": {"who": request["actor"]["id"], "when": "2026-11-20T08:10:00+11:00", "mode": "personal phone"},
+               "circumstances": {"urgent": False, "child_distressed": False, "in_theatre": False}}
+    withdrawal = {**grant, "event_id": "e-withdraw", "occurred_at": "2026-11-20T09:00:00+11:00",
+                  "patient": {**base["patient"], "id": base["patient"]["id"] + " "}, "consent": {**grant["consent"], "status": "withdrawn"}}
+    teaching = {**base, "event_id": "e-teach", "type": "disclosure", "occurred_at": "2026-11-20T10:00:00+11:00", "image": {"id": request["image"]["id"]},
+                "purpose": "teaching", "recipient": {"id": "students", "kind": "student", "relationship": "none", "within_facility": True},
+                "channel": "in_person_display"}
+    log = tmp_path / "night.jsonl"
+    log.write_text("".join(json.dumps(e) + "\n" for e in (grant, capture, withdrawal, teaching)))
+    report = run_cli("audit", str(log), "--format", "json")
+    assert report.json()["invalid"] == [{"file": str(log), "line": 3, "reason": "$.patient.id: does not match an id with no space or line break before or after it "
+                                         "(padded, it is another id: a consent or a deletion logged under it never meets the other events of its patient or image)"}]
+    assert report.json()["counts"] == {"read": 4, "decided": 3, "invalid": 1, "duplicate": 0}
+    assert base["patient"]["id"] + " " not in report.out + report.err  # (never the value)
+    # check and validate say it at the line of the path
+    request["event_id"] = " " + request["event_id"]
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(request, indent=1))
+    r = run_cli("check", str(path), "--format", "json")
+    assert r.code == 2 and [(p["path"], p["line"]) for p in r.json()["problems"]] == [("$.event_id", 3)]
+    # an id with a space inside it stays an id
+    request["event_id"] = "ex dis 1"
+    path.write_text(json.dumps(request))
+    assert run_cli("check", str(path)).code == 0
