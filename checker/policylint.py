@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
@@ -310,7 +311,29 @@ def lint(modules: Iterable["RegoModule"], shipped: Iterable["RegoModule"] = ()) 
     problems = [p for m in modules for p in lint_module(m)]
     problems += lint_packages(modules)
     problems += id_clashes(modules, shipped)
+    problems += packages_in_two_dirs(modules)
     return sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.line, p.message))
+
+
+def packages_in_two_dirs(local: Iterable["RegoModule"]) -> list[Problem]:
+    """One own package written in two --policy-dir directories (a copy kept beside the original,
+    two hospitals' rules of one name): Rego merges them into one rule — both bodies fire under one
+    id — and nothing said so. The same directory given twice is the same files, not a clash."""
+    homes: dict[str, dict[str, list["RegoModule"]]] = {}  # package → directory prefix → modules
+    for m in local:
+        if not m.is_test:
+            homes.setdefault(m.package, {}).setdefault(m.path.split("/", 1)[0], []).append(m)
+    problems: list[Problem] = []
+    for package, by_dir in homes.items():
+        dirs = list(by_dir.values())
+        first = {os.path.realpath(m.origin or m.path) for m in dirs[0]}
+        for members in dirs[1:]:
+            if {os.path.realpath(m.origin or m.path) for m in members} != first:
+                m = members[0]
+                line = next((t.line for t in tokens(m.source) if t.text == "package"), 1)
+                problems.append(Problem(m.origin or m.path, line, f"package {package} is also written in another --policy-dir ({dirs[0][0].origin or dirs[0][0].path}): "
+                                                                  "Rego would merge the two into one rule; keep each own rule in one directory"))
+    return problems
 
 
 def _finding_ids(module: "RegoModule") -> list[tuple[str, int]]:

@@ -67,6 +67,16 @@ def test_an_own_rule_taking_a_shipped_or_another_own_rules_id_is_refused(tmp_pat
     # ids of their own pass
     _own_rule(twice, "no_texts", "local.no_texts")
     assert run_cli("policy", "check", "--policy-dir", str(twice)).code == 0
+    # one package written in two --policy-dir directories: Rego merged both into one rule
+    other = tmp_path / "other"
+    _own_rule(other, "no_sms", "local.no_sms")
+    (other / "no_sms.rego").write_text((other / "no_sms.rego").read_text().replace('"sms"', '"messaging_app"'))
+    checked = run_cli("policy", "check", "--policy-dir", str(twice), "--policy-dir", str(other))
+    assert checked.code == 2 and checked.err.splitlines() == [
+        f"{other}/no_sms.rego:8: package clinimg.rules.local.no_sms is also written in another --policy-dir ({twice}/no_sms.rego): "
+        "Rego would merge the two into one rule; keep each own rule in one directory"]
+    # (the same directory given twice is the same files)
+    assert run_cli("policy", "check", "--policy-dir", str(twice), "--policy-dir", str(twice)).code == 0
 
 
 # -- options: given twice, or where they do nothing -----------------------------------------------
