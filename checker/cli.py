@@ -135,6 +135,13 @@ def engine_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, engine: str, opa_url: str | None, opa_token: str | None, opa_insecure: bool, opa_timeout: float, **kwargs: Any) -> Any:
         opa = None
+        if engine != "opa":
+            # (as --opa-url: an OPA option on the command line without --engine opa was ignored
+            # without a word, and the embedded engine decided; the env token may stay set)
+            ctx = click.get_current_context()
+            for name, option in (("opa_token", "--opa-token"), ("opa_insecure", "--opa-insecure"), ("opa_timeout", "--opa-timeout")):
+                if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+                    raise CheckerError(f"{option} needs --engine opa (and --opa-url)")
         if engine == "opa" or opa_url:
             if engine != "opa":
                 raise CheckerError("--opa-url needs --engine opa")
@@ -164,8 +171,90 @@ def _loopback_url(url: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
+def _refuse_contradicting_repeats(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    """An option that takes one value, given twice with different values (`--format json … --format
+    text`, `-o a.html … -o b.html`): click keeps the last without a word, so a report went where
+    the first said not, or in another form. Refused as a usage error (exit 2), naming the option,
+    never its values (a path may be a patient's). The same value twice is harmless and accepted."""
+    single: dict[str, click.Option] = {}
+    for param in command.get_params(ctx):
+        if isinstance(param, click.Option) and not (param.multiple or param.is_flag or param.count) and param.nargs == 1:
+            for name in param.opts:
+                single[name] = param
+    first: dict[str | None, tuple[str, str]] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            break
+        name, value = None, None
+        if arg.startswith("--") and "=" in arg:
+            name, value = arg.split("=", 1)
+        elif arg in single and i + 1 < len(args):
+            name, value = arg, args[i + 1]
+            i += 1
+        elif len(arg) > 2 and arg[0] == "-" and arg[1] != "-" and arg[:2] in single:
+            name, value = arg[:2], arg[2:]  # -oreport.html
+        i += 1
+        param = single.get(name or "")
+        if param is None or value is None:
+            continue
+        said, before = first.setdefault(param.name, (name or "", value))
+        if before != value:
+            spelt = said if said == name else f"{said} / {name}"
+            raise click.UsageError(f"{spelt} is given twice with different values; give it once", ctx)
+
+
+def _wants_json(args: list[str]) -> bool:
+    """Did the command line ask for --format json (the last --format given, as click reads it)?"""
+    wanted = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--format" and i + 1 < len(args):
+            wanted = args[i + 1]
+        elif arg.startswith("--format="):
+            wanted = arg.split("=", 1)[1]
+    return wanted == "json"
+
+
+class _Command(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # (click's parser consumes the list it is handed)
+        try:
+            _refuse_contradicting_repeats(self, ctx, given)
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            if self.name == "check" and _wants_json(given):  # (check's promise: an error is also a JSON document)
+                click.echo(api.error_document(CheckerError(exc.format_message())))
+            raise
+
+
+def _error_document_on_stdout(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`check --format json`: an error is also a JSON document on stdout for the app piping it —
+    whether the request, the policy or the options (checked by engine_options) are at fault."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CheckerError as exc:
+            if kwargs.get("fmt") == "json":
+                click.echo(api.error_document(exc))
+            raise
+
+    return wrapper
+
+
+class _Group(click.Group):
+    """Every command of clinimg is a _Command (options given twice are checked); subgroups too."""
+
+    command_class = _Command
+    group_class = type
+
+
 # click's own usage errors exit 2, which is our usage code too.
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="clinimg")
 @click.option("--traceback", is_flag=True, help="Show a Python traceback on errors (for bug reports).")
 def main(traceback: bool) -> None:
@@ -180,21 +269,17 @@ def main(traceback: bool) -> None:
 @click.option("--image", "image_file", type=click.Path(), default=None, help="Read image.metadata_present from this image/video/audio file (as an image.file in the request does).")
 @click.option("--max-request-bytes", type=click.IntRange(1024, 64 * 1024 * 1024), default=api.MAX_REQUEST_BYTES, show_default=True, help="Refuse a larger request before parsing it (as serve's --max-body-bytes).")
 @_errors_as_lines
+@_error_document_on_stdout
 @engine_options
 def check(request: str, policy_config: str | None, policy_dirs: tuple[str, ...], fmt: str, image_file: str | None, max_request_bytes: int, engine: str = "embedded", opa: Any = None) -> None:
     """Decide one proposed capture or disclosure. Exit 0 permit, 1 deny, 3 escalate, 2 bad input.
     With --format json, an error is also a JSON document on stdout: {"error", "exit_code", "problems": [{"path", "constraint", "line"}]}."""
-    try:
-        result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs, image_file=image_file, max_bytes=max_request_bytes)
-    except CheckerError as exc:
-        if fmt == "json":  # an app piping JSON gets JSON to show, as well as the line on stderr
-            click.echo(api.error_document(exc))
-        raise
+    result = api.check(request, engine=engine, opa=opa, policy_config=policy_config, policy_dirs=policy_dirs, image_file=image_file, max_bytes=max_request_bytes)
     click.echo(CHECK_REPORTER_BY_NAME[fmt]().render(result.decision), nl=False)
     sys.exit(int(result.exit_code))
 
 
-class _AuditGroup(click.Group):
+class _AuditGroup(_Group):
     """`clinimg audit LOG…` audits (the default command, `run`); `clinimg audit runs` and
     `clinimg audit report` read the runs a state store kept. A log literally named like a
     subcommand is given as ./runs."""
@@ -501,6 +586,8 @@ def serve(host: str, port: int, policy_config: str | None, policy_dirs: tuple[st
         raise CheckerError("--token (or CLINIMG_SERVE_TOKEN): the token is empty (an unset variable?), so anyone would be answered; "
                            "give the token, or leave both out")
     token = token.strip() if token else token
+    if log_unmasked and decision_log is None:  # (ids kept in a log that is never written: the log was wanted)
+        raise CheckerError("--log-unmasked needs --decision-log FILE: without it no decision is logged at all")
     if not server.is_loopback(host) and not token:
         click.echo(f"clinimg: WARNING: serving on {host} without --token: anyone who can reach it may ask for decisions", err=True)
     api.refuse_decision_log_over_inputs(decision_log, policy_config, policy_dirs)
@@ -528,11 +615,17 @@ def fhir_export(logs: tuple[str, ...], output: str, bulk_dir: str | None, force:
     import json
     import os
 
+    if bulk_dir is not None and click.get_current_context().get_parameter_source("output") is click.core.ParameterSource.COMMANDLINE:
+        # (--bulk writes instead of the Bundle: the --output asked for was never written, and nothing said so)
+        raise CheckerError("--output and --bulk: give one — --output for one Bundle, --bulk DIR for Bulk Data NDJSON files")
     if output != "-":
         api.refuse_clobbering([("--output", output)], [("an input log", p) for p in logs], force=force)
     bundle = api.fhir_export(logs)
     if bulk_dir:
-        os.makedirs(bulk_dir, exist_ok=True)
+        try:
+            os.makedirs(bulk_dir, exist_ok=True)
+        except OSError as exc:  # (under a file, say: was an internal error)
+            raise CheckerError(f"--bulk: cannot create the directory ({describe_oserror(exc)}); nothing was written") from None
         files = api.fhir_bulk_files(bundle)
         targets = [(f"--bulk {name}", os.path.join(bulk_dir, name)) for name in files]
         api.refuse_clobbering(targets, [("an input log", p) for p in logs], force=force)

@@ -14,7 +14,7 @@ _ERROR = {
     "properties": {
         "code": {"type": "string"},
         "message": {"type": "string"},
-        "problems": {"type": "array", "items": {"type": "object", "properties": {"path": {"type": "string"}, "constraint": {"type": "string"}}}},
+        "problems": {"type": "array", "items": {"type": "object", "properties": {"path": {"type": "string"}, "constraint": {"type": "string"}, "line": {"type": "integer", "minimum": 1}}}},
     },
 }
 _JSON_OBJECT = {"type": "object"}
@@ -25,7 +25,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    text = {400: "bad body: not JSON, not acceptable JSON, or not a valid request (problems: path and constraint, never the value)",
+    text = {400: "bad body: not JSON, not acceptable JSON, or not a valid request (problems: path, constraint and the body's line, never the value)",
             401: "missing or wrong bearer token", 404: "no such path", 405: "method not allowed", 408: "the body did not arrive in time",
             412: "a prefetch the service needs is missing", 413: "body too large", 415: "Content-Encoding other than gzip",
             500: "the engine could not decide: no decision (fail closed)", 503: "every engine worker busy, or shutting down"}

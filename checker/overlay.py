@@ -110,6 +110,15 @@ def load_overlay(path: str | pathlib.Path, rule_ids: Collection[str] | None = No
     ]
     if both:
         raise CheckerError("\n".join(both))
+    first: dict[tuple[Any, Any], int] = {}
+    twice = []  # two waivers of one finding: which approver and expiry hold is nowhere to be seen
+    for i, waiver in enumerate(document.get("waivers") or []):
+        n = first.setdefault((waiver.get("rule"), waiver.get("event_id")), i)
+        if n != i:
+            twice.append(f"{p}:{_line_of(root_node, ['waivers', i])}: $.waivers[{i}]: waives the same finding (rule and event_id) as $.waivers[{n}]; "
+                         "keep one (which approver and expiry hold would be nowhere to be seen)")
+    if twice:
+        raise CheckerError("\n".join(twice))
     if "timezone" in document and not _known_zone(document["timezone"]):
         raise CheckerError(f"{p}:{_line_of(root_node, ['timezone'])}: $.timezone: not a time zone this machine knows (an IANA name, e.g. Australia/Sydney)")
     return document

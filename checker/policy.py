@@ -77,6 +77,9 @@ def _read_dir(root: pathlib.Path, prefix: str, shown: str | None = None) -> list
         # \n only, so the first comment ran to the end of the file ("package must be
         # clinimg.rules.local.<rule>"). Its lines are read as an editor shows them.
         text = with_line_feeds(text)
+        # And CRLF (saved on Windows): the METADATA block (`# METADATA\n`) was not found, so the
+        # rule was listed without its title and remedy and its METADATA id went unchecked.
+        text = text.replace("\r\n", "\n")
         relative = p.relative_to(root).as_posix()
         modules.append(RegoModule(prefix + relative, text, os.path.join(shown, relative) if shown else str(p)))
     return modules
@@ -110,7 +113,7 @@ def load_modules(local_dirs: Iterable[str | pathlib.Path] = (), *, include_tests
                 raise CheckerError(f"{m.origin}:1: a package name may not contain the segment 'input' or 'data'")
             local.append(m)
     if check and local:
-        problems = lint(local)
+        problems = lint(local, shipped=modules)
         if problems:
             raise CheckerError("\n".join(str(p) for p in problems))
     modules += local
@@ -132,11 +135,15 @@ def catalogue(modules: Iterable[RegoModule]) -> list[RuleMeta]:
                 rules += [RuleMeta(id=rule, effect=effect, section=guide, title="", passage="", remedy="", package=module.package, path=module.path)
                           for rule, effect, guide in own_rule_entries(module)]
             continue
+        # An own rule's METADATA without effect or guide_section: read from its findings (the set
+        # decides the effect), as for an own rule without METADATA — not listed with blanks.
+        literal = {rule: (effect, guide) for rule, effect, guide in own_rule_entries(module)} if module.path.startswith("local") else {}
+        from_findings = literal.get(str(custom["id"]), ("", ""))
         rules.append(
             RuleMeta(
                 id=str(custom["id"]),
-                effect=str(custom.get("effect", "")),
-                section=str(custom.get("guide_section", "")),
+                effect=str(custom.get("effect") or from_findings[0]),
+                section=str(custom.get("guide_section") or from_findings[1]),
                 title=str(meta.get("title", "")),
                 passage=" ".join(str(custom.get("passage", "")).split()),
                 remedy=" ".join(str(custom.get("remedy", "")).split()),

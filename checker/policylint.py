@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
@@ -197,6 +198,7 @@ def lint_module(module: "RegoModule") -> list[Problem]:
     meta = read_metadata(module) or {}
     own_id = str(((meta.get("custom") or {}) if isinstance(meta, dict) else {}).get("id") or "") or None
     heads = _heads(toks, source)
+    problems += _metadata_problems(module, {h.name for h in heads if h.name in CONTRACT_SETS and h.form == "contains"})
     for n, head in enumerate(heads):
         if head.name not in CONTRACT_SETS:
             continue
@@ -242,6 +244,39 @@ def lint_module(module: "RegoModule") -> list[Problem]:
     return problems
 
 
+def _metadata_line(module: "RegoModule", key: str) -> int:
+    """The line of `key:` in a module's METADATA block (the block's first line when not found)."""
+    block = _META_BLOCK.search(module.source)
+    if not block:
+        return 1
+    at = re.search(rf"^#\s+{re.escape(key)}\s*:", module.source[block.start():block.end()], re.M)
+    return module.source.count("\n", 0, block.start() + (at.start() if at else 0)) + 1
+
+
+def _metadata_problems(module: "RegoModule", sets: set[str]) -> list[Problem]:
+    """What the METADATA says that `clinimg rules`, JUnit and the overlay's checks would read
+    wrong: an effect that is none of the sets' names, or names a set the module does not add to
+    (the catalogue said `warn` while decisions denied), and values that are not text (listed as
+    Python's `['deny']`)."""
+    custom = _metadata_custom(module)
+    name = module.origin or module.path
+    problems: list[Problem] = []
+    for key in ("id", "effect", "guide_section", "remedy", "passage"):
+        if key in custom and not (isinstance(custom[key], str) and custom[key].strip()):
+            problems.append(Problem(name, _metadata_line(module, key), f"METADATA {key} must be text (not empty, a list or a number)"))
+    effect = custom.get("effect")
+    if isinstance(effect, str) and effect.strip():
+        if effect not in CONTRACT_SETS:
+            near = difflib.get_close_matches(effect, CONTRACT_SETS, n=1, cutoff=0.5)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            problems.append(Problem(name, _metadata_line(module, "effect"), f"METADATA effect must be one of deny, escalate, warn, obligation{hint}"))
+        elif sets and effect not in sets:
+            problems.append(Problem(name, _metadata_line(module, "effect"),
+                                    f"METADATA effect is {effect} but the rule adds to `{'`, `'.join(sorted(sets))}`: the set decides, so `clinimg rules` "
+                                    f"and reports would say {effect} where decisions say otherwise; make them agree"))
+    return problems
+
+
 def lint_packages(modules: Iterable["RegoModule"]) -> list[Problem]:
     """Every local package must define deny, escalate, warn or obligation (in one of its files)."""
     by_package: dict[str, list["RegoModule"]] = {}
@@ -269,12 +304,75 @@ def lint_packages(modules: Iterable["RegoModule"]) -> list[Problem]:
     return problems
 
 
-def lint(modules: Iterable["RegoModule"]) -> list[Problem]:
-    """Every problem of the local modules given (shipped ones are not linted: they are tested)."""
+def lint(modules: Iterable["RegoModule"], shipped: Iterable["RegoModule"] = ()) -> list[Problem]:
+    """Every problem of the local modules given (shipped ones are not linted: they are tested);
+    `shipped`: the shipped modules, whose rule ids an own rule may not take."""
     modules = list(modules)
     problems = [p for m in modules for p in lint_module(m)]
     problems += lint_packages(modules)
+    problems += id_clashes(modules, shipped)
+    problems += packages_in_two_dirs(modules)
     return sorted(dict.fromkeys(problems), key=lambda p: (p.file, p.line, p.message))
+
+
+def packages_in_two_dirs(local: Iterable["RegoModule"]) -> list[Problem]:
+    """One own package written in two --policy-dir directories (a copy kept beside the original,
+    two hospitals' rules of one name): Rego merges them into one rule — both bodies fire under one
+    id — and nothing said so. The same directory given twice is the same files, not a clash."""
+    homes: dict[str, dict[str, list["RegoModule"]]] = {}  # package → directory prefix → modules
+    for m in local:
+        if not m.is_test:
+            homes.setdefault(m.package, {}).setdefault(m.path.split("/", 1)[0], []).append(m)
+    problems: list[Problem] = []
+    for package, by_dir in homes.items():
+        dirs = list(by_dir.values())
+        first = {os.path.realpath(m.origin or m.path) for m in dirs[0]}
+        for members in dirs[1:]:
+            if {os.path.realpath(m.origin or m.path) for m in members} != first:
+                m = members[0]
+                line = next((t.line for t in tokens(m.source) if t.text == "package"), 1)
+                problems.append(Problem(m.origin or m.path, line, f"package {package} is also written in another --policy-dir ({dirs[0][0].origin or dirs[0][0].path}): "
+                                                                  "Rego would merge the two into one rule; keep each own rule in one directory"))
+    return problems
+
+
+def _finding_ids(module: "RegoModule") -> list[tuple[str, int]]:
+    """(id, line) of each finding rule id an own module defines: its METADATA id (unless the
+    METADATA says it is an obligation), and the literal `rule` of each deny/escalate/warn finding."""
+    found: list[tuple[str, int]] = []
+    custom = _metadata_custom(module)
+    if custom.get("id") and custom.get("effect") != "obligation":
+        block = _META_BLOCK.search(module.source)
+        at = re.search(r"^#\s+id\s*:", module.source[block.start():block.end()], re.M) if block else None
+        line = module.source.count("\n", 0, block.start() + at.start()) + 1 if block and at else 1
+        found.append((str(custom["id"]), line))
+    found += [(t.text[1:-1], t.line) for t in _literal_id_tokens(module, EFFECTS)]
+    return found
+
+
+def id_clashes(local: Iterable["RegoModule"], shipped: Iterable["RegoModule"] = ()) -> list[Problem]:
+    """An own rule whose id is a shipped rule's, or another own package's. Its findings would be
+    taken for that rule's: the overlay's `disabled`, `effect_overrides` and waivers of that id
+    would reach both, reports would count them as one rule, and nothing said so."""
+    shipped_ids = {str(c["id"]) for _, c in _rule_modules(shipped) if c.get("id")}
+    first: dict[str, tuple[str, str]] = {}  # id → (package, file) that defined it first
+    problems: list[Problem] = []
+    for m in local:
+        if m.is_test:
+            continue
+        name = m.origin or m.path
+        lines: dict[str, int] = {}
+        for rule, line in _finding_ids(m):
+            lines.setdefault(rule, line)  # each id once a module, where it is first written
+        for rule, line in lines.items():
+            if rule in shipped_ids:
+                problems.append(Problem(name, line, f"rule id \"{rule}\" is a shipped rule's id: give the hospital's rule an id of its own "
+                                                    f"(\"local.{m.package.rsplit('.', 1)[-1]}\"), or the overlay's switches and waivers of \"{rule}\" would reach both"))
+                continue
+            package, file = first.setdefault(rule, (m.package, name))
+            if package != m.package:
+                problems.append(Problem(name, line, f"rule id \"{rule}\" is also the id of package {package} ({file}): each own rule needs an id of its own"))
+    return problems
 
 
 def _metadata_custom(module: "RegoModule") -> dict[str, Any]:
@@ -347,6 +445,12 @@ def _defines(module: "RegoModule", names: tuple[str, ...]) -> bool:
 
 
 def _literal_ids(module: "RegoModule", sets: tuple[str, ...] = CONTRACT_SETS) -> Iterator[str]:
+    for token in _literal_id_tokens(module, sets):
+        yield token.text[1:-1]
+
+
+def _literal_id_tokens(module: "RegoModule", sets: tuple[str, ...] = CONTRACT_SETS) -> Iterator[Token]:
+    """The string token of each literal finding `rule` (obligation `id`) in the given sets."""
     toks = tokens(module.source)
     heads = _heads(toks, module.source)
     for n, head in enumerate(heads):
@@ -356,7 +460,7 @@ def _literal_ids(module: "RegoModule", sets: tuple[str, ...] = CONTRACT_SETS) ->
             keys = _literal_keys(toks, start) if start is not None and toks[start].text == "{" else None
             value = (keys or {}).get("id" if head.name == "obligation" else "rule")
             if value is not None:
-                yield value.text[1:-1]
+                yield value
 
 
 def rule_names(source: str) -> set[str]:

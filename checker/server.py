@@ -2,7 +2,7 @@
 
 Endpoints
 - `POST /v1/check` — body: a disclosure request → 200 the decision with its `policy` stamp
-  (header `X-Decision-Id`); 400 with `problems` [{path, constraint}] for a bad request (never the
+  (header `X-Decision-Id`); 400 with `problems` [{path, constraint, line}] for a bad request (never the
   offending value); 500/503 when the engine cannot decide — never a permit.
 - `POST /v1/data/clinimg/decision` — OPA's Data API: `{"input": request}` →
   `{"result": decision-without-policy, "decision_id": …}` (plus `provenance` with
@@ -67,7 +67,7 @@ from .audit import event_shape
 from .engines.base import EngineFailure, run_in_threads
 from .errors import CheckerError, EngineError
 from .httpproblem import Problem
-from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, loads, nesting_depth_exceeds, unusable_text, utf16_hint, with_line_feeds
+from .jsonload import MAX_REQUEST_VALUES, STRICT_DECODER, JSONProblem, holds_more_values, json_path, line_of_byte, lines_of_paths, loads, nesting_depth_exceeds, unusable_text, utf16_hint, with_line_feeds
 from .policy import PolicySet
 from .policylint import document_names
 
@@ -329,18 +329,32 @@ class DecisionService:
             raise Problem(400, "invalid_parameter", f"body is not UTF-8 (line {line}, byte {exc.start}){utf16_hint(body)}") from None
         if not text.strip(" \t\r\n"):  # (as `check` says it: not "Expecting value (column 1)")
             raise Problem(400, "invalid_parameter", "body is empty: no JSON document (a request is one JSON object)",
-                          [{"path": "$", "constraint": "line 1: empty: no JSON document"}])
+                          [{"path": "$", "constraint": "line 1: empty: no JSON document", "line": 1}])
         try:
             return loads(with_line_feeds(text))  # (lines as `check` numbers them: \n, \r\n or a lone \r)
         except JSONProblem as exc:
-            raise Problem(400, "invalid_parameter", "body is not acceptable JSON", [{"path": exc.path, "constraint": f"line {exc.line}: {exc.reason}"}]) from None
+            # (`line` as `check --format json` gives it; the constraint keeps saying it too)
+            raise Problem(400, "invalid_parameter", "body is not acceptable JSON", [{"path": exc.path, "constraint": f"line {exc.line}: {exc.reason}", "line": exc.line}]) from None
 
-    def request_problems(self, document: Any, prefix: str = "$", *, reviews: bool = False) -> list[dict[str, str]]:
+    @staticmethod
+    def _with_lines(problems: list[tuple[list[Any], dict[str, Any]]], body: bytes | None, at: list[Any]) -> list[dict[str, Any]]:
+        """Each problem with the `line` of its path in the body (as `check --format json` gives
+        it; the body parsed, so it decodes) — when the body is known."""
+        if body is None:
+            return [problem for _, problem in problems]
+        text = with_line_feeds(body.removeprefix(codecs.BOM_UTF8).decode("utf-8"))
+        lines = lines_of_paths(text, [at + list(path) for path, _ in problems])
+        return [{**problem, "line": line} for (_, problem), line in zip(problems, lines)]
+
+    def request_problems(self, document: Any, prefix: str = "$", *, reviews: bool = False, body: bytes | None = None, at: list[Any] | None = None) -> list[dict[str, Any]]:
         """Schema problems of a request. With `reviews` (the OPA APIs, which the audit uses through
         `--engine opa`), the audit's lifecycle `image_review` input is accepted too: every field is
-        checked as for a request, only its `type` is outside the request schema's enumeration."""
+        checked as for a request, only its `type` is outside the request schema's enumeration.
+        With `body` (the bytes the request was parsed from) and `at` (the request's path in it),
+        each problem has the `line` its path starts at."""
+        at = at or []
         if not isinstance(document, dict):
-            return [{"path": prefix, "constraint": "must be a JSON object (a disclosure request)"}]
+            return self._with_lines([([], {"path": prefix, "constraint": "must be a JSON object (a disclosure request)"})], body, at)
         schemas.upper_case_times(document)  # (in place: the engine reads one spelling of a time)
         compact = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         # Requests that differ only in ids, times and ages share a verdict: the audit reader's shape
@@ -351,12 +365,12 @@ class DecisionService:
                 self._valid.move_to_end(key)
                 return []
         if holds_more_values(document):  # the engine's memory grows with them
-            return [{"path": prefix, "constraint": f"holds more than {MAX_REQUEST_VALUES} JSON values"}]
+            return self._with_lines([([], {"path": prefix, "constraint": f"holds more than {MAX_REQUEST_VALUES} JSON values"})], body, at)
         found = schemas.problems("request", document)
         if reviews and document.get("type") == "image_review":
             found = [p for p in found if list(p.path) != ["type"]]
         if found:
-            return [{"path": prefix + json_path(p.path)[1:], "constraint": p.constraint} for p in found]
+            return self._with_lines([(list(p.path), {"path": prefix + json_path(p.path)[1:], "constraint": p.constraint}) for p in found], body, at)
         if document.get("type") == "image_review":  # valid only where reviews are; not remembered
             return []
         with self._valid_lock:
@@ -389,8 +403,8 @@ class DecisionService:
         if isinstance(document, dict) and document.keys() == {"input"}:
             # An OPA client's habit: the Data API's shape sent to /v1/check ("$.actor: is required", …)
             raise Problem(400, "invalid_parameter", "the body is {\"input\": …}, the Data API's shape: POST it to /v1/data/clinimg/decision, "
-                          "or send the request itself to /v1/check", [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"}])
-        problems = self.request_problems(document)
+                          "or send the request itself to /v1/check", self._with_lines([(["input"], {"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"})], body, []))
+        problems = self.request_problems(document, body=body)
         if problems:
             self.log.write(decision_id=str(uuid.uuid4()), path="/v1/check", outcome="invalid", request=None, rules=[], digest=self.stamp["digest"])
             raise Problem(400, "invalid_parameter", "the body is not a valid disclosure request (schemas/request.schema.json)", problems)
@@ -441,10 +455,10 @@ class DecisionService:
             out["provenance"] = self.provenance()
         body_document = self.parse_json(body) if body.strip() else {}
         if not isinstance(body_document, dict):
-            raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"input\": …}", [{"path": "$", "constraint": "must be a JSON object"}])
+            raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"input\": …}", self._with_lines([([], {"path": "$", "constraint": "must be a JSON object"})], body or None, []))
         unknown = sorted(k for k in body_document if k != "input")
         if unknown:
-            raise Problem(400, "invalid_parameter", "body may only hold \"input\"", [{"path": json_path([k]), "constraint": "unexpected key"} for k in unknown])
+            raise Problem(400, "invalid_parameter", "body may only hold \"input\"", self._with_lines([([k], {"path": json_path([k]), "constraint": "unexpected key"}) for k in unknown], body, []))
         if "input" not in body_document:
             # OPA answers a query without input with a warning; here there is no decision at all.
             out["warning"] = {"code": "api_usage_warning", "message": "'input' key missing from the request"}
@@ -461,7 +475,7 @@ class DecisionService:
                 out["result"] = value
             return 200, out
         request = body_document["input"]
-        problems = self.request_problems(request, "$.input", reviews=True)
+        problems = self.request_problems(request, "$.input", reviews=True, body=body, at=["input"])
         if problems:
             raise Problem(400, "invalid_parameter", "input is not a valid disclosure request (schemas/request.schema.json)", problems)
         if document is not None:
@@ -494,24 +508,24 @@ class DecisionService:
             raise Problem(404, "resource_not_found", "only data.clinimg.decision is served here (POST /v1/batch/data/clinimg/decision)")
         document = self.parse_json(body) if body.strip() else {}
         if not isinstance(document, dict):
-            raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"inputs\": {…}}", [{"path": "$", "constraint": "must be a JSON object"}])
+            raise Problem(400, "invalid_parameter", "body must be a JSON object like {\"inputs\": {…}}", self._with_lines([([], {"path": "$", "constraint": "must be a JSON object"})], body or None, []))
         unknown = sorted(k for k in document if k not in ("inputs", "common_input"))
         if unknown or "common_input" in document:
-            raise Problem(400, "invalid_parameter", "body may only hold \"inputs\"", [{"path": json_path([k]), "constraint": "not supported"} for k in unknown + (["common_input"] if "common_input" in document else [])])
+            raise Problem(400, "invalid_parameter", "body may only hold \"inputs\"", self._with_lines([([k], {"path": json_path([k]), "constraint": "not supported"}) for k in unknown + (["common_input"] if "common_input" in document else [])], body, []))
         out: dict[str, Any] = {"batch_decision_id": str(uuid.uuid4()), "responses": {}}
         if "inputs" not in document:
             out["warning"] = {"code": "api_usage_warning", "message": "'inputs' key missing from the request"}
             return 200, out
         inputs = document["inputs"]
         if not isinstance(inputs, dict):
-            raise Problem(400, "invalid_parameter", "inputs must be an object of id → input", [{"path": "$.inputs", "constraint": "must be a JSON object"}])
+            raise Problem(400, "invalid_parameter", "inputs must be an object of id → input", self._with_lines([(["inputs"], {"path": "$.inputs", "constraint": "must be a JSON object"})], body, []))
         if len(inputs) > MAX_BATCH_INPUTS:
-            raise Problem(400, "invalid_parameter", f"at most {MAX_BATCH_INPUTS} inputs a batch", [{"path": "$.inputs", "constraint": f"at most {MAX_BATCH_INPUTS} members"}])
+            raise Problem(400, "invalid_parameter", f"at most {MAX_BATCH_INPUTS} inputs a batch", self._with_lines([(["inputs"], {"path": "$.inputs", "constraint": f"at most {MAX_BATCH_INPUTS} members"})], body, []))
         responses: dict[str, dict[str, Any]] = {}
         todo: list[tuple[str, str, dict[str, Any]]] = []
         for key, request in inputs.items():
             decision_id = str(uuid.uuid4())
-            problems = self.request_problems(request, "$.inputs" + json_path([key])[1:], reviews=True)
+            problems = self.request_problems(request, "$.inputs" + json_path([key])[1:], reviews=True, body=body, at=["inputs", key])
             if problems:
                 responses[key] = {"decision_id": decision_id, "code": "invalid_parameter", "message": "input is not a valid disclosure request", "problems": problems}
             else:
@@ -585,10 +599,10 @@ class DecisionService:
         """POST /v1/query (OPA's Query API), for the one query shape above → (status, body)."""
         document = self.parse_json(body)
         if not isinstance(document, dict) or not isinstance(document.get("query"), str):
-            raise Problem(400, "invalid_parameter", "body must be a JSON object with a \"query\" string", [{"path": "$.query", "constraint": "required string"}])
+            raise Problem(400, "invalid_parameter", "body must be a JSON object with a \"query\" string", self._with_lines([(["query"], {"path": "$.query", "constraint": "required string"})], body, []))
         unknown = sorted(k for k in document if k not in ("query", "input"))
         if unknown:
-            raise Problem(400, "invalid_parameter", "body may only hold \"query\" and \"input\"", [{"path": json_path([k]), "constraint": "unexpected key"} for k in unknown])
+            raise Problem(400, "invalid_parameter", "body may only hold \"query\" and \"input\"", self._with_lines([([k], {"path": json_path([k]), "constraint": "unexpected key"}) for k in unknown], body, []))
         statements = self.parse_query(document["query"], document.get("input", _MISSING))
         if any(value is _MISSING for _, value in statements):
             return 200, {}  # undefined: no input, no decision

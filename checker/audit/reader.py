@@ -586,8 +586,10 @@ _DEFS = json.loads((schemas.SCHEMA_DIR / "defs.schema.json").read_text(encoding=
 assert "|02-(0[1-9]|1[0-9]|2[0-9]))[Tt]" in _DEFS["timestamp"]["pattern"]
 _TS = _DEFS["timestamp"]["pattern"].removeprefix("^").removesuffix("$(?!\\n)").removesuffix("$").encode()
 # An id: 1-200 characters (no escapes, so raw length = length), one of them a letter or digit — a
-# blank one stays in the shape (canon keeps blank capture_record values: capture_details sees them).
-_ID = rb'"(?=[^"]*[0-9A-Za-z])[^"\\]{1,200}"'
+# blank one stays in the shape (canon keeps blank capture_record values: capture_details sees them)
+# — and no space or tab first or last (the schema's $defs/id refuses them: such a line must meet
+# the full check, never a shape an unpadded id made valid).
+_ID = rb'"(?=[^"]*[0-9A-Za-z])(?![ \t])[^"\\]{1,200}(?<![ \t])"'
 
 
 assert _DEFS["patient"]["properties"]["age_years"] == {"type": "number", "minimum": 0, "maximum": 130}

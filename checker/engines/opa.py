@@ -20,6 +20,7 @@ through opa-python-client (SPEC §7).
 """
 from __future__ import annotations
 
+import re
 import time
 import urllib.parse
 from typing import Any
@@ -38,7 +39,10 @@ _UNDEFINED = object()
 
 def parse_url(url: str) -> tuple[str, str, int, str]:
     """(scheme, host, port, path prefix) of an OPA server URL; CheckerError when it is not one."""
-    parsed = urllib.parse.urlsplit(url.strip())
+    try:
+        parsed = urllib.parse.urlsplit(url.strip())
+    except ValueError:  # `http://[::1` (an IPv6 address without its closing bracket)
+        raise CheckerError("--opa-url is not a URL (an IPv6 address is written in brackets: http://[::1]:8181)") from None
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise CheckerError("--opa-url must be an http:// or https:// URL of an OPA server, e.g. http://127.0.0.1:8181")
     if parsed.username or parsed.password:
@@ -49,7 +53,11 @@ def parse_url(url: str) -> tuple[str, str, int, str]:
         port = parsed.port or (443 if parsed.scheme == "https" else 8181)
     except ValueError:
         raise CheckerError("--opa-url has an invalid port") from None
-    return parsed.scheme, parsed.hostname, port, parsed.path.rstrip("/")
+    host = parsed.hostname
+    if not re.fullmatch(r"[A-Za-z0-9._:%-]+", host):  # `http://a b` (a space): no host is spelt so
+        raise CheckerError("--opa-url is not a URL (its host name has a character a host name cannot have)")
+    # An IPv6 address keeps its brackets: the client joins host and port as host:port.
+    return parsed.scheme, f"[{host}]" if ":" in host else host, port, parsed.path.rstrip("/")
 
 
 # provenance: the bundle revision that decided; strict-builtin-errors: a builtin that fails on an

@@ -7,6 +7,7 @@ holds more than was claimed. A request that said nothing about metadata claims n
 from __future__ import annotations
 
 import copy
+import os
 import pathlib
 import urllib.parse
 from typing import Any
@@ -18,10 +19,16 @@ from . import inspect
 def image_path(document: dict[str, Any], image_file: str | None, base_dir: pathlib.Path | None) -> pathlib.Path | None:
     """The file to inspect: `--image` (relative to the working directory), else the request's
     `image.file` (relative to the request's directory). Local files only."""
-    if image_file:
-        return pathlib.Path(image_file)
     image = document.get("image")
     ref = image.get("file") if isinstance(image, dict) else None
+    if image_file:
+        given = pathlib.Path(image_file)
+        if isinstance(ref, str) and ref:
+            # Two files named for one image: --image was read and image.file dropped without a word.
+            named = image_path(document, None, base_dir)
+            if named is not None and not _same_file(given, named):
+                raise CheckerError("--image and the request's $.image.file name different files; give one of them (the same file in both is fine)")
+        return given
     if not isinstance(ref, str) or not ref:
         return None
     if "://" in ref or ref.startswith("file:"):
@@ -34,6 +41,13 @@ def image_path(document: dict[str, Any], image_file: str | None, base_dir: pathl
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     return path
+
+
+def _same_file(a: pathlib.Path, b: pathlib.Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # (one missing: the same when they name the same path)
+        return os.path.abspath(a) == os.path.abspath(b)
 
 
 def attach(document: dict[str, Any], *, image_file: str | None = None, base_dir: pathlib.Path | None = None) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def test_serve_numbers_body_lines_as_check_does_whatever_the_line_ends(tmp_path:
     with serve_process() as (url, _):
         for end in ("\n", "\r\n", "\r"):
             answer = requests.post(url + "/v1/check", data=duplicated.replace("\n", end).encode(), timeout=60).json()
-            assert answer["problems"] == [{"path": "$.facility", "constraint": f'line {facility}: duplicate key "facility"'}], (end, answer)
+            assert answer["problems"] == [{"path": "$.facility", "constraint": f'line {facility}: duplicate key "facility"', "line": facility}], (end, answer)
             answer = requests.post(url + "/v1/check", data=syntax.replace("\n", end).encode(), timeout=60).json()
             assert answer["problems"][0]["constraint"].startswith(f"line {facility}: not valid JSON"), (end, answer)
             body = not_utf8.replace(b"\n", end.encode())
@@ -48,7 +48,7 @@ def test_serve_numbers_body_lines_as_check_does_whatever_the_line_ends(tmp_path:
             # the Data API reads bodies the same way
             wrapped = ("{\n\"input\": " + duplicated + "\n}").replace("\n", end)
             answer = requests.post(url + "/v1/data/clinimg/decision", data=wrapped.encode(), timeout=60).json()
-            assert answer["problems"] == [{"path": "$.input.facility", "constraint": f'line {facility + 1}: duplicate key "facility"'}], (end, answer)
+            assert answer["problems"] == [{"path": "$.input.facility", "constraint": f'line {facility + 1}: duplicate key "facility"', "line": facility + 1}], (end, answer)
             # and `check` names the same lines
             request = tmp_path / "r.json"
             request.write_bytes(body)
@@ -177,7 +177,7 @@ def test_a_raw_control_character_is_named_at_the_path_of_the_string_that_holds_i
     assert run_cli("validate", str(log)).err.splitlines()[0] == f"{log}:1: $.facility: holds a tab (U+0009) written raw: JSON needs it escaped (\\u0009, or \\t)"
     with serve_process() as (url, _):
         answer = requests.post(url + "/v1/check", data=text.replace(secret, secret + "\x07").encode(), timeout=60).json()
-        assert answer["problems"] == [{"path": "$.patient.id", "constraint": f"line {line}: holds a control character (U+0007) written raw: JSON needs it escaped (\\u0007)"}]
+        assert answer["problems"] == [{"path": "$.patient.id", "constraint": f"line {line}: holds a control character (U+0007) written raw: JSON needs it escaped (\\u0007)", "line": line}]
 
 
 def test_a_byte_order_mark_inside_a_document_says_so(tmp_path: pathlib.Path) -> None:
@@ -378,7 +378,7 @@ def test_serve_says_an_empty_body_or_the_data_apis_wrapper_on_v1_check_for_what_
         empty = requests.post(url + "/v1/check", data=b" \r\n", timeout=60)
         assert empty.status_code == 400 and empty.json()["message"] == "body is empty: no JSON document (a request is one JSON object)"
         wrapped = requests.post(url + "/v1/check", data=b'{"input": ' + FACEBOOK.read_bytes() + b"}", timeout=60)
-        assert wrapped.status_code == 400 and wrapped.json()["problems"] == [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)"}]
+        assert wrapped.status_code == 400 and wrapped.json()["problems"] == [{"path": "$.input", "constraint": "unknown key (the Data API's wrapper)", "line": 1}]
         assert "POST it to /v1/data/clinimg/decision" in wrapped.json()["message"]
         utf16 = requests.post(url + "/v1/check", data=FACEBOOK.read_text().encode("utf-16"), timeout=60)
         assert utf16.status_code == 400 and "UTF-16 text" in utf16.json()["message"], utf16.text  # (as check says it)
