@@ -82,10 +82,31 @@ class _Child:
 # instant). Measured (README, Performance, session 9): see there for memory and time against it.
 # CLINIMG_PARTITION_SLICE_LINES sets another (the tests: a few lines).
 SLICE_LINES = 50_000
+# ... and only once its resident memory has reached this (MB): a dull log's partition stays near
+# 100 MB through a million lines, and handing over every 50,000 lines cost it ~12% more CPU
+# (README, Performance, session 12); a varied log's partition is past 180 MB by its first 50,000
+# lines, and hands over as before. CLINIMG_PARTITION_SLICE_MB sets another (0: lines alone).
+SLICE_MB = 150
 
 
 def slice_lines() -> int:
     return int(os.environ.get("CLINIMG_PARTITION_SLICE_LINES") or SLICE_LINES)
+
+
+def slice_mb() -> int:
+    value = os.environ.get("CLINIMG_PARTITION_SLICE_MB")
+    return int(value) if value not in (None, "") else SLICE_MB
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux: /proc/self/statm; elsewhere its peak)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # (KiB on Linux)
 
 
 class _NotIndependent(Exception):
@@ -182,6 +203,7 @@ def _start(children: list[_Child], logs: LogSet, *, policy: PolicySet, store: St
             "shared_decisions": shared_decisions,
             "progress": progress,
             "slice_lines": slice_lines(),
+            "slice_mb": slice_mb(),
             "handover": base + ".handover.json",
         }
         _send(child, config)
@@ -363,9 +385,15 @@ def main(argv: list[str]) -> int:
                 send({"read": read})
             return True
 
+        threshold = config.get("slice_mb") or 0
+
+        def memory_high() -> bool:
+            return resident_mb() >= threshold
+
         decided = decide_in_order(
             logs, store=store, make_state=lambda: State(*store.load_state(), load_image=store.load_image, owns_patient=owns, load_patient=store.load_patient), spool_path=config["spool"],
             engine=engine, resolve_as_of=resolve, owns_patient=owns, on_chunk=on_chunk, slice_lines=config.get("slice_lines"),
+            slice_when=memory_high if threshold > 0 else None,
             resume=resume, resumed_state=lambda h: State.taken_up(h.patients, h.images, load_image=store.load_image, load_patient=store.load_patient, owns_patient=owns),
         )
         if isinstance(decided, Handover):

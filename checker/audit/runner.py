@@ -346,8 +346,12 @@ class _Slicer:
     the lines given beyond that prefix are skipped there. Where a line with a time is among
     those (an instant not given whole), that is no place to stop: the pass goes on."""
 
-    def __init__(self, lines: Iterable[LogLine], limit: int, starts: list[FilePosition]) -> None:
-        self.lines, self.limit = lines, limit
+    # With `ready`, a place to stop is taken only when ready() says so; it is asked again
+    # this many lines later (ready() may cost a system call).
+    RECHECK_LINES = 1024
+
+    def __init__(self, lines: Iterable[LogLine], limit: int, starts: list[FilePosition], ready: Callable[[], bool] | None = None) -> None:
+        self.lines, self.limit, self.ready = lines, limit, ready
         self.positions: list[FilePosition] | None = None  # set when it stopped early
         # per file: the given prefix (last seq, its line number, the offset after it, the last
         # time in it) and the lines given beyond it (seq → (line number, end, time))
@@ -360,10 +364,13 @@ class _Slicer:
         prefix, beyond = self._prefix, self._beyond
         for line in self.lines:
             if given >= self.limit and line.ns > latest:
-                positions = self._resume_points()
-                if positions is not None:
-                    self.positions = positions
-                    return
+                if self.ready is not None and not self.ready():
+                    self.limit = given + self.RECHECK_LINES
+                else:
+                    positions = self._resume_points()
+                    if positions is not None:
+                        self.positions = positions
+                        return
             given += 1
             if line.ns > latest:
                 latest = line.ns
@@ -399,6 +406,7 @@ def decide_logs(
     on_chunk: Callable[[int], bool] | None = None,
     sort: bool = False,
     slice_lines: int | None = None,
+    slice_when: Callable[[], bool] | None = None,
     resume: Handover | None = None,
 ) -> Decided | Handover:
     """Decide every line of `logs` (in time order) against `state`, then the open lifecycles.
@@ -414,6 +422,8 @@ def decide_logs(
     slice_lines: a streamed pass stops after about this many lines (at the next instant) and
         returns a Handover, for a fresh process to take up with `resume` (partition.py: memory
         that grows with the lines a process has decided is given back whole).
+    slice_when: with slice_lines, the pass stops only once this also says so (asked at places
+        to stop, at most every _Slicer.RECHECK_LINES lines): e.g. the process's memory is high.
     """
     parser = EventParser()
     run = _Pass(store=store, state=state, engine=engine, spool=spool, owns_patient=owns_patient, resume=resume)
@@ -421,7 +431,7 @@ def decide_logs(
     slicer = None
     if slice_lines is not None and not sort:
         starts = resume.positions if resume is not None else logs.start_positions()
-        lines = slicer = _Slicer(lines, slice_lines, starts)
+        lines = slicer = _Slicer(lines, slice_lines, starts, slice_when)
     for chunk in _chunks(lines, BATCH):
         stop = run.take([parser.parse(line) for line in chunk])
         if stop is not None:
@@ -480,6 +490,7 @@ def decide_in_order(logs: LogSet, *, store: Any, make_state: Callable[[], State]
     except OutOfOrder:
         store.undo()
     options.pop("slice_lines", None)  # (a sorted pass is not handed over)
+    options.pop("slice_when", None)
     with open(spool_path, "wb") as spool:
         return decide_logs(logs, store=store, state=make_state(), spool=spool, sort=True, **options)
 

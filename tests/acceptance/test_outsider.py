@@ -884,6 +884,7 @@ def test_a_log_with_old_mac_line_ends_is_read_line_by_line(tmp_path: pathlib.Pat
     assert piped.json()["counts"]["decided"] == len(week)
     # partitions handing their pass over to a fresh process every 150 lines resume at a \r line end
     monkeypatch.setenv("CLINIMG_PARTITION_SLICE_LINES", "150")
+    monkeypatch.setenv("CLINIMG_PARTITION_SLICE_MB", "0")  # (by lines alone, whatever memory they hold)
     sliced = run_cli("audit", str(tmp_path / "cr.jsonl"), "--format", "json", "--workers", "2").json()
     assert sliced["findings"] == expected["findings"] and sliced["counts"]["invalid"] == 1
 

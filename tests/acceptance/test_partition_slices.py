@@ -26,13 +26,16 @@ def _report(report: Any) -> dict[str, Any]:
     return document
 
 
-def _audit(paths: list[pathlib.Path], monkeypatch: pytest.MonkeyPatch, slice_lines: str | None, **options: Any) -> tuple[dict[str, Any], int, bytes]:
+def _audit(paths: list[pathlib.Path], monkeypatch: pytest.MonkeyPatch, slice_lines: str | None, slice_mb: str = "0",
+           **options: Any) -> tuple[dict[str, Any], int, bytes]:
     """The report, how many processes one after another decided the partitions (in all), and
-    the quarantine file."""
+    the quarantine file. slice_mb: the memory a partition hands over from (0: lines alone)."""
     if slice_lines is None:
         monkeypatch.delenv("CLINIMG_PARTITION_SLICE_LINES", raising=False)
+        monkeypatch.delenv("CLINIMG_PARTITION_SLICE_MB", raising=False)
     else:
         monkeypatch.setenv("CLINIMG_PARTITION_SLICE_LINES", slice_lines)
+        monkeypatch.setenv("CLINIMG_PARTITION_SLICE_MB", slice_mb)
     slices: list[int] = []
     real = audit_run.run_partitions
 
@@ -83,6 +86,20 @@ def test_handed_over_partitions_give_the_report_of_one_pass(varied: tuple[list[p
         assert len(whole["waivers"]) >= 3
     assert sliced == whole
     assert quarantine == whole_quarantine
+
+
+def test_a_partition_hands_over_only_once_its_memory_is_high(varied: tuple[list[pathlib.Path], Any],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """By default a partition hands over at a place to stop only once its resident memory has
+    reached partition.SLICE_MB: a dull log's small partition goes on in one process (handing over
+    cost it CPU for nothing), one past the threshold hands over as before — the same report."""
+    files, _ = varied
+    whole, _, _ = _audit(files, monkeypatch, None)
+    low, low_slices, _ = _audit(files, monkeypatch, SLICE, slice_mb="100000")
+    high, high_slices, _ = _audit(files, monkeypatch, SLICE, slice_mb="1")
+    assert low_slices == 2  # one process a partition: never that high
+    assert high_slices >= 5, high_slices  # always that high: handed over at every place to stop
+    assert low == whole and high == whole
 
 
 def test_a_log_out_of_order_after_a_handover_is_sorted_from_the_start(varied: tuple[list[pathlib.Path], Any],
