@@ -222,8 +222,10 @@ negative_reaches_recipient(c) if {
 }
 
 # Whom this input would show the image to, as consents name recipients: a disclosure's recipient,
-# an access request's requester.
-negative_target_descriptors := recipient_descriptors | {k | input.type == "access_request"; k := requester_kind}
+# an access request's requester — and whoever publishes it, when it goes out through
+# `channel: publication` (a publication is a publication whatever the recipient is called:
+# disclosure.publication_consent), so a refusal naming `publisher` binds it.
+negative_target_descriptors := (recipient_descriptors | {k | input.type == "access_request"; k := requester_kind}) | {"publisher" | input.channel == "publication"}
 
 granted(c) if c.status == "granted"
 

@@ -224,3 +224,18 @@ test_fail_refusal_naming_the_family_binds_a_disclosure_to_them if {
 		refusal_to(["clinical_care"], ["family"]),
 	]), {"recipient": {"id": "son-1", "kind": "family", "relationship": "none"}})
 }
+
+test_fail_refusal_naming_publishers_binds_a_publication_to_whoever_publishes_it if {
+	# Sent through `channel: publication`: it is published, whatever the recipient is called.
+	consent_refused.deny == {finding("teaching")} with input as object.union(disclosure([
+		object.union(grant, {"purposes": ["teaching"], "publication": true}),
+		refusal_to([], ["publisher"]),
+	]), {"purpose": "teaching", "channel": "publication", "recipient": {"id": "ed-1", "kind": "clinician", "relationship": "none"}})
+}
+
+test_success_refusal_naming_publishers_leaves_showing_it_in_person if {
+	consent_refused.deny == set() with input as object.union(disclosure([
+		object.union(grant, {"purposes": ["teaching"]}),
+		refusal_to([], ["publisher"]),
+	]), {"purpose": "teaching", "channel": "in_person_display", "recipient": {"id": "ed-1", "kind": "clinician", "relationship": "none"}})
+}
