@@ -332,8 +332,10 @@ def _negative_after_grant(c: dict[str, Any], granted: set[str], new: dict[str, A
 def _grant_after_negative(c: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """What is left of an earlier grant `c` once `new` refuses or withdraws. Only a negative that
     speaks of every image of the grant narrows it; otherwise the grant stays as it was, and the
-    negative beats it for the images they share."""
-    if not _covers_images_of(new, c):
+    negative beats it for the images they share. Nor does one that names `recipients`: it refuses
+    the image to them only (lib.negative_reaches_recipient), so the grant stays for everyone else
+    and the negative beats it for those it names."""
+    if not _covers_images_of(new, c) or new.get("recipients"):
         return [c]
     if not _purposes(new):
         return []

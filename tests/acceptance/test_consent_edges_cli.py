@@ -3,7 +3,8 @@
 audit builds them from its state. Each was a wrong permit or a wrong escalate on the old policies
 (docs/decision-table.md rows 3r, 3s, 6k, 6l, 1p5); the last group guards identifiability on
 silence (row 7i), which a session's notes had left as a possible false permit. qa11 adds the
-file's metadata on silence (rows 7k) and a later, narrower consent (rows 2s)."""
+file's metadata on silence (rows 7k) and a later, narrower consent (rows 2s); qa12 a refusal that
+names its recipients (rows 2u) and a parent's consent with no age recorded (rows 4r4-4r7)."""
 from __future__ import annotations
 
 import copy
@@ -304,3 +305,68 @@ def test_audit_a_later_consent_without_identifiable_use_governs(tmp_path: pathli
     # the other way round, the later consent widens it
     widened = [{**narrowed[1], "occurred_at": "2026-11-19T09:00:00+11:00"}, {**narrowed[0], "occurred_at": "2026-11-20T08:00:00+11:00"}, capture, disclosure]
     assert _audit_findings(tmp_path, widened, "e-dis-1") == []
+
+
+# -- refusals: a refusal names whom it refuses the image to (qa12) -----------------------------------
+
+def _refusal(**fields: Any) -> dict[str, Any]:
+    return {"status": "refused", "given_by": "patient", "purposes": ["clinical_care"], "documented_in_record": True, **fields}
+
+
+NOT_THE_FAMILY = _refusal(recipients=["family"])
+TO_THE_FAMILY = {"recipient": {"id": "son-1", "kind": "family", "relationship": "none", "within_facility": False}}
+
+
+def test_check_a_refusal_naming_the_family_leaves_the_consulted_surgeon(tmp_path: pathlib.Path) -> None:
+    # Before: deny (disclosure.consent_refused) — "not my family" refused the image to everyone.
+    assert _check(tmp_path, "disclosure", {"consents": [_grant(), NOT_THE_FAMILY]}) == ("permit", [], 0)
+    assert _check(tmp_path, "capture", {"consents": [_grant(), NOT_THE_FAMILY]}) == ("permit", [], 0)
+    # the family it names stays refused, though a grant names them too
+    family_too = _grant(recipients=["treating_team", "consulted", "family"])
+    assert _check(tmp_path, "disclosure", {**TO_THE_FAMILY, "consents": [family_too, NOT_THE_FAMILY]}) == ("deny", ["disclosure.consent_refused"], 1)
+    # naming the consulted clinicians, or none at all, it binds the consulted surgeon
+    for refusal in (_refusal(recipients=["consulted"]), _refusal(recipients=[]), _refusal()):
+        assert _check(tmp_path, "disclosure", {"consents": [_grant(), refusal]}) == ("deny", ["disclosure.consent_refused"], 1)
+
+
+def test_audit_a_refusal_naming_the_family_leaves_the_grant_for_everyone_else(tmp_path: pathlib.Path) -> None:
+    # Before: deny — the refusal ended the grant's purposes, then refused the rest itself.
+    teaching_grant = _grant(purposes=["clinical_care", "teaching"])
+    not_students = {"status": "withdrawn", "given_by": "patient", "purposes": ["teaching"], "recipients": ["student"], "documented_in_record": True}
+    to_ward_doctors = {**TO_STUDENTS, "image": {"id": "img-1"},
+                       "recipient": {"id": "dr-ward-5", "kind": "clinician", "relationship": "none", "within_facility": True}}
+    events = [
+        _event("consent", "e-con-1", "2026-11-19T09:00:00+11:00", consent=teaching_grant),
+        _event("consent", "e-con-2", "2026-11-19T10:00:00+11:00", consent=not_students),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", purposes=["clinical_care", "teaching"],
+               image={**BASES["capture"]["image"], "deidentified": True}),
+        _event("disclosure", "e-dis-1", "2026-11-21T09:00:00+11:00", **to_ward_doctors),
+        _event("disclosure", "e-dis-2", "2026-11-21T10:00:00+11:00", **{**TO_STUDENTS, "image": {"id": "img-1"}}),
+    ]
+    assert _audit_findings(tmp_path, events, "e-dis-1") == []
+    # (the capture's own review finds it never saved to the record: not the refusal's business)
+    assert _audit_findings(tmp_path, events, "e-cap-1") == [("storage.transfer_to_record", "deny")]
+    assert _audit_findings(tmp_path, events, "e-dis-2") == [("disclosure.consent_withdrawn", "deny")]
+
+
+# -- who may consent: a parent's consent, and no age (qa12) ------------------------------------------
+
+def test_check_a_parents_consent_with_no_age_recorded(tmp_path: pathlib.Path) -> None:
+    # Before: deny (consent.competent_adult) — as if the patient were known to be an adult.
+    parents = _grant(given_by="parent_guardian")
+    assert _check(tmp_path, "capture", {"patient": {"age_years": None}, "consents": [parents]}) == ("escalate", ["consent.age_unknown"], 3)
+    # with an age, as before: a young child's parent consents, an adult's does not
+    assert _check(tmp_path, "capture", {"patient": {"age_years": 6}, "consents": [parents]}) == ("permit", [], 0)
+    assert _check(tmp_path, "capture", {"patient": {"age_years": 30}, "consents": [parents]}) == ("deny", ["consent.competent_adult"], 1)
+    # a decision-maker's for a patient lacking capacity counts at any age
+    sdm = _grant(given_by="substitute_decision_maker")
+    assert _check(tmp_path, "capture", {"patient": {"age_years": None, "capacity": "impaired"}, "consents": [sdm]}) == ("permit", [], 0)
+
+
+def test_audit_a_parents_consent_with_no_age_recorded(tmp_path: pathlib.Path) -> None:
+    no_age = {"id": "pt-001", "capacity": "full"}
+    findings = _audit_findings(tmp_path, [
+        _event("consent", "e-con-1", "2026-11-20T08:55:00+11:00", patient=no_age, consent=_grant(given_by="parent_guardian")),
+        _event("capture", "e-cap-1", "2026-11-20T09:00:00+11:00", patient=no_age),
+    ], "e-cap-1")
+    assert findings == [("consent.age_unknown", "escalate")]

@@ -35,6 +35,17 @@ def test_a_withdrawal_of_everything_ends_every_grant() -> None:
     assert apply_consent([{**GRANT, "image_ids": ["img-1"]}, GRANT], withdrawal) == [withdrawal]
 
 
+def test_a_withdrawal_naming_recipients_leaves_the_grant_beside_it() -> None:
+    # It refuses the image to those it names only (lib.negative_reaches_recipient): the grant stays
+    # for everyone else, and the policy lets the withdrawal beat it for the recipients it names.
+    grant = {**GRANT, "purposes": ["clinical_care", "teaching"]}
+    not_students = {"status": "withdrawn", "given_by": "patient", "purposes": ["teaching"], "recipients": ["student"]}
+    assert apply_consent([grant], not_students) == [grant, not_students]
+    # naming none ([] as absent): it ends the grant's purposes as before
+    everyone = {**not_students, "recipients": []}
+    assert apply_consent([grant], everyone) == [{**grant, "purposes": ["clinical_care"]}, everyone]
+
+
 REFUSAL = {"status": "refused", "given_by": "patient", "purposes": ["clinical_care"], "documented_in_record": True}
 
 

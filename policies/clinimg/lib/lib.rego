@@ -138,6 +138,8 @@ is_child if {
 	age < 18
 }
 
+age_unknown if not is_number(age)
+
 # Maturity (Children): SPEC's `mature_minor_assessed: true` means assessed as mature enough to
 # consent; the extension `maturity_assessment` (mature | not_mature | not_assessed) tells "not yet
 # assessed" from "assessed as not mature". A recorded "not_mature" wins over a stray `true`: the
@@ -197,9 +199,33 @@ covers_negative(c, purpose) if {
 	count(object.get(c, "purposes", [])) == 0
 	purpose != "patient_access"
 	covers_image(c)
+	negative_reaches_recipient(c)
 }
 
-covers_negative(c, purpose) if covers(c, purpose)
+covers_negative(c, purpose) if {
+	covers(c, purpose)
+	negative_reaches_recipient(c)
+}
+
+# A refusal or withdrawal that names `recipients` refuses the image to them, not to everyone: the
+# patient decides "who will have access to the image" and "whether it might be shared and
+# disclosed to others" (Consent to collection, use, and disclosure), and refuses as precisely as
+# they consent (Scope and nature of consent). It binds a disclosure to (an access request from)
+# someone it names; it leaves alone a disclosure to anyone else, and the taking of the image
+# itself, which no recipient sees. (qa12: a refusal to show the family stopped the image going
+# to the consulted surgeon, and its taking.) Naming none (absent or []): every recipient.
+negative_reaches_recipient(c) if count(object.get(c, "recipients", [])) == 0
+
+negative_reaches_recipient(c) if {
+	some r in c.recipients
+	r in negative_target_descriptors
+}
+
+# Whom this input would show the image to, as consents name recipients: a disclosure's recipient,
+# an access request's requester — and whoever publishes it, when it goes out through
+# `channel: publication` (a publication is a publication whatever the recipient is called:
+# disclosure.publication_consent), so a refusal naming `publisher` binds it.
+negative_target_descriptors := (recipient_descriptors | {k | input.type == "access_request"; k := requester_kind}) | {"publisher" | input.channel == "publication"}
 
 granted(c) if c.status == "granted"
 
@@ -414,6 +440,17 @@ valid_giver(c) if {
 	not is_child
 	lacks_capacity
 	c.given_by == "substitute_decision_maker"
+}
+
+# The patient's age is not stated (`age_years` absent or null; the schema lets it be left out):
+# a parent's, guardian's or decision-maker's consent is valid for a child not assessed as mature
+# ("For young children, their parents or guardians generally provide consent"), not for a
+# competent adult. Nobody is presumed an adult (consent.age_unknown): such a consent is taken as
+# it was given and escalated for the age to be recorded, as the patient's own is — not denied as
+# if the patient were known to be an adult (qa12).
+valid_giver(c) if {
+	age_unknown
+	decides_for_patient(c)
 }
 
 # Valid consents in force for a purpose and this image.

@@ -169,3 +169,23 @@ test_fail_competent_adults_representative_after_a_refusal_of_access if {
 		"consents": [{"status": "refused", "given_by": "patient", "purposes": ["patient_access"], "documented_in_record": true}],
 	})
 }
+
+# qa12: a refusal of the patient's access naming `recipients` binds the requesters it names only.
+representatives_request(refusal_recipients) := object.union(request, {
+	"patient": {"id": "pt-1", "age_years": 80, "capacity": "impaired"},
+	"requester": {"id": "sdm-1", "kind": "patient_representative"},
+	"consents": [{"status": "refused", "given_by": "patient", "purposes": ["patient_access"], "recipients": refusal_recipients, "documented_in_record": true}],
+})
+
+test_fail_refusal_of_access_naming_the_representative if {
+	requester.deny == {{
+		"rule": "access.requester",
+		"message": "The record and its clinical images were produced to the patient's representative although a refusal or withdrawal on file covers access to the record (patient_access), and no legal basis requires it.",
+		"guide": "Use and disclosure of clinical images",
+		"remedy": finding("patient_representative").remedy,
+	}} with input as representatives_request(["patient_representative"])
+}
+
+test_success_refusal_of_access_naming_someone_else if {
+	requester.deny == set() with input as representatives_request(["family"])
+}

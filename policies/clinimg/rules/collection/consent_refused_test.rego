@@ -130,3 +130,8 @@ test_success_court_order_overrides_a_refusal_of_legal_proceedings if {
 		"consents": [refusal([])],
 	})
 }
+
+# qa12: a refusal naming `recipients` refuses the image to them; nobody sees it by its taking.
+test_success_refusal_naming_recipients_does_not_refuse_the_taking if {
+	consent_refused.deny == set() with input as object.union(capture, {"consents": array.concat(capture.consents, [object.union(refusal(["clinical_care"]), {"recipients": ["family"]})])})
+}

@@ -79,6 +79,48 @@ test_success_no_consent_relied_on if {
 	age_unknown.escalate == set() with input as object.union(capture, {"consents": []})
 }
 
-test_success_a_parents_consent_is_not_the_patients_own if {
-	age_unknown.escalate == set() with input as object.union(capture, {"consents": [object.union(own(["clinical_care", "teaching"]), {"given_by": "parent_guardian"})]})
+behalf_finding(label) := {
+	"rule": "consent.age_unknown",
+	"message": concat("", ["This rests on ", label, ", given on the patient's behalf, but their age is not recorded: a parent's, guardian's or decision-maker's consent counts for a child not assessed as mature, not for an adult who can decide or a young person assessed as mature."]),
+	"guide": "Children",
+	"remedy": "Record the patient's age; if they are under 18, assess whether they are mature enough to consent for themselves, and otherwise obtain and document a parent's or guardian's consent.",
+}
+
+by(giver, purposes) := object.union(own(purposes), {"given_by": giver})
+
+# qa12: a parent's consent with no age stated was denied (consent.competent_adult) as if the
+# patient were known to be an adult; valid for a young child, it now asks for the age.
+test_fail_a_parents_consent_age_not_stated if {
+	age_unknown.escalate == {behalf_finding("the consent for clinical_care, teaching")} with input as object.union(capture, {"consents": [by("parent_guardian", ["clinical_care", "teaching"])]})
+}
+
+test_fail_a_decision_makers_consent_capacity_full_age_not_stated if {
+	age_unknown.escalate == {behalf_finding("the consent for publication")} with input as object.union(disclosure, {"consents": [by("substitute_decision_maker", ["publication"])]})
+}
+
+test_fail_a_parents_consent_patient_lacking_capacity_age_not_stated if {
+	# An adult lacking capacity needs their substitute decision-maker; a child, a parent.
+	age_unknown.escalate == {behalf_finding("the consent for clinical_care, teaching")} with input as object.union(capture, {
+		"patient": {"id": "pt-1", "capacity": "impaired"},
+		"consents": [by("parent_guardian", ["clinical_care", "teaching"])],
+	})
+}
+
+test_fail_own_and_parents_consent_one_finding if {
+	age_unknown.escalate == {finding("the consent for clinical_care, teaching")} with input as object.union(capture, {"consents": [own(["clinical_care", "teaching"]), by("parent_guardian", ["clinical_care", "teaching"])]})
+}
+
+test_success_a_decision_makers_consent_patient_lacking_capacity if {
+	# Valid for an adult lacking capacity and for a child alike: the age changes nothing.
+	age_unknown.escalate == set() with input as object.union(capture, {
+		"patient": {"id": "pt-1", "capacity": "impaired"},
+		"consents": [by("substitute_decision_maker", ["clinical_care", "teaching"])],
+	})
+}
+
+test_success_a_parents_consent_age_stated_child if {
+	age_unknown.escalate == set() with input as object.union(capture, {
+		"patient": {"id": "pt-1", "age_years": 7, "capacity": "full"},
+		"consents": [by("parent_guardian", ["clinical_care", "teaching"])],
+	})
 }

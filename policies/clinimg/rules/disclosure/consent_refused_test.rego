@@ -193,3 +193,49 @@ test_fail_refusal_of_everything_binds_a_personal_use_stating_a_subpoena if {
 		"legal_basis": "subpoena",
 	})
 }
+
+# qa12: a refusal naming `recipients` refuses the image to them, not to everyone (Consent to
+# collection, use, and disclosure: "Who will have access to the image").
+refusal_to(purposes, recipients) := object.union(refusal(purposes), {"recipients": recipients})
+
+test_success_refusal_naming_the_family_leaves_the_consulted_clinician if {
+	consent_refused.deny == set() with input as disclosure([grant, refusal_to(["clinical_care"], ["family"])])
+}
+
+test_success_blanket_refusal_naming_the_family_leaves_the_consulted_clinician if {
+	consent_refused.deny == set() with input as disclosure([refusal_to([], ["family"])])
+}
+
+test_fail_refusal_naming_this_recipients_relationship if {
+	consent_refused.deny == {finding("clinical_care")} with input as disclosure([grant, refusal_to(["clinical_care"], ["consulted"])])
+}
+
+test_fail_refusal_naming_this_recipients_kind if {
+	consent_refused.deny == {finding("clinical_care")} with input as disclosure([grant, refusal_to(["clinical_care"], ["family", "clinician"])])
+}
+
+test_fail_refusal_naming_no_recipients_covers_everyone if {
+	consent_refused.deny == {finding("clinical_care")} with input as disclosure([grant, refusal_to(["clinical_care"], [])])
+}
+
+test_fail_refusal_naming_the_family_binds_a_disclosure_to_them if {
+	consent_refused.deny == {finding("clinical_care")} with input as object.union(disclosure([
+		object.union(grant, {"recipients": ["treating_team", "consulted", "family"]}),
+		refusal_to(["clinical_care"], ["family"]),
+	]), {"recipient": {"id": "son-1", "kind": "family", "relationship": "none"}})
+}
+
+test_fail_refusal_naming_publishers_binds_a_publication_to_whoever_publishes_it if {
+	# Sent through `channel: publication`: it is published, whatever the recipient is called.
+	consent_refused.deny == {finding("teaching")} with input as object.union(disclosure([
+		object.union(grant, {"purposes": ["teaching"], "publication": true}),
+		refusal_to([], ["publisher"]),
+	]), {"purpose": "teaching", "channel": "publication", "recipient": {"id": "ed-1", "kind": "clinician", "relationship": "none"}})
+}
+
+test_success_refusal_naming_publishers_leaves_showing_it_in_person if {
+	consent_refused.deny == set() with input as object.union(disclosure([
+		object.union(grant, {"purposes": ["teaching"]}),
+		refusal_to([], ["publisher"]),
+	]), {"purpose": "teaching", "channel": "in_person_display", "recipient": {"id": "ed-1", "kind": "clinician", "relationship": "none"}})
+}

@@ -71,9 +71,12 @@ test_success_not_identifiable if {
 
 test_success_identifiable_use_by_an_invalid_giver_is_left_to_consent_rules if {
 	# A consent to identifiable use from someone who could not give it is no consent to it.
-	deidentify_for_education.deny == {finding("teaching")} with input as object.union(disclosure, {"consents": [
-		{"status": "granted", "given_by": "substitute_decision_maker", "purposes": ["teaching"], "identifiable_use": true},
-	]})
+	# (An adult able to decide: with no age stated, a decision-maker's consent is taken as given and
+	# consent.age_unknown asks for the age.)
+	deidentify_for_education.deny == {finding("teaching")} with input as object.union(disclosure, {
+		"patient": {"id": "pt-1", "age_years": 40, "capacity": "full"},
+		"consents": [{"status": "granted", "given_by": "substitute_decision_maker", "purposes": ["teaching"], "identifiable_use": true}],
+	})
 }
 
 test_success_clinical_care if {
